@@ -1,0 +1,1 @@
+"""PostgreSQL access for the functions: the TLS policy and a tiny connection pool."""

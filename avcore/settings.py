@@ -1,0 +1,138 @@
+"""Typed settings, read from ``AV_*`` environment variables once per cold start.
+
+Every setting is documented in ``docs/settings.md`` (a test keeps the two in step).
+A missing or placeholder value fails at start-up with a message naming the
+variable, never later in the middle of a request.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+T = TypeVar("T", bound=BaseSettings)
+
+PLACEHOLDERS = frozenset(
+    {"changeme", "changethis", "change-me", "replace-me", "replaceme", "todo", "xxx", "secret", "password", "placeholder"}
+)
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+def is_placeholder(value: str) -> bool:
+    text = value.strip().lower()
+    return not text or text in PLACEHOLDERS or (text.startswith("<") and text.endswith(">")) or "${" in text
+
+
+class DatabaseSettings(BaseSettings):
+    """How a function reaches PostgreSQL."""
+
+    model_config = SettingsConfigDict(env_prefix="AV_", extra="ignore", frozen=True)
+
+    database_url: SecretStr | None = Field(default=None, description="libpq DSN (URI or keywords)")
+    database_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN holding the DSN")
+    db_allow_insecure: bool = False
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=900_000)
+    db_pool_size: int = Field(default=1, ge=1, le=32)
+    environment: Literal["production", "local"] = "production"
+
+    @model_validator(mode="after")
+    def _need_a_database(self) -> DatabaseSettings:
+        url = self.database_url.get_secret_value() if self.database_url else None
+        if url is not None and is_placeholder(url):
+            raise ValueError("AV_DATABASE_URL is a placeholder; set it to a real PostgreSQL DSN")
+        if self.database_secret_arn is not None and is_placeholder(self.database_secret_arn):
+            raise ValueError("AV_DATABASE_SECRET_ARN is a placeholder; set it to a Secrets Manager ARN")
+        if url is None and self.database_secret_arn is None:
+            raise ValueError("AV_DATABASE_URL (or AV_DATABASE_SECRET_ARN) is not set")
+        return self
+
+    def dsn(self) -> str:
+        """The DSN, from the environment or Secrets Manager (cached per container)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        assert self.database_secret_arn is not None
+        return dsn_from_secret(self.database_secret_arn)
+
+
+class IngestSettings(DatabaseSettings):
+    """Settings for ``ingest_fn``."""
+
+    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
+    max_decompressed_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+
+
+class ViewerSettings(DatabaseSettings):
+    """Settings for ``viewer_fn``."""
+
+    session_secret: SecretStr = Field(description="key for signing login cookies and cursors")
+    session_ttl_s: int = Field(default=12 * 3600, ge=60)
+    base_path: str = ""
+    max_page_size: int = Field(default=1000, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _secret_is_real(self) -> ViewerSettings:
+        secret = self.session_secret.get_secret_value()
+        if is_placeholder(secret):
+            raise ValueError("AV_SESSION_SECRET is a placeholder; set it to 32+ random characters")
+        if len(secret) < 32:
+            raise ValueError("AV_SESSION_SECRET is too short; it needs at least 32 characters")
+        if self.base_path and (not self.base_path.startswith("/") or self.base_path.endswith("/")):
+            raise ValueError("AV_BASE_PATH must start with '/' and not end with '/', e.g. /prod")
+        return self
+
+
+def load(cls: type[T], **overrides: Any) -> T:
+    """Build settings, turning pydantic's report into one message naming the variable."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = "".join(str(part) for part in err["loc"])
+            name = f"AV_{loc.upper()}" if loc else ""
+            msg = err["msg"].removeprefix("Value error, ").replace("Field required", "is not set")
+            problems.append(f"{name}: {msg}" if name and name not in msg else msg)
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+@functools.lru_cache(maxsize=8)
+def dsn_from_secret(arn: str) -> str:
+    """Fetch a DSN from Secrets Manager once per container.
+
+    The secret is either a DSN string, ``{"dsn": ...}``, or the JSON shape RDS
+    writes (``username``, ``password``, ``host``, ``port``, ``dbname``).
+    """
+    import boto3  # imported here: only deployments that use a secret pay for boto3
+    from psycopg.conninfo import make_conninfo
+
+    try:
+        value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    except Exception as exc:  # botocore's errors carry no secret material
+        raise SettingsError(f"AV_DATABASE_SECRET_ARN: cannot read the secret: {type(exc).__name__}: {exc}") from None
+    value = value.strip()
+    if not value.startswith("{"):
+        return value
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError:
+        raise SettingsError("AV_DATABASE_SECRET_ARN: the secret is neither a DSN nor valid JSON") from None
+    if "dsn" in data:
+        return str(data["dsn"])
+    missing = [k for k in ("username", "password", "host") if k not in data]
+    if missing:
+        raise SettingsError(f"AV_DATABASE_SECRET_ARN: the secret JSON lacks {', '.join(missing)}")
+    return make_conninfo(
+        "",
+        user=data["username"],
+        password=data["password"],
+        host=data["host"],
+        port=str(data.get("port", 5432)),
+        dbname=data.get("dbname", "postgres"),
+    )

@@ -1,0 +1,198 @@
+"""What both FastAPI apps share: typed errors, one error body, headers, JSON logs.
+
+Routes raise :class:`ApiError` subclasses; exactly one handler turns them (and
+FastAPI's validation errors, and anything unexpected) into the canonical body
+``{"ok": false, "error": "...", "errors": [...], "status": N}``. Security headers
+are set in one middleware. Logs are one JSON object per line with the request id,
+and never carry tokens or session content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from avcore.db.pool import DatabaseUnavailable
+from avcore.schema import SchemaMismatch
+
+log = logging.getLogger("av")
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+class ApiError(Exception):
+    """An error with an HTTP status; ``message`` is safe to show to the caller."""
+
+    status = 400
+    title = "Bad Request"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, title = 400, "Bad Request"
+
+
+class Unauthorized(ApiError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(ApiError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(ApiError):
+    status, title = 404, "Not Found"
+
+
+class MethodNotAllowed(ApiError):
+    status, title = 405, "Method Not Allowed"
+
+
+class PayloadTooLarge(ApiError):
+    status, title = 413, "Payload Too Large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, title = 415, "Unsupported Media Type"
+
+
+class TooManyRequests(ApiError):
+    status, title = 429, "Too Many Requests"
+
+
+class ServiceUnavailable(ApiError):
+    status, title = 503, "Service Unavailable"
+
+
+def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"ok": False, "status": status, "error": message, "errors": errors or []}
+
+
+def error_response(status: int, message: str, errors: list[dict[str, Any]] | None = None,
+                   headers: dict[str, str] | None = None) -> ORJSONResponse:
+    return ORJSONResponse(error_body(status, message, errors), status_code=status, headers=headers,
+                          media_type="application/problem+json")
+
+
+def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    errors = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        errors.append({"field": loc or "body", "message": err.get("msg", "invalid")})
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return f"invalid request: {summary}", errors
+
+
+def install_error_handling(app: FastAPI, *, component: str) -> None:
+    """The one place where exceptions become HTTP responses."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.message, exc.errors, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        message, errors = _validation_errors(exc)
+        return error_response(400, message, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SchemaMismatch)
+    async def _schema(request: Request, exc: SchemaMismatch) -> Response:
+        log.error("schema mismatch", extra={"detail": str(exc)})
+        return error_response(503, str(exc))
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _db_down(request: Request, exc: DatabaseUnavailable) -> Response:
+        log.error("database unavailable", extra={"detail": str(exc)})
+        return error_response(503, "the database is unavailable; try again shortly",
+                              headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"component": component})
+        return error_response(500, "internal error; the request id is in the X-Request-Id header")
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    ),
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def install_request_middleware(app: FastAPI, *, component: str) -> None:
+    """Request id, security headers and one access-log line per request."""
+
+    @app.middleware("http")
+    async def _per_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if len(rid) > 64 or not rid.replace("-", "").isalnum():
+            rid = uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-Id"] = rid
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        log.info("request", extra={
+            "component": component, "request_id": rid, "method": request.method,
+            "path": request.url.path, "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        })
+        return response
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; ``extra=`` fields are included, message args are not."""
+
+    RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": round(record.created, 3), "level": record.levelname, "logger": record.name,
+            "msg": record.getMessage(), "request_id": request_id_var.get(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root.handlers = [handler]
+    root.setLevel(level)

@@ -1,0 +1,1 @@
+"""ingest_fn: the only writer. Authenticates devices and upserts their sessions."""

@@ -1,0 +1,74 @@
+"""Reading a push body safely: size caps before parsing, gzip with a bomb guard.
+
+API Gateway hands Lambda at most 6 MB, and Mangum base64-decodes the body but does
+not gunzip it, so decompression happens here, streamed, with a cap on the
+decompressed size: a tiny gzip can expand to gigabytes.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import orjson
+from fastapi import Request
+
+from avcore.web import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+MAX_JSON_DEPTH = 64
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def gunzip_capped(data: bytes, cap: int) -> bytes:
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, cap + 1)
+    except zlib.error:
+        raise BadRequest("the body is not valid gzip (Content-Encoding: gzip)") from None
+    if len(out) > cap:
+        raise PayloadTooLarge(f"the decompressed body exceeds the limit of {cap} bytes")
+    if not inflater.eof:
+        raise BadRequest("the gzip body is truncated")
+    return out
+
+
+async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: int) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"Content-Type must be application/json, not {content_type or 'missing'!r}"
+        )
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {max_bytes} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > max_bytes:
+            raise PayloadTooLarge(f"the body exceeds the limit of {max_bytes} bytes")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        data = gunzip_capped(bytes(raw), max_decompressed)
+    elif encoding in ("", "identity"):
+        data = bytes(raw)
+    else:
+        raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip or identity")
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not valid JSON (UTF-8): {exc}") from None
+    if not _depth_ok(value, MAX_JSON_DEPTH):
+        raise BadRequest(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+    return value

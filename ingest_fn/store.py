@@ -1,0 +1,158 @@
+"""Writing one session: one transaction, fast bulk paths, server-computed totals.
+
+``apply_session`` locks the session row (so concurrent retries of the same
+session serialize instead of interleaving), compares fingerprints (an equal one
+is a no-op), then replaces the session's messages and tool calls with ``COPY``
+and recomputes every total from what was stored, so counts can never disagree
+with rows. Text is made storable (no NUL bytes) and bounded with a marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from ingest_fn.protocol import MessageIn, SessionIn
+
+MAX_TEXT_CHARS = 1_000_000          # one message's content
+MAX_TOOL_RESULT_CHARS = 2_000_000    # one tool output: big logs happen; cut, never reject
+MAX_INPUT_JSON_CHARS = 1_000_000
+MAX_FIRST_MESSAGE_CHARS = 1_000
+TRUNCATION_MARKER = "\n[… truncated by av-cloud: {dropped} more characters]"
+
+LOCK_SESSION_SQL = """
+SELECT id, fingerprint, deleted_at FROM sessions
+WHERE machine_id = %s AND session_id = %s FOR UPDATE"""
+INSERT_SESSION_SQL = """
+INSERT INTO sessions (machine_id, session_id, agent, fingerprint)
+VALUES (%s, %s, %s, '')
+ON CONFLICT (machine_id, session_id) DO NOTHING"""
+UPDATE_SESSION_SQL = """
+UPDATE sessions SET
+    agent = %(agent)s, project = %(project)s, cwd = %(cwd)s, git_branch = %(git_branch)s,
+    source_path = %(source_path)s, first_message = %(first_message)s, display_name = %(display_name)s,
+    created_at = %(created_at)s, started_at = %(started_at)s, ended_at = %(ended_at)s,
+    parent_session_id = %(parent_session_id)s, relationship = %(relationship)s,
+    parent_tool_use_id = %(parent_tool_use_id)s, fingerprint = %(fingerprint)s,
+    chain_head = %(chain_head)s, deleted_at = NULL, updated_at = now(), change_seq = nextval('change_seq')
+WHERE id = %(pk)s"""
+DELETE_TOOL_CALLS_SQL = "DELETE FROM tool_calls WHERE session_pk = %s"
+DELETE_MESSAGES_SQL = "DELETE FROM messages WHERE session_pk = %s"
+COPY_MESSAGES_SQL = """
+COPY messages (session_pk, ordinal, role, content, blocks, ts, model, message_key, has_thinking,
+               has_tool_use, is_system, content_length, input_tokens, output_tokens,
+               cache_creation_tokens, cache_read_tokens, chain_hash) FROM STDIN"""
+MESSAGE_TYPES = ["int8", "int4", "text", "text", "jsonb", "timestamptz", "text", "text", "bool",
+                 "bool", "bool", "int4", "int4", "int4", "int4", "int4", "text"]
+COPY_TOOL_CALLS_SQL = """
+COPY tool_calls (session_pk, message_ordinal, call_index, tool_use_id, tool_name, category, input_json,
+                 skill_name, result_content, result_length, result_truncated, result_is_error,
+                 subagent_session_id) FROM STDIN"""
+TOOL_CALL_TYPES = ["int8", "int4", "int4", "text", "text", "text", "text", "text", "text", "int4",
+                   "bool", "bool", "text"]
+RECOMPUTE_TOTALS_SQL = """
+UPDATE sessions s SET
+    message_count = m.n, user_message_count = m.users, input_tokens = m.inp, output_tokens = m.outp,
+    cache_creation_tokens = m.cc, cache_read_tokens = m.cr, peak_context_tokens = m.peak,
+    models = m.models, tool_call_count = (SELECT count(*) FROM tool_calls t WHERE t.session_pk = s.id)
+FROM (
+    SELECT count(*) AS n,
+           count(*) FILTER (WHERE role = 'user' AND NOT is_system) AS users,
+           COALESCE(sum(input_tokens), 0) AS inp, COALESCE(sum(output_tokens), 0) AS outp,
+           COALESCE(sum(cache_creation_tokens), 0) AS cc, COALESCE(sum(cache_read_tokens), 0) AS cr,
+           COALESCE(max(input_tokens + cache_creation_tokens + cache_read_tokens), 0) AS peak,
+           COALESCE(array_agg(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL), '{}') AS models
+    FROM messages WHERE session_pk = %(pk)s
+) m
+WHERE s.id = %(pk)s"""
+TOUCH_MACHINE_SQL = "UPDATE machines SET last_push_at = now() WHERE id = %s"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "applied" | "unchanged"
+
+
+def storable(text: str | None, limit: int) -> tuple[str | None, bool]:
+    """Text PostgreSQL accepts (no NUL) and at most ``limit`` characters, with a marker if cut."""
+    if text is None:
+        return None, False
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if len(text) <= limit:
+        return text, False
+    return text[:limit] + TRUNCATION_MARKER.format(dropped=len(text) - limit), True
+
+
+def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
+    content, _ = storable(msg.content, MAX_TEXT_CHARS)
+    usage = msg.usage
+    return (
+        pk, msg.ordinal, msg.role, content, Jsonb(msg.blocks) if msg.blocks is not None else None,
+        msg.timestamp, storable(msg.model, 256)[0], msg.message_key, msg.has_thinking, msg.has_tool_use,
+        msg.is_system, len(msg.content),
+        usage.input_tokens if usage else 0, usage.output_tokens if usage else 0,
+        usage.cache_creation_tokens if usage else 0, usage.cache_read_tokens if usage else 0,
+        msg.chain_hash,
+    )
+
+
+def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
+    rows = []
+    for call in msg.tool_calls:
+        result, cut = storable(call.result_content, MAX_TOOL_RESULT_CHARS)
+        input_json, _ = storable(call.input_json, MAX_INPUT_JSON_CHARS)
+        rows.append((
+            pk, msg.ordinal, call.call_index, storable(call.tool_use_id, 512)[0], storable(call.tool_name, 512)[0],
+            call.category, input_json, call.skill_name, result,
+            len(call.result_content) if call.result_content is not None else None, cut,
+            call.result_is_error, call.subagent_session_id,
+        ))
+    return rows
+
+
+def _lock_or_create(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> tuple[int, str, bool]:
+    row = conn.execute(LOCK_SESSION_SQL, (machine_id, session.session_id)).fetchone()
+    if row is None:
+        conn.execute(INSERT_SESSION_SQL, (machine_id, session.session_id, session.agent))
+        row = conn.execute(LOCK_SESSION_SQL, (machine_id, session.session_id)).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2] is not None
+
+
+def apply_session(conn: psycopg.Connection, *, machine_id: int, session: SessionIn) -> Outcome:
+    """Store ``session`` for ``machine_id`` atomically; equal fingerprints change nothing."""
+    with conn.transaction():
+        pk, fingerprint, deleted = _lock_or_create(conn, machine_id, session)
+        if fingerprint == session.fingerprint and not deleted:
+            return Outcome("unchanged")
+        first, _ = storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)
+        params = session.model_dump(exclude={"messages", "session_id", "first_message"})
+        params.update(pk=pk, first_message=first,
+                      chain_head=session.messages[-1].chain_hash if session.messages else None)
+        for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id"):
+            params[key] = storable(params[key], 4096)[0]
+        conn.execute(UPDATE_SESSION_SQL, params)
+        conn.execute(DELETE_TOOL_CALLS_SQL, (pk,))
+        conn.execute(DELETE_MESSAGES_SQL, (pk,))
+        with conn.cursor() as cur:
+            with cur.copy(COPY_MESSAGES_SQL) as copy:
+                copy.set_types(MESSAGE_TYPES)
+                for msg in session.messages:
+                    copy.write_row(_message_row(pk, msg))
+            with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
+                copy.set_types(TOOL_CALL_TYPES)
+                for msg in session.messages:
+                    for row in _tool_call_rows(pk, msg):
+                        copy.write_row(row)
+        conn.execute(RECOMPUTE_TOTALS_SQL, {"pk": pk})
+        conn.execute(TOUCH_MACHINE_SQL, (machine_id,))
+    return Outcome("applied")
+
+
+def database_id(conn: psycopg.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+    return row[0] if row else ""

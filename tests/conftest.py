@@ -1,0 +1,53 @@
+"""Shared fixtures: a real PostgreSQL (see tests/pg.py) and a clean environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pg import PgServer, TestDatabase, create_database, drop_database, prepare_template, start_server
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AV_*/PG* settings leak between tests; each test gets its own user dir."""
+    for name in list(os.environ):
+        if name.startswith(("AV_", "PG", "CLAUDE_", "CODEX_", "GEMINI_")) and name != "AV_TEST_DSN":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AV_USER_PATH", str(tmp_path / "user"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    with start_server() as server:
+        prepare_template(server)
+        yield server
+
+
+@pytest.fixture
+def db(pg_server: PgServer) -> Iterator[TestDatabase]:
+    """A freshly migrated database with the roles, dropped afterwards."""
+    database = create_database(pg_server)
+    yield database
+    drop_database(database)
+
+
+@pytest.fixture
+def empty_db(pg_server: PgServer) -> Iterator[TestDatabase]:
+    database = create_database(pg_server, migrated=False)
+    yield database
+    drop_database(database)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    kind = "AV_TEST_DSN" if os.environ.get("AV_TEST_DSN") else "testcontainers if Docker answers, else a throwaway cluster"
+    return f"av-cloud test database: {kind}"
