@@ -59,7 +59,7 @@ CREATE TABLE sessions (
     created_at            timestamptz,
     started_at            timestamptz,
     ended_at              timestamptz,
-    last_activity         timestamptz GENERATED ALWAYS AS (COALESCE(ended_at, started_at, created_at)) STORED,
+    last_activity         timestamptz GENERATED ALWAYS AS (COALESCE(ended_at, started_at, created_at, first_pushed_at)) STORED,
     message_count         integer NOT NULL DEFAULT 0,
     user_message_count    integer NOT NULL DEFAULT 0,
     tool_call_count       integer NOT NULL DEFAULT 0,
@@ -82,7 +82,7 @@ CREATE TABLE sessions (
     UNIQUE (machine_id, session_id)
 );
 -- The list: newest activity first, live sessions only.
-CREATE INDEX sessions_recent ON sessions (last_activity DESC NULLS LAST, id DESC) WHERE deleted_at IS NULL;
+CREATE INDEX sessions_recent ON sessions (last_activity DESC, id DESC) WHERE deleted_at IS NULL;
 CREATE INDEX sessions_project ON sessions (project, last_activity DESC) WHERE deleted_at IS NULL;
 CREATE INDEX sessions_parent ON sessions (machine_id, parent_session_id) WHERE parent_session_id IS NOT NULL;
 CREATE INDEX sessions_change ON sessions (change_seq);

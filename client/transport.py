@@ -1,0 +1,97 @@
+"""The HTTPS channel to ingest_fn: verified TLS, gzip bodies, polite retries.
+
+One ``httpx.Client`` per run. httpx's own retries cover connection failures
+only, so 429 and 5xx are retried here with exponential backoff and jitter,
+honouring ``Retry-After``. The token only ever travels in the Authorization
+header.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import ssl
+import sys
+import time
+import uuid
+from typing import Any
+
+import httpx
+import orjson
+
+from client.config import ClientConfig
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+CONNECT_RETRIES = 2
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 30.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class PushError(RuntimeError):
+    """The server refused a request or could not be reached; the message says which."""
+
+
+def _ssl_context(config: ClientConfig) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=str(config.ca_bundle) if config.ca_bundle else None)
+    if config.ca_bundle:
+        ctx.load_default_certs()  # a private CA adds to, not replaces, the system roots
+    return ctx
+
+
+class IngestClient:
+    def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
+        if config.plain_http:
+            print(f"warning: sending to {config.endpoint} over plain HTTP (loopback only)", file=sys.stderr)
+        self._client = httpx.Client(
+            base_url=config.endpoint,
+            timeout=DEFAULT_TIMEOUT,
+            verify=_ssl_context(config),
+            transport=transport or httpx.HTTPTransport(retries=CONNECT_RETRIES, verify=_ssl_context(config)),
+            headers={"Authorization": f"Bearer {config.token}", "User-Agent": "av-client/0.1"},
+        )
+
+    def __enter__(self) -> IngestClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._client.close()
+
+    def post_json(self, path: str, payload: dict[str, Any], *, body: bytes | None = None) -> dict[str, Any]:
+        data = body if body is not None else gzip.compress(orjson.dumps(payload), compresslevel=5)
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                   "X-Request-Id": str(payload.get("request_id") or uuid.uuid4().hex)}
+        return self._send("POST", path, content=data, headers=headers)
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        return self._send("GET", path)
+
+    def _send(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                response = self._client.request(method, path, **kw)
+            except httpx.TransportError as exc:
+                if attempt == MAX_ATTEMPTS:
+                    raise PushError(f"cannot reach {self._client.base_url}: {type(exc).__name__}: {exc}") from None
+                self._sleep(attempt, None)
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
+                self._sleep(attempt, response.headers.get("retry-after"))
+                continue
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            if response.is_success:
+                return body if isinstance(body, dict) else {}
+            message = body.get("error") if isinstance(body, dict) else None
+            raise PushError(f"{method} {path} failed: HTTP {response.status_code}: {message or response.reason_phrase}")
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _sleep(attempt: int, retry_after: str | None) -> None:
+        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
+        if retry_after and retry_after.isdigit():
+            delay = max(delay, min(float(retry_after), BACKOFF_CAP_S * 4))
+        time.sleep(delay)

@@ -1,0 +1,192 @@
+"""av-admin: the operator's command. Thin: parse, call one function, print."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from avcore.db.policy import InsecureConnectionError, InvalidDsnError
+from avcore.db.pool import DatabaseUnavailable
+from infra.admin_db import admin_dsn, connect_admin
+
+dsn_option = click.option("--dsn", help="Administrator DSN (default: $AV_ADMIN_DSN).")
+insecure_option = click.option("--allow-insecure", is_flag=True,
+                               help="Allow a plaintext connection to a non-local PostgreSQL (not recommended).")
+
+
+class AdminGroup(click.Group):
+    """Turns expected failures into one clear line and exit code 1, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (InsecureConnectionError, InvalidDsnError, DatabaseUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+        except RuntimeError as exc:
+            if type(exc).__module__.startswith(("infra", "avcore")):
+                raise click.ClickException(str(exc)) from None
+            raise
+
+
+@click.group(cls=AdminGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="av-admin")
+def main() -> None:
+    """Operate av-cloud: database roles, migrations, credentials, the local stack."""
+
+
+@main.command()
+@dsn_option
+@insecure_option
+def roles(dsn: str | None, allow_insecure: bool) -> None:
+    """Create or update the owner, ingest and viewer roles (idempotent).
+
+    Passwords for the two login roles are taken from $AV_INGEST_DB_PASSWORD and
+    $AV_VIEWER_DB_PASSWORD when set; otherwise existing passwords are kept.
+    """
+    from infra.roles import ensure_roles
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        ensure_roles(conn, ingest_password=os.environ.get("AV_INGEST_DB_PASSWORD"),
+                     viewer_password=os.environ.get("AV_VIEWER_DB_PASSWORD"))
+    click.echo("roles av_owner, av_ingest, av_viewer are in place")
+
+
+@main.command()
+@dsn_option
+@insecure_option
+def migrate(dsn: str | None, allow_insecure: bool) -> None:
+    """Apply pending schema migrations (idempotent, under an advisory lock)."""
+    from infra.migrate import applied_version
+    from infra.migrate import migrate as run
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        done = run(conn)
+        version = applied_version(conn)
+    for m in done:
+        click.echo(f"applied {m.version:04d}_{m.name}")
+    click.echo(f"schema is at version {version}")
+
+
+@main.group()
+def device() -> None:
+    """Device credentials (one per machine that pushes)."""
+
+
+@device.command("add")
+@click.argument("name")
+@click.option("--machine", help="Machine the device pushes as (default: NAME).")
+@dsn_option
+@insecure_option
+def device_add(name: str, machine: str | None, dsn: str | None, allow_insecure: bool) -> None:
+    """Create a device token; it is printed once and stored only as a hash."""
+    from infra.credentials import add_device
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        issued = add_device(conn, machine=machine or name, name=name)
+    click.echo(f"device {issued.id} for machine {machine or name!r}. Token (shown once, store it now):", err=True)
+    click.echo(issued.token)
+
+
+@device.command("list")
+@dsn_option
+@insecure_option
+def device_list(dsn: str | None, allow_insecure: bool) -> None:
+    """List devices (never their tokens)."""
+    from infra.credentials import list_devices
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        for d in list_devices(conn):
+            state = f"revoked {d.revoked_at:%Y-%m-%d}" if d.revoked_at else "active"
+            seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
+            click.echo(f"{d.id}\t{d.name}\tmachine={d.machine}\t{d.hint}\tlast seen {seen}\t{state}")
+
+
+@device.command("revoke")
+@click.argument("device_id", type=int)
+@dsn_option
+@insecure_option
+def device_revoke(device_id: int, dsn: str | None, allow_insecure: bool) -> None:
+    """Revoke a device; its next request is refused."""
+    from infra.credentials import revoke_device
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        revoke_device(conn, device_id)
+    click.echo(f"device {device_id} revoked")
+
+
+@main.group()
+def viewer() -> None:
+    """Viewer credentials (bearer tokens for scripts, and the browser login)."""
+
+
+@viewer.command("add")
+@click.argument("name")
+@dsn_option
+@insecure_option
+def viewer_add(name: str, dsn: str | None, allow_insecure: bool) -> None:
+    """Create a viewer token; it is printed once and stored only as a hash."""
+    from infra.credentials import add_viewer
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        issued = add_viewer(conn, name=name)
+    click.echo(f"viewer credential {issued.id}. Token (shown once, store it now):", err=True)
+    click.echo(issued.token)
+
+
+@viewer.command("revoke")
+@click.argument("viewer_id", type=int)
+@dsn_option
+@insecure_option
+def viewer_revoke(viewer_id: int, dsn: str | None, allow_insecure: bool) -> None:
+    """Revoke a viewer credential (and every browser login made with it)."""
+    from infra.credentials import revoke_viewer
+
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        revoke_viewer(conn, viewer_id)
+    click.echo(f"viewer credential {viewer_id} revoked")
+
+
+@main.group()
+def local() -> None:
+    """The local stack: PostgreSQL + both functions over HTTPS on this machine."""
+
+
+@local.command("up")
+@click.option("--machine", help="Machine name for this computer's device (default: host name).")
+def local_up(machine: str | None) -> None:
+    """Start (or reuse) the local stack and enroll this machine."""
+    from infra.local.stack import Stack
+
+    stack = Stack.default()
+    state = stack.up(machine=machine)
+    env = stack.env()
+    click.echo(f"local stack is up in {stack.data}", err=True)
+    click.echo(f"  ingest  {env['AV_ENDPOINT']}   (device for machine {state['machine']!r})", err=True)
+    click.echo(f"  viewer  {env['AV_VIEWER_URL']}", err=True)
+    click.echo("  load the settings with: eval \"$(av-admin local env)\"", err=True)
+
+
+@local.command("env")
+def local_env() -> None:
+    """Print export lines for AV_ENDPOINT, AV_TOKEN, AV_CA_BUNDLE, AV_VIEWER_URL, AV_VIEWER_TOKEN."""
+    import shlex
+
+    from infra.local.stack import Stack
+
+    for key, value in Stack.default().env().items():
+        click.echo(f"export {key}={shlex.quote(value)}")
+
+
+@local.command("down")
+def local_down() -> None:
+    """Stop everything `local up` started (data is kept)."""
+    from infra.local.stack import Stack
+
+    stopped = Stack.default().down()
+    click.echo("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

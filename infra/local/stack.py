@@ -1,0 +1,255 @@
+"""``av-admin local up|down|env``: the whole product on one machine, no AWS, no Docker.
+
+``up`` is idempotent: it reuses a running cluster, servers and valid credentials,
+and (re)creates whatever is missing. State (ports, role passwords, the session
+secret, process ids) is kept in ``state.json`` (0600) in the data directory;
+tokens in 0600 files beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from avcore.schema import INGEST_ROLE, VIEWER_ROLE
+from avcore.tokens import token_hash
+from infra.credentials import add_device, add_viewer
+from infra.local.ca import LocalCA
+from infra.local.paths import cluster_dir, data_dir
+from infra.migrate import migrate
+from infra.pgcluster import Cluster, chown_for_server, free_port
+from infra.roles import ensure_roles
+
+DATABASE = "avcloud"
+SERVER_START_TIMEOUT_S = 30.0
+MACHINE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+class StackError(RuntimeError):
+    """The local stack could not be brought up; the message says what failed."""
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+@dataclass
+class Stack:
+    data: Path
+
+    @classmethod
+    def default(cls) -> Stack:
+        return cls(data_dir())
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.data / "state.json"
+
+    def state(self) -> dict[str, Any]:
+        if not self.state_file.exists():
+            return {}
+        return dict(json.loads(self.state_file.read_text()))
+
+    def save(self, state: dict[str, Any]) -> None:
+        _write_private(self.state_file, json.dumps(state, indent=2))
+
+    @property
+    def ca(self) -> LocalCA:
+        return LocalCA(self.data / "tls")
+
+    def cluster(self, state: dict[str, Any]) -> Cluster:
+        base = cluster_dir(self.data)
+        return Cluster(base=base, port=int(state["pg_port"]), ssl_cert=base / "server.crt",
+                       ssl_key=base / "server.key")
+
+    # -- up ------------------------------------------------------------------
+    def up(self, *, machine: str | None = None) -> dict[str, Any]:
+        self.data.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.data, 0o700)
+        state = self.state()
+        state.setdefault("pg_port", free_port())
+        state.setdefault("ingest_port", free_port())
+        state.setdefault("viewer_port", free_port())
+        state.setdefault("ingest_password", secrets.token_urlsafe(24))
+        state.setdefault("viewer_password", secrets.token_urlsafe(24))
+        state.setdefault("session_secret", secrets.token_urlsafe(48))
+        state.setdefault("machine", machine or _machine_name())
+        self.save(state)
+        self.ca.ensure()
+        cluster = self._start_cluster(state)
+        self._prepare_database(cluster, state)
+        self._ensure_credentials(cluster, state)
+        for name in ("ingest", "viewer"):
+            self._ensure_server(name, state)
+        self.save(state)
+        return state
+
+    def _start_cluster(self, state: dict[str, Any]) -> Cluster:
+        cluster = self.cluster(state)
+        if not cluster.initialized():
+            if cluster.base.exists():
+                shutil.rmtree(cluster.base)  # a half-made cluster from an interrupted run
+            cluster.base.parent.mkdir(parents=True, exist_ok=True)
+            cluster.init()
+        for src, dst in ((self.ca.server_cert, cluster.ssl_cert), (self.ca.server_key, cluster.ssl_key)):
+            assert dst is not None
+            shutil.copy(src, dst)
+            os.chmod(dst, 0o600)
+            chown_for_server(dst)
+        if not cluster.running():
+            cluster.start()
+        return cluster
+
+    def _admin(self, cluster: Cluster, dbname: str = DATABASE) -> psycopg.Connection:
+        return psycopg.connect(cluster.socket_dsn(dbname=dbname), autocommit=True)
+
+    def _prepare_database(self, cluster: Cluster, state: dict[str, Any]) -> None:
+        with self._admin(cluster, "postgres") as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        with self._admin(cluster) as conn:
+            ensure_roles(conn, ingest_password=state["ingest_password"], viewer_password=state["viewer_password"])
+            migrate(conn)
+
+    def _token_valid(self, conn: psycopg.Connection, table: str, path: Path) -> bool:
+        if not path.exists():
+            return False
+        query = sql.SQL("SELECT 1 FROM av.{} WHERE token_hash = %s AND revoked_at IS NULL").format(sql.Identifier(table))
+        return conn.execute(query, (token_hash(path.read_text().strip()),)).fetchone() is not None
+
+    def _ensure_credentials(self, cluster: Cluster, state: dict[str, Any]) -> None:
+        with self._admin(cluster) as conn:
+            conn.execute("SET search_path = av")
+            if not self._token_valid(conn, "devices", self.device_token_file):
+                issued = add_device(conn, machine=state["machine"], name=f"{state['machine']} (local stack)")
+                _write_private(self.device_token_file, issued.token)
+            if not self._token_valid(conn, "viewer_credentials", self.viewer_token_file):
+                issued = add_viewer(conn, name="local stack")
+                _write_private(self.viewer_token_file, issued.token)
+
+    @property
+    def device_token_file(self) -> Path:
+        return self.data / "device.token"
+
+    @property
+    def viewer_token_file(self) -> Path:
+        return self.data / "viewer.token"
+
+    def _dsn(self, state: dict[str, Any], role: str) -> str:
+        password = state["ingest_password"] if role == INGEST_ROLE else state["viewer_password"]
+        return make_conninfo("", host="localhost", port=str(state["pg_port"]), dbname=DATABASE, user=role,
+                             password=password, sslmode="verify-full", sslrootcert=str(self.ca.ca_cert))
+
+    def _pid_alive(self, pid: int | None) -> bool:
+        if not pid:
+            return False
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return False  # our own child, now exited and reaped
+        except ChildProcessError:
+            pass  # not our child (started by an earlier `local up`)
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+
+    def _ensure_server(self, name: str, state: dict[str, Any]) -> None:
+        port = state[f"{name}_port"]
+        if self._pid_alive(state.get(f"{name}_pid")) and self._healthy(name, port):
+            return
+        module = "ingest_fn.app" if name == "ingest" else "viewer_fn.app"
+        role = INGEST_ROLE if name == "ingest" else VIEWER_ROLE
+        env = {**os.environ, "AV_DATABASE_URL": self._dsn(state, role), "AV_ENVIRONMENT": "local",
+               "AV_DB_POOL_SIZE": "4", "AV_SESSION_SECRET": state["session_secret"]}
+        logs = self.data / "logs"
+        logs.mkdir(exist_ok=True)
+        log_file = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", f"{module}:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--ssl-keyfile", str(self.ca.server_key), "--ssl-certfile",
+             str(self.ca.server_cert), "--log-level", "warning", "--no-access-log"],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd=self.data,
+        )
+        state[f"{name}_pid"] = proc.pid
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(f"the {name} server exited with code {proc.returncode}; see {logs / (name + '.log')}")
+            if self._healthy(name, port):
+                return
+            time.sleep(0.2)
+        raise StackError(f"the {name} server did not answer within {SERVER_START_TIMEOUT_S:.0f} s; "
+                         f"see {logs / (name + '.log')}")
+
+    def _healthy(self, name: str, port: int) -> bool:
+        path = "/v1/health" if name == "ingest" else "/"
+        ctx = ssl.create_default_context(cafile=str(self.ca.ca_cert))
+        try:
+            return httpx.get(f"https://localhost:{port}{path}", verify=ctx, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    # -- env / down ----------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        state = self.state()
+        if not state or not self.device_token_file.exists():
+            raise StackError("the local stack has not been set up; run `av-admin local up`")
+        return {
+            "AV_ENDPOINT": f"https://localhost:{state['ingest_port']}",
+            "AV_TOKEN": self.device_token_file.read_text().strip(),
+            "AV_CA_BUNDLE": str(self.ca.ca_cert),
+            "AV_VIEWER_URL": f"https://localhost:{state['viewer_port']}/",
+            "AV_VIEWER_TOKEN": self.viewer_token_file.read_text().strip(),
+        }
+
+    def down(self) -> list[str]:
+        state = self.state()
+        stopped = []
+        for name in ("ingest", "viewer"):
+            pid = state.pop(f"{name}_pid", None)
+            if self._pid_alive(pid):
+                os.killpg(pid, signal.SIGTERM)
+                for _ in range(50):
+                    if not self._pid_alive(pid):
+                        break
+                    time.sleep(0.1)
+                else:
+                    os.killpg(pid, signal.SIGKILL)
+                stopped.append(name)
+        if state.get("pg_port"):
+            cluster = self.cluster(state)
+            if cluster.initialized() and cluster.running():
+                cluster.stop()
+                stopped.append("postgres")
+        if state:
+            self.save(state)
+        return stopped
+
+
+def _machine_name() -> str:
+    import socket
+
+    raw = socket.gethostname().split(".")[0]
+    name = "".join(c if c in MACHINE_CHARS else "-" for c in raw).strip("-._")[:63]
+    return name if name and name != "local" else "this-machine"
