@@ -44,7 +44,8 @@ def well_formed(token: str, prefix: str) -> bool:
     if not token.startswith(prefix) or len(token) != len(prefix) + RANDOM_CHARS + CHECKSUM_CHARS:
         return False
     body = token[len(prefix) : len(prefix) + RANDOM_CHARS]
-    if any(c not in ALPHABET for c in body):
+    # The checksum part too: compare_digest raises TypeError on non-ASCII strings.
+    if any(c not in ALPHABET for c in token[len(prefix) :]):
         return False
     return secrets.compare_digest(token[-CHECKSUM_CHARS:], _checksum(body))
 

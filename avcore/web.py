@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -85,10 +85,15 @@ def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = 
     return {"ok": False, "status": status, "error": message, "errors": errors or []}
 
 
+def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None,
+                  media_type: str = "application/json") -> Response:
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=media_type)
+
+
 def error_response(status: int, message: str, errors: list[dict[str, Any]] | None = None,
-                   headers: dict[str, str] | None = None) -> ORJSONResponse:
-    return ORJSONResponse(error_body(status, message, errors), status_code=status, headers=headers,
-                          media_type="application/problem+json")
+                   headers: dict[str, str] | None = None) -> Response:
+    return json_response(error_body(status, message, errors), status=status, headers=headers,
+                         media_type="application/problem+json")
 
 
 def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:

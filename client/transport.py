@@ -11,9 +11,9 @@ from __future__ import annotations
 import gzip
 import random
 import ssl
-import sys
 import time
 import uuid
+import warnings
 from typing import Any
 
 import httpx
@@ -43,7 +43,7 @@ def _ssl_context(config: ClientConfig) -> ssl.SSLContext:
 class IngestClient:
     def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         if config.plain_http:
-            print(f"warning: sending to {config.endpoint} over plain HTTP (loopback only)", file=sys.stderr)
+            warnings.warn(f"sending to {config.endpoint} over plain HTTP (allowed to loopback only)", stacklevel=2)
         self._client = httpx.Client(
             base_url=config.endpoint,
             timeout=DEFAULT_TIMEOUT,

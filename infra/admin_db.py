@@ -7,8 +7,8 @@ import os
 import click
 import psycopg
 
-from avcore.db.pool import DatabaseUnavailable
 from avcore.db.policy import check_connected, plan_connection, scrub_secret
+from avcore.db.pool import DatabaseUnavailable
 
 
 def admin_dsn(explicit: str | None) -> str:

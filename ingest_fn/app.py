@@ -49,16 +49,18 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     @app.post("/v1/push", response_model=PushResponse)
     async def push(request: Request) -> PushResponse:
         token = bearer_token(request)
-        body = await read_json_body(request, max_bytes=settings.max_body_bytes,
-                                    max_decompressed=settings.max_decompressed_bytes)
-        if isinstance(body, dict) and body.get("protocol") not in (None, PROTOCOL_VERSION):
-            raise BadRequest(f"unsupported protocol version {body.get('protocol')!r}; this server speaks {PROTOCOL_VERSION}")
-        try:
-            req = PushRequest.model_validate(body)
-        except ValidationError as exc:
-            raise BadRequest("invalid push request", errors=_item_errors(exc)) from None
         with db.connection() as conn:
+            # Authenticate before touching the body: strangers never make us decompress or parse.
             device = authenticate_device(conn, token, scope="push")
+            body = await read_json_body(request, max_bytes=settings.max_body_bytes,
+                                        max_decompressed=settings.max_decompressed_bytes)
+            if isinstance(body, dict) and body.get("protocol") not in (None, PROTOCOL_VERSION):
+                raise BadRequest(f"unsupported protocol version {body.get('protocol')!r}; "
+                                 f"this server speaks {PROTOCOL_VERSION}")
+            try:
+                req = PushRequest.model_validate(body)
+            except ValidationError as exc:
+                raise BadRequest("invalid push request", errors=_item_errors(exc)) from None
             results = []
             for raw in req.sessions:
                 sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""

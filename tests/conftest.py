@@ -51,3 +51,13 @@ def empty_db(pg_server: PgServer) -> Iterator[TestDatabase]:
 def pytest_report_header(config: pytest.Config) -> str:
     kind = "AV_TEST_DSN" if os.environ.get("AV_TEST_DSN") else "testcontainers if Docker answers, else a throwaway cluster"
     return f"av-cloud test database: {kind}"
+
+
+@pytest.fixture
+def apps(db: TestDatabase):
+    from tests.apps import build_apps
+
+    built = build_apps(db)
+    yield built
+    built.ingest.app.state.db.close()
+    built.viewer.app.state.db.close()

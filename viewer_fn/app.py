@@ -13,14 +13,20 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 
 from avcore.db.policy import plan_connection
 from avcore.db.pool import Database
 from avcore.schema import SCHEMA_VERSION
 from avcore.settings import ViewerSettings, load
-from avcore.web import (BadRequest, MethodNotAllowed, NotFound, install_error_handling,
-                        install_request_middleware)
+from avcore.web import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    install_error_handling,
+    install_request_middleware,
+    json_response,
+)
 from viewer_fn.auth import COOKIE_NAME, Viewer, authenticate, check_token, login_cookie
 from viewer_fn.queries import get_session, list_messages, list_sessions
 from viewer_fn.signing import BadSignature, Signer
@@ -86,7 +92,7 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
             raise BadRequest("token: required (a viewer token from `av-admin viewer add`)")
         with db.connection() as conn:
             who = check_token(conn, token.strip())
-        response = ORJSONResponse({"ok": True, "name": who.name})
+        response = json_response({"ok": True, "name": who.name})
         response.set_cookie(COOKIE_NAME, login_cookie(signer, who, settings.session_ttl_s),
                             max_age=settings.session_ttl_s, path=f"{base}/", secure=True, httponly=True,
                             samesite="strict")
@@ -94,7 +100,7 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
 
     @api.post("/auth/logout")
     def logout() -> Response:
-        response = ORJSONResponse({"ok": True})
+        response = json_response({"ok": True})
         response.delete_cookie(COOKIE_NAME, path=f"{base}/", secure=True, httponly=True, samesite="strict")
         return response
 

@@ -1,0 +1,58 @@
+# The two commands a newcomer needs:
+#   make demo   set everything up, start the local stack, push sessions, print the viewer URL
+#   make test   set everything up and run the whole test suite
+# (The SAM build uses infra/sam/Makefile, not this file.)
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+SAM_VENV := .venv-sam
+SAM_CLI_VERSION := 1.170.0
+APT      := DEBIAN_FRONTEND=noninteractive apt-get
+
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: demo test setup pg-binaries chromium sam down lint
+
+demo: setup pg-binaries
+	$(BIN)/av-admin local up
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash infra/local/demo.sh
+
+down: setup
+	$(BIN)/av-admin local down
+
+test: setup pg-binaries chromium sam
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+setup: $(VENV)/.installed
+
+# Server dependencies are constrained to the pins shipped to Lambda, so tests run the same code.
+$(VENV)/.installed: pyproject.toml avcore/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c avcore/requirements.txt -e '.[dev]'
+	touch $@
+
+sam: $(SAM_VENV)/.installed
+
+# aws-sam-cli pins older boto3/click/pydantic, so it lives in its own virtualenv.
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+# PostgreSQL server binaries (the local stack and the tests start their own clusters).
+pg-binaries:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; \
+	    else echo "PostgreSQL server binaries are missing: run 'sudo apt-get install postgresql'" >&2; exit 1; fi; }
+
+# Headless Chromium for the browser tests (Debian's package; never 'playwright install').
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; \
+	    else echo "Chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }

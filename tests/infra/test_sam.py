@@ -1,0 +1,341 @@
+"""The SAM template validates, builds without Docker, and the artifacts are what Lambda needs.
+
+Needs aws-sam-cli in ``.venv-sam`` (``make test`` creates it). Without it these tests FAIL
+(they do not skip): a deploy that was never built is not a passing deploy.
+
+What is checked:
+* ``sam validate --lint`` is clean;
+* ``sam build`` (BuildMethod makefile, infra/sam/Makefile) succeeds into a temp dir;
+* the layer holds ``python/avcore`` + exactly the pinned wheels, the functions hold only
+  their own package, nothing from ``client/`` or ``infra/`` ships, sizes are within bounds;
+* the handlers import from the BUILT artifacts alone (fresh interpreter, no site-packages),
+  and the import time is measured (sanity bound 1.5 s; the architecture budget is 300 ms).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import time
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.sam
+
+REPO = Path(__file__).resolve().parents[2]
+SAM = REPO / ".venv-sam" / "bin" / "sam"
+TEMPLATE = REPO / "template.yaml"
+REQUIREMENTS = REPO / "avcore" / "requirements.txt"
+
+INSTALL_HINT = (
+    f"aws-sam-cli is not installed at {SAM}. Run `make test` (it creates .venv-sam), or by hand: "
+    "`python3.11 -m venv .venv-sam && .venv-sam/bin/pip install aws-sam-cli` "
+    "(keep it out of .venv: it pins older boto3/click/pydantic)."
+)
+
+MB = 1024 * 1024
+LAYER_MAX_BYTES = 50 * MB  # unzipped; Lambda's hard limit is 250 MB for function + layers
+FUNCTION_MAX_BYTES = 2 * MB  # a function artifact is its own package only
+IMPORT_SANITY_BOUND_S = 1.5
+IMPORT_BUDGET_S = 0.300  # docs: architecture budget for the handler import
+IMPORT_RUNS = 3
+
+# The Lambda runtime ships these; the layer must not.
+RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath"}
+
+
+def report(capsys: pytest.CaptureFixture[str], text: str) -> None:
+    with capsys.disabled():
+        print(f"\n[sam] {text}")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_requirements() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for raw in REQUIREMENTS.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9._-]+)(\[[^\]]*\])?==([A-Za-z0-9.+!-]+)", line)
+        assert match, f"{REQUIREMENTS.name}: not pinned with ==: {raw!r}"
+        pins[canonical(match.group(1))] = match.group(3)
+    return pins
+
+
+def tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def zipped_size(path: Path) -> int:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(path.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(path))
+    return buf.tell()
+
+
+def python311() -> str:
+    if sys.version_info[:2] == (3, 11):
+        return sys.executable
+    found = shutil.which("python3.11")
+    assert found, "no python3.11 on PATH (the Lambda runtime is python3.11; .pyc files are version specific)"
+    return found
+
+
+def sam_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AV_")}
+    env.update(
+        SAM_CLI_TELEMETRY="0",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        # The Makefile byte-compiles with this interpreter and runs pip with it.
+        SAM_PYTHON=python311(),
+    )
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_SESSION_TOKEN", None)
+    return env
+
+
+def run_sam(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SAM), *args], cwd=REPO, env=sam_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def require_sam() -> Path:
+    if not SAM.exists():
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    return SAM
+
+
+@pytest.fixture(scope="module")
+def sam() -> Path:
+    return require_sam()
+
+
+def test_missing_sam_fails_with_install_hint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "SAM", tmp_path / "no-sam")
+    with pytest.raises(pytest.fail.Exception, match="make test"):
+        require_sam()
+
+
+@pytest.fixture(scope="module")
+def build_dir(sam: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("sam")
+    out = base / "build"
+    started = time.perf_counter()
+    proc = run_sam(
+        "build",
+        "--template-file", str(TEMPLATE),
+        "--build-dir", str(out),
+        "--cache-dir", str(base / "cache"),
+        "--parallel",
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        pytest.fail(f"sam build failed (rc={proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    (base / "build-seconds").write_text(f"{elapsed:.1f}")
+    return out
+
+
+def test_validate_lint(sam: Path) -> None:
+    proc = run_sam("validate", "--lint", "--template-file", str(TEMPLATE), timeout=120)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "is a valid SAM Template" in output, output
+    # cfn-lint warnings (W####) and errors (E####) both count as failures.
+    assert not re.search(r"\b[WE]\d{4}\b", output), output
+
+
+def test_requirements_are_pinned_and_match_dev_venv() -> None:
+    pins = pinned_requirements()
+    for needed in (
+        "fastapi",
+        "mangum",
+        "psycopg",
+        "psycopg-binary",
+        "pydantic",
+        "pydantic-settings",
+        "orjson",
+    ):
+        assert needed in pins, f"{needed} missing from {REQUIREMENTS}"
+    assert not RUNTIME_PROVIDED & pins.keys(), "boto3 & co. come with the Lambda runtime; do not ship them"
+    mismatched = {}
+    for name, version in pins.items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            mismatched[name] = (version, installed)
+    assert not mismatched, f"avcore/requirements.txt vs this venv (pinned, installed): {mismatched}"
+
+
+def test_build(build_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (build_dir / "template.yaml").is_file()
+    seconds = (build_dir.parent / "build-seconds").read_text()
+    report(capsys, f"sam build took {seconds} s")
+    assert {p.name for p in build_dir.iterdir() if p.is_dir()} == {
+        "CoreLayer",
+        "IngestFunction",
+        "ViewerFunction",
+    }
+
+
+def test_layer_shape(build_dir: Path) -> None:
+    layer = build_dir / "CoreLayer"
+    top = {p.name for p in layer.iterdir()}
+    assert top <= {"python", "certs"}, f"unexpected entries at the layer root: {top}"
+    py = layer / "python"
+    for pkg in ("avcore", "fastapi", "mangum", "psycopg", "psycopg_binary", "pydantic", "pydantic_core",
+                "pydantic_settings", "orjson", "starlette"):  # fmt: skip
+        assert (py / pkg / "__init__.py").is_file() or (py / pkg).is_dir(), f"layer lacks python/{pkg}"
+    assert (py / "avcore" / "__init__.py").is_file()
+    assert not (py / "avcore" / "requirements.txt").exists()
+    assert not (py / "bin").exists(), "console scripts (build-machine shebangs) must not ship"
+    # exactly the pinned distributions, at the pinned versions
+    pins = pinned_requirements()
+    shipped = {}
+    for info in py.glob("*.dist-info"):
+        meta = (info / "METADATA").read_text(errors="replace")
+        name = re.search(r"^Name: (.+)$", meta, re.M).group(1).strip()
+        version = re.search(r"^Version: (.+)$", meta, re.M).group(1).strip()
+        shipped[canonical(name)] = version
+    assert shipped == pins, f"layer distributions differ from avcore/requirements.txt: {shipped} vs {pins}"
+    assert not {canonical(n) for n in RUNTIME_PROVIDED} & shipped.keys()
+    # compiled native code is for Lambda (manylinux x86_64, CPython 3.11)
+    for so in py.rglob("*.so"):
+        if "cpython" in so.name:
+            assert "cpython-311-x86_64-linux-gnu" in so.name, so
+
+
+def test_functions_contain_only_their_package(build_dir: Path) -> None:
+    for fn, pkg in (("IngestFunction", "ingest_fn"), ("ViewerFunction", "viewer_fn")):
+        root = build_dir / fn
+        assert {p.name for p in root.iterdir()} == {pkg}, f"{fn} artifact root: {sorted(os.listdir(root))}"
+        assert (root / pkg / "__init__.py").is_file()
+        assert (root / pkg / "handler.py").is_file(), f"{pkg}/handler.py is not in the {fn} artifact"
+    static = build_dir / "ViewerFunction" / "viewer_fn" / "static"
+    for name in ("index.html", "app.js", "app.css"):
+        assert (static / name).is_file(), f"viewer_fn/static/{name} is not in the ViewerFunction artifact"
+
+
+def test_nothing_else_ships(build_dir: Path) -> None:
+    artifacts = [
+        build_dir / "CoreLayer" / "python",
+        build_dir / "IngestFunction",
+        build_dir / "ViewerFunction",
+    ]
+    for art in artifacts:
+        names = {p.name for p in art.iterdir()}
+        assert not {"client", "infra", "tests", "bench", "docs", ".venv", ".venv-sam"} & names, (art, names)
+    for fn in ("IngestFunction", "ViewerFunction"):
+        assert not list((build_dir / fn).rglob("avcore")), f"avcore must ship once, in the layer, not in {fn}"
+
+
+def test_bytecode_is_precompiled_for_zip_deploys(build_dir: Path) -> None:
+    """SAM zips every file with a 1980 timestamp, so only hash-based .pyc files survive deployment."""
+    for art in (
+        build_dir / "IngestFunction",
+        build_dir / "ViewerFunction",
+        build_dir / "CoreLayer" / "python",
+    ):
+        sources = [p for p in art.rglob("*.py") if "__pycache__" not in p.parts]
+        missing = [
+            p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.cpython-311.pyc").is_file()
+        ]
+        assert not missing, f"{len(missing)} modules without .pyc in {art.name}, e.g. {missing[:3]}"
+        for pyc in [*art.rglob("*.pyc")][:50]:
+            assert "cpython-311" in pyc.name, pyc
+    pyc = build_dir / "CoreLayer" / "python" / "fastapi" / "__pycache__" / "__init__.cpython-311.pyc"
+    flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+    assert flags == 0b01, f"{pyc.name}: expected an unchecked-hash .pyc (flags=1), got flags={flags}"
+
+
+def test_sizes(build_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sizes = {}
+    for name in ("CoreLayer", "IngestFunction", "ViewerFunction"):
+        art = build_dir / name
+        sizes[name] = (tree_size(art), zipped_size(art))
+    lines = [f"{n}: {u / MB:.2f} MB unzipped, {z / MB:.2f} MB zipped" for n, (u, z) in sizes.items()]
+    report(capsys, "artifact sizes: " + "; ".join(lines))
+    assert sizes["CoreLayer"][0] <= LAYER_MAX_BYTES, lines[0]
+    for fn in ("IngestFunction", "ViewerFunction"):
+        assert sizes[fn][0] <= FUNCTION_MAX_BYTES, f"{fn} is not small: {sizes[fn][0] / MB:.2f} MB"
+
+
+IMPORT_PROBE = """
+import json, sys, time
+t0 = time.perf_counter()
+import {module} as m
+t1 = time.perf_counter()
+import fastapi, mangum, psycopg, avcore
+assert callable(m.handler), "handler is not callable"
+print(json.dumps({{"import_s": t1 - t0,
+                   "handler": m.__file__, "fastapi": fastapi.__file__, "psycopg": psycopg.__file__,
+                   "avcore": avcore.__file__, "mangum": mangum.__file__,
+                   "site": [p for p in sys.path if "site-packages" in p]}}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "module"), [("IngestFunction", "ingest_fn"), ("ViewerFunction", "viewer_fn")]
+)
+def test_handler_imports_from_built_artifacts(
+    build_dir: Path, function: str, module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fn_dir = build_dir / function
+    layer_py = build_dir / "CoreLayer" / "python"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # Lambda's order: the function code (/var/task) first, then the layer (/opt/python).
+        "PYTHONPATH": f"{fn_dir}{os.pathsep}{layer_py}",
+        "PYTHONDONTWRITEBYTECODE": "1",  # Lambda's code dirs are read-only
+        "AV_DATABASE_URL": "postgresql://u:p@127.0.0.1/db",
+        "AV_SESSION_SECRET": "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40)),
+        "AV_ENVIRONMENT": "production",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "LAMBDA_TASK_ROOT": str(fn_dir),
+    }
+    # -S: no site-packages at all, so every third-party import must come from the layer.
+    cmd = [python311(), "-S", "-c", IMPORT_PROBE.format(module=f"{module}.handler")]
+    times, walls = [], []
+    info: dict = {}
+    for _ in range(IMPORT_RUNS):
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, cwd=fn_dir)
+        walls.append(time.perf_counter() - started)
+        assert proc.returncode == 0, (
+            f"importing {module}.handler from the built artifacts failed:\n{proc.stderr}"
+        )
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+        times.append(info["import_s"])
+    assert info["handler"].startswith(str(fn_dir)), info
+    for dep in ("fastapi", "psycopg", "avcore", "mangum"):
+        assert info[dep].startswith(str(layer_py)), f"{dep} was not imported from the layer: {info[dep]}"
+    assert not info["site"], f"site-packages leaked into the probe: {info['site']}"
+    median = statistics.median(times)
+    wall = statistics.median(walls)
+    report(
+        capsys,
+        f"{module}.handler import: median {median * 1000:.0f} ms over {IMPORT_RUNS} fresh processes "
+        f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; whole process {wall * 1000:.0f} ms); "
+        f"budget {IMPORT_BUDGET_S * 1000:.0f} ms -> {'within' if median <= IMPORT_BUDGET_S else 'OVER'} budget",
+    )
+    assert median <= IMPORT_SANITY_BOUND_S, f"{module}.handler import took {median:.2f} s"

@@ -1,0 +1,141 @@
+"""The push route against a real database: auth, upsert, counts, per-item results."""
+
+from __future__ import annotations
+
+import gzip
+
+import orjson
+
+from infra.credentials import add_device, revoke_device
+from tests.apps import make_session, push_body
+
+
+def test_push_stores_sessions_and_server_computes_totals(apps) -> None:
+    r = apps.push(make_session("s1", messages=5), make_session("s2", messages=2))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [i["status"] for i in body["results"]] == ["applied", "applied"]
+    assert len(body["database_id"]) == 36
+    with apps.db.admin() as conn:
+        row = conn.execute(
+            "SELECT message_count, user_message_count, tool_call_count, output_tokens, cache_read_tokens, models "
+            "FROM sessions WHERE session_id = 's1'").fetchone()
+    assert row == (5, 3, 2, 10, 200, ["claude-sonnet-4"])
+
+
+def test_equal_fingerprint_is_a_noop_and_change_replaces(apps) -> None:
+    apps.push(make_session("s1", messages=4))
+    with apps.db.admin() as conn:
+        seq = conn.execute("SELECT change_seq FROM sessions").fetchone()[0]
+    again = apps.push(make_session("s1", messages=4))
+    assert again.json()["results"][0]["status"] == "unchanged"
+    changed = apps.push(make_session("s1", messages=2, version=2))
+    assert changed.json()["results"][0]["status"] == "applied"
+    with apps.db.admin() as conn:
+        count, new_seq = conn.execute("SELECT message_count, change_seq FROM sessions").fetchone()
+        stored = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert (count, stored) == (2, 2)
+    assert new_seq > seq
+
+
+def test_gzip_body_is_accepted(apps) -> None:
+    body = gzip.compress(orjson.dumps(push_body(make_session("gz"))))
+    r = apps.ingest.post("/v1/push", content=body, headers={
+        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json",
+        "Content-Encoding": "gzip"})
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
+
+
+def test_one_invalid_session_is_rejected_alone(apps) -> None:
+    bad = make_session("bad")
+    bad["messages"][1]["ordinal"] = 0  # ordinals must increase
+    r = apps.push(make_session("good"), bad)
+    results = {i["session_id"]: i for i in r.json()["results"]}
+    assert results["good"]["status"] == "applied"
+    assert results["bad"]["status"] == "rejected" and "ordinal" in str(results["bad"]["errors"])
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT array_agg(session_id) FROM sessions").fetchone()[0] == ["good"]
+
+
+def test_nul_bytes_are_made_storable_without_losing_the_rest(apps) -> None:
+    session = make_session("nul")
+    session["messages"][0]["content"] = "before\x00after"
+    assert apps.push(session).json()["results"][0]["status"] == "applied"
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT content FROM messages WHERE ordinal = 0").fetchone()[0] == "before\ufffdafter"
+
+
+def test_machine_comes_from_the_token_not_the_body(apps) -> None:
+    session = make_session("s1", machine="someone-else")
+    r = apps.push(session)
+    # Unknown fields are refused outright, so a body cannot even name a machine.
+    assert r.json()["results"][0]["status"] == "rejected"
+    apps.push(make_session("s1"))
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT m.name FROM sessions s JOIN machines m ON m.id = s.machine_id").fetchone() == ("laptop",)
+
+
+def test_two_machines_never_overwrite_each_other(apps) -> None:
+    with apps.db.admin() as conn:
+        other = add_device(conn, machine="desktop")
+    apps.push(make_session("same-id", messages=3))
+    apps.push(make_session("same-id", messages=5), token=other.token)
+    with apps.db.admin() as conn:
+        rows = conn.execute("SELECT m.name, s.message_count FROM sessions s JOIN machines m ON m.id = s.machine_id "
+                            "ORDER BY m.name").fetchall()
+    assert rows == [("desktop", 5), ("laptop", 3)]
+
+
+def test_credentials_matrix(apps) -> None:
+    body = push_body(make_session("x"))
+    cases = {
+        None: 401,
+        "Basic abc": 401,
+        "Bearer ": 401,
+        "Bearer avd_not-a-real-token": 401,
+        "Bearer avd_" + "A" * 38: 401,           # right shape, bad checksum
+        f"Bearer {apps.viewer_token}": 403,       # viewer credentials cannot push
+    }
+    for header, status in cases.items():
+        headers = {"Authorization": header} if header else {}
+        r = apps.ingest.post("/v1/push", json=body, headers=headers)
+        assert r.status_code == status, (header, r.text)
+        assert r.json()["ok"] is False and r.json()["error"]
+        assert apps.device_token not in r.text
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_revoked_token_is_refused_on_the_next_request(apps) -> None:
+    assert apps.push(make_session("a")).status_code == 200
+    with apps.db.admin() as conn:
+        device_id = conn.execute("SELECT id FROM devices").fetchone()[0]
+        revoke_device(conn, device_id)
+    r = apps.push(make_session("b"))
+    assert r.status_code == 401 and "revoked" in r.json()["error"]
+
+
+def test_bad_bodies_get_clear_errors_and_write_nothing(apps) -> None:
+    auth = {"Authorization": f"Bearer {apps.device_token}"}
+    cases = [
+        ({"Content-Type": "text/plain"}, b"{}", 415, "Content-Type"),
+        ({"Content-Type": "application/json"}, b"{not json", 400, "not valid JSON"),
+        ({"Content-Type": "application/json", "Content-Encoding": "br"}, b"{}", 415, "Content-Encoding"),
+        ({"Content-Type": "application/json", "Content-Encoding": "gzip"}, b"nope", 400, "gzip"),
+        ({"Content-Type": "application/json"}, orjson.dumps({"protocol": 9, "request_id": "abcdefgh", "sessions": []}),
+         400, "protocol version"),
+        ({"Content-Type": "application/json"}, b"[" * 100 + b"]" * 100, 400, "nested"),
+    ]
+    for headers, content, status, needle in cases:
+        r = apps.ingest.post("/v1/push", content=content, headers={**auth, **headers})
+        assert r.status_code == status, (needle, r.text)
+        assert needle in r.json()["error"]
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_gzip_bomb_is_capped(apps) -> None:
+    bomb = gzip.compress(b" " * (80 * 1024 * 1024))
+    r = apps.ingest.post("/v1/push", content=bomb, headers={
+        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert r.status_code == 413 and "decompressed" in r.json()["error"]
