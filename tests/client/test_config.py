@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from client.config import ConfigError, check_endpoint, load_config
+
+
+@pytest.mark.parametrize("url", ["http://ingest.example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]/"])
+def test_plain_http_to_a_non_loopback_host_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="refusing plain http://.*Use https://"):
+        check_endpoint(url)
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8000", "http://127.0.0.1:9", "http://[::1]:80"])
+def test_plain_http_to_loopback_is_allowed_but_flagged(url: str) -> None:
+    assert check_endpoint(url)[1] is True
+
+
+def test_https_is_not_flagged_and_credentials_in_urls_are_refused() -> None:
+    assert check_endpoint("https://ingest.example.com/")[1] is False
+    with pytest.raises(ConfigError, match="must not contain credentials"):
+        check_endpoint("https://user:pw@ingest.example.com")
+
+
+def test_push_to_http_endpoint_fails_with_exit_code_2(monkeypatch, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from client.cli import main
+
+    monkeypatch.setenv("AV_ENDPOINT", "http://ingest.example.com")
+    monkeypatch.setenv("AV_TOKEN", "avd_x")
+    result = CliRunner().invoke(main, ["push"])
+    assert result.exit_code == 2 and "refusing plain http://" in result.output
+
+
+def test_token_file_must_be_private(monkeypatch, tmp_path) -> None:
+    token = tmp_path / "token"
+    token.write_text("avd_secret")
+    os.chmod(token, 0o644)
+    monkeypatch.setenv("AV_ENDPOINT", "https://ingest.example.com")
+    monkeypatch.setenv("AV_TOKEN_FILE", str(token))
+    with pytest.raises(ConfigError, match="chmod 600"):
+        load_config()
+    os.chmod(token, 0o600)
+    config = load_config()
+    assert config.token == "avd_secret" and "avd_secret" not in repr(config)

@@ -1,0 +1,71 @@
+"""End to end: `av-admin local up`, `av-client push`, read back through the viewer API."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from client.demo_corpus import write_demo_corpus
+from client.sources.claude import discover_claude_files, parse_claude_file
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    data = tmp_path / "avdata"
+    monkeypatch.setenv("AV_DATA_DIR", str(data))
+    env = {**os.environ, "AV_DATA_DIR": str(data)}
+    up = subprocess.run([BIN / "av-admin", "local", "up", "--machine", "e2e-box"], env=env, capture_output=True,
+                        text=True, timeout=180)
+    assert up.returncode == 0, up.stderr
+    exported = subprocess.run([BIN / "av-admin", "local", "env"], env=env, capture_output=True, text=True,
+                              check=True).stdout
+    values = dict(line.removeprefix("export ").split("=", 1) for line in exported.splitlines())
+    values = {k: v.strip("'") for k, v in values.items()}
+    assert set(values) == {"AV_ENDPOINT", "AV_TOKEN", "AV_CA_BUNDLE", "AV_VIEWER_URL", "AV_VIEWER_TOKEN"}
+    yield env, values
+    down = subprocess.run([BIN / "av-admin", "local", "down"], env=env, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 0 and "postgres" in down.stdout
+
+
+def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
+    env, values = stack
+    corpus = tmp_path / "corpus"
+    write_demo_corpus(corpus)
+    expected = {}
+    for path in discover_claude_files(corpus):
+        for session in parse_claude_file(path)[0]:
+            expected[session.session_id] = session
+    push_env = {**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus)}
+    pushed = subprocess.run([BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True,
+                            timeout=120)
+    assert pushed.returncode == 0, pushed.stderr
+    assert values["AV_TOKEN"] not in pushed.stdout + pushed.stderr
+    again = subprocess.run([BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True,
+                           timeout=120)
+    assert '"applied": 0' in again.stdout and f'"unchanged": {len(expected)}' in again.stdout
+
+    verify = ssl.create_default_context(cafile=values["AV_CA_BUNDLE"])
+    with httpx.Client(base_url=values["AV_VIEWER_URL"], verify=verify,
+                      headers={"Authorization": f"Bearer {values['AV_VIEWER_TOKEN']}"}) as viewer:
+        listed = viewer.get("api/v1/sessions", params={"include_children": "true", "limit": 500}).json()
+        assert listed["total"] == len(expected)
+        by_id = {s["session_id"]: s for s in listed["sessions"]}
+        assert set(by_id) == set(expected)
+        for sid, parsed in expected.items():
+            row = by_id[sid]
+            assert row["machine"] == "e2e-box"
+            assert row["message_count"] == len(parsed.messages)
+            assert row["tool_call_count"] == sum(len(m.tool_calls) for m in parsed.messages)
+            assert row["output_tokens"] == sum(m.usage.output_tokens for m in parsed.messages if m.usage)
+            messages = viewer.get(f"api/v1/sessions/{row['id']}/messages", params={"limit": 1000}).json()["messages"]
+            assert [m["content"] for m in messages] == [m.content for m in parsed.messages]
+        page = viewer.get("")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
