@@ -70,7 +70,8 @@ class Database:
         try:
             conn = psycopg.connect(self.plan.conninfo(), connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.OperationalError as exc:
-            reason = scrub_secret(str(exc).strip(), self._dsn) if self._dsn else str(exc).strip()
+            # The plan holds the password too, so scrub even when no DSN was handed over.
+            reason = scrub_secret(scrub_secret(str(exc).strip(), self.plan.conninfo()), self._dsn)
             raise DatabaseUnavailable(
                 f"cannot connect to PostgreSQL at {self.plan.display_host}: {reason}"
             ) from None
