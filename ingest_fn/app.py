@@ -2,27 +2,82 @@
 
 from __future__ import annotations
 
+import base64
 import logging
-from typing import Any
+from collections.abc import Iterator
+from typing import Annotated, Any, TypeVar
 
 import psycopg
-from fastapi import FastAPI, Request
-from pydantic import ValidationError
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
 
 from avcore.db.policy import plan_connection
 from avcore.db.pool import Database
 from avcore.settings import IngestSettings, load
-from avcore.web import BadRequest, install_error_handling, install_request_middleware
-from ingest_fn.auth import authenticate_device, bearer_token
+from avcore.web import BadRequest, install_error_handling, install_request_middleware, json_response
+from ingest_fn.auth import DeviceIdentity, authenticate_device, bearer_token
 from ingest_fn.body import read_json_body
-from ingest_fn.protocol import PROTOCOL_VERSION, ItemResult, PushRequest, PushResponse, SessionIn
+from ingest_fn.machine_view import delete_sessions, held_sessions, status
+from ingest_fn.planning import plan
+from ingest_fn.protocol import (
+    PROTOCOL_VERSION,
+    DeleteRequest,
+    DeleteResponse,
+    HeldSessionsResponse,
+    ItemResult,
+    PlanRequest,
+    PlanResponse,
+    PushRequest,
+    PushResponse,
+    SessionIn,
+    StatusResponse,
+)
+from ingest_fn.replay import once
 from ingest_fn.store import apply_session, database_id
 
 log = logging.getLogger("av.ingest")
+MAX_HELD_PAGE = 5_000
+M = TypeVar("M", bound=BaseModel)
 
 
-def _item_errors(exc: ValidationError) -> list[dict[str, Any]]:
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()[:20]]
+
+
+def _validate(model: type[M], body: Any, what: str) -> M:
+    if isinstance(body, dict) and body.get("protocol") not in (None, PROTOCOL_VERSION):
+        raise BadRequest(f"unsupported protocol version {body.get('protocol')!r}; this server speaks {PROTOCOL_VERSION}")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise BadRequest(f"invalid {what} request", errors=_errors(exc)) from None
+
+
+def _connection(request: Request) -> Iterator[psycopg.Connection]:
+    with request.app.state.db.connection() as conn:
+        yield conn
+
+
+Conn = Annotated[psycopg.Connection, Depends(_connection)]
+
+
+def _device(request: Request, conn: Conn) -> DeviceIdentity:
+    # Authenticate before touching the body: strangers never make us decompress or parse.
+    return authenticate_device(conn, bearer_token(request), scope="push")
+
+
+Device = Annotated[DeviceIdentity, Depends(_device)]
+
+
+async def _body(request: Request) -> Any:
+    settings: IngestSettings = request.app.state.settings
+    return await read_json_body(request, max_bytes=settings.max_body_bytes,
+                                max_decompressed=settings.max_decompressed_bytes)
+
+
+def _answer(answer: dict[str, Any], replayed: bool) -> Response:
+    return json_response(answer, headers={"Idempotent-Replay": "true"} if replayed else None)
 
 
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
@@ -40,27 +95,36 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app.state.db = db
     app.state.settings = settings
     install_error_handling(app, component="ingest_fn")
+
+    if settings.environment != "local":
+        @app.middleware("http")
+        async def _https_only(request: Request, call_next: Any) -> Response:
+            # API Gateway terminates TLS and says so in X-Forwarded-Proto; anything else
+            # reached the function some other way and may have crossed a network in clear.
+            proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+            if proto.split(",")[0].strip().lower() != "https":
+                from avcore.web import error_response
+
+                return error_response(403, "HTTPS is required: this request did not arrive over HTTPS")
+            return await call_next(request)
+
     install_request_middleware(app, component="ingest_fn")
 
     @app.get("/v1/health")
     def health() -> dict[str, Any]:
         return {"ok": True, "protocol": PROTOCOL_VERSION}
 
+    @app.post("/v1/plan", response_model=PlanResponse)
+    async def plan_route(request: Request, device: Device, conn: Conn) -> PlanResponse:
+        req = _validate(PlanRequest, await _body(request), "plan")
+        results = plan(conn, machine_id=device.machine_id, sessions=req.sessions)
+        return PlanResponse(database_id=database_id(conn), results=results)
+
     @app.post("/v1/push", response_model=PushResponse)
-    async def push(request: Request) -> PushResponse:
-        token = bearer_token(request)
-        with db.connection() as conn:
-            # Authenticate before touching the body: strangers never make us decompress or parse.
-            device = authenticate_device(conn, token, scope="push")
-            body = await read_json_body(request, max_bytes=settings.max_body_bytes,
-                                        max_decompressed=settings.max_decompressed_bytes)
-            if isinstance(body, dict) and body.get("protocol") not in (None, PROTOCOL_VERSION):
-                raise BadRequest(f"unsupported protocol version {body.get('protocol')!r}; "
-                                 f"this server speaks {PROTOCOL_VERSION}")
-            try:
-                req = PushRequest.model_validate(body)
-            except ValidationError as exc:
-                raise BadRequest("invalid push request", errors=_item_errors(exc)) from None
+    async def push(request: Request, device: Device, conn: Conn) -> Response:
+        req = _validate(PushRequest, await _body(request), "push")
+
+        def apply_all() -> dict[str, Any]:
             results = []
             for raw in req.sessions:
                 sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
@@ -68,7 +132,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
                     session = SessionIn.model_validate(raw)
                 except ValidationError as exc:
                     results.append(ItemResult(session_id=sid, status="rejected", reason="invalid session",
-                                              errors=_item_errors(exc)))
+                                              errors=_errors(exc)))
                     continue
                 try:
                     outcome = apply_session(conn, machine_id=device.machine_id, session=session)
@@ -78,7 +142,43 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
                     results.append(ItemResult(session_id=session.session_id, status="rejected",
                                               reason=f"the database refused the session ({exc.sqlstate})"))
                     continue
-                results.append(ItemResult(session_id=session.session_id, status=outcome.status))
-            return PushResponse(request_id=req.request_id, database_id=database_id(conn), results=results)
+                results.append(ItemResult(session_id=session.session_id, status=outcome.status,  # type: ignore[arg-type]
+                                          reason=outcome.reason))
+            response = PushResponse(request_id=req.request_id, database_id=database_id(conn), results=results)
+            return response.model_dump(mode="json")
+
+        answer, replayed = once(conn, device_id=device.device_id, request_id=req.request_id, compute=apply_all)
+        return _answer(answer, replayed)
+
+    @app.post("/v1/deletes", response_model=DeleteResponse)
+    async def deletes(request: Request, device: Device, conn: Conn) -> Response:
+        req = _validate(DeleteRequest, await _body(request), "deletes")
+
+        def delete_all() -> dict[str, Any]:
+            results = delete_sessions(conn, machine_id=device.machine_id, session_ids=req.session_ids)
+            return DeleteResponse(request_id=req.request_id, database_id=database_id(conn),
+                                  results=results).model_dump(mode="json")
+
+        answer, replayed = once(conn, device_id=device.device_id, request_id=req.request_id, compute=delete_all)
+        return _answer(answer, replayed)
+
+    @app.get("/v1/status", response_model=StatusResponse)
+    def status_route(device: Device, conn: Conn) -> StatusResponse:
+        return StatusResponse(database_id=database_id(conn), **status(conn, machine_id=device.machine_id))
+
+    @app.get("/v1/sessions", response_model=HeldSessionsResponse)
+    def held(device: Device, conn: Conn, cursor: str | None = None,
+             limit: Annotated[int, Query(ge=1, le=MAX_HELD_PAGE)] = 1000) -> HeldSessionsResponse:
+        try:
+            after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else ""
+        except ValueError:
+            raise BadRequest("cursor: invalid (use next_cursor from the previous page)") from None
+        rows = held_sessions(conn, machine_id=device.machine_id, after=after, limit=limit + 1)
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = base64.urlsafe_b64encode(rows[-1].session_id.encode()).decode()
+        return HeldSessionsResponse(sessions=rows, next_cursor=next_cursor)
+
 
     return app

@@ -66,6 +66,13 @@ class MessageIn(Strict):
     _utc_ts = field_validator("timestamp")(classmethod(lambda cls, v: _utc(v)))
 
 
+class BaseIn(Strict):
+    """The message a part builds on: ordinal ``ordinal - 1`` must have ``chain_hash``."""
+
+    ordinal: int = Field(ge=1, le=2**31 - 1)
+    chain_hash: str = Field(pattern=SHA256_HEX)
+
+
 class SessionIn(Strict):
     session_id: str = Field(min_length=1, max_length=512)
     agent: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
@@ -82,17 +89,20 @@ class SessionIn(Strict):
     relationship: Literal["", "subagent", "fork", "continuation"] = ""
     parent_tool_use_id: str | None = Field(default=None, max_length=512)
     fingerprint: str = Field(pattern=SHA256_HEX)
+    base: BaseIn | None = None
+    complete: bool = True
     messages: list[MessageIn] = Field(default_factory=list, max_length=MAX_MESSAGES_PER_SESSION_PART)
 
     _utc_times = field_validator("created_at", "started_at", "ended_at")(classmethod(lambda cls, v: _utc(v)))
 
     @model_validator(mode="after")
-    def _ordinals_increase(self) -> SessionIn:
-        previous = -1
+    def _ordinals_are_consecutive(self) -> SessionIn:
+        # The hash chain and parts both rely on ordinals base, base+1, base+2, ...
+        start = self.base.ordinal if self.base else 0
         for index, msg in enumerate(self.messages):
-            if msg.ordinal <= previous:
-                raise ValueError(f"messages[{index}].ordinal {msg.ordinal} does not increase (previous {previous})")
-            previous = msg.ordinal
+            if msg.ordinal != start + index:
+                raise ValueError(f"messages[{index}].ordinal is {msg.ordinal}; expected {start + index} "
+                                 f"(ordinals run consecutively from {'base.ordinal' if self.base else '0'})")
             seen = set()
             for call in msg.tool_calls:
                 if call.call_index in seen:
@@ -107,7 +117,92 @@ class PushRequest(Strict):
     sessions: list[dict[str, Any]] = Field(max_length=MAX_SESSIONS_PER_PUSH)
 
 
-ItemStatus = Literal["applied", "unchanged", "rejected"]
+MAX_PLAN_SESSIONS = 5_000
+MAX_CHECKPOINTS = 64
+MAX_DELETES = 5_000
+
+
+class PlanSessionIn(Strict):
+    session_id: str = Field(min_length=1, max_length=512)
+    fingerprint: str = Field(pattern=SHA256_HEX)
+    message_count: int = Field(ge=0, le=2**31 - 1)
+    checkpoints: list[tuple[int, str]] = Field(default_factory=list, max_length=MAX_CHECKPOINTS)
+
+    @field_validator("checkpoints")
+    @classmethod
+    def _checkpoints_valid(cls, value: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        for ordinal, chain_hash in value:
+            if ordinal < 0 or len(chain_hash) != 64 or any(c not in "0123456789abcdef" for c in chain_hash):
+                raise ValueError("each checkpoint is [ordinal >= 0, 64 lowercase hex characters]")
+        return value
+
+
+class PlanRequest(Strict):
+    protocol: Literal[1]
+    sessions: list[PlanSessionIn] = Field(max_length=MAX_PLAN_SESSIONS)
+
+
+class PlanResult(BaseModel):
+    session_id: str
+    action: Literal["have", "send_all", "send_from"]
+    from_ordinal: int | None = None
+    base_chain_hash: str | None = None
+    held_messages: int | None = None
+    held_chain_head: str | None = None
+
+
+class PlanResponse(BaseModel):
+    ok: bool = True
+    protocol: int = PROTOCOL_VERSION
+    database_id: str
+    results: list[PlanResult]
+
+
+class DeleteRequest(Strict):
+    protocol: Literal[1]
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    session_ids: list[str] = Field(max_length=MAX_DELETES)
+
+
+class DeleteResult(BaseModel):
+    session_id: str
+    status: Literal["deleted", "not_found", "already_deleted"]
+
+
+class DeleteResponse(BaseModel):
+    ok: bool = True
+    protocol: int = PROTOCOL_VERSION
+    request_id: str
+    database_id: str
+    results: list[DeleteResult]
+
+
+class StatusResponse(BaseModel):
+    ok: bool = True
+    protocol: int = PROTOCOL_VERSION
+    machine: str
+    database_id: str
+    sessions: int
+    deleted_sessions: int
+    messages: int
+    tool_calls: int
+    last_push_at: datetime | None
+
+
+class HeldSession(BaseModel):
+    session_id: str
+    fingerprint: str
+    message_count: int
+    deleted: bool
+
+
+class HeldSessionsResponse(BaseModel):
+    ok: bool = True
+    sessions: list[HeldSession]
+    next_cursor: str | None
+
+
+ItemStatus = Literal["applied", "unchanged", "resend", "rejected"]
 
 
 class ItemResult(BaseModel):

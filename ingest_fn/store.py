@@ -2,9 +2,11 @@
 
 ``apply_session`` locks the session row (so concurrent retries of the same
 session serialize instead of interleaving), compares fingerprints (an equal one
-is a no-op), then replaces the session's messages and tool calls with ``COPY``
-and recomputes every total from what was stored, so counts can never disagree
-with rows. Text is made storable (no NUL bytes) and bounded with a marker.
+is a no-op), then replaces the session's messages and tool calls — all of them,
+or from a part's base on, after checking that the base message's chain hash is
+the one the client built on — with ``COPY``, and recomputes every total from
+what was stored, so counts can never disagree with rows. Text is made storable
+(no NUL bytes) and bounded with a marker.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ UPDATE sessions SET
     parent_tool_use_id = %(parent_tool_use_id)s, fingerprint = %(fingerprint)s,
     chain_head = %(chain_head)s, deleted_at = NULL, updated_at = now(), change_seq = nextval('change_seq')
 WHERE id = %(pk)s"""
-DELETE_TOOL_CALLS_SQL = "DELETE FROM tool_calls WHERE session_pk = %s"
-DELETE_MESSAGES_SQL = "DELETE FROM messages WHERE session_pk = %s"
+DELETE_TOOL_CALLS_SQL = "DELETE FROM tool_calls WHERE session_pk = %s AND message_ordinal >= %s"
+DELETE_MESSAGES_SQL = "DELETE FROM messages WHERE session_pk = %s AND ordinal >= %s"
+CHAIN_AT_SQL = "SELECT chain_hash FROM messages WHERE session_pk = %s AND ordinal = %s"
 COPY_MESSAGES_SQL = """
 COPY messages (session_pk, ordinal, role, content, blocks, ts, model, message_key, has_thinking,
                has_tool_use, is_system, content_length, input_tokens, output_tokens,
@@ -73,7 +76,12 @@ TOUCH_MACHINE_SQL = "UPDATE machines SET last_push_at = now() WHERE id = %s"
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "applied" | "unchanged"
+    status: str  # "applied" | "unchanged" | "resend"
+    reason: str | None = None
+
+
+class _Resend(Exception):
+    """Raised inside the transaction so that everything it did is rolled back."""
 
 
 def storable(text: str | None, limit: int) -> tuple[str | None, bool]:
@@ -124,32 +132,52 @@ def _lock_or_create(conn: psycopg.Connection, machine_id: int, session: SessionI
 
 
 def apply_session(conn: psycopg.Connection, *, machine_id: int, session: SessionIn) -> Outcome:
-    """Store ``session`` for ``machine_id`` atomically; equal fingerprints change nothing."""
-    with conn.transaction():
-        pk, fingerprint, deleted = _lock_or_create(conn, machine_id, session)
-        if fingerprint == session.fingerprint and not deleted:
-            return Outcome("unchanged")
-        first, _ = storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)
-        params = session.model_dump(exclude={"messages", "session_id", "first_message"})
-        params.update(pk=pk, first_message=first,
-                      chain_head=session.messages[-1].chain_hash if session.messages else None)
-        for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id"):
-            params[key] = storable(params[key], 4096)[0]
-        conn.execute(UPDATE_SESSION_SQL, params)
-        conn.execute(DELETE_TOOL_CALLS_SQL, (pk,))
-        conn.execute(DELETE_MESSAGES_SQL, (pk,))
-        with conn.cursor() as cur:
-            with cur.copy(COPY_MESSAGES_SQL) as copy:
-                copy.set_types(MESSAGE_TYPES)
-                for msg in session.messages:
-                    copy.write_row(_message_row(pk, msg))
-            with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
-                copy.set_types(TOOL_CALL_TYPES)
-                for msg in session.messages:
-                    for row in _tool_call_rows(pk, msg):
-                        copy.write_row(row)
-        conn.execute(RECOMPUTE_TOTALS_SQL, {"pk": pk})
-        conn.execute(TOUCH_MACHINE_SQL, (machine_id,))
+    """Store ``session`` (or a part of it) for ``machine_id`` atomically.
+
+    An equal fingerprint changes nothing. A part whose base the server does not
+    hold answers ``resend`` and changes nothing.
+    """
+    try:
+        with conn.transaction():
+            return _apply_in_transaction(conn, machine_id, session)
+    except _Resend as exc:
+        return Outcome("resend", str(exc))
+
+
+def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outcome:
+    pk, fingerprint, deleted = _lock_or_create(conn, machine_id, session)
+    if session.complete and fingerprint == session.fingerprint and not deleted:
+        return Outcome("unchanged")
+    start = 0
+    if session.base is not None:
+        start = session.base.ordinal
+        held = conn.execute(CHAIN_AT_SQL, (pk, start - 1)).fetchone()
+        if deleted or held is None or held[0] != session.base.chain_hash:
+            raise _Resend(f"the server does not hold message {start - 1} with the base chain hash; plan again")
+    first, _ = storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)
+    params = session.model_dump(exclude={"messages", "session_id", "first_message", "base", "complete"})
+    chain_head = session.messages[-1].chain_hash if session.messages else (
+        session.base.chain_hash if session.base else None)
+    params.update(pk=pk, first_message=first, chain_head=chain_head,
+                  # An incomplete session has no fingerprint yet, so the next plan resumes it.
+                  fingerprint=session.fingerprint if session.complete else "")
+    for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id"):
+        params[key] = storable(params[key], 4096)[0]
+    conn.execute(UPDATE_SESSION_SQL, params)
+    conn.execute(DELETE_TOOL_CALLS_SQL, (pk, start))
+    conn.execute(DELETE_MESSAGES_SQL, (pk, start))
+    with conn.cursor() as cur:
+        with cur.copy(COPY_MESSAGES_SQL) as copy:
+            copy.set_types(MESSAGE_TYPES)
+            for msg in session.messages:
+                copy.write_row(_message_row(pk, msg))
+        with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
+            copy.set_types(TOOL_CALL_TYPES)
+            for msg in session.messages:
+                for row in _tool_call_rows(pk, msg):
+                    copy.write_row(row)
+    conn.execute(RECOMPUTE_TOTALS_SQL, {"pk": pk})
+    conn.execute(TOUCH_MACHINE_SQL, (machine_id,))
     return Outcome("applied")
 
 

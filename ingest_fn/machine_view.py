@@ -1,0 +1,59 @@
+"""What the server holds for one machine: deletes (tombstones), status, the held list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from ingest_fn.protocol import DeleteResult, HeldSession
+
+TOMBSTONE_SQL = """
+UPDATE sessions SET deleted_at = now(), fingerprint = '', chain_head = NULL, message_count = 0,
+    user_message_count = 0, tool_call_count = 0, updated_at = now(), change_seq = nextval('change_seq')
+WHERE machine_id = %s AND session_id = %s AND deleted_at IS NULL
+RETURNING id"""
+EXISTS_SQL = "SELECT 1 FROM sessions WHERE machine_id = %s AND session_id = %s"
+DROP_TOOL_CALLS_SQL = "DELETE FROM tool_calls WHERE session_pk = %s"
+DROP_MESSAGES_SQL = "DELETE FROM messages WHERE session_pk = %s"
+STATUS_SQL = """
+SELECT m.name, m.last_push_at,
+       count(s.id) FILTER (WHERE s.deleted_at IS NULL),
+       count(s.id) FILTER (WHERE s.deleted_at IS NOT NULL),
+       COALESCE(sum(s.message_count), 0), COALESCE(sum(s.tool_call_count), 0)
+FROM machines m LEFT JOIN sessions s ON s.machine_id = m.id
+WHERE m.id = %s GROUP BY m.id"""
+HELD_PAGE_SQL = """
+SELECT session_id, fingerprint, message_count, deleted_at IS NOT NULL
+FROM sessions WHERE machine_id = %s AND session_id > %s
+ORDER BY session_id LIMIT %s"""
+
+
+def delete_sessions(conn: psycopg.Connection, *, machine_id: int, session_ids: list[str]) -> list[DeleteResult]:
+    results = []
+    for sid in session_ids:
+        with conn.transaction():
+            row = conn.execute(TOMBSTONE_SQL, (machine_id, sid)).fetchone()
+            if row is not None:
+                conn.execute(DROP_TOOL_CALLS_SQL, (row[0],))
+                conn.execute(DROP_MESSAGES_SQL, (row[0],))
+                status = "deleted"
+            elif conn.execute(EXISTS_SQL, (machine_id, sid)).fetchone():
+                status = "already_deleted"
+            else:
+                status = "not_found"
+        results.append(DeleteResult(session_id=sid, status=status))  # type: ignore[arg-type]
+    return results
+
+
+def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:
+    row = conn.execute(STATUS_SQL, (machine_id,)).fetchone()
+    assert row is not None
+    machine, last_push, live, deleted, messages, tool_calls = row
+    return {"machine": machine, "last_push_at": last_push, "sessions": live, "deleted_sessions": deleted,
+            "messages": messages, "tool_calls": tool_calls}
+
+
+def held_sessions(conn: psycopg.Connection, *, machine_id: int, after: str, limit: int) -> list[HeldSession]:
+    rows = conn.execute(HELD_PAGE_SQL, (machine_id, after, limit)).fetchall()
+    return [HeldSession(session_id=r[0], fingerprint=r[1], message_count=r[2], deleted=r[3]) for r in rows]
