@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -132,6 +133,13 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
         log.error("database unavailable", extra={"detail": str(exc)})
         return error_response(503, "the database is unavailable; try again shortly",
                               headers={"Retry-After": "5"})
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def _db_lost(request: Request, exc: psycopg.OperationalError) -> Response:
+        # The pool has dropped the broken connection; a retry gets a fresh one.
+        log.error("database connection lost", extra={"error": type(exc).__name__})
+        return error_response(503, "the database connection was lost; retry the request",
+                              headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,8 @@ decompressed size: a tiny gzip can expand to gigabytes.
 
 from __future__ import annotations
 
+import json
+import re
 import zlib
 from typing import Any
 
@@ -16,6 +18,7 @@ from fastapi import Request
 from avcore.web import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_JSON_DEPTH = 64
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _depth_ok(value: Any, limit: int) -> bool:
@@ -44,6 +47,33 @@ def gunzip_capped(data: bytes, cap: int) -> bytes:
     return out
 
 
+def _repair_strings(value: Any) -> Any:
+    # Lone surrogates cannot be stored or re-encoded; U+FFFD keeps the rest of the text.
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_repair_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {_repair_strings(k): _repair_strings(v) for k, v in value.items()}
+    return value
+
+
+def decode_json(data: bytes) -> Any:
+    """orjson on the fast path; invalid UTF-8 or lone surrogates are repaired, not fatal.
+
+    Agent logs do contain broken text. Rejecting a whole push for one bad byte
+    would lose every other session in it, so bad sequences become U+FFFD.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        first_error = exc
+    try:
+        return _repair_strings(json.loads(data.decode("utf-8", "replace")))
+    except (ValueError, RecursionError):
+        raise BadRequest(f"the body is not valid JSON: {first_error}") from None
+
+
 async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: int) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
@@ -65,10 +95,7 @@ async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: 
         data = bytes(raw)
     else:
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip or identity")
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the body is not valid JSON (UTF-8): {exc}") from None
+    value = decode_json(data)
     if not _depth_ok(value, MAX_JSON_DEPTH):
         raise BadRequest(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
     return value

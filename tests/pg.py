@@ -40,6 +40,13 @@ class PgServer:
     viewer_password: str
     ca_cert: Path | None    # the CA that signed the server certificate, when TLS is on
     kind: str
+    cluster: Cluster | None = None  # set when the harness started the server itself
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: every connection is cut)."""
+        assert self.cluster is not None, "only a cluster the harness started can be restarted"
+        self.cluster.stop("fast")
+        self.cluster.start()
 
     def dsn(self, dbname: str, *, role: str = "admin", **extra: str) -> str:
         if role == "admin":
@@ -118,7 +125,7 @@ def start_server() -> Iterator[PgServer]:
     cluster.start()
     try:
         yield PgServer(cluster.socket_dsn(), "127.0.0.1", cluster.port, ingest_pw, viewer_pw, ca.ca_cert,
-                       "throwaway cluster")
+                       "throwaway cluster", cluster)
     finally:
         cluster.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
