@@ -77,14 +77,17 @@ def device() -> None:
 @device.command("add")
 @click.argument("name")
 @click.option("--machine", help="Machine the device pushes as (default: NAME).")
+@click.option("--scope", "scopes", multiple=True, default=("push",), show_default=True,
+              type=click.Choice(["push"]), help="What the token may do (repeatable).")
 @dsn_option
 @insecure_option
-def device_add(name: str, machine: str | None, dsn: str | None, allow_insecure: bool) -> None:
+def device_add(name: str, machine: str | None, scopes: tuple[str, ...], dsn: str | None,
+               allow_insecure: bool) -> None:
     """Create a device token; it is printed once and stored only as a hash."""
     from infra.credentials import add_device
 
     with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
-        issued = add_device(conn, machine=machine or name, name=name)
+        issued = add_device(conn, machine=machine or name, name=name, scopes=scopes)
     click.echo(f"device {issued.id} for machine {machine or name!r}. Token (shown once, store it now):", err=True)
     click.echo(issued.token)
 

@@ -1,0 +1,261 @@
+"""Ingest throughput and latency, as ratios against raw COPY measured in the same run.
+
+    .venv/bin/python bench/ingest_bench.py [--sessions 300] [--messages 100] [--pushes-4mb 15]
+
+Starts its own throwaway PostgreSQL (tests/pg.py), generates sessions with the
+size mix of ../shared/reference/perf-baselines.md (70 % short, 25 % code-like
+1–4 KB, 5 % tool output 10–60 KB; a tool call on every third message), and
+measures, each into a fresh database with the product's schema:
+
+1. raw COPY of exactly the rows the server stores (messages, tool_calls) — baseline;
+2. raw COPY of the messages into a table with only a primary key and lz4 — the
+   cost of storing the data at all (architecture.md's "cost of being searchable");
+3. the server-side write path alone: ``ingest_fn.store.apply_session`` per session;
+4. end to end: gzip request bodies of at most 4 MB over HTTPS to ingest_fn under
+   uvicorn (TLS, device auth, validation, replay record, the write path);
+5. p50/p95 latency of 4 MB (gzip) pushes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import ssl
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import orjson
+import uvicorn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from avcore.settings import IngestSettings  # noqa: E402
+from client.fingerprint import seal  # noqa: E402
+from infra.credentials import add_device  # noqa: E402
+from infra.local.ca import LocalCA  # noqa: E402
+from infra.pgcluster import free_port  # noqa: E402
+from ingest_fn.app import create_app  # noqa: E402
+from ingest_fn.protocol import SessionIn  # noqa: E402
+from ingest_fn.store import (  # noqa: E402
+    COPY_MESSAGES_SQL,
+    COPY_TOOL_CALLS_SQL,
+    MESSAGE_TYPES,
+    TOOL_CALL_TYPES,
+    _message_row,
+    _tool_call_rows,
+    apply_session,
+)
+from tests.pg import create_database, prepare_template, start_server  # noqa: E402
+
+WORDS = ("the session parser reads every line and pairs tool results with their calls so the viewer "
+         "can render them faithfully while the server stays the source of truth").split()
+CODE = "def handler(event, context):\n    rows = fetch(event['id'])\n    return {'count': len(rows)}\n"
+
+
+def text(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.70:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 60)))
+    if roll < 0.95:
+        return (CODE * (rng.randint(1000, 4000) // len(CODE) + 1))[: rng.randint(1000, 4000)]
+    # Tool output: log lines with ids and timings, about as compressible as real logs (3-5x).
+    size = rng.randint(10_000, 60_000)
+    lines, total = [], 0
+    while total < size:
+        line = f"{rng.getrandbits(64):016x} step {rng.randint(1, 999)} took {rng.random() * 100:.3f} ms ok\n"
+        lines.append(line)
+        total += len(line)
+    return "".join(lines)[:size]
+
+
+def make_sessions(count: int, messages: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    sessions = []
+    for s in range(count):
+        msgs = []
+        for i in range(messages):
+            msg = {"ordinal": i, "role": "user" if i % 2 == 0 else "assistant", "content": text(rng),
+                   "timestamp": f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z"}
+            if i % 3 == 2:
+                msg["has_tool_use"] = True
+                msg["tool_calls"] = [{"call_index": 0, "tool_name": "Bash", "category": "bash",
+                                      "tool_use_id": f"toolu_{s}_{i}", "input_json": '{"command": "pytest -q"}',
+                                      "result_content": text(rng)}]
+            msgs.append(msg)
+        sessions.append(seal({"session_id": f"bench-{uuid.uuid4().hex}", "agent": "claude", "project": "bench",
+                              "messages": msgs}))
+    return sessions
+
+
+def payload_mb(sessions: list[dict]) -> float:
+    return sum(len(orjson.dumps(s)) for s in sessions) / 1e6
+
+
+def bench_raw_copy(db, sessions: list[dict]) -> float:
+    import psycopg
+
+    parsed = [SessionIn.model_validate(s) for s in sessions]
+    with psycopg.connect(db.admin_dsn, autocommit=True, options="-c search_path=av") as conn:
+        conn.execute("INSERT INTO machines (name) VALUES ('raw')")
+        pks = [conn.execute("INSERT INTO sessions (machine_id, session_id, agent, fingerprint) "
+                            "SELECT id, %s, 'claude', '' FROM machines WHERE name = 'raw' RETURNING id",
+                            (s.session_id,)).fetchone()[0] for s in parsed]
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(COPY_MESSAGES_SQL) as copy:
+                copy.set_types(MESSAGE_TYPES)
+                for pk, s in zip(pks, parsed, strict=True):
+                    for m in s.messages:
+                        copy.write_row(_message_row(pk, m))
+            with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
+                copy.set_types(TOOL_CALL_TYPES)
+                for pk, s in zip(pks, parsed, strict=True):
+                    for m in s.messages:
+                        for row in _tool_call_rows(pk, m):
+                            copy.write_row(row)
+        return time.perf_counter() - started
+
+
+def bench_pk_only_lz4(db, sessions: list[dict]) -> float:
+    import psycopg
+
+    with psycopg.connect(db.admin_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE plain (session_id text, ordinal int, role text, content text, "
+                     "PRIMARY KEY (session_id, ordinal))")
+        conn.execute("ALTER TABLE plain ALTER COLUMN content SET COMPRESSION lz4")
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy("COPY plain FROM STDIN") as copy:
+                for s in sessions:
+                    for m in s["messages"]:
+                        copy.write_row((s["session_id"], m["ordinal"], m["role"], m["content"]))
+        return time.perf_counter() - started
+
+
+def bench_write_path(db, sessions: list[dict]) -> float:
+    import psycopg
+
+    with psycopg.connect(db.admin_dsn, autocommit=True, options="-c search_path=av") as conn:
+        machine_id = conn.execute("INSERT INTO machines (name) VALUES ('w') RETURNING id").fetchone()[0]
+        started = time.perf_counter()
+        for raw in sessions:
+            apply_session(conn, machine_id=machine_id, session=SessionIn.model_validate(raw))
+        return time.perf_counter() - started
+
+
+class Server:
+    def __init__(self, db, tmp: Path) -> None:
+        ca = LocalCA(tmp / "tls")
+        ca.ensure()
+        self.ca = ca
+        self.port = free_port()
+        app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local", db_pool_size=2))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ssl_keyfile=str(ca.server_key),
+                                ssl_certfile=str(ca.server_cert), log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+RAW_LIMIT = 12 * 1024 * 1024  # as av-client: keeps far below the server's decompressed cap
+
+
+def bodies(sessions: list[dict], limit: int = 4 * 1024 * 1024) -> list[bytes]:
+    """Requests of at most ``limit`` gzip bytes and ``RAW_LIMIT`` JSON bytes."""
+
+    def body(batch: list[bytes]) -> bytes:
+        raw = b'{"protocol":1,"request_id":"%s","sessions":[%s]}' % (uuid.uuid4().hex.encode(), b",".join(batch))
+        return gzip.compress(raw, 5)
+
+    out: list[bytes] = []
+    batch: list[bytes] = []
+    estimate = raw = 0
+    for s in sessions:
+        encoded = orjson.dumps(s)
+        size = len(gzip.compress(encoded, 1))
+        if batch and (estimate + size > limit * 0.9 or raw + len(encoded) > RAW_LIMIT):
+            out.append(body(batch))
+            batch, estimate, raw = [], 0, 0
+        batch.append(encoded)
+        estimate += size
+        raw += len(encoded)
+    if batch:
+        out.append(body(batch))
+    return out
+
+
+def post_all(server: Server, token: str, payloads: list[bytes]) -> list[float]:
+    ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert))
+    latencies = []
+    with httpx.Client(base_url=f"https://localhost:{server.port}", verify=ctx, timeout=120,
+                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                               "Content-Encoding": "gzip"}) as client:
+        for body in payloads:
+            started = time.perf_counter()
+            r = client.post("/v1/push", content=body)
+            latencies.append(time.perf_counter() - started)
+            assert r.status_code == 200, r.text
+            assert all(i["status"] == "applied" for i in r.json()["results"]), r.text[:500]
+    return latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=300)
+    parser.add_argument("--messages", type=int, default=100)
+    parser.add_argument("--pushes-4mb", type=int, default=15)
+    args = parser.parse_args()
+    sessions = make_sessions(args.sessions, args.messages)
+    mb = payload_mb(sessions)
+    rows = args.sessions * args.messages
+    print(f"data: {args.sessions} sessions x {args.messages} messages = {rows} messages, {mb:.1f} MB of JSON")
+    with start_server() as server, tempfile.TemporaryDirectory() as tmp:
+        prepare_template(server)
+        t_copy = bench_raw_copy(create_database(server), sessions)
+        t_plain = bench_pk_only_lz4(create_database(server), sessions)
+        t_write = bench_write_path(create_database(server), sessions)
+        db = create_database(server)
+        with db.admin() as conn:
+            token = add_device(conn, machine="bench").token
+        payloads = bodies(sessions)
+        with Server(db, Path(tmp)) as srv:
+            started = time.perf_counter()
+            post_all(srv, token, payloads)
+            t_e2e = time.perf_counter() - started
+            big = bodies(make_sessions(args.pushes_4mb * 30, 100, seed=2))
+            latencies = post_all(srv, token, big)
+    print(f"raw COPY (same rows, product schema)  {rows / t_copy:9.0f} msg/s {mb / t_copy:7.1f} MB/s   baseline")
+    print(f"raw COPY (PK-only lz4 table)           {rows / t_plain:9.0f} msg/s {mb / t_plain:7.1f} MB/s")
+    print(f"server write path (apply_session)      {rows / t_write:9.0f} msg/s {mb / t_write:7.1f} MB/s   "
+          f"{t_copy / t_write:6.1%} of COPY  (budget >= 50 %)")
+    print(f"end to end (HTTPS, gzip <= 4 MB)       {rows / t_e2e:9.0f} msg/s {mb / t_e2e:7.1f} MB/s   "
+          f"{t_copy / t_e2e:6.1%} of COPY  (budget >= 50 %), {len(payloads)} requests")
+    print(f"  the cost of being searchable: end to end = {t_plain / t_e2e:6.1%} of PK-only lz4 COPY (budget >= 25 %)")
+    sizes = [len(b) / 1e6 for b in big]
+    print(f"large pushes: {len(big)} requests of {statistics.mean(sizes):.2f} MB gzip "
+          f"({RAW_LIMIT // 2**20} MB of JSON) on average: "
+          f"p50 {pct(latencies, 50) * 1000:.0f} ms, p95 {pct(latencies, 95) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
