@@ -12,6 +12,7 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -60,15 +61,64 @@ class ClientConfig:
         return f"ClientConfig(endpoint={self.endpoint!r}, ca_bundle={self.ca_bundle!r})"
 
 
-def _read_file_config() -> dict[str, str]:
-    path = user_dir() / "config.json"
+def config_path() -> Path:
+    return user_dir() / "config.json"
+
+
+def read_config_file() -> dict[str, Any]:
+    path = config_path()
     if not path.exists():
         return {}
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    return {k: str(v) for k, v in data.items() if isinstance(v, str | int)}
+        raise ConfigError(f"cannot read {path}: {exc}; fix the JSON or run `av-client init` again") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object; run `av-client init` again")
+    return data
+
+
+def _read_file_config() -> dict[str, str]:
+    return {k: str(v) for k, v in read_config_file().items() if isinstance(v, str | int)}
+
+
+def redact_patterns() -> tuple[str, ...]:
+    """``redact_patterns`` from config.json: extra regexes whose matches are redacted as ``custom``."""
+    value = read_config_file().get("redact_patterns", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"redact_patterns in {config_path()} must be a list of regex strings")
+    return tuple(value)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def write_config(*, endpoint: str, token: str, machine: str, ca_bundle: Path | None = None) -> Path:
+    """``av-client init``: the token goes into a 0600 file, config.json names it. Returns config.json's path."""
+    endpoint, _ = check_endpoint(endpoint)
+    machine = machine.strip()
+    if not machine or machine.lower() == "local":
+        raise ConfigError(f"machine name {machine!r} is reserved or empty; choose another (default: the host name)")
+    token = token.strip()
+    if not token:
+        raise ConfigError("the device token is empty; `av-admin device add` prints one")
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise ConfigError(f"CA bundle {ca_bundle} does not exist")
+    token_file = user_dir() / "token"
+    _write_private(token_file, token + "\n")
+    data = read_config_file() if config_path().exists() else {}
+    data.update({"endpoint": endpoint, "token_file": str(token_file), "machine": machine})
+    if ca_bundle is not None:
+        data["ca_bundle"] = str(ca_bundle.resolve())
+    _write_private(config_path(), json.dumps(data, indent=2) + "\n")
+    return config_path()
 
 
 def _read_token(path: Path) -> str:

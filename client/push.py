@@ -1,16 +1,31 @@
-"""Push: parse every session, batch it into gzip requests under the size limit, send.
+"""Push: scan, plan with the server, send only what it lacks, record what it acknowledged.
 
-API Gateway and Lambda accept at most 6 MB per request (after base64), so a
-request carries at most ``MAX_REQUEST_BYTES`` of gzip. Batches are cut by raw
-size first (cheap) and split in half if their gzip is still too large. One
-failing session never blocks the others: every session gets its own result.
+Per chunk of scanned files (see :mod:`client.scan`):
+
+1. **Plan.** Every session goes to ``/v1/plan`` with its fingerprint. Sessions
+   the state says this database already acknowledged with the same fingerprint
+   go *light* (only the last checkpoint); the rest carry their full checkpoints.
+   A light session the server does not ``have`` (a rebuilt database, another
+   server) is simply planned again in full — the server stays the source of truth.
+2. **Send.** ``send_all`` and ``send_from`` become pieces (:mod:`client.parts`)
+   packed into gzip requests of at most 4 MB; an append sends only the new
+   messages. Each request has a fresh ``request_id``; transport retries resend
+   the same bytes, so a lost answer is replayed, not applied twice.
+3. **Record.** Each answer is written to the state in one transaction, and only
+   for a session's ``complete`` piece. ``resend`` re-plans that session (up to
+   ``MAX_ROUNDS``); ``rejected`` or a failed request fails those sessions only.
+
+Then sessions acknowledged earlier whose file has disappeared go to
+``/v1/deletes``. A session whose cached summary is stale is re-read before it
+is sent, and re-planned if it changed in between.
 """
 
 from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,91 +33,379 @@ from typing import Any
 import orjson
 
 from client.model import ParseProblem
-from client.sources.claude import discover_claude_files, parse_claude_file
+from client.parts import MAX_REQUEST_BYTES, Outgoing, Piece, pack, pieces, request_body
+from client.redact import NO_REDACTION_KEY, Redactor
+from client.scan import ScannedFile, parse_file, scan, select_sources, summarize
+from client.sources.registry import Source
+from client.state import SessionSummary, State, now_iso
 from client.transport import IngestClient, PushError
-from client.wire import session_to_wire
 
-MAX_REQUEST_BYTES = 4 * 1024 * 1024
-RAW_BATCH_BYTES = 12 * 1024 * 1024
-MAX_SESSIONS_PER_REQUEST = 200
+MAX_CHECKPOINTS = 64
+MAX_PLAN_SESSIONS = 2_000  # the server accepts 5,000; smaller plans keep each answer quick
+MAX_ROUNDS = 3
+MAX_DELETES = 5_000
+ABORT_AFTER_UNREACHABLE = 3  # consecutive requests that never reached the server
+
+
+@dataclass
+class PushOptions:
+    full: bool = False
+    dry_run: bool = False
+    agent: str | None = None
+    project: str | None = None
+    redact: bool = True
+    redact_patterns: tuple[str, ...] = ()
 
 
 @dataclass
 class PushSummary:
     sessions_seen: int = 0
-    applied: int = 0
-    unchanged: int = 0
+    files_seen: int = 0
+    files_parsed: int = 0
+    have: int = 0            # the server already held them (plan: have)
+    applied: int = 0         # sent and applied
+    unchanged: int = 0       # sent, and the server found them equal
+    messages_sent: int = 0
+    bytes_sent: int = 0      # gzip bytes of plan, push and delete requests
+    requests: int = 0
+    deleted: int = 0
+    would_send: int = 0      # --dry-run: sessions the server lacks
+    would_send_messages: int = 0
+    would_delete: int = 0
+    database_id: str | None = None
+    database_changed: bool = False
     failed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
-    messages_sent: int = 0
-    bytes_sent: int = 0
+    redactions: Counter[str] = field(default_factory=Counter)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-
-def collect_claude(root: Path, summary: PushSummary) -> Iterator[dict[str, Any]]:
-    for path in discover_claude_files(root):
-        sessions, problems = parse_claude_file(path)
-        summary.problems.extend(problems)
-        for session in sessions:
-            if session.messages:
-                summary.sessions_seen += 1
-                yield session_to_wire(session)
-
-
-def _batches(sessions: Iterable[dict[str, Any]]) -> Iterator[list[tuple[dict[str, Any], bytes]]]:
-    batch: list[tuple[dict[str, Any], bytes]] = []
-    size = 0
-    for session in sessions:
-        encoded = orjson.dumps(session)
-        if batch and (size + len(encoded) > RAW_BATCH_BYTES or len(batch) >= MAX_SESSIONS_PER_REQUEST):
-            yield batch
-            batch, size = [], 0
-        batch.append((session, encoded))
-        size += len(encoded)
-    if batch:
-        yield batch
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sessions": self.sessions_seen, "files": self.files_seen, "files_parsed": self.files_parsed,
+            "have": self.have, "applied": self.applied, "unchanged": self.unchanged + self.have,
+            "deleted": self.deleted, "messages_sent": self.messages_sent, "bytes_sent": self.bytes_sent,
+            "requests": self.requests, "would_send": self.would_send,
+            "would_send_messages": self.would_send_messages, "would_delete": self.would_delete,
+            "database_id": self.database_id, "database_changed": self.database_changed,
+            "failed": [{"session_id": s, "reason": r} for s, r in self.failed],
+            "problems": [{"path": p.path, "line": p.line, "reason": p.reason} for p in self.problems],
+            "redactions": dict(sorted(self.redactions.items())),
+        }
 
 
-def _request_body(request_id: str, batch: list[tuple[dict[str, Any], bytes]]) -> bytes:
-    raw = b'{"protocol":1,"request_id":"%s","sessions":[%s]}' % (
-        request_id.encode(), b",".join(encoded for _, encoded in batch))
-    return gzip.compress(raw, compresslevel=5)
+@dataclass
+class _Planned:
+    summary: SessionSummary
+    light: bool
+    wire: dict[str, Any] | None
+    source: str
 
 
-def _send_batch(client: IngestClient, batch: list[tuple[dict[str, Any], bytes]], summary: PushSummary) -> None:
-    request_id = uuid.uuid4().hex
-    body = _request_body(request_id, batch)
-    if len(body) > MAX_REQUEST_BYTES:
-        if len(batch) > 1:
-            half = len(batch) // 2
-            _send_batch(client, batch[:half], summary)
-            _send_batch(client, batch[half:], summary)
+class Pusher:
+    """One push run against one endpoint; see the module docstring."""
+
+    def __init__(self, client: IngestClient, state: State, options: PushOptions,
+                 summary: PushSummary | None = None, *, progress: Callable[[str, int], None] | None = None) -> None:
+        self.client, self.state, self.options = client, state, options
+        self.summary = summary or PushSummary()
+        self.progress = progress or (lambda what, n: None)
+        self.endpoint = client.endpoint
+        self.redactor = Redactor(options.redact_patterns) if options.redact else None
+        self.parse_key = self.redactor.key if self.redactor else NO_REDACTION_KEY
+        self.sources = {s.name: s for s in select_sources(options.agent)}
+        self.expected_db = state.last_database_id(self.endpoint)
+        self.target_id: int | None = None
+        self.acked = (state.acked(self._target_for(self.expected_db)) if self.expected_db and not options.full
+                      else {})
+        self.seen: set[str] = set()
+        self.seen_files: set[str] = set()
+        self._unreachable = 0
+
+    def _target_for(self, database_id: str) -> int:
+        return self.state.target(self.endpoint, database_id)
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> PushSummary:
+        started = now_iso()
+        cache = self.state.cached_files()
+        for chunk in scan(chosen=list(self.sources.values()), cache=cache, parse_key=self.parse_key,
+                          redactor=self.redactor, use_cache=not self.options.full):
+            self._chunk(chunk)
+        if self.options.agent is None and not self.options.dry_run:
+            self.state.forget_files(set(cache) - self.seen_files)  # files that disappeared
+        self._deletes()
+        if not self.options.dry_run:
+            self.state.record_push(endpoint=self.endpoint, database_id=self.summary.database_id, started_at=started,
+                                   exit_code=self.summary.exit_code, summary=self.summary.to_json())
+        if self.redactor:
+            self.summary.redactions.update(self.redactor.counts)
+        return self.summary
+
+    def _chunk(self, chunk: list[ScannedFile]) -> None:
+        s = self.summary
+        planned: dict[str, _Planned] = {}
+        for f in chunk:
+            s.files_seen += 1
+            self.seen_files.add(f.path)
+            s.problems.extend(f.problems)
+            if not f.from_cache:
+                s.files_parsed += 1
+            for summ in f.sessions:
+                if summ.session_id in self.seen:
+                    continue  # a native log already gave us this session (or a duplicate file)
+                self.seen.add(summ.session_id)
+                if not self._wanted(summ):
+                    continue
+                s.sessions_seen += 1
+                known = self.acked.get(summ.session_id)
+                light = bool(known and known.fingerprint == summ.fingerprint and not self.options.full)
+                planned[summ.session_id] = _Planned(summ, light, f.wire.get(summ.session_id) if f.wire else None,
+                                                    f.source)
+        if not self.options.dry_run:
+            self.state.save_files((f.path, f.source, f.stat, f.deps, self.parse_key, f.sessions, len(f.problems))
+                                  for f in chunk if not f.from_cache)
+        self.progress("scanned", len(chunk))
+        pending = planned
+        for _ in range(MAX_ROUNDS):
+            if not pending:
+                return
+            pending = self._round(pending)
+        for sid in pending:
+            s.failed.append((sid, "the server kept asking to resend it; try again later"))
+
+    def _wanted(self, summ: SessionSummary) -> bool:
+        o = self.options
+        return (o.agent is None or summ.agent == o.agent) and (o.project is None or summ.project == o.project)
+
+    # -- plan --------------------------------------------------------------------------------
+
+    def _plan(self, planned: dict[str, _Planned]) -> list[dict[str, Any]]:
+        items = list(planned.values())
+        results: list[dict[str, Any]] = []
+        for i in range(0, len(items), MAX_PLAN_SESSIONS):
+            batch = items[i:i + MAX_PLAN_SESSIONS]
+            body = {"protocol": 1, "sessions": [
+                {"session_id": p.summary.session_id, "fingerprint": p.summary.fingerprint,
+                 "message_count": p.summary.message_count, "checkpoints": self._checkpoints(p)}
+                for p in batch]}
+            answer = self._post("/v1/plan", body)
+            got = answer.get("results") or []
+            if len(got) != len(batch):
+                raise PushError(f"/v1/plan answered {len(got)} results for {len(batch)} sessions")
+            results.extend(got)
+        return results
+
+    def _checkpoints(self, p: _Planned) -> list[list[Any]]:
+        if p.light:
+            return p.summary.checkpoints[:1]
+        points = p.summary.checkpoints
+        known = self.acked.get(p.summary.session_id)
+        # The last message this database acknowledged is where an append starts: offer it exactly,
+        # so k appended messages cost k messages, not up to twice that.
+        if known and p.wire is not None and 0 < known.message_count <= len(p.wire["messages"]):
+            ordinal = known.message_count - 1
+            if all(o != ordinal for o, _ in points):
+                extra = [ordinal, p.wire["messages"][ordinal]["chain_hash"]]
+                points = sorted([*points[:MAX_CHECKPOINTS - 1], extra], key=lambda c: -c[0])
+        return points
+
+    def _learn_database(self, database_id: str | None) -> None:
+        if not database_id or database_id == self.summary.database_id:
             return
-        sid = batch[0][0]["session_id"]
-        summary.failed.append((sid, f"session is {len(body)} bytes gzip, over the {MAX_REQUEST_BYTES}-byte request limit"))
-        return
-    try:
-        answer = client.post_json("/v1/push", {"request_id": request_id}, body=body)
-    except PushError as exc:
-        summary.failed.extend((s["session_id"], str(exc)) for s, _ in batch)
-        return
-    summary.bytes_sent += len(body)
-    by_id = {s["session_id"]: s for s, _ in batch}
-    for item in answer.get("results", []):
-        status = item.get("status")
-        if status == "applied":
-            summary.applied += 1
-            summary.messages_sent += len(by_id.get(item.get("session_id"), {}).get("messages", []))
-        elif status == "unchanged":
-            summary.unchanged += 1
-        else:
-            summary.failed.append((item.get("session_id", "?"), item.get("reason") or str(status)))
+        self.summary.database_id = database_id
+        if self.expected_db and database_id != self.expected_db:
+            self.summary.database_changed = True
+        if not self.options.dry_run:
+            self.target_id = self._target_for(database_id)
+            if database_id != self.expected_db or self.options.full:
+                self.acked = self.state.acked(self.target_id)
+
+    def _post(self, path: str, payload: dict[str, Any], body: bytes | None = None) -> dict[str, Any]:
+        data = body if body is not None else gzip.compress(orjson.dumps(payload), compresslevel=5)
+        try:
+            answer = self.client.post_json(path, payload, body=data)
+        except PushError as exc:
+            self._unreachable = self._unreachable + 1 if exc.status is None else 0
+            raise
+        self._unreachable = 0
+        self.summary.requests += 1
+        self.summary.bytes_sent += len(data)
+        self._learn_database(answer.get("database_id"))
+        return answer
+
+    # -- one round: plan, then send ----------------------------------------------------------
+
+    def _round(self, planned: dict[str, _Planned]) -> dict[str, _Planned]:
+        s = self.summary
+        results = self._plan(planned)
+        again: dict[str, _Planned] = {}
+        to_send: list[tuple[_Planned, dict[str, Any]]] = []
+        have: list[SessionSummary] = []
+        for result, p in zip(results, planned.values(), strict=True):
+            action = result.get("action")
+            if action == "have":
+                have.append(p.summary)
+            elif p.light:
+                again[p.summary.session_id] = _Planned(p.summary, False, p.wire, p.source)
+            elif action in ("send_all", "send_from"):
+                to_send.append((p, result))
+            else:
+                s.failed.append((p.summary.session_id, f"the server answered an unknown plan action {action!r}"))
+        s.have += len(have)
+        if self.target_id is not None and not self.options.dry_run:
+            self.state.acknowledge(self.target_id, have)
+        if self.options.dry_run:
+            for p, result in to_send:
+                s.would_send += 1
+                s.would_send_messages += p.summary.message_count - int(result.get("from_ordinal") or 0)
+            return {}
+        again.update(self._send(to_send))
+        return again
+
+    def _load_wire(self, to_send: list[tuple[_Planned, dict[str, Any]]]) -> None:
+        """Read the files of sessions that came from the parse cache (they must be sent now)."""
+        by_file: dict[str, list[_Planned]] = {}
+        for p, _ in to_send:
+            if p.wire is None:
+                by_file.setdefault(p.summary.file or "", []).append(p)
+        for path, group in by_file.items():
+            source: Source | None = self.sources.get(group[0].source)
+            scanned = parse_file(source, Path(path), self.redactor) if source and path else None
+            for p in group:
+                p.wire = scanned.wire.get(p.summary.session_id) if scanned and scanned.wire else None
+
+    def _send(self, to_send: list[tuple[_Planned, dict[str, Any]]]) -> dict[str, _Planned]:
+        self._load_wire(to_send)
+        again: dict[str, _Planned] = {}
+        outgoing: list[tuple[Outgoing, int, _Planned]] = []
+        for p, result in to_send:
+            sid = p.summary.session_id
+            if p.wire is None:
+                self.summary.failed.append((sid, f"its file {p.summary.file} could not be read again"))
+                continue
+            if p.wire["fingerprint"] != p.summary.fingerprint:
+                # The file changed since it was planned: plan the new version.
+                again[sid] = _Planned(_summary_of(p.wire, p.summary), False, p.wire, p.source)
+                continue
+            start = 0
+            if result.get("action") == "send_from":
+                start = int(result.get("from_ordinal") or 0)
+                msgs = p.wire["messages"]
+                base_ok = 0 < start <= len(msgs) and msgs[start - 1]["chain_hash"] == result.get("base_chain_hash")
+                start = start if base_ok else 0
+            outgoing.append((Outgoing(p.wire, p.summary.file or ""), start, p))
+        by_id = {o.session_id: (o, p) for o, _, p in outgoing}
+        stream = (piece for o, start, _ in outgoing for piece in pieces(o, start))
+        for batch in pack(stream):
+            again.update(self._send_batch(batch, by_id))
+        return again
+
+    def _send_batch(self, batch: list[Piece], by_id: dict[str, tuple[Outgoing, _Planned]]) -> dict[str, _Planned]:
+        batch = [p for p in batch if not p.session.failed]
+        if not batch:
+            return {}
+        request_id = uuid.uuid4().hex
+        body = request_body(request_id, batch)
+        if len(body) > MAX_REQUEST_BYTES:
+            again: dict[str, _Planned] = {}
+            halves: list[list[Piece]]
+            if len(batch) > 1:
+                halves = [batch[:len(batch) // 2], batch[len(batch) // 2:]]
+            else:
+                split = batch[0].split()
+                if split is None:
+                    batch[0].session.failed = True
+                    self.summary.failed.append((batch[0].session.session_id,
+                                                f"one message is {len(body)} bytes gzip, over the "
+                                                f"{MAX_REQUEST_BYTES}-byte request limit"))
+                    return {}
+                halves = [[split[0]], [split[1]]]
+            for half in halves:
+                again.update(self._send_batch(half, by_id))
+            return again
+        try:
+            answer = self._post("/v1/push", {"request_id": request_id}, body=body)
+        except PushError as exc:
+            if exc.status is None and self._unreachable >= ABORT_AFTER_UNREACHABLE:
+                raise
+            for piece in batch:
+                piece.session.failed = True
+                self.summary.failed.append((piece.session.session_id, str(exc)))
+            return {}
+        return self._apply_answer(batch, answer, by_id)
+
+    def _apply_answer(self, batch: list[Piece], answer: dict[str, Any],
+                      by_id: dict[str, tuple[Outgoing, _Planned]]) -> dict[str, _Planned]:
+        s = self.summary
+        again: dict[str, _Planned] = {}
+        done: list[SessionSummary] = []
+        results = answer.get("results") or []
+        for i, piece in enumerate(batch):
+            item = results[i] if i < len(results) else {}
+            sid = piece.session.session_id
+            status = item.get("status")
+            if item.get("session_id") not in (None, sid):
+                status, item = "rejected", {"reason": "the server answered for another session"}
+            if status in ("applied", "unchanged"):
+                s.messages_sent += piece.end - piece.start
+                if piece.complete:
+                    s.applied += status == "applied"
+                    s.unchanged += status == "unchanged"
+                    done.append(by_id[sid][1].summary)
+                self.progress("sent", 1 if piece.complete else 0)
+            elif status == "resend":
+                piece.session.failed = True  # skip its remaining pieces in this round
+                p = by_id[sid][1]
+                again[sid] = _Planned(p.summary, False, p.wire, p.source)
+            else:
+                piece.session.failed = True
+                reason = item.get("reason") or f"status {status!r}"
+                errors = item.get("errors") or []
+                if errors:
+                    reason += ": " + "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors[:3])
+                s.failed.append((sid, reason))
+        if self.target_id is not None:
+            self.state.acknowledge(self.target_id, done)
+        return again
+
+    # -- deletes -----------------------------------------------------------------------------
+
+    def _deletes(self) -> None:
+        """Sessions this database acknowledged whose file is gone go to /v1/deletes."""
+        if self.target_id is None and self.expected_db and not self.options.dry_run:
+            # Nothing was planned this run: learn which database we talk to before deleting.
+            self._learn_database(self.client.get_json("/v1/status").get("database_id"))
+        o = self.options
+        ids = sorted(sid for sid, a in self.acked.items()
+                     if sid not in self.seen and a.file and o.agent in (None, a.agent)
+                     and o.project in (None, a.project) and not Path(a.file).exists())
+        if o.dry_run:
+            self.summary.would_delete = len(ids)
+            return
+        if not ids or self.target_id is None:
+            return
+        for i in range(0, len(ids), MAX_DELETES):
+            batch = ids[i:i + MAX_DELETES]
+            try:
+                answer = self._post("/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex,
+                                                    "session_ids": batch})
+            except PushError as exc:
+                self.summary.failed.extend((sid, f"delete: {exc}") for sid in batch)
+                continue
+            statuses = {r.get("session_id"): r.get("status") for r in answer.get("results") or []}
+            self.summary.deleted += sum(1 for sid in batch if statuses.get(sid) == "deleted")
+            self.state.unacknowledge(self.target_id, [sid for sid in batch if sid in statuses])
 
 
-def push(client: IngestClient, sessions: Iterable[dict[str, Any]], summary: PushSummary) -> PushSummary:
-    for batch in _batches(sessions):
-        _send_batch(client, batch, summary)
-    return summary
+def _summary_of(wire: dict[str, Any], old: SessionSummary) -> SessionSummary:
+    return summarize(wire, old.file or "")
+
+
+def push(client: IngestClient, state: State, options: PushOptions | None = None, *,
+         progress: Callable[[str, int], None] | None = None) -> PushSummary:
+    return Pusher(client, state, options or PushOptions(), progress=progress).run()
+

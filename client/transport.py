@@ -14,6 +14,8 @@ import ssl
 import time
 import uuid
 import warnings
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -26,11 +28,33 @@ CONNECT_RETRIES = 2
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
+RETRY_AFTER_CAP_S = 120.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class PushError(RuntimeError):
     """The server refused a request or could not be reached; the message says which."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # None: the server was not reached
+
+
+def retry_delay(attempt: int, retry_after: str | None, *, now: float | None = None) -> float:
+    """Exponential backoff with jitter; a server's ``Retry-After`` (seconds or HTTP date) is a floor."""
+    delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
+    if retry_after:
+        wait: float | None = None
+        if retry_after.strip().isdigit():
+            wait = float(retry_after)
+        else:
+            try:
+                wait = parsedate_to_datetime(retry_after).timestamp() - (now if now is not None else time.time())
+            except (TypeError, ValueError):
+                wait = None
+        if wait is not None:
+            delay = max(delay, min(wait, RETRY_AFTER_CAP_S))
+    return delay
 
 
 def _ssl_context(config: ClientConfig) -> ssl.SSLContext:
@@ -41,7 +65,13 @@ def _ssl_context(config: ClientConfig) -> ssl.SSLContext:
 
 
 class IngestClient:
+    """One run's connection to ingest_fn. ``sleep`` is injectable so tests need not wait."""
+
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.endpoint = config.endpoint
+        self.last_response: httpx.Response | None = None
         if config.plain_http:
             warnings.warn(f"sending to {config.endpoint} over plain HTTP (allowed to loopback only)", stacklevel=2)
         self._client = httpx.Client(
@@ -59,13 +89,14 @@ class IngestClient:
         self._client.close()
 
     def post_json(self, path: str, payload: dict[str, Any], *, body: bytes | None = None) -> dict[str, Any]:
+        """POST gzip JSON. A retry resends the same bytes (same ``request_id``), so the server replays."""
         data = body if body is not None else gzip.compress(orjson.dumps(payload), compresslevel=5)
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
                    "X-Request-Id": str(payload.get("request_id") or uuid.uuid4().hex)}
         return self._send("POST", path, content=data, headers=headers)
 
-    def get_json(self, path: str) -> dict[str, Any]:
-        return self._send("GET", path)
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._send("GET", path, params=params)
 
     def _send(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -74,10 +105,11 @@ class IngestClient:
             except httpx.TransportError as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise PushError(f"cannot reach {self._client.base_url}: {type(exc).__name__}: {exc}") from None
-                self._sleep(attempt, None)
+                self.sleep(retry_delay(attempt, None))
                 continue
+            self.last_response = response
             if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
-                self._sleep(attempt, response.headers.get("retry-after"))
+                self.sleep(retry_delay(attempt, response.headers.get("retry-after")))
                 continue
             try:
                 body = response.json()
@@ -86,12 +118,6 @@ class IngestClient:
             if response.is_success:
                 return body if isinstance(body, dict) else {}
             message = body.get("error") if isinstance(body, dict) else None
-            raise PushError(f"{method} {path} failed: HTTP {response.status_code}: {message or response.reason_phrase}")
+            raise PushError(f"{method} {path} failed: HTTP {response.status_code}: "
+                            f"{message or response.reason_phrase}", status=response.status_code)
         raise AssertionError("unreachable")
-
-    @staticmethod
-    def _sleep(attempt: int, retry_after: str | None) -> None:
-        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
-        if retry_after and retry_after.isdigit():
-            delay = max(delay, min(float(retry_after), BACKOFF_CAP_S * 4))
-        time.sleep(delay)

@@ -1,17 +1,36 @@
-"""Parsed sessions → protocol v1 JSON (see docs/protocol.md), sealed with hashes."""
+"""Parsed sessions → protocol v1 JSON (see docs/protocol.md), redacted, bounded and sealed.
+
+Order matters: text is made encodable, secrets are redacted, over-long text is
+cut with the same limits and marker the server applies, and only then is the
+session sealed (chain hashes and fingerprint). So the fingerprint describes
+exactly what the server will hold, and the server never has to cut anything
+(which would make its copy differ from the fingerprint the client sent).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
+import orjson
+
 from client.fingerprint import seal
-from client.model import Session
+from client.model import Message, Session
+from client.redact import Redactor
+
+# Mirrors ingest_fn/store.py (the client does not import server code).
+MAX_TEXT_CHARS = 1_000_000
+MAX_TOOL_RESULT_CHARS = 2_000_000
+MAX_INPUT_JSON_CHARS = 1_000_000
+TRUNCATION_MARKER = "\n[… truncated by av-cloud: {dropped} more characters]"
 
 
 def _clean(text: str) -> str:
     # Lone surrogates (from broken UTF-16 in logs) cannot be encoded as UTF-8 JSON.
-    return text.encode("utf-8", "replace").decode("utf-8")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _scrub(value: Any) -> Any:
@@ -24,9 +43,43 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def session_to_wire(session: Session) -> dict[str, Any]:
-    data = dataclasses.asdict(session)
-    for message in data["messages"]:
-        if message["usage"] is None:
-            del message["usage"]
-    return seal(_scrub(data))
+def cut(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + TRUNCATION_MARKER.format(dropped=len(text) - limit)
+
+
+def _bound(session: dict[str, Any]) -> None:
+    for message in session["messages"]:
+        message["content"] = cut(message["content"], MAX_TEXT_CHARS)
+        for block in message.get("blocks") or ():
+            if isinstance(block, dict) and isinstance(block.get("text"), str):
+                block["text"] = cut(block["text"], MAX_TEXT_CHARS)
+        for call in message.get("tool_calls") or ():
+            call["result_content"] = cut(call.get("result_content"), MAX_TOOL_RESULT_CHARS)
+            call["input_json"] = cut(call.get("input_json"), MAX_INPUT_JSON_CHARS)
+
+
+def _message(message: Message) -> dict[str, Any]:
+    # Hand-written instead of dataclasses.asdict (which deep-copies everything, 3x the parse time).
+    d = dict(message.__dict__)
+    usage = d.pop("usage")
+    if usage is not None:
+        d["usage"] = dict(usage.__dict__)
+    if d["blocks"] is not None:
+        d["blocks"] = [dict(b) if isinstance(b, dict) else b for b in d["blocks"]]
+    d["tool_calls"] = [dict(c.__dict__) for c in message.tool_calls]
+    return d
+
+
+def session_to_wire(session: Session, redactor: Redactor | None = None) -> dict[str, Any]:
+    data = dict(session.__dict__)
+    data["messages"] = [_message(m) for m in session.messages]
+    try:
+        orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        data = _scrub(data)
+    if redactor is not None:
+        redactor.session(data)
+    _bound(data)
+    return seal(data)

@@ -55,7 +55,8 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
     verify = ssl.create_default_context(cafile=values["AV_CA_BUNDLE"])
     with httpx.Client(base_url=values["AV_VIEWER_URL"], verify=verify,
                       headers={"Authorization": f"Bearer {values['AV_VIEWER_TOKEN']}"}) as viewer:
-        listed = viewer.get("api/v1/sessions", params={"include_children": "true", "limit": 500}).json()
+        listed = viewer.get("api/v1/sessions", params={"include_children": "true", "include_one_shot": "true",
+                                                    "limit": 500}).json()
         assert listed["total"] == len(expected)
         by_id = {s["session_id"]: s for s in listed["sessions"]}
         assert set(by_id) == set(expected)

@@ -1,0 +1,1 @@
+"""What the av-client commands do, one module per command group; cli.py only parses and prints."""

@@ -1,0 +1,124 @@
+"""Find session files, and parse only those that changed since the last run.
+
+Every source in :mod:`client.sources.registry` is walked (native logs first,
+then the agentsview import, so a session id found in both is taken from the
+agent's own log). A file whose size, mtime and inode — and those of the files
+its parse also depends on — match the parse cache (:mod:`client.state`) is not
+opened: its sessions' summaries come from the cache. Everything else is read,
+parsed, redacted and sealed (:func:`client.wire.session_to_wire`).
+
+Files are yielded in chunks bounded by bytes parsed and sessions held, so a
+first push of a large history never holds all of it in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from client.fingerprint import checkpoints
+from client.model import ParseProblem, Session
+from client.redact import Redactor
+from client.sources.registry import Source, sources
+from client.state import CachedFile, FileStat, SessionSummary
+from client.wire import session_to_wire
+
+CHUNK_PARSED_BYTES = 64 * 1024 * 1024
+CHUNK_SESSIONS = 2_000
+
+
+@dataclass
+class ScannedFile:
+    path: str
+    source: str
+    stat: FileStat
+    deps: list[list[Any]]
+    sessions: list[SessionSummary]
+    wire: dict[str, dict[str, Any]] | None  # session_id -> sealed wire session; None when from the cache
+    problems: list[ParseProblem] = field(default_factory=list)
+
+    @property
+    def from_cache(self) -> bool:
+        return self.wire is None
+
+
+def select_sources(agent: str | None) -> list[Source]:
+    chosen = [s for s in sources() if s.kind == "native" and (agent is None or s.name == agent)]
+    chosen += [s for s in sources() if s.kind != "native"]  # imports hold many agents: filter per session
+    return chosen
+
+
+def _dep_stat(path: Path) -> list[Any]:
+    st = FileStat.of(path)
+    return [str(path), *(st.size, st.mtime_ns, st.inode)] if st else [str(path), -1, -1, -1]
+
+
+def dependencies(source: str, path: Path, sessions: Sequence[Session]) -> list[list[Any]]:
+    """Other files whose content this file's parse used (a Claude subagent reads its parent's log)."""
+    if source != "claude":
+        return []
+    project_dir = path.parents[2] if path.parent.name == "subagents" and len(path.parents) > 2 else path.parent
+    parents = sorted({s.parent_session_id for s in sessions if s.relationship == "subagent" and s.parent_session_id})
+    return [_dep_stat(project_dir / f"{p}.jsonl") for p in parents]
+
+
+def cache_valid(entry: CachedFile | None, stat: FileStat, parse_key: str) -> bool:
+    if entry is None or entry.stat != stat or entry.parse_key != parse_key:
+        return False
+    return all(_dep_stat(Path(dep[0])) == dep for dep in entry.deps)
+
+
+def summarize(wire: dict[str, Any], file: str) -> SessionSummary:
+    return SessionSummary(session_id=wire["session_id"], agent=wire["agent"], project=wire.get("project") or "",
+                          fingerprint=wire["fingerprint"], message_count=len(wire["messages"]),
+                          checkpoints=checkpoints(wire), file=file)
+
+
+def parse_file(source: Source, path: Path, redactor: Redactor | None) -> ScannedFile | None:
+    stat = FileStat.of(path)
+    if stat is None:
+        return None
+    sessions, problems = source.parse(path)
+    kept = [s for s in sessions if s.messages]
+    wire = {}
+    for session in kept:
+        sealed = session_to_wire(session, redactor)
+        wire[sealed["session_id"]] = sealed
+    return ScannedFile(str(path), source.name, stat, dependencies(source.name, path, kept),
+                       [summarize(w, str(path)) for w in wire.values()], wire, problems)
+
+
+def scan(*, chosen: Sequence[Source], cache: dict[str, CachedFile], parse_key: str, redactor: Redactor | None,
+         use_cache: bool = True, on_file: Callable[[ScannedFile], None] | None = None,
+         ) -> Iterator[list[ScannedFile]]:
+    """Yield chunks of scanned files; cached files cost one ``stat`` each."""
+    chunk: list[ScannedFile] = []
+    parsed_bytes = 0
+    held = 0
+    for source in chosen:
+        for path in source.discover(source.default_root()):
+            stat = FileStat.of(path)
+            if stat is None:
+                continue  # vanished between discover and stat
+            entry = cache.get(str(path))
+            if use_cache and cache_valid(entry, stat, parse_key):
+                assert entry is not None
+                scanned: ScannedFile | None = ScannedFile(str(path), source.name, stat, entry.deps,
+                                                          entry.sessions, None)
+            else:
+                scanned = parse_file(source, path, redactor)
+                if scanned is None:
+                    continue
+                parsed_bytes += stat.size
+            assert scanned is not None
+            held += len(scanned.sessions)
+            chunk.append(scanned)
+            if on_file:
+                on_file(scanned)
+            if parsed_bytes >= CHUNK_PARSED_BYTES or held >= CHUNK_SESSIONS:
+                yield chunk
+                chunk, parsed_bytes, held = [], 0, 0
+    if chunk:
+        yield chunk

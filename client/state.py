@@ -1,0 +1,272 @@
+"""Local state of av-client: one SQLite file in the user directory (0600).
+
+What it holds, and why it is safe to lose:
+
+* ``files`` — a parse cache. A file whose path, size, mtime and inode (and
+  those of the files its parse also read, e.g. a subagent's parent log) are
+  unchanged is not even opened: its sessions' fingerprints, message counts,
+  checkpoints, agent and project come from here. ``parse_key`` names the
+  redaction rule set; changing it (``--no-redact``, new ``redact_patterns``)
+  re-reads everything, because redaction changes fingerprints.
+* ``targets`` — one row per (endpoint, database_id) this machine has pushed to.
+  Every server answer names its database; a new id (rebuilt database, another
+  server behind the same URL) is simply a new target with nothing acknowledged.
+* ``acked`` — what a target acknowledged (``applied``/``unchanged``/``have``),
+  per session. It is a hint, never the truth: every push still plans with the
+  server (principle 1). It lets a no-op plan stay small, and tells which
+  sessions to delete when their file disappears.
+* ``pushes`` — the summary of recent pushes, for ``av-client status``.
+
+Rows are written only after the server answered, each answer in one
+transaction, so Ctrl-C or kill at any point leaves the state consistent and the
+next push (which plans again) finishes the job.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path      TEXT PRIMARY KEY,
+    source    TEXT NOT NULL,
+    size      INTEGER NOT NULL,
+    mtime_ns  INTEGER NOT NULL,
+    inode     INTEGER NOT NULL,
+    deps      TEXT NOT NULL,   -- JSON [[path, size, mtime_ns, inode], …] also read by the parse
+    parse_key TEXT NOT NULL,   -- redaction rule set; a change invalidates the entry
+    sessions  TEXT NOT NULL,   -- JSON [SessionSummary, …]
+    problems  INTEGER NOT NULL DEFAULT 0,
+    parsed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS targets (
+    id          INTEGER PRIMARY KEY,
+    endpoint    TEXT NOT NULL,
+    database_id TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    UNIQUE (endpoint, database_id)
+);
+CREATE TABLE IF NOT EXISTS acked (
+    target_id     INTEGER NOT NULL REFERENCES targets (id) ON DELETE CASCADE,
+    session_id    TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    message_count INTEGER NOT NULL,
+    agent         TEXT NOT NULL DEFAULT '',
+    project       TEXT NOT NULL DEFAULT '',
+    file          TEXT,           -- the discovered file: its disappearance means "deleted"
+    acked_at      TEXT NOT NULL,
+    PRIMARY KEY (target_id, session_id)
+);
+CREATE TABLE IF NOT EXISTS pushes (
+    id          INTEGER PRIMARY KEY,
+    endpoint    TEXT NOT NULL,
+    database_id TEXT,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    exit_code   INTEGER NOT NULL,
+    summary     TEXT NOT NULL
+);
+"""
+KEEP_PUSHES = 50
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class SessionSummary:
+    """What the parse cache keeps of one session: enough to plan without reading the file."""
+
+    session_id: str
+    agent: str
+    project: str
+    fingerprint: str
+    message_count: int
+    checkpoints: list[list[Any]]
+    file: str | None = None  # the discovered file it was parsed from (not the agent's source_path)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"session_id": self.session_id, "agent": self.agent, "project": self.project,
+                "fingerprint": self.fingerprint, "message_count": self.message_count,
+                "checkpoints": self.checkpoints, "file": self.file}
+
+
+@dataclass(frozen=True)
+class FileStat:
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStat | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class CachedFile:
+    stat: FileStat
+    deps: list[list[Any]]
+    parse_key: str
+    sessions: list[SessionSummary]
+
+
+@dataclass
+class Acked:
+    fingerprint: str
+    message_count: int
+    agent: str
+    project: str
+    file: str | None
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class State:
+    """The SQLite state file; one connection per process, short transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        _private_file(path)
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"{path} was written by a newer av-client (schema {version}); upgrade av-client")
+        if version < SCHEMA_VERSION:
+            # Every statement is CREATE … IF NOT EXISTS: two first runs racing here are harmless.
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- parse cache -------------------------------------------------------------------------
+
+    def cached_files(self) -> dict[str, CachedFile]:
+        out = {}
+        for path, size, mtime, inode, deps, key, sessions in self._db.execute(
+                "SELECT path, size, mtime_ns, inode, deps, parse_key, sessions FROM files"):
+            out[path] = CachedFile(FileStat(size, mtime, inode), orjson.loads(deps), key,
+                                   [SessionSummary(**s) for s in orjson.loads(sessions)])
+        return out
+
+    def save_files(self, entries: Iterable[tuple[str, str, FileStat, list[list[Any]], str,
+                                                 list[SessionSummary], int]]) -> None:
+        rows = [(path, source, st.size, st.mtime_ns, st.inode, orjson.dumps(deps).decode(), key,
+                 orjson.dumps([s.to_json() for s in sessions]).decode(), problems, now_iso())
+                for path, source, st, deps, key, sessions, problems in entries]
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def forget_files(self, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        if paths:
+            with self.transaction() as db:
+                db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
+
+    # -- targets and acknowledgements --------------------------------------------------------
+
+    def last_database_id(self, endpoint: str) -> str | None:
+        row = self._db.execute("SELECT database_id FROM targets WHERE endpoint = ? ORDER BY last_seen DESC, id DESC "
+                               "LIMIT 1", (endpoint,)).fetchone()
+        return row[0] if row else None
+
+    def find_target(self, endpoint: str, database_id: str) -> int | None:
+        row = self._db.execute("SELECT id FROM targets WHERE endpoint = ? AND database_id = ?",
+                               (endpoint, database_id)).fetchone()
+        return int(row[0]) if row else None
+
+    def target(self, endpoint: str, database_id: str) -> int:
+        with self.transaction() as db:
+            db.execute("INSERT INTO targets (endpoint, database_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (endpoint, database_id) DO UPDATE SET last_seen = excluded.last_seen",
+                       (endpoint, database_id, now_iso(), now_iso()))
+            return int(db.execute("SELECT id FROM targets WHERE endpoint = ? AND database_id = ?",
+                                  (endpoint, database_id)).fetchone()[0])
+
+    def acked(self, target_id: int) -> dict[str, Acked]:
+        return {sid: Acked(fp, n, agent, project, src) for sid, fp, n, agent, project, src in self._db.execute(
+            "SELECT session_id, fingerprint, message_count, agent, project, file FROM acked "
+            "WHERE target_id = ?", (target_id,))}
+
+    def acknowledge(self, target_id: int, summaries: Iterable[SessionSummary]) -> None:
+        rows = [(target_id, s.session_id, s.fingerprint, s.message_count, s.agent, s.project, s.file,
+                 now_iso()) for s in summaries]
+        if rows:
+            with self.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO acked VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def unacknowledge(self, target_id: int, session_ids: Iterable[str]) -> None:
+        rows = [(target_id, sid) for sid in session_ids]
+        if rows:
+            with self.transaction() as db:
+                db.executemany("DELETE FROM acked WHERE target_id = ? AND session_id = ?", rows)
+
+    # -- push history ------------------------------------------------------------------------
+
+    def record_push(self, *, endpoint: str, database_id: str | None, started_at: str, exit_code: int,
+                    summary: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO pushes (endpoint, database_id, started_at, finished_at, exit_code, summary) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (endpoint, database_id, started_at, now_iso(), exit_code,
+                                                     orjson.dumps(summary).decode()))
+            db.execute("DELETE FROM pushes WHERE id <= (SELECT max(id) FROM pushes) - ?", (KEEP_PUSHES,))
+
+    def last_push(self, endpoint: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT database_id, started_at, finished_at, exit_code, summary FROM pushes "
+                               "WHERE endpoint = ? ORDER BY id DESC LIMIT 1", (endpoint,)).fetchone()
+        if not row:
+            return None
+        return {"database_id": row[0], "started_at": row[1], "finished_at": row[2], "exit_code": row[3],
+                "summary": orjson.loads(row[4])}
+
+
+def state_path() -> Path:
+    from client.config import user_dir
+
+    return user_dir() / "state.db"
+
+
+def open_state(path: Path | None = None) -> State:
+    return State(path or state_path())

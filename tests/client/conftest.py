@@ -1,0 +1,28 @@
+"""Client-test fixtures: a real ingest server over TLS, and source dirs under tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.client.ingest_server import Ingest, serve_ingest
+
+
+@pytest.fixture
+def sources_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Claude logs under tmp_path/claude; every other source points at nothing."""
+    root = tmp_path / "claude"
+    root.mkdir()
+    monkeypatch.setenv("CLAUDE_PROJECTS_DIR", str(root))
+    for var in ("CODEX_SESSIONS_DIR", "GEMINI_DIR", "AGENTSVIEW_DB"):
+        monkeypatch.setenv(var, str(tmp_path / "absent" / var))
+    return root
+
+
+@pytest.fixture
+def ingest(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sources_root: Path) -> Iterator[Ingest]:
+    with serve_ingest(db, tmp_path / "tls") as server:
+        server.env(monkeypatch)
+        yield server

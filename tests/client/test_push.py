@@ -1,0 +1,190 @@
+"""av-client push against the real ingest app (uvicorn + TLS + PostgreSQL in this process)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from client import parts
+from client.commands.run import connected, run_push
+from client.commands.verify import verify
+from client.push import PushOptions
+from client.sources import claude
+from client.state import open_state
+from tests.client import claude_lines as cl
+from tests.client.push_helpers import append_turns, push_now, write_session
+
+SID_A = "aaaaaaaa-0000-4000-8000-000000000001"
+SID_B = "bbbbbbbb-0000-4000-8000-000000000002"
+
+
+def _server(ingest, sid: str) -> tuple[int, str] | None:
+    rows = ingest.rows("SELECT message_count, fingerprint FROM sessions WHERE session_id = %s AND deleted_at IS NULL",
+                       sid)
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def _verify_ok() -> None:
+    with open_state() as state, connected() as client:
+        report = verify(client, state)
+    assert report.ok, report.to_json()
+
+
+def test_first_push_sends_everything_and_second_is_one_plan_request(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 6)
+    write_session(sources_root, SID_B, 3)
+    first = push_now()
+    assert (first.applied, first.have, first.failed) == (2, 0, [])
+    assert first.messages_sent == 9
+    assert _server(ingest, SID_A)[0] == 6
+    second = push_now()
+    assert (second.applied, second.have, second.messages_sent) == (0, 2, 0)
+    assert second.requests == 1 and second.files_parsed == 0  # one /v1/plan; no file was even read
+    _verify_ok()
+
+
+def test_unchanged_files_are_not_read(ingest, sources_root, monkeypatch) -> None:
+    write_session(sources_root, SID_A, 4)
+    push_now()
+    opened: list[Path] = []
+    real = claude.parse_claude_file
+    monkeypatch.setattr("client.sources.registry.parse_claude_file", lambda p: opened.append(p) or real(p))
+    from client.sources import registry
+
+    monkeypatch.setattr(registry, "SOURCES", registry.sources())
+    summary = push_now()
+    assert opened == [] and summary.have == 1
+
+
+def test_an_append_sends_only_the_new_messages(ingest, sources_root) -> None:
+    path = write_session(sources_root, SID_A, 40)
+    push_now()
+    append_turns(path, SID_A, 40, 4)
+    summary = push_now()
+    assert summary.applied == 1 and summary.messages_sent == 4
+    assert _server(ingest, SID_A)[0] == 44
+    _verify_ok()
+
+
+def test_an_edit_deep_inside_resends_from_a_nearby_checkpoint(ingest, sources_root) -> None:
+    path = write_session(sources_root, SID_A, 100)
+    push_now()
+    lines = path.read_bytes().splitlines()
+    lines[90] = lines[90].replace(b"message 90 from", b"message 90 (edited) from")
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = push_now()
+    # Checkpoints at 99, 98, 96, 92, 84, …: 84 is the highest still equal, so 85…99 go, not 100.
+    assert summary.applied == 1 and summary.messages_sent == 15
+    _verify_ok()
+
+
+def test_a_session_larger_than_a_request_goes_in_parts(ingest, sources_root, monkeypatch) -> None:
+    monkeypatch.setattr(parts, "RAW_PIECE_BYTES", 4_000)
+    monkeypatch.setattr(parts, "RAW_REQUEST_BYTES", 4_000)
+    write_session(sources_root, SID_A, 120)
+    summary = push_now()
+    assert summary.applied == 1 and summary.messages_sent == 120
+    assert summary.requests > 5  # one plan, then many parts
+    assert _server(ingest, SID_A)[0] == 120
+    _verify_ok()
+
+
+def test_an_interrupted_push_is_finished_by_the_next(ingest, sources_root, monkeypatch) -> None:
+    monkeypatch.setattr(parts, "RAW_PIECE_BYTES", 4_000)
+    monkeypatch.setattr(parts, "RAW_REQUEST_BYTES", 4_000)
+    write_session(sources_root, SID_A, 120)
+    from client.transport import IngestClient
+
+    real_post = IngestClient.post_json
+    calls = {"n": 0}
+
+    def killed_after_three(self, path, payload, *, body=None):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real_post(self, path, payload, body=body)
+
+    monkeypatch.setattr(IngestClient, "post_json", killed_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        push_now()
+    held = _server(ingest, SID_A)
+    assert held is None or held[1] == ""  # parts arrived, but no fingerprint until the complete part
+    monkeypatch.setattr(IngestClient, "post_json", real_post)
+    resumed = push_now()
+    assert resumed.applied == 1 and resumed.messages_sent < 120  # send_from where the parts stopped
+    _verify_ok()
+
+
+def test_a_rebuilt_database_is_detected_and_healed_without_a_flag(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 5)
+    first = push_now()
+    ingest.rows("UPDATE meta SET value = gen_random_uuid()::text WHERE key = 'database_id' RETURNING 1")
+    ingest.rows("DELETE FROM sessions RETURNING 1")
+    healed = push_now()
+    assert healed.database_changed and healed.database_id != first.database_id
+    assert healed.applied == 1 and _server(ingest, SID_A)[0] == 5
+    _verify_ok()
+
+
+def test_a_disappeared_file_is_deleted_on_the_server(ingest, sources_root) -> None:
+    keep = write_session(sources_root, SID_A, 3)
+    gone = write_session(sources_root, SID_B, 3)
+    push_now()
+    gone.unlink()
+    summary = push_now()
+    assert summary.deleted == 1 and _server(ingest, SID_B) is None and _server(ingest, SID_A)
+    assert push_now().deleted == 0  # told once
+    assert keep.exists()
+
+
+def test_one_rejected_session_does_not_block_the_others(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 3)
+    cl.write(sources_root / "-home-demo-projects-widget" / f"{SID_B}.jsonl", [
+        cl.user("hi", sid=SID_B, uuid="x1"),
+        cl.assistant([cl.text_block("yo")], sid=SID_B, uuid="x2", parent="x1", model="m" * 300),
+    ])
+    summary = push_now()
+    assert summary.applied == 1 and [sid for sid, _ in summary.failed] == [SID_B]
+    assert "model" in summary.failed[0][1] and summary.exit_code == 1
+    assert _server(ingest, SID_A) and not _server(ingest, SID_B)
+
+
+def test_dry_run_sends_and_records_nothing(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 3)
+    summary = push_now(dry_run=True)
+    assert summary.would_send == 1 and summary.would_send_messages == 3 and summary.applied == 0
+    assert _server(ingest, SID_A) is None
+    assert push_now().applied == 1
+
+
+def test_secrets_are_redacted_before_they_leave(ingest, sources_root) -> None:
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    cl.write(sources_root / "-home-demo-projects-widget" / f"{SID_A}.jsonl", [
+        cl.user(f"deploy with {key} please", sid=SID_A, uuid="r1"),
+        cl.assistant([cl.text_block("done")], sid=SID_A, uuid="r2", parent="r1"),
+    ])
+    summary = push_now()
+    assert set(summary.redactions) == {"aws-access-key"}  # content, its text block and first_message
+    stored = ingest.rows("SELECT content FROM messages ORDER BY ordinal")[0][0]
+    assert key not in stored and "[REDACTED:aws-access-key]" in stored
+    _verify_ok()
+    raw = push_now(redact=False)  # opting out changes what the server holds
+    assert raw.applied == 1 and key in ingest.rows("SELECT content FROM messages ORDER BY ordinal")[0][0]
+
+
+def test_state_files_are_private(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 2)
+    push_now()
+    state = Path(os.environ["AV_USER_PATH"]) / "state.db"
+    assert state.stat().st_mode & 0o777 == 0o600
+
+
+def test_agent_and_project_filters(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 2)
+    assert run_push(PushOptions(project="gadget")).sessions_seen == 0
+    assert run_push(PushOptions(agent="codex")).sessions_seen == 0
+    assert _server(ingest, SID_A) is None
+    only = run_push(PushOptions(agent="claude", project="widget"))
+    assert only.sessions_seen == 1 and only.applied == 1

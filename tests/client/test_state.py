@@ -1,0 +1,62 @@
+"""The SQLite state: private files, cache round trip, per-database acknowledgements, atomic writes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from client.state import FileStat, SessionSummary, State, open_state
+
+
+def _summary(sid: str, fp: str = "f" * 64, n: int = 3) -> SessionSummary:
+    return SessionSummary(sid, "claude", "widget", fp, n, [[n - 1, "a" * 64], [0, "b" * 64]], f"/logs/{sid}.jsonl")
+
+
+def test_state_file_is_created_private(tmp_path) -> None:
+    with open_state(tmp_path / "u" / "state.db") as state:
+        assert state.path.stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "u").stat().st_mode & 0o777 == 0o700
+
+
+def test_parse_cache_round_trips(tmp_path) -> None:
+    with open_state(tmp_path / "s.db") as state:
+        stat = FileStat(10, 123456789, 42)
+        state.save_files([("/logs/a.jsonl", "claude", stat, [["/logs/p.jsonl", 1, 2, 3]], "k1", [_summary("a")], 0)])
+    with open_state(tmp_path / "s.db") as state:
+        cached = state.cached_files()["/logs/a.jsonl"]
+        assert cached.stat == stat and cached.parse_key == "k1" and cached.deps == [["/logs/p.jsonl", 1, 2, 3]]
+        assert cached.sessions == [_summary("a")]
+        state.forget_files(["/logs/a.jsonl"])
+        assert state.cached_files() == {}
+
+
+def test_acknowledgements_are_per_endpoint_and_database(tmp_path) -> None:
+    with open_state(tmp_path / "s.db") as state:
+        old = state.target("https://a", "db-1")
+        state.acknowledge(old, [_summary("x")])
+        new = state.target("https://a", "db-2")  # the database was rebuilt
+        assert new != old and state.acked(new) == {}
+        assert state.acked(old)["x"].fingerprint == "f" * 64
+        assert state.last_database_id("https://a") == "db-2"
+        assert state.target("https://b", "db-1") not in (old, new)
+        state.unacknowledge(old, ["x"])
+        assert state.acked(old) == {}
+
+
+def test_a_failed_transaction_writes_nothing(tmp_path) -> None:
+    with open_state(tmp_path / "s.db") as state:
+        target = state.target("https://a", "db")
+        with pytest.raises(KeyboardInterrupt), state.transaction() as db:
+            db.execute("INSERT INTO acked VALUES (?, 'x', 'f', 1, '', '', NULL, 'now')", (target,))
+            raise KeyboardInterrupt
+        assert state.acked(target) == {}
+
+
+def test_a_newer_schema_is_refused(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    State(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(RuntimeError, match="newer av-client"):
+        State(path)

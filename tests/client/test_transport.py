@@ -1,0 +1,77 @@
+"""Transport behaviour only (httpx.MockTransport): retries, backoff, Retry-After, errors, the token."""
+
+from __future__ import annotations
+
+import gzip
+from email.utils import formatdate
+
+import httpx
+import orjson
+import pytest
+
+from client.config import ClientConfig
+from client.transport import IngestClient, PushError, retry_delay
+
+CONFIG = ClientConfig("https://ingest.example.com", "avd_secret", None, False)
+
+
+def _client(handler, sleeps: list[float]) -> IngestClient:
+    client = IngestClient(CONFIG, transport=httpx.MockTransport(handler))
+    client.sleep = sleeps.append
+    return client
+
+
+def test_429_and_5xx_are_retried_with_the_same_body_honouring_retry_after() -> None:
+    bodies: list[bytes] = []
+    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(503),
+                    httpx.Response(200, json={"ok": True})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        assert request.headers["authorization"] == "Bearer avd_secret"
+        assert request.headers["content-encoding"] == "gzip"
+        return next(answers)
+
+    sleeps: list[float] = []
+    with _client(handler, sleeps) as client:
+        assert client.post_json("/v1/push", {"request_id": "r1234567", "x": 1}) == {"ok": True}
+    assert len(set(bodies)) == 1 and orjson.loads(gzip.decompress(bodies[0]))["request_id"] == "r1234567"
+    assert sleeps[0] >= 7 and 0 < sleeps[1] <= 1.0
+
+
+def test_network_errors_are_retried_then_reported() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    sleeps: list[float] = []
+    with _client(handler, sleeps) as client, pytest.raises(PushError, match="cannot reach") as err:
+        client.get_json("/v1/status")
+    assert err.value.status is None and len(sleeps) == 4
+    assert sleeps == sorted(sleeps) or max(sleeps) <= 30  # grows, capped
+
+
+def test_a_4xx_is_not_retried_and_names_the_status() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(401, json={"ok": False, "error": "unknown token"})
+
+    with _client(handler, []) as client, pytest.raises(PushError, match="HTTP 401: unknown token") as err:
+        client.get_json("/v1/status")
+    assert err.value.status == 401 and len(calls) == 1 and "avd_secret" not in str(err.value)
+
+
+def test_backoff_is_exponential_with_jitter_and_retry_after_dates_work() -> None:
+    assert all(0.25 <= retry_delay(1, None) <= 0.5 for _ in range(50))
+    assert all(4 <= retry_delay(5, None) <= 8 for _ in range(50))
+    assert retry_delay(1, formatdate(1_000_030, usegmt=True), now=1_000_000) == pytest.approx(30, abs=1)
+    assert retry_delay(1, "garbage") <= 0.5
+    assert retry_delay(1, "99999") == 120.0  # capped
+
+
+def test_the_token_is_never_in_repr_or_url() -> None:
+    seen = []
+    with _client(lambda r: seen.append(str(r.url)) or httpx.Response(200, json={}), []) as client:
+        client.get_json("/v1/sessions", {"limit": 5})
+    assert "avd_secret" not in repr(CONFIG) and "avd_secret" not in seen[0]
