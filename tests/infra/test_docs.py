@@ -29,3 +29,15 @@ def test_the_protocol_doc_names_every_ingest_route() -> None:
     text = (DOCS.parent / "protocol.md").read_text()
     for path in ingest_openapi()["paths"]:
         assert path in text, f"docs/protocol.md does not describe {path}"
+
+
+def test_every_ingest_route_is_routed_by_the_sam_template() -> None:
+    import re
+
+    from infra.openapi import ingest_openapi
+
+    template = (DOCS.parents[1] / "template.yaml").read_text()
+    routed = set(re.findall(r"Method: (\w+)\n\s+Path: (/v1/\S+)", template))
+    for path, operations in ingest_openapi()["paths"].items():
+        for method in operations:
+            assert (method.upper(), path) in routed, f"template.yaml does not route {method.upper()} {path}"
