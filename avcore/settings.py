@@ -66,6 +66,9 @@ class IngestSettings(DatabaseSettings):
 
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     max_decompressed_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    device_rate_per_minute: int = Field(default=120, ge=1)
+    auth_failures_per_window: int = Field(default=20, ge=1)
+    auth_failure_window_s: int = Field(default=300, ge=10)
 
 
 class ViewerSettings(DatabaseSettings):

@@ -15,9 +15,17 @@ from pydantic import BaseModel, ValidationError
 from avcore.db.policy import plan_connection
 from avcore.db.pool import Database
 from avcore.settings import IngestSettings, load
-from avcore.web import BadRequest, install_error_handling, install_request_middleware, json_response
+from avcore.web import (
+    BadRequest,
+    Forbidden,
+    Unauthorized,
+    install_error_handling,
+    install_request_middleware,
+    json_response,
+)
 from ingest_fn.auth import DeviceIdentity, authenticate_device, bearer_token
 from ingest_fn.body import read_json_body
+from ingest_fn.limits import count_request, record_failure, refuse_if_blocked
 from ingest_fn.machine_view import delete_sessions, held_sessions, status
 from ingest_fn.planning import plan
 from ingest_fn.protocol import (
@@ -62,9 +70,25 @@ def _connection(request: Request) -> Iterator[psycopg.Connection]:
 Conn = Annotated[psycopg.Connection, Depends(_connection)]
 
 
+def _client_address(request: Request) -> str:
+    # Behind API Gateway the peer is the gateway; the caller is the first X-Forwarded-For hop.
+    forwarded = request.headers.get("x-forwarded-for", "")
+    return forwarded.split(",")[0].strip() or (request.client.host if request.client else "unknown")
+
+
 def _device(request: Request, conn: Conn) -> DeviceIdentity:
     # Authenticate before touching the body: strangers never make us decompress or parse.
-    return authenticate_device(conn, bearer_token(request), scope="push")
+    settings: IngestSettings = request.app.state.settings
+    address = _client_address(request)
+    refuse_if_blocked(conn, address=address, limit=settings.auth_failures_per_window,
+                      window_s=settings.auth_failure_window_s)
+    try:
+        device = authenticate_device(conn, bearer_token(request), scope="push")
+    except (Unauthorized, Forbidden):
+        record_failure(conn, address=address, window_s=settings.auth_failure_window_s)
+        raise
+    count_request(conn, device_id=device.device_id, per_minute=settings.device_rate_per_minute)
+    return device
 
 
 Device = Annotated[DeviceIdentity, Depends(_device)]
@@ -78,6 +102,36 @@ async def _body(request: Request) -> Any:
 
 def _answer(answer: dict[str, Any], replayed: bool) -> Response:
     return json_response(answer, headers={"Idempotent-Replay": "true"} if replayed else None)
+
+
+REQUEST_BODIES: dict[str, type[BaseModel]] = {
+    "/v1/plan": PlanRequest, "/v1/push": PushRequest, "/v1/deletes": DeleteRequest,
+}
+
+
+def _document_request_bodies(app: FastAPI) -> None:
+    """Routes read their bodies themselves (gzip, limits), so describe them explicitly."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = original()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (*REQUEST_BODIES.values(), SessionIn):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        for path, model in REQUEST_BODIES.items():
+            document["paths"][path]["post"]["requestBody"] = {
+                "required": True,
+                "description": "JSON, optionally Content-Encoding: gzip. Push items are SessionIn objects.",
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+            }
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
@@ -109,6 +163,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             return await call_next(request)
 
     install_request_middleware(app, component="ingest_fn")
+
+    _document_request_bodies(app)
 
     @app.get("/v1/health")
     def health() -> dict[str, Any]:

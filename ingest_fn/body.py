@@ -18,6 +18,7 @@ from fastapi import Request
 from avcore.web import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_JSON_DEPTH = 64
+GZIP_MAGIC = b"\x1f\x8b"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -59,17 +60,25 @@ def _repair_strings(value: Any) -> Any:
 
 
 def decode_json(data: bytes) -> Any:
-    """orjson on the fast path; invalid UTF-8 or lone surrogates are repaired, not fatal.
+    """orjson on the fast path; a body that is not UTF-8 is refused, naming the byte.
 
-    Agent logs do contain broken text. Rejecting a whole push for one bad byte
-    would lose every other session in it, so bad sequences become U+FFFD.
+    JSON escapes can still spell text PostgreSQL cannot store (lone UTF-16
+    surrogates such as ``\\ud800``, which agent logs do contain); those become
+    U+FFFD so that one bad character does not cost a whole push.
     """
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         first_error = exc
     try:
-        return _repair_strings(json.loads(data.decode("utf-8", "replace")))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if data[:2] == GZIP_MAGIC:
+            raise BadRequest("the body is gzip-compressed but Content-Encoding: gzip is missing") from None
+        raise BadRequest(f"the body is not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+                         "JSON must be encoded as UTF-8") from None
+    try:
+        return _repair_strings(json.loads(text))
     except (ValueError, RecursionError):
         raise BadRequest(f"the body is not valid JSON: {first_error}") from None
 

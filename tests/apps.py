@@ -68,7 +68,9 @@ def build_apps(db: TestDatabase, machine: str = "laptop") -> Apps:
     with db.admin() as conn:
         device = add_device(conn, machine=machine)
         viewer = add_viewer(conn, name="tester")
-    ingest = TestClient(create_ingest(IngestSettings(database_url=db.ingest_dsn, environment="local")),
+    # Tests push far faster than any person; the limit itself is tested on its own.
+    ingest = TestClient(create_ingest(IngestSettings(database_url=db.ingest_dsn, environment="local",
+                                                     device_rate_per_minute=1_000_000)),
                         base_url="https://testserver")
     view = TestClient(create_viewer(ViewerSettings(database_url=db.viewer_dsn, session_secret=SESSION_SECRET,
                                                    environment="local")), base_url="https://testserver")

@@ -100,6 +100,7 @@ class Stack:
         self._ensure_credentials(cluster, state)
         for name in ("ingest", "viewer"):
             self._ensure_server(name, state)
+        self._ensure_indexer(state)
         self.save(state)
         return state
 
@@ -202,6 +203,22 @@ class Stack:
         raise StackError(f"the {name} server did not answer within {SERVER_START_TIMEOUT_S:.0f} s; "
                          f"see {logs / (name + '.log')}")
 
+    def _ensure_indexer(self, state: dict[str, Any]) -> None:
+        """The search indexer (ingest_fn/indexer.py) as a loop beside the servers."""
+        if self._pid_alive(state.get("indexer_pid")):
+            return
+        env = {**os.environ, "AV_DATABASE_URL": self._dsn(state, INGEST_ROLE), "AV_ENVIRONMENT": "local"}
+        logs = self.data / "logs"
+        logs.mkdir(exist_ok=True)
+        log_file = open(logs / "indexer.log", "ab")  # noqa: SIM115 - handed to the child process
+        proc = subprocess.Popen([sys.executable, "-m", "ingest_fn.indexer", "--every", "2"], env=env,
+                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=self.data)
+        time.sleep(0.3)
+        if proc.poll() is not None:
+            raise StackError(f"the search indexer exited with code {proc.returncode}; see {logs / 'indexer.log'}")
+        state["indexer_pid"] = proc.pid
+
     def _healthy(self, name: str, port: int) -> bool:
         path = "/v1/health" if name == "ingest" else "/"
         ctx = ssl.create_default_context(cafile=str(self.ca.ca_cert))
@@ -226,7 +243,7 @@ class Stack:
     def down(self) -> list[str]:
         state = self.state()
         stopped = []
-        for name in ("ingest", "viewer"):
+        for name in ("ingest", "viewer", "indexer"):
             pid = state.pop(f"{name}_pid", None)
             if self._pid_alive(pid):
                 os.killpg(pid, signal.SIGTERM)

@@ -70,3 +70,33 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
             assert [m["content"] for m in messages] == [m.content for m in parsed.messages]
         page = viewer.get("")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -> None:
+    import time
+
+    import psycopg
+
+    from infra.local.stack import DATABASE, Stack
+
+    env, values = stack
+    corpus = tmp_path / "corpus"
+    write_demo_corpus(corpus, sessions=4)
+    pushed = subprocess.run([BIN / "av-client", "push"], env={**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus),
+                                                             "AV_USER_PATH": str(tmp_path / "user")},
+                            capture_output=True, text=True, timeout=120)
+    assert pushed.returncode == 0, pushed.stderr
+    st = Stack(Path(env["AV_DATA_DIR"]))
+    dsn = st.cluster(st.state()).socket_dsn(dbname=DATABASE)
+    deadline = time.monotonic() + 30
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while True:
+            pending = conn.execute(
+                "SELECT count(*) FROM av.sessions s LEFT JOIN av.search_state st ON st.session_pk = s.id "
+                "WHERE st.session_pk IS NULL OR st.indexed_seq < s.change_seq").fetchone()[0]
+            sessions = conn.execute("SELECT count(*) FROM av.sessions").fetchone()[0]
+            if sessions and pending == 0:
+                break
+            assert time.monotonic() < deadline, f"{pending} of {sessions} sessions still unindexed after 30 s"
+            time.sleep(0.5)
+        assert conn.execute("SELECT count(*) FROM av.search_docs").fetchone()[0] > 0

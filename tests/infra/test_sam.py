@@ -194,6 +194,7 @@ def test_build(build_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert {p.name for p in build_dir.iterdir() if p.is_dir()} == {
         "CoreLayer",
         "IngestFunction",
+        "IndexerFunction",
         "ViewerFunction",
     }
 
@@ -226,7 +227,11 @@ def test_layer_shape(build_dir: Path) -> None:
 
 
 def test_functions_contain_only_their_package(build_dir: Path) -> None:
-    for fn, pkg in (("IngestFunction", "ingest_fn"), ("ViewerFunction", "viewer_fn")):
+    for fn, pkg in (
+        ("IngestFunction", "ingest_fn"),
+        ("IndexerFunction", "ingest_fn"),
+        ("ViewerFunction", "viewer_fn"),
+    ):
         root = build_dir / fn
         assert {p.name for p in root.iterdir()} == {pkg}, f"{fn} artifact root: {sorted(os.listdir(root))}"
         assert (root / pkg / "__init__.py").is_file()

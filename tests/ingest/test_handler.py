@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from avcore.schema import SCHEMA_VERSION
 from tests.apps import make_session, push_body
 from tests.lambda_events import FakeContext, gzip_json, http_v2_event, response_json
 
@@ -70,5 +71,5 @@ def test_handler_refuses_to_serve_an_unmigrated_database(monkeypatch, empty_db) 
     r = module.handler(http_v2_event("POST", "/v1/push", headers={
         "authorization": "Bearer avd_" + "A" * 38, "content-type": "application/json"}, body=b"{}"), FakeContext())
     assert r["statusCode"] == 503
-    assert "schema version 1" in response_json(r)["error"] and "none" in response_json(r)["error"]
+    assert f"schema version {SCHEMA_VERSION}" in response_json(r)["error"] and "none" in response_json(r)["error"]
     module.app.state.db.close()

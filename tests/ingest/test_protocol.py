@@ -124,7 +124,7 @@ def test_replayed_request_returns_the_first_answer_and_writes_nothing(apps) -> N
 
 
 def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
-    apps.push(chained("d1", ["a", "b"]), chained("d2", ["c"]))
+    apps.push(chained("d1", ["a", "b"]), chained("d2", ["c", "d", "e", "f"]))  # two user turns: not one-shot
     r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1", "zz"]})
     assert [i["status"] for i in r.json()["results"]] == ["deleted", "not_found"]
     r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1"]})
@@ -177,3 +177,19 @@ def test_same_session_pushed_concurrently_never_interleaves(apps) -> None:
         fp = conn.execute("SELECT fingerprint FROM sessions WHERE session_id = 'race'").fetchone()[0]
     winner = next(v for v in versions if v["messages"][0]["content"] == contents[0])
     assert fp == winner["fingerprint"]
+
+
+def test_a_device_cannot_touch_another_machines_sessions(apps) -> None:
+    from infra.credentials import add_device
+
+    with apps.db.admin() as conn:
+        other = add_device(conn, machine="desktop").token
+    apps.push(chained("mine", ["a", "b"]))
+    gone = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["mine"]},
+                token=other)
+    assert gone.json()["results"][0]["status"] == "not_found"
+    r = post(apps, "/v1/plan", {"protocol": 1, "sessions": [plan_item(chained("mine", ["a", "b"]))]}, token=other)
+    assert r.json()["results"][0]["action"] == "send_all"  # the other machine sees nothing of it
+    appended = chained("mine", ["a", "b", "c"])
+    assert apps.push(part(appended, 2), token=other).json()["results"][0]["status"] == "resend"
+    assert stored(apps, "mine") == ["a", "b"]

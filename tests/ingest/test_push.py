@@ -139,3 +139,102 @@ def test_gzip_bomb_is_capped(apps) -> None:
     r = apps.ingest.post("/v1/push", content=bomb, headers={
         "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json", "Content-Encoding": "gzip"})
     assert r.status_code == 413 and "decompressed" in r.json()["error"]
+
+
+def test_a_device_pushing_too_fast_gets_429_with_retry_after(db) -> None:
+    from fastapi.testclient import TestClient
+
+    from avcore.settings import IngestSettings
+    from ingest_fn.app import create_app
+
+    with db.admin() as conn:
+        token = add_device(conn, machine="fast").token
+    app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local", device_rate_per_minute=3))
+    client = TestClient(app, base_url="https://testserver")
+    headers = {"Authorization": f"Bearer {token}"}
+    codes = [client.get("/v1/status", headers=headers).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = client.get("/v1/status", headers=headers)
+    assert 1 <= int(refused.headers["retry-after"]) <= 60 and "slow down" in refused.json()["error"]
+    app.state.db.close()
+
+
+def test_failed_authentications_are_rate_limited_per_address(db) -> None:
+    from fastapi.testclient import TestClient
+
+    from avcore.settings import IngestSettings
+    from ingest_fn.app import create_app
+
+    with db.admin() as conn:
+        token = add_device(conn, machine="victim").token
+    app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local", auth_failures_per_window=3))
+    client = TestClient(app, base_url="https://testserver")
+    bad = {"Authorization": "Bearer avd_" + "B" * 38, "X-Forwarded-For": "198.51.100.7"}
+    codes = [client.get("/v1/status", headers=bad).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    # even the right token is refused from that address until the window passes...
+    blocked = client.get("/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.7"})
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    # ...while other addresses are unaffected
+    ok = client.get("/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.1"})
+    assert ok.status_code == 200
+    app.state.db.close()
+
+
+def test_plain_http_is_refused_outside_the_local_stack(db) -> None:
+    from fastapi.testclient import TestClient
+
+    from avcore.settings import IngestSettings
+    from ingest_fn.app import create_app
+
+    app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="production"))
+    r = TestClient(app, base_url="http://testserver").get("/v1/health", headers={"X-Forwarded-Proto": "http"})
+    assert r.status_code == 403 and "HTTPS is required" in r.json()["error"]
+    r = TestClient(app, base_url="http://testserver").get("/v1/health", headers={"X-Forwarded-Proto": "https"})
+    assert r.status_code == 200
+    app.state.db.close()
+
+
+def test_logs_carry_a_request_id_but_never_tokens_or_content(apps, caplog) -> None:
+    import json
+    import logging
+
+    from avcore.web import JsonFormatter
+
+    caplog.set_level(logging.INFO)
+    secret_text = "very private session content 8472"
+    session = make_session("logged")
+    session["messages"][0]["content"] = secret_text
+    apps.push(session)
+    apps.ingest.post("/v1/push", json={"protocol": 1}, headers={"Authorization": "Bearer avd_wrong"})
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    requests = [json.loads(line) for line in lines if json.loads(line)["msg"] == "request"]
+    assert requests and all(len(r["request_id"]) >= 16 and r["status"] for r in requests)
+    everything = "\n".join(lines)
+    assert apps.device_token not in everything and "avd_wrong" not in everything
+    assert secret_text not in everything
+
+
+def test_over_long_tool_output_is_cut_with_a_marker_not_rejected(apps) -> None:
+    from ingest_fn.store import MAX_TOOL_RESULT_CHARS
+
+    session = make_session("huge", messages=2)
+    big = "0123456789" * (MAX_TOOL_RESULT_CHARS // 10 + 5_000)
+    session["messages"][1]["tool_calls"][0]["result_content"] = big
+    body = gzip.compress(orjson.dumps(push_body(session)))
+    r = apps.ingest.post("/v1/push", content=body, headers={
+        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert r.json()["results"][0]["status"] == "applied"
+    with apps.db.admin() as conn:
+        content, length, cut = conn.execute(
+            "SELECT result_content, result_length, result_truncated FROM tool_calls").fetchone()
+    assert cut is True and length == len(big)
+    assert content.startswith(big[:1000]) and content.endswith("more characters]")
+    assert f"{len(big) - MAX_TOOL_RESULT_CHARS} more characters" in content
+
+
+def test_a_token_without_the_push_scope_is_forbidden(apps) -> None:
+    with apps.db.admin() as conn:
+        limited = add_device(conn, machine="reader-only", scopes=("status",)).token
+    r = apps.push(make_session("x"), token=limited)
+    assert r.status_code == 403 and "'push' scope" in r.json()["error"]

@@ -68,17 +68,25 @@ def test_database_restart_mid_push_then_retry_completes(apps, pg_server) -> None
     assert stored(apps, "held") == ["a", "b", "c"]
 
 
-def test_invalid_utf8_and_lone_surrogates_are_repaired_not_fatal(apps) -> None:
-    good = chained("fine", ["ok"])
-    body = push_body(good, chained("broken", ["PLACEHOLDER"]))
+def test_lone_surrogates_are_repaired_but_invalid_utf8_bodies_are_refused(apps) -> None:
+    import gzip
+
     import orjson
 
-    raw = orjson.dumps(body).replace(b"PLACEHOLDER", b"caf\xff \\ud800 end")
-    r = apps.ingest.post("/v1/push", content=raw, headers={
-        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json"})
+    headers = {"Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json"}
+    body = push_body(chained("fine", ["ok"]), chained("broken", ["PLACEHOLDER"]))
+    escaped = orjson.dumps(body).replace(b"PLACEHOLDER", b"caf\\u00e9 \\ud800 end")
+    r = apps.ingest.post("/v1/push", content=escaped, headers=headers)
     assert r.status_code == 200, r.text
     assert [i["status"] for i in r.json()["results"]] == ["applied", "applied"]
-    assert stored(apps, "broken") == ["caf\ufffd \ufffd end"]
+    assert stored(apps, "broken") == ["caf\u00e9 \ufffd end"]
+
+    raw = orjson.dumps(push_body(chained("bad-bytes", ["PLACEHOLDER"]))).replace(b"PLACEHOLDER", b"caf\xff")
+    r = apps.ingest.post("/v1/push", content=raw, headers=headers)
+    assert r.status_code == 400 and "not valid UTF-8 (byte" in r.json()["error"]
+    r = apps.ingest.post("/v1/push", content=gzip.compress(raw), headers=headers)
+    assert r.status_code == 400 and "Content-Encoding: gzip is missing" in r.json()["error"]
+    assert stored(apps, "bad-bytes") == []
 
 
 def test_oversized_body_is_refused_before_parsing(apps) -> None:

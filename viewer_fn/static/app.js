@@ -176,7 +176,8 @@ async function loadSessions(reset) {
   }
   try {
     const data = await api(`api/v1/sessions${query({
-      limit: SESSION_PAGE, cursor: reset ? null : state.nextCursor, ...state.filters })}`);
+      // One-shot sessions (one prompt, many tool calls) are real work: the page lists them.
+      limit: SESSION_PAGE, cursor: reset ? null : state.nextCursor, include_one_shot: "true", ...state.filters })}`);
     if (seq !== state.listSeq) return;
     if (reset) {
       list.replaceChildren();
@@ -387,8 +388,37 @@ function wire() {
   }, 60_000);
 }
 
+// ---- change polling -----------------------------------------------------------
+// Every POLL_MS while the tab is visible, ask the cheap change signal; when anything was
+// pushed, refresh the list, and reopen the open session if it is the one that changed.
+const POLL_MS = 10_000;
+let lastGlobal = null;
+let lastSession = { id: null, version: null };
+
+async function pollChanges() {
+  if (document.visibilityState !== "visible" || $("shell").hidden) return;
+  try {
+    const { global_version: v } = await api("api/v1/changes");
+    if (lastGlobal !== null && v !== lastGlobal) {
+      if (!state.loadingList && !state.nextCursor) await loadSessions(true);
+      if (state.currentId) {
+        const id = state.currentId;
+        const { version } = await api(`${sessionPath(id)}/version`);
+        if (lastSession.id === id && version !== lastSession.version) openSession(id);
+        lastSession = { id, version };
+      }
+    }
+    lastGlobal = v;
+    if (state.currentId && lastSession.id !== state.currentId && state.session) {
+      lastSession = { id: state.currentId, version: state.session.version };
+    }
+  } catch { /* a missed poll is retried on the next tick */ }
+}
+
 async function boot() {
   wire();
+  setInterval(pollChanges, POLL_MS);
+  document.addEventListener("visibilitychange", pollChanges);
   try {
     const me = await api("api/v1/auth/me");
     await startShell(me.name);

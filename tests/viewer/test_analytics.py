@@ -1,0 +1,190 @@
+"""Analytics and search on the hand-computed fixture (fixtures.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.viewer import fixtures
+from tests.viewer.test_routes import loaded  # noqa: F401 - the fixture
+
+R = fixtures.RANGE
+
+
+def test_summary(loaded) -> None:  # noqa: F811
+    body = loaded.view("/api/v1/analytics/summary", **R).json()
+    assert {k: body[k] for k in fixtures.EXPECTED["summary"]} == fixtures.EXPECTED["summary"]
+    one_shot = loaded.view("/api/v1/analytics/summary", include_one_shot="true", **R).json()
+    assert (one_shot["total_sessions"], one_shot["active_projects"]) == (4, 3)
+    desk = loaded.view("/api/v1/analytics/summary", machine="desk", **R).json()
+    assert (desk["total_sessions"], desk["total_messages"]) == (1, 6)
+    monday = loaded.view("/api/v1/analytics/summary", dow=0, **R).json()
+    assert monday["total_sessions"] == 1  # A; B starts on a Tuesday in UTC
+    berlin_wed = loaded.view("/api/v1/analytics/summary", dow=2, timezone="Europe/Berlin", **R).json()
+    assert berlin_wed["total_sessions"] == 1  # B is Wednesday 00:30 in Berlin
+    nine = loaded.view("/api/v1/analytics/summary", hour=9, **R).json()
+    assert nine["total_sessions"] == 1
+    outside = loaded.view("/api/v1/analytics/summary", **{"from": "2026-11-04", "to": "2026-11-09"}).json()
+    assert outside["total_sessions"] == 0
+    berlin = loaded.view("/api/v1/analytics/summary", timezone="Europe/Berlin",
+                         **{"from": "2026-11-04", "to": "2026-11-09"}).json()
+    assert berlin["total_sessions"] == 1  # B moves onto the 4th
+
+
+def test_activity_heatmap_projects(loaded) -> None:  # noqa: F811
+    day = loaded.view("/api/v1/analytics/activity", **R).json()["series"]
+    assert [(r["date"], r["sessions"], r["messages"], r["user_messages"], r["assistant_messages"], r["tool_calls"],
+             r["thinking_messages"]) for r in day] == [
+        ("2026-11-02", 1, 4, 2, 2, 2, 1), ("2026-11-03", 1, 6, 3, 3, 0, 0), ("2026-11-10", 1, 4, 2, 2, 0, 0)]
+    assert day[0]["by_agent"] == {"claude": 4}
+    week = loaded.view("/api/v1/analytics/activity", granularity="week", **R).json()["series"]
+    assert [(r["date"], r["sessions"], r["messages"]) for r in week] == [("2026-11-02", 2, 10), ("2026-11-09", 1, 4)]
+    month = loaded.view("/api/v1/analytics/activity", granularity="month", **R).json()["series"]
+    assert [(r["date"], r["sessions"]) for r in month] == [("2026-11-01", 3)]
+    heat = loaded.view("/api/v1/analytics/heatmap", **R).json()
+    assert len(heat["entries"]) == 30 and heat["entries_from"] == "2026-11-01"
+    values = {e["date"]: (e["value"], e["level"]) for e in heat["entries"] if e["value"]}
+    # non-zero values 4, 4, 6: nearest-rank quartiles 4 (rank 1), 4 (rank 2), 6 (rank 3), 6
+    assert values == {"2026-11-02": (4, 1), "2026-11-03": (6, 3), "2026-11-10": (4, 1)}
+    assert heat["levels"] == {"l1": 4, "l2": 4, "l3": 6, "l4": 6}
+    sess = loaded.view("/api/v1/analytics/heatmap", metric="sessions", **R).json()
+    assert sum(e["value"] for e in sess["entries"]) == 3
+    projects = loaded.view("/api/v1/analytics/projects", **R).json()["projects"]
+    alpha = projects[0]
+    assert (alpha["name"], alpha["sessions"], alpha["messages"], alpha["avg_messages"], alpha["median_messages"],
+            alpha["daily_trend"], alpha["agents"]) == ("alpha", 2, 8, 4.0, 4.0, 4.0, {"claude": 2})
+    assert alpha["first_session"] == "2026-11-02T09:00:00Z" and alpha["last_session"] == "2026-11-10T12:00:00Z"
+
+
+def test_hour_of_week_shape_velocity_tools_top(loaded) -> None:  # noqa: F811
+    cells = loaded.view("/api/v1/analytics/hour-of-week", **R).json()["cells"]
+    assert len(cells) == 168
+    nonzero = {(c["day_of_week"], c["hour"]): c["messages"] for c in cells if c["messages"]}
+    # A: Mon 09 x4; B: Tue 23:30 23:31 23:41 23:43 23:47 23:48; C: Tue 12 x4
+    assert nonzero == {(0, 9): 4, (1, 23): 6, (1, 12): 4}
+    berlin = loaded.view("/api/v1/analytics/hour-of-week", timezone="Europe/Berlin", **R).json()["cells"]
+    assert {(c["day_of_week"], c["hour"]): c["messages"] for c in berlin if c["messages"]} == {
+        (0, 10): 4, (2, 0): 6, (1, 13): 4}
+    shape = loaded.view("/api/v1/analytics/sessions", **R).json()
+    assert shape["count"] == 3
+    assert {b["label"]: b["count"] for b in shape["length_distribution"]}["1-5"] == 2
+    assert {b["label"]: b["count"] for b in shape["duration_distribution"]} == {
+        "<5m": 0, "5-15m": 2, "15-30m": 0, "30-60m": 0, "1-2h": 1, "2h+": 0}  # A 10m, C 7m, B 120m (1-2h inclusive)
+    # autonomy = assistant messages with tool use / user messages: A 2/2 = 1, B 0/3 = 0, C 0/2 = 0
+    assert {b["label"]: b["count"] for b in shape["autonomy_distribution"]} == {
+        "<0.5": 2, "0.5-1": 1, "1-2": 0, "2-5": 0, "5-10": 0, "10+": 0}
+    vel = loaded.view("/api/v1/analytics/velocity", **R).json()
+    assert vel["overall"]["turn_cycle_sec"] == fixtures.EXPECTED["turn_cycle_sec"]
+    assert vel["overall"]["first_response_sec"] == fixtures.EXPECTED["first_response_sec"]
+    assert vel["overall"]["msgs_per_active_min"] == fixtures.EXPECTED["msgs_per_active_min"]
+    assert [g["label"] for g in vel["by_agent"]] == ["claude", "codex"]
+    assert [(g["label"], g["sessions"]) for g in vel["by_complexity"]] == [("1-15", 3)]
+    tools = loaded.view("/api/v1/analytics/tools", **R).json()
+    assert tools["total_calls"] == 2
+    assert tools["by_category"] == [{"category": "bash", "count": 1, "pct": 50.0}, {"category": "read", "count": 1, "pct": 50.0}]
+    assert tools["trend"] == [{"date": "2026-11-02", "by_category": {"read": 1, "bash": 1}}]
+    top = loaded.view("/api/v1/analytics/top-sessions", **R).json()["sessions"]
+    assert [t["id"] for t in top] == ["desk:B", "laptop:A", "laptop:C"]
+    longest = loaded.view("/api/v1/analytics/top-sessions", metric="duration", **R).json()["sessions"]
+    assert [(t["id"], t["duration_min"]) for t in longest] == [("desk:B", 120.0), ("laptop:A", 10.0), ("laptop:C", 7.0)]
+
+
+def test_tokens_count_each_message_once(loaded) -> None:  # noqa: F811
+    body = loaded.view("/api/v1/analytics/tokens", **R).json()
+    assert body["totals"] == fixtures.EXPECTED["tokens"]
+    assert [(m["model"], m["input_tokens"], m["output_tokens"]) for m in body["by_model"]] == [("m1", 150, 15), ("m2", 7, 3)]
+    assert [(d["date"], d["output_tokens"]) for d in body["by_day"]] == [("2026-11-02", 15), ("2026-11-10", 3)]
+
+
+def refresh(apps) -> int:
+    """Run the search indexer as the ingest role would (it holds the EXECUTE grant)."""
+    import psycopg
+
+    with psycopg.connect(apps.db.ingest_dsn, autocommit=True, options="-c search_path=av") as conn:
+        return conn.execute("SELECT refresh_search(1000)").fetchone()[0]
+
+
+@pytest.mark.parametrize("indexed", [False, True], ids=["pending", "indexed"])
+def test_search_semantics(loaded, indexed) -> None:  # noqa: F811
+    if indexed:
+        assert refresh(loaded) == 5 and refresh(loaded) == 0
+
+    def hits(**params):
+        r = loaded.view("/api/v1/search", **params)
+        assert r.status_code == 200, r.json()
+        return [(h["session_id"], h["ordinal"], h["source"]) for h in r.json()["results"]]
+
+    assert set(hits(q="message")) >= {("laptop:A", 0, "message"), ("desk:B", 5, "message")}
+    assert set(hits(q='"u message 2"')) == {("laptop:A", 2, "message"), ("desk:B", 2, "message"),
+                                            ("laptop:E", 2, "message")}
+    assert hits(q='"message u 2"') == []  # a phrase is ordered
+    assert {h[0] for h in hits(q='"u message 2"', project="beta")} == {"desk:B"}
+    assert {h[0] for h in hits(q="message", agent="codex")} == {"desk:B"}
+    assert {h[0] for h in hits(q="message", machine="laptop")} == {"laptop:A", "laptop:C", "laptop:D", "laptop:E"}
+    assert hits(q="needle_output") == [("laptop:A", 1, "tool_output")]
+    assert hits(q="needle*") == [("laptop:A", 1, "tool_output")]
+    assert hits(q="needle_out", mode="substring") == [("laptop:A", 1, "tool_output")]
+    assert hits(q="message 1 -B") and all(h[0] != "desk:B" for h in hits(q="message 1 -B"))
+    page1 = loaded.view("/api/v1/search", q="message", limit=5, sort="recent").json()
+    assert page1["count"] == 5 and page1["next_cursor"]
+    seen, cursor = [], None
+    for _ in range(10):
+        page = loaded.view("/api/v1/search", q="message", limit=5, sort="recent",
+                           **({"cursor": cursor} if cursor else {})).json()
+        seen += [(h["session_id"], h["ordinal"]) for h in page["results"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 20  # every non-system message of A B C D E
+    forged = loaded.view("/api/v1/search", q="other", cursor=page1["next_cursor"])
+    assert forged.status_code == 400 and forged.json()["error"].startswith("cursor:")
+    assert loaded.view("/api/v1/search").status_code == 400
+
+
+@pytest.mark.parametrize("indexed", [False, True], ids=["pending", "indexed"])
+def test_search_snippets_are_marked_and_escaped(apps, indexed) -> None:
+    from tests.apps import make_session
+
+    s = make_session("x", messages=2)
+    s["messages"][0]["content"] = "run <b>handleRequest</b> & /srv/app/main_loop.py then 東京都の天気"
+    s["messages"][1]["tool_calls"][0]["result_content"] = "start " + "z" * 1_500_000 + " tail"
+    assert apps.push(s).json()["results"][0]["status"] == "applied"
+    if indexed:
+        assert refresh(apps) == 1
+    r = apps.view("/api/v1/search", q="handleRequest").json()["results"][0]
+    assert "<mark>handleRequest</mark>" in r["snippet"]
+    assert "&lt;b&gt;" in r["snippet"] and "<b>" not in r["snippet"] and "&amp;" in r["snippet"]
+    assert apps.view("/api/v1/search", q="京都", mode="substring").json()["results"][0]["snippet"].count("<mark>京都</mark>") == 1
+    assert apps.view("/api/v1/search", q="app/main_lo", mode="substring").json()["count"] == 1
+    assert apps.view("/api/v1/search", q="main_loop.py", mode="substring").json()["count"] == 1
+    # the 1.5 MB tool output did not break indexing and is found by its head
+    big = apps.view("/api/v1/search", q="start").json()["results"]
+    assert [(h["ordinal"], h["source"]) for h in big] == [(1, "tool_output")]
+    assert len(big[0]["snippet"]) < 1000
+
+
+def test_indexer_follows_changes_and_normalises_like_the_query(apps) -> None:
+    import psycopg
+
+    from tests.apps import make_session
+
+    with psycopg.connect(apps.db.ingest_dsn, autocommit=True, options="-c search_path=av") as conn:
+        text = conn.execute("SELECT search_text(%s)", ('a!b"c#d$e%f&g\'h(i)j*k+l,m-n.o/p:q;r<s=t>u?v@w[x\\y]z^A_B`C{D|E}F~G',)).fetchone()[0]
+        assert text.split() == list("abcdefghijklmnopqrstuvwxyzABCDEFG")
+        assert conn.execute("SELECT search_text('東京x')").fetchone()[0].split() == ["東", "京", "x"]
+    s = make_session("x", messages=2)
+    s["messages"][0]["content"] = "alpha marker"
+    apps.push(s)
+    assert refresh(apps) == 1
+    assert apps.view("/api/v1/search", q="marker").json()["count"] == 1
+    s["messages"][0]["content"] = "beta replaced"
+    s["fingerprint"] = "e" * 64
+    apps.push(s)
+    # pending again: the old words are gone at once, the new ones found before re-indexing
+    assert apps.view("/api/v1/search", q="marker").json()["count"] == 0
+    assert apps.view("/api/v1/search", q="replaced").json()["count"] == 1
+    assert refresh(apps) == 1
+    assert apps.view("/api/v1/search", q="marker").json()["count"] == 0
+    assert apps.view("/api/v1/search", q="replaced").json()["results"][0]["rank"] > 0  # from the index now
+    with psycopg.connect(apps.db.viewer_dsn, autocommit=True, options="-c search_path=av") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT refresh_search(10)")

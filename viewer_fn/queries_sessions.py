@@ -1,0 +1,150 @@
+"""Read queries for sessions and their messages. Values are always bound; only clause structure varies.
+
+The list is keyset-paged on ``(last_activity, id)``, which the ``sessions_recent``
+index serves directly; the total is counted once, on the first page, and carried
+in the cursor after that (as agentsview does), so later pages skip the COUNT.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from viewer_fn.filters import SessionFilter, session_where
+
+SESSION_COLUMNS = """
+    m.name || ':' || s.session_id AS id, s.session_id, m.name AS machine, s.agent, s.project, s.cwd,
+    s.git_branch, s.first_message, s.display_name, s.created_at, s.started_at, s.ended_at,
+    s.last_activity, s.message_count, s.user_message_count, s.tool_call_count,
+    s.parent_session_id, s.relationship, s.parent_tool_use_id, s.models, s.input_tokens,
+    s.output_tokens, s.cache_creation_tokens, s.cache_read_tokens, s.peak_context_tokens,
+    s.deleted_at, s.updated_at, s.change_seq AS version"""
+LIST_SESSIONS_SQL = f"""
+SELECT s.id AS pk, {SESSION_COLUMNS}
+FROM sessions s JOIN machines m ON m.id = s.machine_id
+WHERE {{where}}
+ORDER BY s.last_activity DESC, s.id DESC
+LIMIT %(limit)s"""
+COUNT_SESSIONS_SQL = "SELECT count(*) FROM sessions s WHERE {where}"
+GET_SESSION_SQL = f"""
+SELECT s.id AS pk, {SESSION_COLUMNS}
+FROM sessions s JOIN machines m ON m.id = s.machine_id
+WHERE m.name = %(machine)s AND s.session_id = %(session_id)s AND s.deleted_at IS NULL"""
+SESSION_VERSION_SQL = """
+SELECT s.id, s.change_seq FROM sessions s JOIN machines m ON m.id = s.machine_id
+WHERE m.name = %(machine)s AND s.session_id = %(session_id)s AND s.deleted_at IS NULL"""
+CHILDREN_SQL = f"""
+SELECT s.id AS pk, {SESSION_COLUMNS}
+FROM sessions s JOIN machines m ON m.id = s.machine_id
+WHERE s.machine_id = (SELECT machine_id FROM sessions WHERE id = %(pk)s)
+  AND s.parent_session_id = (SELECT session_id FROM sessions WHERE id = %(pk)s)
+  AND s.deleted_at IS NULL
+ORDER BY COALESCE(s.started_at, s.created_at) NULLS LAST, s.id"""
+MESSAGE_COLUMNS = """ordinal, role, content, blocks, ts AS timestamp, model, message_key, has_thinking, has_tool_use,
+       is_system, content_length, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens"""
+MESSAGES_SQL = f"""
+SELECT {MESSAGE_COLUMNS}
+FROM messages
+WHERE session_pk = %(pk)s AND {{range}}
+ORDER BY ordinal {{direction}}
+LIMIT %(limit)s"""
+TOOL_CALLS_SQL = """
+SELECT message_ordinal, call_index, tool_use_id, tool_name, category, input_json, skill_name,
+       result_content, result_length, result_truncated, result_is_error, subagent_session_id
+FROM tool_calls
+WHERE session_pk = %(pk)s AND message_ordinal = ANY(%(ordinals)s)
+ORDER BY message_ordinal, call_index"""
+MINIMAP_SQL = """
+SELECT ordinal, role, content_length, has_thinking, has_tool_use
+FROM messages WHERE session_pk = %(pk)s AND ordinal >= %(start)s ORDER BY ordinal"""
+# In-session search is agentsview's: case-insensitive substring over the whole message
+# and every tool output of one session (a primary-key range scan, never the whole table).
+SESSION_SEARCH_SQL = r"""
+SELECT ordinal FROM messages
+WHERE session_pk = %(pk)s AND content ILIKE %(pattern)s ESCAPE '\'
+UNION
+SELECT message_ordinal FROM tool_calls
+WHERE session_pk = %(pk)s AND (result_content ILIKE %(pattern)s ESCAPE '\' OR input_json ILIKE %(pattern)s ESCAPE '\')
+ORDER BY 1"""
+
+
+def list_sessions(
+    conn: psycopg.Connection, f: SessionFilter, *, limit: int, after: tuple[datetime, int] | None,
+    with_total: bool,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page (``limit + 1`` rows, so the caller knows whether there is a next one)."""
+    params: dict[str, Any] = {"limit": limit + 1}
+    where = session_where(f, params)
+    total = None
+    with conn.cursor() as cur:
+        if with_total:
+            cur.execute(COUNT_SESSIONS_SQL.format(where=where), params)  # type: ignore[arg-type]
+            total = cur.fetchone()[0]  # type: ignore[index]
+    if after is not None:
+        where += " AND (s.last_activity, s.id) < (%(after_ts)s, %(after_id)s)"
+        params.update(after_ts=after[0], after_id=after[1])
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(LIST_SESSIONS_SQL.format(where=where), params)  # type: ignore[arg-type]
+        return cur.fetchall(), total
+
+
+def get_session(conn: psycopg.Connection, *, machine: str, session_id: str) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(GET_SESSION_SQL, {"machine": machine, "session_id": session_id})
+        return cur.fetchone()
+
+
+def session_version(conn: psycopg.Connection, *, machine: str, session_id: str) -> tuple[int, int] | None:
+    """(pk, change_seq): the cheap probe behind ETags and the change signal."""
+    row = conn.execute(SESSION_VERSION_SQL, {"machine": machine, "session_id": session_id}).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def children(conn: psycopg.Connection, pk: int) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(CHILDREN_SQL, {"pk": pk})
+        return cur.fetchall()
+
+
+def list_messages(
+    conn: psycopg.Connection, *, pk: int, start: int | None, limit: int, descending: bool
+) -> list[dict[str, Any]]:
+    if descending:
+        rng, direction = ("ordinal <= %(start)s" if start is not None else "TRUE"), "DESC"
+    else:
+        rng, direction = ("ordinal >= %(start)s" if start is not None else "TRUE"), "ASC"
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(MESSAGES_SQL.format(range=rng, direction=direction),  # type: ignore[arg-type]
+                    {"pk": pk, "start": start, "limit": limit})
+        messages = cur.fetchall()
+        attach_tool_calls(cur, pk, messages)
+    return messages
+
+
+def attach_tool_calls(cur: psycopg.Cursor[Any], pk: int, messages: list[dict[str, Any]]) -> None:
+    if not messages:
+        return
+    cur.execute(TOOL_CALLS_SQL, {"pk": pk, "ordinals": [m["ordinal"] for m in messages]})
+    calls: dict[int, list[dict[str, Any]]] = {}
+    for call in cur.fetchall():
+        calls.setdefault(call.pop("message_ordinal"), []).append(call)
+    for msg in messages:
+        msg["tool_calls"] = calls.get(msg["ordinal"], [])
+
+
+def minimap(conn: psycopg.Connection, *, pk: int, start: int) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(MINIMAP_SQL, {"pk": pk, "start": start})
+        return cur.fetchall()
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards escaped, so the user's text is matched literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_in_session(conn: psycopg.Connection, *, pk: int, q: str) -> list[int]:
+    return [r[0] for r in conn.execute(SESSION_SEARCH_SQL, {"pk": pk, "pattern": like_pattern(q)})]
