@@ -12,7 +12,8 @@ measures, each into a fresh database with the product's schema:
    cost of storing the data at all (architecture.md's "cost of being searchable");
 3. the server-side write path alone: ``ingest_fn.store.apply_session`` per session;
 4. end to end: gzip request bodies of at most 4 MB over HTTPS to ingest_fn under
-   uvicorn (TLS, device auth, validation, replay record, the write path);
+   uvicorn in its own process (TLS, device auth, validation, replay record, the
+   write path);
 5. p50/p95 latency of 4 MB (gzip) pushes.
 """
 
@@ -20,28 +21,26 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import random
 import ssl
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 import orjson
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore.settings import IngestSettings  # noqa: E402
 from client.fingerprint import seal  # noqa: E402
 from infra.credentials import add_device  # noqa: E402
 from infra.local.ca import LocalCA  # noqa: E402
 from infra.pgcluster import free_port  # noqa: E402
-from ingest_fn.app import create_app  # noqa: E402
 from ingest_fn.protocol import SessionIn  # noqa: E402
 from ingest_fn.store import (  # noqa: E402
     COPY_MESSAGES_SQL,
@@ -151,26 +150,39 @@ def bench_write_path(db, sessions: list[dict]) -> float:
 
 
 class Server:
+    """ingest_fn under uvicorn with TLS in its own process, as the local stack runs it.
+
+    A separate process, not a thread: the client and the server are different
+    machines in real use, and sharing one interpreter's GIL would charge the
+    client's TLS and HTTP work to the server.
+    """
+
     def __init__(self, db, tmp: Path) -> None:
         ca = LocalCA(tmp / "tls")
         ca.ensure()
         self.ca = ca
         self.port = free_port()
-        app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local", db_pool_size=2))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ssl_keyfile=str(ca.server_key),
-                                ssl_certfile=str(ca.server_cert), log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        env = {**os.environ, "AV_DATABASE_URL": db.ingest_dsn, "AV_ENVIRONMENT": "local",
+               "AV_DEVICE_RATE_PER_MINUTE": "1000000"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "ingest_fn.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.port), "--ssl-keyfile", str(ca.server_key), "--ssl-certfile", str(ca.server_cert),
+             "--log-level", "warning", "--no-access-log"],
+            env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
 
     def __enter__(self) -> Server:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-        return self
+        ctx = ssl.create_default_context(cafile=str(self.ca.ca_cert))
+        for _ in range(150):
+            try:
+                if httpx.get(f"https://localhost:{self.port}/v1/health", verify=ctx, timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("ingest server did not start")
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 RAW_LIMIT = 12 * 1024 * 1024  # as av-client: keeps far below the server's decompressed cap
