@@ -28,7 +28,6 @@ Design:
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 import orjson
 
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
+from client.sources.paths import env_or_home
 
 from .claude_messages import usage_from
 
@@ -52,10 +52,8 @@ _RELATIONSHIPS = frozenset({"", "subagent", "fork", "continuation"})
 
 
 def agentsview_db_path() -> Path:
-    env = os.environ.get("AGENTSVIEW_DB")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".agentsview" / "sessions.db"
+    """`$AGENTSVIEW_DB`, else `~/.agentsview/sessions.db`."""
+    return env_or_home("AGENTSVIEW_DB", ".agentsview", "sessions.db")
 
 
 def discover_agentsview_db(root: Path) -> list[Path]:

@@ -35,7 +35,6 @@ Design:
 from __future__ import annotations
 
 import gc
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ import orjson
 
 from client.model import ParseProblem, Session
 from client.project import project_name
+from client.sources.paths import env_or_home
 
 from .claude_blocks import result_text
 from .claude_dag import Entry, split_branches
@@ -54,10 +54,8 @@ _JSONError = orjson.JSONDecodeError
 
 
 def claude_projects_dir() -> Path:
-    env = os.environ.get("CLAUDE_PROJECTS_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".claude" / "projects"
+    """`$CLAUDE_PROJECTS_DIR`, else `~/.claude/projects`."""
+    return env_or_home("CLAUDE_PROJECTS_DIR", ".claude", "projects")
 
 
 def discover_claude_files(root: Path) -> list[Path]:

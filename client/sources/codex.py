@@ -55,7 +55,6 @@ Design:
 from __future__ import annotations
 
 import gc
-import os
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +62,7 @@ import orjson
 
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
+from client.sources.paths import env_or_home
 
 from .codex_tools import content_text, format_call, make_call, output_text, parse_arguments, uuid_from_stem
 
@@ -83,10 +83,8 @@ _EVENTS_USED = frozenset({b"token_count", b"turn_aborted"})
 
 
 def codex_sessions_dir() -> Path:
-    env = os.environ.get("CODEX_SESSIONS_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".codex" / "sessions"
+    """`$CODEX_SESSIONS_DIR`, else `~/.codex/sessions`."""
+    return env_or_home("CODEX_SESSIONS_DIR", ".codex", "sessions")
 
 
 def discover_codex_files(root: Path) -> list[Path]:

@@ -33,7 +33,6 @@ Design:
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ import orjson
 
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
+from client.sources.paths import env_or_home
 
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
@@ -60,10 +60,8 @@ _CATEGORIES: dict[str, str] = {
 
 
 def gemini_dir() -> Path:
-    env = os.environ.get("GEMINI_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".gemini"
+    """`$GEMINI_DIR`, else `~/.gemini`."""
+    return env_or_home("GEMINI_DIR", ".gemini")
 
 
 def discover_gemini_files(root: Path) -> list[Path]:

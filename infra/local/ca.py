@@ -23,10 +23,11 @@ LOCAL_NAMES = ("localhost",)
 LOCAL_IPS = ("127.0.0.1", "::1")
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes | str) -> None:
+    """Write a file only its owner can read, without a moment of wider permissions."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+        fh.write(data.encode() if isinstance(data, str) else data)
     os.chmod(path, 0o600)
 
 
@@ -85,7 +86,7 @@ class LocalCA:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        _write_private(self.dir / "ca.key", _key_pem(key))
+        write_private(self.dir / "ca.key", _key_pem(key))
         self.ca_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
     def _issue_server(self) -> None:
@@ -107,5 +108,5 @@ class LocalCA:
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)  # type: ignore[arg-type]
             .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
         )
-        _write_private(self.server_key, _key_pem(key))
+        write_private(self.server_key, _key_pem(key))
         self.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

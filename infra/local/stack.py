@@ -29,7 +29,7 @@ from psycopg.conninfo import make_conninfo
 from avcore.schema import INGEST_ROLE, VIEWER_ROLE
 from avcore.tokens import token_hash
 from infra.credentials import add_device, add_viewer
-from infra.local.ca import LocalCA
+from infra.local.ca import LocalCA, write_private
 from infra.local.paths import cluster_dir, data_dir
 from infra.migrate import migrate
 from infra.pgcluster import Cluster, chown_for_server, free_port
@@ -42,13 +42,6 @@ MACHINE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 
 class StackError(RuntimeError):
     """The local stack could not be brought up; the message says what failed."""
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
 
 
 @dataclass
@@ -70,7 +63,7 @@ class Stack:
         return dict(json.loads(self.state_file.read_text()))
 
     def save(self, state: dict[str, Any]) -> None:
-        _write_private(self.state_file, json.dumps(state, indent=2))
+        write_private(self.state_file, json.dumps(state, indent=2))
 
     @property
     def ca(self) -> LocalCA:
@@ -142,10 +135,10 @@ class Stack:
             conn.execute("SET search_path = av")
             if not self._token_valid(conn, "devices", self.device_token_file):
                 issued = add_device(conn, machine=state["machine"], name=f"{state['machine']} (local stack)")
-                _write_private(self.device_token_file, issued.token)
+                write_private(self.device_token_file, issued.token)
             if not self._token_valid(conn, "viewer_credentials", self.viewer_token_file):
                 issued = add_viewer(conn, name="local stack")
-                _write_private(self.viewer_token_file, issued.token)
+                write_private(self.viewer_token_file, issued.token)
 
     @property
     def device_token_file(self) -> Path:
