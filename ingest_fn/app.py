@@ -42,7 +42,7 @@ from ingest_fn.protocol import (
     StatusResponse,
 )
 from ingest_fn.replay import once
-from ingest_fn.store import apply_session, database_id
+from ingest_fn.store import apply_session, database_id, touch_machine
 
 log = logging.getLogger("av.ingest")
 MAX_HELD_PAGE = 5_000
@@ -200,6 +200,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
                     continue
                 results.append(ItemResult(session_id=session.session_id, status=outcome.status,  # type: ignore[arg-type]
                                           reason=outcome.reason))
+            if any(r.status == "applied" for r in results):
+                touch_machine(conn, device.machine_id)
             response = PushResponse(request_id=req.request_id, database_id=database_id(conn), results=results)
             return response.model_dump(mode="json")
 

@@ -31,16 +31,8 @@ WHERE machine_id = %s AND session_id = %s FOR UPDATE"""
 INSERT_SESSION_SQL = """
 INSERT INTO sessions (machine_id, session_id, agent, fingerprint)
 VALUES (%s, %s, %s, '')
-ON CONFLICT (machine_id, session_id) DO NOTHING"""
-UPDATE_SESSION_SQL = """
-UPDATE sessions SET
-    agent = %(agent)s, project = %(project)s, cwd = %(cwd)s, git_branch = %(git_branch)s,
-    source_path = %(source_path)s, first_message = %(first_message)s, display_name = %(display_name)s,
-    created_at = %(created_at)s, started_at = %(started_at)s, ended_at = %(ended_at)s,
-    parent_session_id = %(parent_session_id)s, relationship = %(relationship)s,
-    parent_tool_use_id = %(parent_tool_use_id)s, fingerprint = %(fingerprint)s,
-    chain_head = %(chain_head)s, deleted_at = NULL, updated_at = now(), change_seq = nextval('change_seq')
-WHERE id = %(pk)s"""
+ON CONFLICT (machine_id, session_id) DO NOTHING
+RETURNING id"""
 DELETE_TOOL_CALLS_SQL = "DELETE FROM tool_calls WHERE session_pk = %s AND message_ordinal >= %s"
 DELETE_MESSAGES_SQL = "DELETE FROM messages WHERE session_pk = %s AND ordinal >= %s"
 CHAIN_AT_SQL = "SELECT chain_hash FROM messages WHERE session_pk = %s AND ordinal = %s"
@@ -56,8 +48,16 @@ COPY tool_calls (session_pk, message_ordinal, call_index, tool_use_id, tool_name
                  subagent_session_id) FROM STDIN"""
 TOOL_CALL_TYPES = ["int8", "int4", "int4", "text", "text", "text", "text", "text", "text", "int4",
                    "bool", "bool", "text"]
-RECOMPUTE_TOTALS_SQL = """
+# Metadata and totals in one statement, after the rows are in: totals are always
+# computed from what is stored, so they cannot disagree with the rows.
+UPDATE_SESSION_SQL = """
 UPDATE sessions s SET
+    agent = %(agent)s, project = %(project)s, cwd = %(cwd)s, git_branch = %(git_branch)s,
+    source_path = %(source_path)s, first_message = %(first_message)s, display_name = %(display_name)s,
+    created_at = %(created_at)s, started_at = %(started_at)s, ended_at = %(ended_at)s,
+    parent_session_id = %(parent_session_id)s, relationship = %(relationship)s,
+    parent_tool_use_id = %(parent_tool_use_id)s, fingerprint = %(fingerprint)s,
+    chain_head = %(chain_head)s, deleted_at = NULL, updated_at = now(), change_seq = nextval('change_seq'),
     message_count = m.n, user_message_count = m.users, input_tokens = m.inp, output_tokens = m.outp,
     cache_creation_tokens = m.cc, cache_read_tokens = m.cr, peak_context_tokens = m.peak,
     models = m.models, tool_call_count = (SELECT count(*) FROM tool_calls t WHERE t.session_pk = s.id)
@@ -122,13 +122,25 @@ def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _lock_or_create(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> tuple[int, str, bool]:
+@dataclass(frozen=True)
+class _Held:
+    pk: int
+    fingerprint: str
+    deleted: bool
+    new: bool
+
+
+def _lock_or_create(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> _Held:
+    """The session row, locked for this transaction; created (empty) if it did not exist."""
     row = conn.execute(LOCK_SESSION_SQL, (machine_id, session.session_id)).fetchone()
     if row is None:
-        conn.execute(INSERT_SESSION_SQL, (machine_id, session.session_id, session.agent))
+        created = conn.execute(INSERT_SESSION_SQL, (machine_id, session.session_id, session.agent)).fetchone()
+        if created is not None:  # inserted by this transaction, so already ours
+            return _Held(created[0], "", False, new=True)
+        # A concurrent push created it first; wait for its lock like any other writer.
         row = conn.execute(LOCK_SESSION_SQL, (machine_id, session.session_id)).fetchone()
     assert row is not None
-    return row[0], row[1], row[2] is not None
+    return _Held(row[0], row[1], row[2] is not None, new=False)
 
 
 def apply_session(conn: psycopg.Connection, *, machine_id: int, session: SessionIn) -> Outcome:
@@ -145,40 +157,50 @@ def apply_session(conn: psycopg.Connection, *, machine_id: int, session: Session
 
 
 def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outcome:
-    pk, fingerprint, deleted = _lock_or_create(conn, machine_id, session)
-    if session.complete and fingerprint == session.fingerprint and not deleted:
+    held = _lock_or_create(conn, machine_id, session)
+    pk = held.pk
+    if session.complete and held.fingerprint == session.fingerprint and not held.deleted:
         return Outcome("unchanged")
     start = 0
     if session.base is not None:
         start = session.base.ordinal
-        held = conn.execute(CHAIN_AT_SQL, (pk, start - 1)).fetchone()
-        if deleted or held is None or held[0] != session.base.chain_hash:
+        at_base = None if held.new else conn.execute(CHAIN_AT_SQL, (pk, start - 1)).fetchone()
+        if held.deleted or at_base is None or at_base[0] != session.base.chain_hash:
             raise _Resend(f"the server does not hold message {start - 1} with the base chain hash; plan again")
-    first, _ = storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)
-    params = session.model_dump(exclude={"messages", "session_id", "first_message", "base", "complete"})
-    chain_head = session.messages[-1].chain_hash if session.messages else (
-        session.base.chain_hash if session.base else None)
-    params.update(pk=pk, first_message=first, chain_head=chain_head,
-                  # An incomplete session has no fingerprint yet, so the next plan resumes it.
-                  fingerprint=session.fingerprint if session.complete else "")
-    for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id"):
-        params[key] = storable(params[key], 4096)[0]
-    conn.execute(UPDATE_SESSION_SQL, params)
-    conn.execute(DELETE_TOOL_CALLS_SQL, (pk, start))
-    conn.execute(DELETE_MESSAGES_SQL, (pk, start))
+    if not held.new:  # a brand-new row has nothing to replace
+        conn.execute(DELETE_TOOL_CALLS_SQL, (pk, start))
+        conn.execute(DELETE_MESSAGES_SQL, (pk, start))
     with conn.cursor() as cur:
         with cur.copy(COPY_MESSAGES_SQL) as copy:
             copy.set_types(MESSAGE_TYPES)
             for msg in session.messages:
                 copy.write_row(_message_row(pk, msg))
-        with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
-            copy.set_types(TOOL_CALL_TYPES)
-            for msg in session.messages:
-                for row in _tool_call_rows(pk, msg):
-                    copy.write_row(row)
-    conn.execute(RECOMPUTE_TOTALS_SQL, {"pk": pk})
-    conn.execute(TOUCH_MACHINE_SQL, (machine_id,))
+        if any(msg.tool_calls for msg in session.messages):
+            with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
+                copy.set_types(TOOL_CALL_TYPES)
+                for msg in session.messages:
+                    for row in _tool_call_rows(pk, msg):
+                        copy.write_row(row)
+    conn.execute(UPDATE_SESSION_SQL, _session_params(pk, session))
     return Outcome("applied")
+
+
+def _session_params(pk: int, session: SessionIn) -> dict[str, Any]:
+    params = session.model_dump(exclude={"messages", "session_id", "first_message", "base", "complete"})
+    chain_head = session.messages[-1].chain_hash if session.messages else (
+        session.base.chain_hash if session.base else None)
+    params.update(pk=pk, first_message=storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)[0],
+                  chain_head=chain_head,
+                  # An incomplete session has no fingerprint yet, so the next plan resumes it.
+                  fingerprint=session.fingerprint if session.complete else "")
+    for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id"):
+        params[key] = storable(params[key], 4096)[0]
+    return params
+
+
+def touch_machine(conn: psycopg.Connection, machine_id: int) -> None:
+    """Record that the machine pushed (once per request, not per session)."""
+    conn.execute(TOUCH_MACHINE_SQL, (machine_id,))
 
 
 def database_id(conn: psycopg.Connection) -> str:
