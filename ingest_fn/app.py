@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import psycopg
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
@@ -173,7 +174,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     @app.post("/v1/plan", response_model=PlanResponse)
     async def plan_route(request: Request, device: Device, conn: Conn) -> PlanResponse:
         req = _validate(PlanRequest, await _body(request), "plan")
-        results = plan(conn, machine_id=device.machine_id, sessions=req.sessions)
+        results = await run_in_threadpool(plan, conn, machine_id=device.machine_id, sessions=req.sessions)
         return PlanResponse(database_id=database_id(conn), results=results)
 
     @app.post("/v1/push", response_model=PushResponse)
@@ -205,7 +206,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             response = PushResponse(request_id=req.request_id, database_id=database_id(conn), results=results)
             return response.model_dump(mode="json")
 
-        answer, replayed = once(conn, device_id=device.device_id, request_id=req.request_id, compute=apply_all)
+        # Database work runs off the event loop, so under uvicorn the next request's body
+        # is received (and a second database connection used) while this one writes.
+        answer, replayed = await run_in_threadpool(once, conn, device_id=device.device_id,
+                                                   request_id=req.request_id, compute=apply_all)
         return _answer(answer, replayed)
 
     @app.post("/v1/deletes", response_model=DeleteResponse)
@@ -217,7 +221,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             return DeleteResponse(request_id=req.request_id, database_id=database_id(conn),
                                   results=results).model_dump(mode="json")
 
-        answer, replayed = once(conn, device_id=device.device_id, request_id=req.request_id, compute=delete_all)
+        answer, replayed = await run_in_threadpool(once, conn, device_id=device.device_id,
+                                                   request_id=req.request_id, compute=delete_all)
         return _answer(answer, replayed)
 
     @app.get("/v1/status", response_model=StatusResponse)

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from avcore.web import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
@@ -98,12 +99,14 @@ async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: 
         if len(raw) > max_bytes:
             raise PayloadTooLarge(f"the body exceeds the limit of {max_bytes} bytes")
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding == "gzip":
-        data = gunzip_capped(bytes(raw), max_decompressed)
-    elif encoding in ("", "identity"):
-        data = bytes(raw)
-    else:
+    if encoding not in ("gzip", "", "identity"):
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip or identity")
+    # Decompressing and decoding megabytes is CPU work: keep it off the event loop.
+    return await run_in_threadpool(_decode, bytes(raw), gzip=encoding == "gzip", max_decompressed=max_decompressed)
+
+
+def _decode(raw: bytes, *, gzip: bool, max_decompressed: int) -> Any:
+    data = gunzip_capped(raw, max_decompressed) if gzip else raw
     value = decode_json(data)
     if not _depth_ok(value, MAX_JSON_DEPTH):
         raise BadRequest(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
