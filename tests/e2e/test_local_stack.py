@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -33,6 +34,9 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield env, values
     down = subprocess.run([BIN / "av-admin", "local", "down"], env=env, capture_output=True, text=True, timeout=60)
     assert down.returncode == 0 and "postgres" in down.stdout
+    from infra.local.paths import cluster_dir
+
+    shutil.rmtree(cluster_dir(data), ignore_errors=True)  # as root it lives outside tmp_path
 
 
 def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
