@@ -93,7 +93,8 @@ def main() -> None:
                 counts = load(conn, tools_conn, sessions=args.sessions, messages=args.messages)
             load_s = time.perf_counter() - t
             conn.execute("VACUUM ANALYZE")
-            # The indexer, as a scheduler would run it: batches of 200 sessions until none is pending.
+            # The indexer, as a scheduler would run it: batches of 200 sessions until none is pending
+            # (search documents and, since migration 0004, the analytics rollups).
             t = time.perf_counter()
             while conn.execute("SELECT refresh_search(200)").fetchone()[0]:
                 pass
@@ -103,6 +104,11 @@ def main() -> None:
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
             idx = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('search_docs')), "
                                "pg_size_pretty(pg_relation_size('search_docs_tsv'))").fetchone()
+            rollup = conn.execute(
+                "SELECT (SELECT count(*) FROM session_rollup), (SELECT count(*) FROM rollup_message_slots), "
+                "(SELECT count(*) FROM rollup_token_slots), pg_size_pretty(pg_total_relation_size('session_rollup') "
+                "+ pg_total_relation_size('rollup_message_slots') + pg_total_relation_size('rollup_token_slots') "
+                "+ pg_total_relation_size('rollup_tool_categories'))").fetchone()
             viewer = add_viewer(conn, name="bench")
             big = [r[0] for r in conn.execute(
                 "SELECT m.name || ':' || s.session_id FROM sessions s JOIN machines m ON m.id = s.machine_id "
@@ -112,7 +118,8 @@ def main() -> None:
                 "ORDER BY random() LIMIT 50")]
         print(f"loaded {counts} by COPY in {load_s:.0f} s; refresh_search indexed {docs:,} documents in "
               f"{index_s:.0f} s ({docs / index_s:,.0f} docs/s); database {size}; search_docs {idx[0]} "
-              f"(GIN {idx[1]})", flush=True)
+              f"(GIN {idx[1]}); analytics rollups (same pass): {rollup[0]:,} sessions, {rollup[1]:,} message "
+              f"slots, {rollup[2]:,} token slots, {rollup[3]}", flush=True)
 
         from fastapi.testclient import TestClient
 

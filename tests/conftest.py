@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.pg import PgServer, TestDatabase, create_database, drop_database, prepare_template, start_server
+
 # Timing is not what these properties are about; a loaded CI machine must not fail them.
 hypothesis_settings.register_profile("av", deadline=None)
 hypothesis_settings.load_profile("av")
-
-from tests.pg import PgServer, TestDatabase, create_database, drop_database, prepare_template, start_server
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

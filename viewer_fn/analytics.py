@@ -142,36 +142,41 @@ def session_shape(sessions: list[dict[str, Any]], counts: dict[int, dict[str, An
             "autonomy_distribution": distribution(autonomy, AUTONOMY_BUCKETS)}
 
 
-def _overview(rows: list[dict[str, Any]], tool_calls: dict[int, int]) -> dict[str, Any]:
-    gaps = [float(g) for r in rows for g in r["turn_gaps"]]
-    first = [float(r["first_response"]) for r in rows if r["first_response"] is not None and r["first_response"] >= 0]
-    minutes = sum(float(r["active_seconds"]) for r in rows) / 60
+def _overview(g: dict[str, Any]) -> dict[str, Any]:
+    """One group's figures from its sums and percentiles (queries_analytics.VELOCITY_GROUPS_SQL)."""
+    minutes = float(g["active_seconds"] or 0) / 60
 
-    def per_min(total: float) -> float:
-        return round(total / minutes, 2) if minutes else 0
+    def per_min(total: Any) -> float:
+        return round(float(total or 0) / minutes, 2) if minutes else 0
 
-    return {"turn_cycle_sec": {"p50": nearest_rank(gaps, 0.5), "p90": nearest_rank(gaps, 0.9)},
-            "first_response_sec": {"p50": nearest_rank(first, 0.5), "p90": nearest_rank(first, 0.9)},
-            "msgs_per_active_min": per_min(sum(r["messages"] for r in rows)),
-            "chars_per_active_min": per_min(sum(r["chars"] for r in rows)),
-            "tool_calls_per_active_min": per_min(sum(tool_calls.get(r["session_pk"], 0) for r in rows))}
+    def pcts(values: list[Any] | None) -> dict[str, Any]:
+        if values is None or values[0] is None:
+            return {"p50": 0, "p90": 0}
+        return {"p50": float(values[0]), "p90": float(values[1])}
+
+    return {"turn_cycle_sec": pcts(g["turn_gaps"]), "first_response_sec": pcts(g["first_response"]),
+            "msgs_per_active_min": per_min(g["messages"]), "chars_per_active_min": per_min(g["chars"]),
+            "tool_calls_per_active_min": per_min(g["tool_calls"])}
 
 
-def velocity(sessions: list[dict[str, Any]], rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    tool_calls = {s["pk"]: s["tool_call_count"] for s in sessions}
-    groups: dict[str, dict[str, list[dict[str, Any]]]] = {"agent": defaultdict(list), "complexity": defaultdict(list)}
-    present = [s for s in sessions if s["pk"] in rows]
-    for s in present:
-        groups["agent"][s["agent"]].append(rows[s["pk"]])
-        groups["complexity"][bucket(s["message_count"], COMPLEXITY_BUCKETS)].append(rows[s["pk"]])
-    order = [label for label, _ in COMPLEXITY_BUCKETS]
+def complexity(sessions: list[dict[str, Any]]) -> list[str]:
+    return [bucket(s["message_count"], COMPLEXITY_BUCKETS) for s in sessions]
+
+
+def velocity(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """Turn cycle, first response and per-active-minute rates (agentsview §3.4), overall and per
+    agent / complexity bucket, over the sessions with at least one non-system message.
+    ``groups`` are GROUPING SETS rows: ``g`` 3 = overall, 1 = one agent, 2 = one complexity bucket."""
+    empty = {"active_seconds": 0, "messages": 0, "chars": 0, "tool_calls": 0, "turn_gaps": None,
+             "first_response": None}
+    overall = next((g for g in groups if g["g"] == 3), empty)
+    agents = sorted((g for g in groups if g["g"] == 1), key=lambda g: g["agent"])
+    by_cx = {g["cx"]: g for g in groups if g["g"] == 2}
     return {
-        "overall": _overview([rows[s["pk"]] for s in present], tool_calls),
-        "by_agent": [{"label": k, "sessions": len(v), "overview": _overview(v, tool_calls)}
-                     for k, v in sorted(groups["agent"].items())],
-        "by_complexity": [{"label": k, "sessions": len(groups["complexity"][k]),
-                           "overview": _overview(groups["complexity"][k], tool_calls)}
-                          for k in order if k in groups["complexity"]],
+        "overall": _overview(overall),
+        "by_agent": [{"label": g["agent"], "sessions": g["sessions"], "overview": _overview(g)} for g in agents],
+        "by_complexity": [{"label": k, "sessions": by_cx[k]["sessions"], "overview": _overview(by_cx[k])}
+                          for k, _ in COMPLEXITY_BUCKETS if k in by_cx],
     }
 
 

@@ -55,7 +55,7 @@ TOOL_CALLS_SQL = """
 SELECT message_ordinal, call_index, tool_use_id, tool_name, category, input_json, skill_name,
        result_content, result_length, result_truncated, result_is_error, subagent_session_id
 FROM tool_calls
-WHERE session_pk = %(pk)s AND message_ordinal = ANY(%(ordinals)s)
+WHERE session_pk = %(pk)s AND message_ordinal BETWEEN %(lo)s AND %(hi)s
 ORDER BY message_ordinal, call_index"""
 MINIMAP_SQL = """
 SELECT ordinal, role, content_length, has_thinking, has_tool_use
@@ -127,7 +127,10 @@ def list_messages(
 def attach_tool_calls(cur: psycopg.Cursor[Any], pk: int, messages: list[dict[str, Any]]) -> None:
     if not messages:
         return
-    cur.execute(TOOL_CALLS_SQL, {"pk": pk, "ordinals": [m["ordinal"] for m in messages]})
+    # A page is every message of one ordinal range, so its tool calls are one primary-key range
+    # (a range scan, not one index probe per ordinal of an ANY() list).
+    ordinals = [m["ordinal"] for m in messages]
+    cur.execute(TOOL_CALLS_SQL, {"pk": pk, "lo": min(ordinals), "hi": max(ordinals)})
     calls: dict[int, list[dict[str, Any]]] = {}
     for call in cur.fetchall():
         calls.setdefault(call.pop("message_ordinal"), []).append(call)

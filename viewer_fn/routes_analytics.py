@@ -67,7 +67,7 @@ def summary(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
 def activity(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     granularity = p.choice("granularity", request.query_params.get("granularity"), ("day", "week", "month"), "day")
     f, sessions = _load(request, conn)
-    counts = qa.message_counts(conn, [s["pk"] for s in sessions])
+    counts = qa.message_counts(conn, sessions)
     return {"ok": True, **_range(f), "granularity": granularity,
             "series": a.activity(sessions, counts, granularity)}
 
@@ -90,8 +90,7 @@ def projects(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]
 def hour_of_week(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     """Messages by local weekday (0 = Monday) and hour of their own timestamps; all 168 cells."""
     f, sessions = _load(request, conn)
-    found = {(r["day_of_week"], r["hour"]): r["messages"]
-             for r in qa.hour_of_week(conn, [s["pk"] for s in sessions], f.tz)}
+    found = qa.hour_of_week(conn, sessions, f.tz)
     cells = [{"day_of_week": d, "hour": h, "messages": found.get((d, h), 0)} for d in range(7) for h in range(24)]
     return {"ok": True, **_range(f), "cells": cells}
 
@@ -99,21 +98,21 @@ def hour_of_week(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, 
 @router.get("/sessions")
 def session_shape(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     f, sessions = _load(request, conn)
-    counts = qa.message_counts(conn, [s["pk"] for s in sessions])
+    counts = qa.message_counts(conn, sessions)
     return {"ok": True, **_range(f), **a.session_shape(sessions, counts)}
 
 
 @router.get("/velocity")
 def velocity(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     f, sessions = _load(request, conn)
-    rows = qa.velocity_rows(conn, [s["pk"] for s in sessions])
-    return {"ok": True, **_range(f), **a.velocity(sessions, rows)}
+    groups = qa.velocity_groups(conn, sessions, a.complexity(sessions))
+    return {"ok": True, **_range(f), **a.velocity(groups)}
 
 
 @router.get("/tools")
 def tools(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     f, sessions = _load(request, conn)
-    return {"ok": True, **_range(f), **a.tools(sessions, qa.tool_call_rows(conn, [s["pk"] for s in sessions]))}
+    return {"ok": True, **_range(f), **a.tools(sessions, qa.tool_call_rows(conn, sessions))}
 
 
 @router.get("/top-sessions")
@@ -127,4 +126,4 @@ def top_sessions(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, 
 def tokens(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     """Input, output and cache tokens, per model and per local day, each message counted once."""
     f, sessions = _load(request, conn)
-    return {"ok": True, **_range(f), **a.tokens(qa.token_rows(conn, [s["pk"] for s in sessions], f.tz))}
+    return {"ok": True, **_range(f), **a.tokens(qa.token_rows(conn, sessions, f.tz))}

@@ -13,7 +13,7 @@ from avcore.web import BadRequest
 from viewer_fn import params as p
 from viewer_fn.deps import Conn, CurrentViewer, signer_of
 from viewer_fn.filters import SessionFilter, any_session_where
-from viewer_fn.queries_search import SEARCH_WINDOW, search
+from viewer_fn.queries_search import SEARCH_WINDOW, SNIPPET_CHARS, search
 from viewer_fn.search_query import compile_query
 from viewer_fn.signing import BadSignature
 from viewer_fn.snippets import mark
@@ -58,9 +58,10 @@ def global_search(request: Request, who: CurrentViewer, conn: Conn) -> dict[str,
         next_cursor = signer_of(request).sign(CURSOR_PURPOSE, {"o": offset + limit, "f": fingerprint})
     results = []
     for row in rows:
-        start, window, total = row.pop("start"), row.pop("window") or "", row.pop("total_length") or 0
-        row["snippet"] = mark(window, compiled.highlight, clipped_start=start > 1,
-                              clipped_end=start - 1 + len(window) < total)
+        start, window = row.pop("start"), row.pop("window") or ""
+        # the window holds one character more than is shown when text follows it
+        row["snippet"] = mark(window[:SNIPPET_CHARS], compiled.highlight, clipped_start=start > 1,
+                              clipped_end=len(window) > SNIPPET_CHARS)
         results.append(row)
     return {"ok": True, "query": q.get("q"), "mode": mode, "sort": sort, "results": results,
             "count": len(results), "next_cursor": next_cursor, "window": SEARCH_WINDOW}

@@ -188,3 +188,110 @@ def test_indexer_follows_changes_and_normalises_like_the_query(apps) -> None:
     with psycopg.connect(apps.db.viewer_dsn, autocommit=True, options="-c search_path=av") as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT refresh_search(10)")
+
+
+ROLLUP_ENDPOINTS = [("activity", {}), ("activity", {"granularity": "week"}), ("hour-of-week", {}),
+                    ("sessions", {}), ("velocity", {}), ("tools", {}), ("tokens", {})]
+ZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham"]
+
+
+def all_figures(apps, zones=ZONES, **extra) -> dict:
+    out = {}
+    for path, params in ROLLUP_ENDPOINTS:
+        for tz in zones:
+            body = apps.view(f"/api/v1/analytics/{path}", timezone=tz, include_one_shot="true", **params, **extra).json()
+            assert body["ok"], body
+            out[(path, tuple(params.items()), tz)] = body
+    return out
+
+
+def rollup_rows(apps) -> int:
+    with apps.db.admin() as conn:
+        return conn.execute("SELECT count(*) FROM av.session_rollup").fetchone()[0]
+
+
+def forget_rollups(apps) -> None:
+    """Drop the rollup rows, so the viewer computes every session from its raw rows again."""
+    with apps.db.admin() as conn:
+        conn.execute("DELETE FROM av.session_rollup")
+
+
+def test_rollups_equal_the_raw_computation_and_merge_with_pending_sessions(loaded) -> None:  # noqa: F811
+    from tests.apps import make_session
+
+    raw = all_figures(loaded, **R)
+    assert rollup_rows(loaded) == 0
+    assert refresh(loaded) == 5 and refresh(loaded) == 0 and rollup_rows(loaded) == 5
+    assert all_figures(loaded, **R) == raw  # every figure now from rollups, identical
+    # the hand-computed figures hold on the rollup path too
+    test_activity_heatmap_projects(loaded)
+    test_hour_of_week_shape_velocity_tools_top(loaded)
+    test_tokens_count_each_message_once(loaded)
+    # a new session and a changed one are pending: computed raw and merged with the rollups
+    new = make_session("N", messages=6)
+    new["started_at"] = "2026-11-20T10:00:00+00:00"
+    changed = fixtures.sessions()["laptop"][0]
+    changed["messages"][2]["content"] = "A u message 2, edited"
+    changed["messages"][2]["has_thinking"] = True
+    changed["fingerprint"] = "f" * 64
+    assert all(r["status"] == "applied" for r in loaded.push(new, changed).json()["results"])
+    mixed = all_figures(loaded, **R)
+    assert mixed != raw
+    with loaded.db.admin() as conn:
+        rolled = conn.execute("SELECT count(*) FROM av.session_rollup r JOIN av.sessions s ON s.id = r.session_pk "
+                              "WHERE r.rolled_seq = s.change_seq").fetchone()[0]
+    assert rolled == 4  # B C D E still rolled up; A (changed) and N (new) are not
+    forget_rollups(loaded)
+    assert all_figures(loaded, **R) == mixed
+    assert refresh(loaded) == 6 and all_figures(loaded, **R) == mixed
+
+
+def test_rollup_slots_split_by_an_odd_offset_are_recounted(apps) -> None:
+    """Monrovia was -0:44:30 until 1972: its local hours and days cut 15-minute UTC slots."""
+    s = fixtures._session("H", "hist", "claude", "1971-06-01T00:40:00Z", "u a a u", [260, 25, 1200])
+    for i, m in enumerate(s["messages"][1:3]):
+        m.update(model="m9", message_key=f"h{i}", usage={"input_tokens": 1, "output_tokens": 1 + i})
+    assert apps.push(s).json()["results"][0]["status"] == "applied"
+    rng = {"from": "1971-05-01", "to": "1971-06-30"}
+    zones = ["Africa/Monrovia", "UTC", "Asia/Kolkata"]
+    raw = all_figures(apps, zones, **rng)
+    monrovia = {(c["day_of_week"], c["hour"]): c["messages"]
+                for c in raw[("hour-of-week", (), "Africa/Monrovia")]["cells"] if c["messages"]}
+    # local 23:55:30 and 23:59:50 on Monday 31 May, 00:00:15 and 00:20:15 on Tuesday 1 June
+    assert monrovia == {(0, 23): 2, (1, 0): 2}
+    days = raw[("tokens", (), "Africa/Monrovia")]["by_day"]
+    assert [(d["date"], d["output_tokens"]) for d in days] == [("1971-05-31", 1), ("1971-06-01", 2)]
+    assert refresh(apps) == 1 and rollup_rows(apps) == 1
+    assert all_figures(apps, zones, **rng) == raw
+
+
+@pytest.mark.parametrize("indexed", [False, True], ids=["pending", "indexed"])
+def test_substring_recheck_pages_through_exact_hits_only(apps, indexed) -> None:
+    """Token matches that are not substring matches are dropped however the re-check is batched."""
+    from tests.apps import make_session
+
+    s = make_session("sub", messages=300)
+    for m in s["messages"]:
+        exact = m["ordinal"] % 3 == 0
+        m["content"] = f"step {m['ordinal']}: " + ("call foo_bar now" if exact else "call foo bar now")
+        m.pop("tool_calls", None)
+        m["has_tool_use"] = False
+    assert apps.push(s).json()["results"][0]["status"] == "applied"
+    if indexed:
+        assert refresh(apps) == 1
+    for sort, limit in (("recent", 7), ("rank", 40), ("recent", 200)):
+        seen, cursor = [], None
+        for _ in range(100):
+            page = apps.view("/api/v1/search", q="foo_bar", mode="substring", sort=sort, limit=limit,
+                             **({"cursor": cursor} if cursor else {})).json()
+            seen += [(h["ordinal"], h["rank"]) for h in page["results"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert sorted(o for o, _ in seen) == list(range(0, 300, 3))
+        if sort == "recent":
+            assert [o for o, _ in seen] == sorted((o for o, _ in seen), reverse=True)  # newest first
+        assert all((r > 0) == indexed for _, r in seen)  # ranked from the index; 0 while pending
+    words = apps.view("/api/v1/search", q="foo bar", sort="recent", limit=5).json()["results"]
+    assert [h["ordinal"] for h in words] == [299, 298, 297, 296, 295]
+    assert all((h["rank"] > 0) == indexed for h in words)
