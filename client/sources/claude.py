@@ -34,7 +34,6 @@ Design:
 
 from __future__ import annotations
 
-import gc
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ import orjson
 from client.model import ParseProblem, Session
 from client.project import project_name
 from client.sources.paths import env_or_home
+from client.sources.reading import gc_paused, read_log
 
 from .claude_blocks import result_text
 from .claude_dag import Entry, split_branches
@@ -91,22 +91,14 @@ class _Scan:
 def parse_claude_file(path: Path) -> tuple[list[Session], list[ParseProblem]]:
     path = Path(path)
     spath = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [], [ParseProblem(spath, None, f"cannot read file: {exc.strerror or exc}")]
+    data = read_log(spath)
+    if isinstance(data, ParseProblem):
+        return [], [data]
     problems: list[ParseProblem] = []
-    # The cyclic GC finds nothing in freshly decoded JSON but is triggered over
-    # and over by the allocation churn; pausing it is a large, safe speed-up.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         scan = _scan(data, spath, problems)
         stem = path.name.removesuffix(".jsonl")
         return _sessions(path, stem, scan), problems
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _scan(data: bytes, spath: str, problems: list[ParseProblem]) -> _Scan:

@@ -54,7 +54,6 @@ Design:
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +62,7 @@ import orjson
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
 from client.sources.paths import env_or_home
+from client.sources.reading import gc_paused, read_log
 
 from .codex_tools import content_text, format_call, make_call, output_text, parse_arguments, uuid_from_stem
 
@@ -273,19 +273,12 @@ def parse_codex_file(path: Path, *, include_exec: bool = False) -> tuple[list[Se
     if not isinstance(path, Path):
         path = Path(path)  # Path(Path) re-parses the string: measurable on small files
     spath = str(path)
-    try:
-        with open(spath, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return [], [ParseProblem(spath, None, f"cannot read file: {exc.strerror or exc}")]
+    data = read_log(spath)
+    if isinstance(data, ParseProblem):
+        return [], [data]
     problems: list[ParseProblem] = []
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # see client.sources.claude: the cyclic GC only costs time here
-    try:
+    with gc_paused():
         b = _scan(data, spath, problems)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return _session(path, spath, b, include_exec), problems
 
 

@@ -42,6 +42,7 @@ import orjson
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
 from client.sources.paths import env_or_home
+from client.sources.reading import read_log
 
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
@@ -226,10 +227,9 @@ def _jsonl_records(data: bytes, spath: str, problems: list[ParseProblem]) -> tup
 def parse_gemini_file(path: Path) -> tuple[list[Session], list[ParseProblem]]:
     path = Path(path)
     spath = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [], [ParseProblem(spath, None, f"cannot read file: {exc.strerror or exc}")]
+    data = read_log(spath)
+    if isinstance(data, ParseProblem):
+        return [], [data]
     problems: list[ParseProblem] = []
     if path.suffix == ".jsonl":
         header, records = _jsonl_records(data, spath, problems)
