@@ -25,6 +25,7 @@ from avcore.web import (
     json_response,
 )
 from ingest_fn.auth import DeviceIdentity, authenticate_device, bearer_token
+from ingest_fn.batch import apply_batch
 from ingest_fn.body import read_json_body
 from ingest_fn.limits import count_request, record_failure, refuse_if_blocked
 from ingest_fn.machine_view import delete_sessions, held_sessions, status
@@ -43,7 +44,7 @@ from ingest_fn.protocol import (
     StatusResponse,
 )
 from ingest_fn.replay import once
-from ingest_fn.store import apply_session, database_id, touch_machine
+from ingest_fn.store import database_id, touch_machine
 
 log = logging.getLogger("av.ingest")
 MAX_HELD_PAGE = 5_000
@@ -182,28 +183,23 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         req = _validate(PushRequest, await _body(request), "push")
 
         def apply_all() -> dict[str, Any]:
-            results = []
-            for raw in req.sessions:
-                sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
+            results: list[ItemResult | None] = [None] * len(req.sessions)
+            valid: list[tuple[int, SessionIn]] = []
+            for i, raw in enumerate(req.sessions):
                 try:
-                    session = SessionIn.model_validate(raw)
+                    valid.append((i, SessionIn.model_validate(raw)))
                 except ValidationError as exc:
-                    results.append(ItemResult(session_id=sid, status="rejected", reason="invalid session",
-                                              errors=_errors(exc)))
-                    continue
-                try:
-                    outcome = apply_session(conn, machine_id=device.machine_id, session=session)
-                except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
-                    # The transaction rolled back: nothing of this session was written.
-                    log.warning("session rejected by the database", extra={"sqlstate": exc.sqlstate})
-                    results.append(ItemResult(session_id=session.session_id, status="rejected",
-                                              reason=f"the database refused the session ({exc.sqlstate})"))
-                    continue
-                results.append(ItemResult(session_id=session.session_id, status=outcome.status,  # type: ignore[arg-type]
-                                          reason=outcome.reason))
-            if any(r.status == "applied" for r in results):
+                    sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
+                    results[i] = ItemResult(session_id=sid, status="rejected", reason="invalid session",
+                                            errors=_errors(exc))
+            outcomes = apply_batch(conn, machine_id=device.machine_id, sessions=[s for _, s in valid])
+            for (i, session), outcome in zip(valid, outcomes, strict=True):
+                results[i] = ItemResult(session_id=session.session_id, status=outcome.status,  # type: ignore[arg-type]
+                                        reason=outcome.reason)
+            done = [r for r in results if r is not None]
+            if any(r.status == "applied" for r in done):
                 touch_machine(conn, device.machine_id)
-            response = PushResponse(request_id=req.request_id, database_id=database_id(conn), results=results)
+            response = PushResponse(request_id=req.request_id, database_id=database_id(conn), results=done)
             return response.model_dump(mode="json")
 
         # Database work runs off the event loop, so under uvicorn the next request's body

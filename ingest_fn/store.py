@@ -11,9 +11,11 @@ what was stored, so counts can never disagree with rows. Text is made storable
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
@@ -76,8 +78,12 @@ TOUCH_MACHINE_SQL = "UPDATE machines SET last_push_at = now() WHERE id = %s"
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "applied" | "unchanged" | "resend"
+    status: str  # "applied" | "unchanged" | "resend" | "rejected"
     reason: str | None = None
+
+
+def stale_base_reason(start: int) -> str:
+    return f"the server does not hold message {start - 1} with the base chain hash; plan again"
 
 
 class _Resend(Exception):
@@ -95,11 +101,23 @@ def storable(text: str | None, limit: int) -> tuple[str | None, bool]:
     return text[:limit] + TRUNCATION_MARKER.format(dropped=len(text) - limit), True
 
 
+# A JSON escape for NUL that is not itself escaped (an even run of backslashes before it).
+_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def jsonb_bytes(value: Any) -> bytes:
+    """JSON that ``jsonb`` accepts: it refuses ``\\u0000``, which becomes U+FFFD like NULs in text."""
+    data = orjson.dumps(value)
+    if b"\\u0000" in data:
+        data = _JSON_NUL.sub(rb"\1\\ufffd", data)
+    return data
+
+
 def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
     content, _ = storable(msg.content, MAX_TEXT_CHARS)
     usage = msg.usage
     return (
-        pk, msg.ordinal, msg.role, content, Jsonb(msg.blocks) if msg.blocks is not None else None,
+        pk, msg.ordinal, msg.role, content, Jsonb(msg.blocks, jsonb_bytes) if msg.blocks is not None else None,
         msg.timestamp, storable(msg.model, 256)[0], msg.message_key, msg.has_thinking, msg.has_tool_use,
         msg.is_system, len(msg.content),
         usage.input_tokens if usage else 0, usage.output_tokens if usage else 0,
@@ -166,7 +184,7 @@ def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: Se
         start = session.base.ordinal
         at_base = None if held.new else conn.execute(CHAIN_AT_SQL, (pk, start - 1)).fetchone()
         if held.deleted or at_base is None or at_base[0] != session.base.chain_hash:
-            raise _Resend(f"the server does not hold message {start - 1} with the base chain hash; plan again")
+            raise _Resend(stale_base_reason(start))
     if not held.new:  # a brand-new row has nothing to replace
         conn.execute(DELETE_TOOL_CALLS_SQL, (pk, start))
         conn.execute(DELETE_MESSAGES_SQL, (pk, start))

@@ -1,0 +1,110 @@
+"""A push's sessions written together (ingest_fn/batch.py): same rules, one transaction, safe fallback."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from tests.apps import make_session
+from tests.ingest.test_protocol import chained, part, stored
+
+
+def statuses(response) -> dict[str, str]:
+    assert response.status_code == 200, response.text
+    return {i["session_id"]: i["status"] for i in response.json()["results"]}
+
+
+def session_ids(apps) -> list[str]:
+    with apps.db.admin() as conn:
+        return [r[0] for r in conn.execute("SELECT session_id FROM av.sessions ORDER BY session_id")]
+
+
+def test_a_mixed_batch_gets_each_session_its_own_answer(apps) -> None:
+    held = chained("held", ["a", "b", "c"])
+    same = chained("same", ["x"])
+    apps.push(held, same)
+    longer = chained("held", ["a", "b", "c", "d", "e"])
+    stale = part(chained("held2", ["p", "q", "r"]), 2)  # a part of a session the server never saw
+    r = apps.push(part(longer, 3), same, chained("new", ["n1", "n2"]), stale)
+    assert statuses(r) == {"held": "applied", "same": "unchanged", "new": "applied", "held2": "resend"}
+    assert stored(apps, "held") == ["a", "b", "c", "d", "e"]
+    assert stored(apps, "new") == ["n1", "n2"]
+    # the row created for the part that needs a resend is not left behind, empty
+    assert session_ids(apps) == ["held", "new", "same"]
+    with apps.db.admin() as conn:
+        counts = dict(conn.execute("SELECT session_id, message_count FROM av.sessions").fetchall())
+    assert counts == {"held": 5, "new": 2, "same": 1}
+
+
+def test_a_session_the_database_refuses_is_rejected_alone(apps) -> None:
+    # An operator's constraint (or any data the database refuses) fails the batch's
+    # transaction; the request then falls back to one session at a time.
+    with apps.db.admin() as conn:
+        conn.execute("""
+            CREATE FUNCTION av.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.content = 'poison' THEN
+                    RAISE EXCEPTION 'refused by policy' USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+            END $$""")
+        conn.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON av.messages "
+                     "FOR EACH ROW EXECUTE FUNCTION av.refuse_poison()")
+    r = apps.push(chained("ok1", ["fine"]), chained("bad", ["fine", "poison"]), chained("ok2", ["also fine"]))
+    body = r.json()
+    assert statuses(r) == {"ok1": "applied", "bad": "rejected", "ok2": "applied"}
+    assert "23514" in body["results"][1]["reason"]
+    assert stored(apps, "ok1") == ["fine"] and stored(apps, "ok2") == ["also fine"]
+    assert session_ids(apps) == ["ok1", "ok2"]  # nothing of the refused session was written
+
+
+def test_the_same_session_twice_in_one_request_is_applied_in_order(apps) -> None:
+    first = chained("twice", ["a"])
+    second = chained("twice", ["a", "b"])
+    assert list(statuses(apps.push(first, second)).values()) == ["applied"]  # keyed by id: one entry
+    assert stored(apps, "twice") == ["a", "b"]
+
+
+def test_nul_in_structured_blocks_is_made_storable(apps) -> None:
+    session = make_session("blocks", messages=2)
+    session["messages"][0]["blocks"] = [{"type": "text", "text": "before\x00after"},
+                                       {"type": "text", "text": "a literal \\u0000 stays"}]
+    r = apps.push(session, make_session("other"))
+    assert statuses(r) == {"blocks": "applied", "other": "applied"}
+    with apps.db.admin() as conn:
+        blocks = conn.execute("SELECT blocks FROM av.messages m JOIN av.sessions s ON s.id = m.session_pk "
+                              "WHERE s.session_id = 'blocks' AND m.ordinal = 0").fetchone()[0]
+    assert blocks == [{"type": "text", "text": "before\ufffdafter"}, {"type": "text", "text": "a literal \\u0000 stays"}]
+
+
+def test_overlapping_batches_in_any_order_neither_deadlock_nor_interleave(apps) -> None:
+    # Eight writers push the same ten sessions, each in its own shuffled order and
+    # version. Rows are locked in session-id order, so they queue; each session ends
+    # whole, as exactly one writer's version.
+    errors: list[str] = []
+
+    def writer(w: int) -> None:
+        order = list(range(10))
+        random.Random(w).shuffle(order)
+        for _ in range(3):
+            sessions = [chained(f"s{k}", [f"w{w}-m{j}" for j in range(5 + w)]) for k in order]
+            r = apps.push(*sessions)
+            if r.status_code != 200 or any(i["status"] not in ("applied", "unchanged") for i in r.json()["results"]):
+                errors.append(r.text[:300])
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors and not any(t.is_alive() for t in threads)
+    for k in range(10):
+        contents = stored(apps, f"s{k}")
+        writers = {c.split("-")[0] for c in contents}
+        assert len(writers) == 1, contents  # never a mix of two writers' messages
+        w = int(writers.pop()[1:])
+        assert contents == [f"w{w}-m{j}" for j in range(5 + w)]
+    with apps.db.admin() as conn:
+        rows = conn.execute("SELECT s.message_count, (SELECT count(*) FROM av.messages m WHERE m.session_pk = s.id) "
+                            "FROM av.sessions s").fetchall()
+    assert len(rows) == 10 and all(count == held for count, held in rows)
