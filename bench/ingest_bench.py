@@ -1,6 +1,6 @@
 """Ingest throughput and latency, as ratios against raw COPY measured in the same run.
 
-    .venv/bin/python bench/ingest_bench.py [--sessions 300] [--messages 100] [--pushes-4mb 15]
+    .venv/bin/python bench/ingest_bench.py [--sessions 300] [--messages 100] [--repeat 3] [--in-flight 2]
 
 Starts its own throwaway PostgreSQL (tests/pg.py), generates sessions with the
 size mix of ../shared/reference/perf-baselines.md (70 % short, 25 % code-like
@@ -10,11 +10,21 @@ measures, each into a fresh database with the product's schema:
 1. raw COPY of exactly the rows the server stores (messages, tool_calls) — baseline;
 2. raw COPY of the messages into a table with only a primary key and lz4 — the
    cost of storing the data at all (architecture.md's "cost of being searchable");
-3. the server-side write path alone: ``ingest_fn.store.apply_session`` per session;
-4. end to end: gzip request bodies of at most 4 MB over HTTPS to ingest_fn under
-   uvicorn in its own process (TLS, device auth, validation, replay record, the
-   write path);
-5. p50/p95 latency of 4 MB (gzip) pushes.
+3. the server-side write path alone: validation and ``ingest_fn.batch.apply_batch``
+   per request-sized group of sessions, as /v1/push runs them;
+4. end to end, as av-client pushes: its own code cuts the sessions into pieces,
+   packs and gzips requests (``client.parts``) and sends them with its pipelined
+   sender (``client.sender``, ``--in-flight`` requests on the wire, default as
+   av-client's) over HTTPS through ``client.transport`` to ingest_fn under uvicorn
+   in its own process (TLS, device auth, limits, validation, replay record, the
+   write path). Building and gzipping the bodies is inside the timing;
+5. for comparison, the same with bodies built beforehand and sent one at a time
+   (the server and the transport alone);
+6. p50/p95 latency of full-size (~3 MB gzip, 12 MB JSON) pushes.
+
+Steps 1, 4 and 5 run ``--repeat`` times, interleaved, because this shared 2-core
+machine varies by ±20 % from minute to minute; ratios are per repetition and
+the median is reported with the range.
 """
 
 from __future__ import annotations
@@ -38,7 +48,11 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from client.config import PUSH_IN_FLIGHT_DEFAULT, ClientConfig  # noqa: E402
 from client.fingerprint import seal  # noqa: E402
+from client.parts import Outgoing, Request, RequestSizer, pack, pieces  # noqa: E402
+from client.sender import PipelinedSender  # noqa: E402
+from client.transport import IngestClient  # noqa: E402
 from infra.credentials import add_device  # noqa: E402
 from infra.local.ca import LocalCA  # noqa: E402
 from infra.pgcluster import free_port  # noqa: E402
@@ -98,8 +112,13 @@ def payload_mb(sessions: list[dict]) -> float:
     return sum(len(orjson.dumps(s)) for s in sessions) / 1e6
 
 
-def bench_raw_copy(db, sessions: list[dict]) -> float:
+def bench_raw_copy(db, sessions: list[dict], *, text_format: bool = False) -> float:
+    """The product's COPY statements (binary format) with the rows already validated; or text format."""
     import psycopg
+
+    messages_sql, tool_calls_sql = COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL
+    if text_format:
+        messages_sql, tool_calls_sql = (sql.replace(" (FORMAT BINARY)", "") for sql in (messages_sql, tool_calls_sql))
 
     parsed = [SessionIn.model_validate(s) for s in sessions]
     with psycopg.connect(db.admin_dsn, autocommit=True, options="-c search_path=av") as conn:
@@ -109,12 +128,12 @@ def bench_raw_copy(db, sessions: list[dict]) -> float:
                             (s.session_id,)).fetchone()[0] for s in parsed]
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
-            with cur.copy(COPY_MESSAGES_SQL) as copy:
+            with cur.copy(messages_sql) as copy:
                 copy.set_types(MESSAGE_TYPES)
                 for pk, s in zip(pks, parsed, strict=True):
                     for m in s.messages:
                         copy.write_row(_message_row(pk, m))
-            with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
+            with cur.copy(tool_calls_sql) as copy:
                 copy.set_types(TOOL_CALL_TYPES)
                 for pk, s in zip(pks, parsed, strict=True):
                     for m in s.messages:
@@ -222,7 +241,7 @@ def bodies(sessions: list[dict]) -> list[bytes]:
 
 
 def post_all(server: Server, token: str, payloads: list[bytes], *, in_flight: int = 1) -> list[float]:
-    """POST every payload, ``in_flight`` at a time (av-client sends one at a time)."""
+    """POST every prepared payload, ``in_flight`` at a time."""
     ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert))
     with httpx.Client(base_url=f"https://localhost:{server.port}", verify=ctx, timeout=120,
                       headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
@@ -240,6 +259,30 @@ def post_all(server: Server, token: str, payloads: list[bytes], *, in_flight: in
             return list(pool.map(one, payloads))
 
 
+def push_as_client(server: Server, token: str, sessions: list[dict], *, in_flight: int) -> int:
+    """What av-client's push does once the plan asked for everything: pieces, pack, gzip, pipelined send."""
+    config = ClientConfig(endpoint=f"https://localhost:{server.port}", token=token,
+                          ca_bundle=server.ca.ca_cert, plain_http=False)
+    outgoing = [Outgoing(s, "") for s in sessions]
+    sizer = RequestSizer()
+    stream = (piece for o in outgoing for piece in pieces(o, 0, sizer))
+    answered = 0
+
+    def on_answer(request: Request, answer: dict) -> None:
+        nonlocal answered
+        assert [i["status"] for i in answer["results"]] == ["applied"] * len(request.pieces), answer
+        answered += 1
+
+    def on_error(request: Request, exc: Exception) -> None:
+        raise exc
+
+    with IngestClient(config) as client:
+        PipelinedSender(lambda r: client.post_json("/v1/push", {"request_id": r.request_id}, body=r.body),
+                        in_flight=in_flight, sizer=sizer).send(pack(stream, sizer), on_answer=on_answer, on_error=on_error,
+                                                  on_oversize=lambda o: on_error(None, RuntimeError(o)))
+    return answered
+
+
 def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
 
@@ -249,35 +292,60 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=300)
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--pushes-4mb", type=int, default=15)
-    parser.add_argument("--in-flight", type=int, default=1,
-                        help="concurrent requests for the end-to-end run (av-client sends one at a time)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--in-flight", type=int, default=PUSH_IN_FLIGHT_DEFAULT,
+                        help=f"requests on the wire for the av-client run (av-client's default: {PUSH_IN_FLIGHT_DEFAULT})")
     args = parser.parse_args()
     sessions = make_sessions(args.sessions, args.messages)
     mb = payload_mb(sessions)
     rows = args.sessions * args.messages
     print(f"data: {args.sessions} sessions x {args.messages} messages = {rows} messages, {mb:.1f} MB of JSON")
+    copies, text_copies, clients, prebuilt = [], [], [], []
     with start_server() as server, tempfile.TemporaryDirectory() as tmp:
         prepare_template(server)
-        t_copy = bench_raw_copy(create_database(server), sessions)
         t_plain = bench_pk_only_lz4(create_database(server), sessions)
         t_write = bench_write_path(create_database(server), sessions)
-        db = create_database(server)
-        with db.admin() as conn:
-            token = add_device(conn, machine="bench").token
         payloads = bodies(sessions)
-        with Server(db, Path(tmp)) as srv:
-            started = time.perf_counter()
-            post_all(srv, token, payloads, in_flight=args.in_flight)
-            t_e2e = time.perf_counter() - started
-            big = bodies(make_sessions(args.pushes_4mb * 30, 100, seed=2))
-            latencies = post_all(srv, token, big)
-    print(f"raw COPY (same rows, product schema)  {rows / t_copy:9.0f} msg/s {mb / t_copy:7.1f} MB/s   baseline")
+        for _ in range(args.repeat):
+            copies.append(bench_raw_copy(create_database(server), sessions))
+            text_copies.append(bench_raw_copy(create_database(server), sessions, text_format=True))
+            for run in ("client", "prebuilt"):
+                db = create_database(server)
+                with db.admin() as conn:
+                    token = add_device(conn, machine="bench").token
+                with Server(db, Path(tmp)) as srv:
+                    started = time.perf_counter()
+                    if run == "client":
+                        requests = push_as_client(srv, token, sessions, in_flight=args.in_flight)
+                        clients.append(time.perf_counter() - started)
+                    else:
+                        post_all(srv, token, payloads)
+                        prebuilt.append(time.perf_counter() - started)
+                    if run == "prebuilt" and len(prebuilt) == 1:
+                        big = bodies(make_sessions(args.pushes_4mb * 30, 100, seed=2))
+                        latencies = post_all(srv, token, big)
+    t_copy = statistics.median(copies)
+
+    def ratio_line(label: str, times: list[float], note: str) -> None:
+        ratios = sorted(c / t for c, t in zip(copies, times, strict=True))
+        text = statistics.median(c / t for c, t in zip(text_copies, times, strict=True))
+        t = statistics.median(times)
+        print(f"{label:<38} {rows / t:9.0f} msg/s {mb / t:7.1f} MB/s   {statistics.median(ratios):6.1%} of COPY "
+              f"(runs {ratios[0]:.0%}-{ratios[-1]:.0%}; {text:.0%} of text COPY){note}")
+
+    print(f"raw COPY (same rows, product schema)   {rows / t_copy:9.0f} msg/s {mb / t_copy:7.1f} MB/s   baseline, "
+          f"binary format as the product writes, median of {args.repeat}")
+    t_text = statistics.median(text_copies)
+    print(f"raw COPY, text format (for reference)  {rows / t_text:9.0f} msg/s {mb / t_text:7.1f} MB/s")
     print(f"raw COPY (PK-only lz4 table)           {rows / t_plain:9.0f} msg/s {mb / t_plain:7.1f} MB/s")
     print(f"server write path (apply_batch)        {rows / t_write:9.0f} msg/s {mb / t_write:7.1f} MB/s   "
           f"{t_copy / t_write:6.1%} of COPY  (budget >= 50 %)")
-    print(f"end to end (HTTPS, {args.in_flight} in flight)        {rows / t_e2e:9.0f} msg/s {mb / t_e2e:7.1f} MB/s   "
-          f"{t_copy / t_e2e:6.1%} of COPY  (budget >= 50 %), {len(payloads)} requests")
-    print(f"  the cost of being searchable: end to end = {t_plain / t_e2e:6.1%} of PK-only lz4 COPY (budget >= 25 %)")
+    ratio_line(f"end to end, av-client ({args.in_flight} in flight)", clients,
+               f"  (budget >= 50 %), {requests} requests")
+    ratio_line("end to end, prebuilt bodies, 1 at a time", prebuilt, "")
+    t_client = statistics.median(clients)
+    print(f"  the cost of being searchable: av-client end to end = {t_plain / t_client:6.1%} of PK-only lz4 COPY "
+          f"(budget >= 25 %)")
     sizes = [len(b) / 1e6 for b in big]
     print(f"large pushes: {len(big)} requests of {statistics.mean(sizes):.2f} MB gzip "
           f"({RAW_LIMIT // 2**20} MB of JSON) on average: "

@@ -20,9 +20,11 @@ from typing import Any
 import click
 
 from client.config import (
+    PUSH_IN_FLIGHT_MAX,
     ConfigError,
     default_machine_name,
     load_config,
+    push_in_flight,
     redact_patterns,
     user_dir,
     write_config,
@@ -114,9 +116,11 @@ def _progress(enabled: bool) -> tuple[Callable[[str, int], None] | None, Callabl
     return advance, bar.stop
 
 
-def _push_options(full: bool, dry_run: bool, agent: str | None, project: str | None, no_redact: bool) -> PushOptions:
+def _push_options(full: bool, dry_run: bool, agent: str | None, project: str | None, no_redact: bool,
+                  in_flight: int | None = None) -> PushOptions:
     return PushOptions(full=full, dry_run=dry_run, agent=agent, project=project, redact=not no_redact,
-                       redact_patterns=() if no_redact else redact_patterns())
+                       redact_patterns=() if no_redact else redact_patterns(),
+                       in_flight=in_flight or push_in_flight())
 
 
 @main.command("push")
@@ -126,13 +130,16 @@ def _push_options(full: bool, dry_run: bool, agent: str | None, project: str | N
 @click.option("--agent", type=click.Choice(AGENTS), help="Only this agent's sessions.")
 @click.option("--project", help="Only sessions of this project.")
 @click.option("--no-redact", is_flag=True, help="Send secrets as they are (redaction is on by default).")
+@click.option("--in-flight", type=click.IntRange(1, PUSH_IN_FLIGHT_MAX), metavar="N",
+              help=f"Push requests on the wire at once, 1-{PUSH_IN_FLIGHT_MAX} (default: AV_PUSH_IN_FLIGHT, "
+                   "else push_in_flight in config.json, else 2); 1 sends one request at a time.")
 def push_cmd(full: bool, dry_run: bool, as_json: bool, agent: str | None, project: str | None,
-             no_redact: bool) -> None:
+             no_redact: bool, in_flight: int | None) -> None:
     """Push new and changed sessions: plan with the server, send only what it lacks."""
     from client.commands.run import run_push
 
     with _errors(), _sigterm_interrupts():
-        options = _push_options(full, dry_run, agent, project, no_redact)
+        options = _push_options(full, dry_run, agent, project, no_redact, in_flight)
         advance, stop = _progress(not as_json)
         try:
             summary = run_push(options, progress=advance)

@@ -90,6 +90,28 @@ def redact_patterns() -> tuple[str, ...]:
     return tuple(value)
 
 
+PUSH_IN_FLIGHT_DEFAULT = 2
+PUSH_IN_FLIGHT_MAX = 8
+
+
+def push_in_flight() -> int:
+    """How many push requests may be on the wire at once: ``$AV_PUSH_IN_FLIGHT``, else ``push_in_flight``
+    in config.json, else 2. 1 sends strictly one request at a time."""
+    env = os.environ.get("AV_PUSH_IN_FLIGHT", "").strip()
+    where, value = ("AV_PUSH_IN_FLIGHT", env) if env else (f"push_in_flight in {config_path()}",
+                                                           read_config_file().get("push_in_flight"))
+    if value is None:
+        return PUSH_IN_FLIGHT_DEFAULT
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    if number is None or not 1 <= number <= PUSH_IN_FLIGHT_MAX:
+        raise ConfigError(f"{where} must be a whole number from 1 to {PUSH_IN_FLIGHT_MAX}, not {value!r}")
+    return number
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".tmp")

@@ -8,25 +8,27 @@ from N, the first with the server's base.
 
 Pieces are cut by raw JSON size first (cheap), packed into requests by raw size
 and count, and a request whose gzip is still over ``MAX_REQUEST_BYTES`` is
-split: a request of several items in halves, a single piece into two pieces.
-Order is kept, so a session's pieces always arrive in ordinal order.
+split: a request of several items in halves, a single piece into two pieces
+(:func:`build_requests`). Order is kept, so a session's pieces always arrive in
+ordinal order.
 """
 
 from __future__ import annotations
 
-import gzip
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from client.compression import gzip_body
+
 MAX_REQUEST_BYTES = 4 * 1024 * 1024      # gzip on the wire; API Gateway allows 6 MB after base64
 RAW_REQUEST_BYTES = 16 * 1024 * 1024      # uncompressed target per request (logs gzip ~5-10x)
 RAW_PIECE_BYTES = 16 * 1024 * 1024
 MAX_ITEMS_PER_REQUEST = 200               # the server accepts 500
 MAX_MESSAGES_PER_PIECE = 20_000           # the server accepts 50,000
-GZIP_LEVEL = 5
 
 
 @dataclass
@@ -72,13 +74,21 @@ class Piece:
             return None
         return {"ordinal": self.start, "chain_hash": self.session.messages[self.start - 1]["chain_hash"]}
 
-    def encode(self) -> bytes:
+    def chunks(self) -> list[bytes]:
+        """The item's JSON in pieces, joined once for the whole request (each join copies megabytes)."""
         extra: dict[str, Any] = {"complete": self.complete}
         if self.base is not None:
             extra["base"] = self.base
-        meta = self.session.meta_bytes()
-        msgs = b",".join(self.session.message_bytes(i) for i in range(self.start, self.end))
-        return meta[:-1] + b"," + orjson.dumps(extra)[1:-1] + b',"messages":[' + msgs + b"]}"
+        out = [self.session.meta_bytes()[:-1], b",", orjson.dumps(extra)[1:-1], b',"messages":[']
+        for i in range(self.start, self.end):
+            out += (self.session.message_bytes(i), b",")
+        if self.end > self.start:
+            out.pop()  # the last comma
+        out.append(b"]}")
+        return out
+
+    def encode(self) -> bytes:
+        return b"".join(self.chunks())
 
     def raw_size(self) -> int:
         return len(self.session.meta_bytes()) + sum(len(self.session.message_bytes(i)) + 1
@@ -91,7 +101,29 @@ class Piece:
         return Piece(self.session, self.start, mid, False), Piece(self.session, mid, self.end, self.complete)
 
 
-def pieces(session: Outgoing, start: int) -> Iterator[Piece]:
+@dataclass
+class RequestSizer:
+    """How much raw JSON to put in one request, learned from how well the bodies built so far compressed.
+
+    The limit is on gzip bytes, but requests are packed by raw size (compressing to find
+    out is the expensive part). A fixed raw size either wastes requests on logs that
+    compress 7x or, on output that compresses 3x, overshoots the limit, and every
+    overshooting body is compressed again in halves: that doubled the client's CPU per
+    request in bench/ingest_bench.py. So each body built updates the target to fill
+    about ``FILL`` of the limit at the compression ratio just seen.
+    """
+
+    FILL = 0.85
+    MIN_RAW = 1024 * 1024
+    raw_target: int = field(default_factory=lambda: RAW_REQUEST_BYTES)  # read when created (tests lower it)
+
+    def learn(self, raw_bytes: int, gzip_bytes: int) -> None:
+        if raw_bytes >= self.MIN_RAW and gzip_bytes > 0:
+            ratio = raw_bytes / gzip_bytes
+            self.raw_target = int(min(RAW_REQUEST_BYTES, max(self.MIN_RAW, self.FILL * MAX_REQUEST_BYTES * ratio)))
+
+
+def pieces(session: Outgoing, start: int, sizer: RequestSizer | None = None) -> Iterator[Piece]:
     """Pieces covering messages ``start…`` (an empty piece when only metadata changed)."""
     total = len(session.messages)
     if start >= total:
@@ -101,14 +133,15 @@ def pieces(session: Outgoing, start: int) -> Iterator[Piece]:
     size = len(session.meta_bytes())
     for i in range(start, total):
         n = len(session.message_bytes(i)) + 1
-        if i > first and (size + n > RAW_PIECE_BYTES or i - first >= MAX_MESSAGES_PER_PIECE):
+        limit = min(RAW_PIECE_BYTES, sizer.raw_target) if sizer else RAW_PIECE_BYTES
+        if i > first and (size + n > limit or i - first >= MAX_MESSAGES_PER_PIECE):
             yield Piece(session, first, i, False)
             first, size = i, len(session.meta_bytes())
         size += n
     yield Piece(session, first, total, True)
 
 
-def pack(stream: Iterator[Piece]) -> Iterator[list[Piece]]:
+def pack(stream: Iterator[Piece], sizer: RequestSizer | None = None) -> Iterator[list[Piece]]:
     """Group pieces into requests by raw size and count; a session appears at most once per request."""
     batch: list[Piece] = []
     ids: set[str] = set()
@@ -117,7 +150,8 @@ def pack(stream: Iterator[Piece]) -> Iterator[list[Piece]]:
         if piece.session.failed:
             continue
         n = piece.raw_size()
-        if batch and (size + n > RAW_REQUEST_BYTES or len(batch) >= MAX_ITEMS_PER_REQUEST
+        limit = sizer.raw_target if sizer else RAW_REQUEST_BYTES
+        if batch and (size + n > limit or len(batch) >= MAX_ITEMS_PER_REQUEST
                       or piece.session.session_id in ids):
             yield batch
             batch, ids, size = [], set(), 0
@@ -128,7 +162,83 @@ def pack(stream: Iterator[Piece]) -> Iterator[list[Piece]]:
         yield batch
 
 
+def raw_request_body(request_id: str, batch: list[Piece]) -> bytes:
+    out = [b'{"protocol":1,"request_id":"%s","sessions":[' % request_id.encode()]
+    for i, piece in enumerate(batch):
+        if i:
+            out.append(b",")
+        out += piece.chunks()
+    out.append(b"]}")
+    return b"".join(out)
+
+
 def request_body(request_id: str, batch: list[Piece]) -> bytes:
-    raw = b'{"protocol":1,"request_id":"%s","sessions":[%s]}' % (
-        request_id.encode(), b",".join(p.encode() for p in batch))
-    return gzip.compress(raw, compresslevel=GZIP_LEVEL)
+    return gzip_body(raw_request_body(request_id, batch))
+
+
+@dataclass
+class Request:
+    """One gzip ``/v1/push`` body, ready to send, and the pieces it carries (in the body's order)."""
+
+    request_id: str
+    pieces: list[Piece]
+    body: bytes
+
+    @property
+    def session_ids(self) -> frozenset[str]:
+        return frozenset(p.session.session_id for p in self.pieces)
+
+    def without_failed(self) -> Request | None:
+        """This request minus the pieces of sessions that failed since it was built (``None`` if nothing is left).
+
+        A changed request gets a new ``request_id``: it is a different request. Dropping items only
+        makes the body smaller, so it stays under the limit.
+        """
+        kept = [p for p in self.pieces if not p.session.failed]
+        if len(kept) == len(self.pieces):
+            return self
+        if not kept:
+            return None
+        request_id = uuid.uuid4().hex
+        return Request(request_id, kept, request_body(request_id, kept))
+
+
+@dataclass
+class Oversize:
+    """A piece of a single message whose gzip is still over ``MAX_REQUEST_BYTES``: it cannot be sent."""
+
+    piece: Piece
+    gzip_bytes: int
+    limit: int
+
+    @property
+    def session_ids(self) -> frozenset[str]:
+        return frozenset({self.piece.session.session_id})
+
+
+def build_requests(batch: list[Piece], sizer: RequestSizer | None = None) -> Iterator[Request | Oversize]:
+    """Gzip one packed batch; a body over ``MAX_REQUEST_BYTES`` is split (halves, then ``Piece.split``)."""
+    batch = [p for p in batch if not p.session.failed]
+    if not batch:
+        return
+    request_id = uuid.uuid4().hex
+    raw = raw_request_body(request_id, batch)
+    body = gzip_body(raw)
+    if sizer is not None:
+        sizer.learn(len(raw), len(body))
+    if len(body) <= MAX_REQUEST_BYTES:
+        yield Request(request_id, batch, body)
+        return
+    if len(batch) > 1:
+        # Re-packed at the ratio just learned (halves could still overshoot and be compressed again).
+        halves = list(pack(iter(batch), sizer)) if sizer is not None else []
+        if len(halves) < 2:
+            halves = [batch[:len(batch) // 2], batch[len(batch) // 2:]]
+    else:
+        split = batch[0].split()
+        if split is None:
+            yield Oversize(batch[0], len(body), MAX_REQUEST_BYTES)
+            return
+        halves = [[split[0]], [split[1]]]
+    for half in halves:
+        yield from build_requests(half, sizer)

@@ -10,10 +10,13 @@ Per chunk of scanned files (see :mod:`client.scan`):
 2. **Send.** ``send_all`` and ``send_from`` become pieces (:mod:`client.parts`)
    packed into gzip requests of at most 4 MB; an append sends only the new
    messages. Each request has a fresh ``request_id``; transport retries resend
-   the same bytes, so a lost answer is replayed, not applied twice.
+   the same bytes, so a lost answer is replayed, not applied twice. Bodies are
+   built ahead and up to ``in_flight`` requests are on the wire at once, never
+   two pieces of one session (:mod:`client.sender`).
 3. **Record.** Each answer is written to the state in one transaction, and only
    for a session's ``complete`` piece. ``resend`` re-plans that session (up to
    ``MAX_ROUNDS``); ``rejected`` or a failed request fails those sessions only.
+   Answers are applied in this thread, in the order the requests were made.
 
 Then sessions acknowledged earlier whose file has disappeared go to
 ``/v1/deletes``. A session whose cached summary is stale is re-read before it
@@ -22,7 +25,6 @@ is sent, and re-planned if it changed in between.
 
 from __future__ import annotations
 
-import gzip
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -32,10 +34,13 @@ from typing import Any
 
 import orjson
 
+from client.compression import gzip_body
+from client.config import PUSH_IN_FLIGHT_DEFAULT
 from client.model import ParseProblem
-from client.parts import MAX_REQUEST_BYTES, Outgoing, Piece, pack, pieces, request_body
+from client.parts import Outgoing, Oversize, Piece, Request, RequestSizer, pack, pieces
 from client.redact import NO_REDACTION_KEY, Redactor
 from client.scan import ScannedFile, parse_file, scan, select_sources, summarize
+from client.sender import PipelinedSender
 from client.sources.registry import Source
 from client.state import SessionSummary, State, now_iso
 from client.transport import IngestClient, PushError
@@ -55,6 +60,7 @@ class PushOptions:
     project: str | None = None
     redact: bool = True
     redact_patterns: tuple[str, ...] = ()
+    in_flight: int = PUSH_IN_FLIGHT_DEFAULT  # push requests on the wire at once; 1: strictly one at a time
 
 
 @dataclass
@@ -123,6 +129,7 @@ class Pusher:
         self.seen: set[str] = set()
         self.seen_files: set[str] = set()
         self._unreachable = 0
+        self.sizer = RequestSizer()  # request size learned from compression, across this run's rounds
 
     def _target_for(self, database_id: str) -> int:
         return self.state.target(self.endpoint, database_id)
@@ -225,17 +232,23 @@ class Pusher:
                 self.acked = self.state.acked(self.target_id)
 
     def _post(self, path: str, payload: dict[str, Any], body: bytes | None = None) -> dict[str, Any]:
-        data = body if body is not None else gzip.compress(orjson.dumps(payload), compresslevel=5)
+        data = body if body is not None else gzip_body(orjson.dumps(payload))
         try:
             answer = self.client.post_json(path, payload, body=data)
         except PushError as exc:
-            self._unreachable = self._unreachable + 1 if exc.status is None else 0
+            self._not_answered(exc)
             raise
+        self._answered(answer, len(data))
+        return answer
+
+    def _answered(self, answer: dict[str, Any], sent_bytes: int) -> None:
         self._unreachable = 0
         self.summary.requests += 1
-        self.summary.bytes_sent += len(data)
+        self.summary.bytes_sent += sent_bytes
         self._learn_database(answer.get("database_id"))
-        return answer
+
+    def _not_answered(self, exc: PushError) -> None:
+        self._unreachable = self._unreachable + 1 if exc.status is None else 0
 
     # -- one round: plan, then send ----------------------------------------------------------
 
@@ -299,44 +312,33 @@ class Pusher:
                 start = start if base_ok else 0
             outgoing.append((Outgoing(p.wire, p.summary.file or ""), start, p))
         by_id = {o.session_id: (o, p) for o, _, p in outgoing}
-        stream = (piece for o, start, _ in outgoing for piece in pieces(o, start))
-        for batch in pack(stream):
-            again.update(self._send_batch(batch, by_id))
+        stream = (piece for o, start, _ in outgoing for piece in pieces(o, start, self.sizer))
+
+        def answered(request: Request, answer: dict[str, Any]) -> None:
+            self._answered(answer, len(request.body))
+            again.update(self._apply_answer(request.pieces, answer, by_id))
+
+        PipelinedSender(self._post_push, in_flight=self.options.in_flight, sizer=self.sizer).send(
+            pack(stream, self.sizer), on_answer=answered, on_error=self._push_failed, on_oversize=self._oversize)
         return again
 
-    def _send_batch(self, batch: list[Piece], by_id: dict[str, tuple[Outgoing, _Planned]]) -> dict[str, _Planned]:
-        batch = [p for p in batch if not p.session.failed]
-        if not batch:
-            return {}
-        request_id = uuid.uuid4().hex
-        body = request_body(request_id, batch)
-        if len(body) > MAX_REQUEST_BYTES:
-            again: dict[str, _Planned] = {}
-            halves: list[list[Piece]]
-            if len(batch) > 1:
-                halves = [batch[:len(batch) // 2], batch[len(batch) // 2:]]
-            else:
-                split = batch[0].split()
-                if split is None:
-                    batch[0].session.failed = True
-                    self.summary.failed.append((batch[0].session.session_id,
-                                                f"one message is {len(body)} bytes gzip, over the "
-                                                f"{MAX_REQUEST_BYTES}-byte request limit"))
-                    return {}
-                halves = [[split[0]], [split[1]]]
-            for half in halves:
-                again.update(self._send_batch(half, by_id))
-            return again
-        try:
-            answer = self._post("/v1/push", {"request_id": request_id}, body=body)
-        except PushError as exc:
-            if exc.status is None and self._unreachable >= ABORT_AFTER_UNREACHABLE:
-                raise
-            for piece in batch:
-                piece.session.failed = True
-                self.summary.failed.append((piece.session.session_id, str(exc)))
-            return {}
-        return self._apply_answer(batch, answer, by_id)
+    def _post_push(self, request: Request) -> dict[str, Any]:
+        """Runs in a sending thread, so it only transports: the answer is applied by ``answered``, in this one."""
+        return self.client.post_json("/v1/push", {"request_id": request.request_id}, body=request.body)
+
+    def _push_failed(self, request: Request, exc: PushError) -> None:
+        self._not_answered(exc)
+        if exc.status is None and self._unreachable >= ABORT_AFTER_UNREACHABLE:
+            raise exc
+        for piece in request.pieces:
+            piece.session.failed = True
+            self.summary.failed.append((piece.session.session_id, str(exc)))
+
+    def _oversize(self, item: Oversize) -> None:
+        item.piece.session.failed = True
+        self.summary.failed.append((item.piece.session.session_id,
+                                    f"one message is {item.gzip_bytes} bytes gzip, over the "
+                                    f"{item.limit}-byte request limit"))
 
     def _apply_answer(self, batch: list[Piece], answer: dict[str, Any],
                       by_id: dict[str, tuple[Outgoing, _Planned]]) -> dict[str, _Planned]:

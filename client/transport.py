@@ -1,16 +1,17 @@
 """The HTTPS channel to ingest_fn: verified TLS, gzip bodies, polite retries.
 
-One ``httpx.Client`` per run. httpx's own retries cover connection failures
-only, so 429 and 5xx are retried here with exponential backoff and jitter,
-honouring ``Retry-After``. The token only ever travels in the Authorization
-header.
+One ``httpx.Client`` per run, shared by the threads of a pipelined push (it is
+thread-safe; ``last_response`` is kept per thread). httpx's own retries cover
+connection failures only, so 429 and 5xx are retried here with exponential
+backoff and jitter, honouring ``Retry-After``. The token only ever travels in
+the Authorization header.
 """
 
 from __future__ import annotations
 
-import gzip
 import random
 import ssl
+import threading
 import time
 import uuid
 import warnings
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
+from client.compression import gzip_body
 from client.config import ClientConfig
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -71,7 +73,7 @@ class IngestClient:
 
     def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         self.endpoint = config.endpoint
-        self.last_response: httpx.Response | None = None
+        self._per_thread = threading.local()
         if config.plain_http:
             warnings.warn(f"sending to {config.endpoint} over plain HTTP (allowed to loopback only)", stacklevel=2)
         self._client = httpx.Client(
@@ -82,6 +84,11 @@ class IngestClient:
             headers={"Authorization": f"Bearer {config.token}", "User-Agent": "av-client/0.1"},
         )
 
+    @property
+    def last_response(self) -> httpx.Response | None:
+        """The calling thread's last response: another thread's concurrent request must not replace it."""
+        return getattr(self._per_thread, "last_response", None)
+
     def __enter__(self) -> IngestClient:
         return self
 
@@ -90,7 +97,7 @@ class IngestClient:
 
     def post_json(self, path: str, payload: dict[str, Any], *, body: bytes | None = None) -> dict[str, Any]:
         """POST gzip JSON. A retry resends the same bytes (same ``request_id``), so the server replays."""
-        data = body if body is not None else gzip.compress(orjson.dumps(payload), compresslevel=5)
+        data = body if body is not None else gzip_body(orjson.dumps(payload))
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
                    "X-Request-Id": str(payload.get("request_id") or uuid.uuid4().hex)}
         return self._send("POST", path, content=data, headers=headers)
@@ -107,7 +114,7 @@ class IngestClient:
                     raise PushError(f"cannot reach {self._client.base_url}: {type(exc).__name__}: {exc}") from None
                 self.sleep(retry_delay(attempt, None))
                 continue
-            self.last_response = response
+            self._per_thread.last_response = response
             if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
                 self.sleep(retry_delay(attempt, response.headers.get("retry-after")))
                 continue

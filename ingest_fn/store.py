@@ -41,13 +41,16 @@ CHAIN_AT_SQL = "SELECT chain_hash FROM messages WHERE session_pk = %s AND ordina
 COPY_MESSAGES_SQL = """
 COPY messages (session_pk, ordinal, role, content, blocks, ts, model, message_key, has_thinking,
                has_tool_use, is_system, content_length, input_tokens, output_tokens,
-               cache_creation_tokens, cache_read_tokens, chain_hash) FROM STDIN"""
+               cache_creation_tokens, cache_read_tokens, chain_hash) FROM STDIN (FORMAT BINARY)"""
+# Binary COPY: no escaping of megabytes of text on either side. Measured on the
+# bench data: the function's CPU for formatting rows fell by about half, and the
+# types below must match the columns exactly (int8 for bigint, int4 for integer).
 MESSAGE_TYPES = ["int8", "int4", "text", "text", "jsonb", "timestamptz", "text", "text", "bool",
                  "bool", "bool", "int4", "int4", "int4", "int4", "int4", "text"]
 COPY_TOOL_CALLS_SQL = """
 COPY tool_calls (session_pk, message_ordinal, call_index, tool_use_id, tool_name, category, input_json,
                  skill_name, result_content, result_length, result_truncated, result_is_error,
-                 subagent_session_id) FROM STDIN"""
+                 subagent_session_id) FROM STDIN (FORMAT BINARY)"""
 TOOL_CALL_TYPES = ["int8", "int4", "int4", "text", "text", "text", "text", "text", "text", "int4",
                    "bool", "bool", "text"]
 # Metadata and totals in one statement, after the rows are in: totals are always
@@ -118,7 +121,8 @@ def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
     usage = msg.usage
     return (
         pk, msg.ordinal, msg.role, content, Jsonb(msg.blocks, jsonb_bytes) if msg.blocks is not None else None,
-        msg.timestamp, storable(msg.model, 256)[0], msg.message_key, msg.has_thinking, msg.has_tool_use,
+        msg.timestamp, storable(msg.model, 256)[0], storable(msg.message_key, 512)[0], msg.has_thinking,
+        msg.has_tool_use,
         msg.is_system, len(msg.content),
         usage.input_tokens if usage else 0, usage.output_tokens if usage else 0,
         usage.cache_creation_tokens if usage else 0, usage.cache_read_tokens if usage else 0,
@@ -133,9 +137,9 @@ def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
         input_json, _ = storable(call.input_json, MAX_INPUT_JSON_CHARS)
         rows.append((
             pk, msg.ordinal, call.call_index, storable(call.tool_use_id, 512)[0], storable(call.tool_name, 512)[0],
-            call.category, input_json, call.skill_name, result,
+            storable(call.category, 64)[0], input_json, storable(call.skill_name, 512)[0], result,
             len(call.result_content) if call.result_content is not None else None, cut,
-            call.result_is_error, call.subagent_session_id,
+            call.result_is_error, storable(call.subagent_session_id, 512)[0],
         ))
     return rows
 
@@ -211,7 +215,8 @@ def _session_params(pk: int, session: SessionIn) -> dict[str, Any]:
                   chain_head=chain_head,
                   # An incomplete session has no fingerprint yet, so the next plan resumes it.
                   fingerprint=session.fingerprint if session.complete else "")
-    for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id"):
+    for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id",
+                "parent_tool_use_id"):
         params[key] = storable(params[key], 4096)[0]
     return params
 

@@ -85,3 +85,24 @@ def test_an_unreachable_server_exits_2(monkeypatch, sources_root) -> None:
 @pytest.mark.parametrize("cmd", ["push", "status", "verify", "watch", "doctor", "init"])
 def test_help_is_the_docstring(cmd: str) -> None:
     assert run(cmd, "--help").exit_code == 0
+
+
+def test_push_in_flight_option_and_setting(ingest, sources_root, monkeypatch) -> None:
+    from client import push
+
+    used: list[int] = []
+    real = push.PipelinedSender
+    monkeypatch.setattr(push, "PipelinedSender", lambda post, *, in_flight, **kw: used.append(in_flight) or
+                        real(post, in_flight=in_flight, **kw))
+    write_session(sources_root, SID, 4)
+    assert run("push", "--in-flight", "9").exit_code == 2  # bounds 1..8
+    monkeypatch.setenv("AV_PUSH_IN_FLIGHT", "0")
+    refused = run("push")
+    assert refused.exit_code == 2 and "AV_PUSH_IN_FLIGHT must be a whole number from 1 to 8" in refused.output
+    assert used == [] and ingest.rows("SELECT count(*) FROM sessions")[0][0] == 0
+    sent = run("push", "--in-flight", "1", "--json")  # the option wins over the setting
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.output)["applied"] == 1 and used == [1]
+    append_turns(write_session(sources_root, SID, 4), SID, 4, 2)
+    monkeypatch.setenv("AV_PUSH_IN_FLIGHT", "3")
+    assert run("push").exit_code == 0 and used == [1, 3]

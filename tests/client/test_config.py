@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from client.config import ConfigError, check_endpoint, load_config
+from client.config import ConfigError, check_endpoint, config_path, load_config, push_in_flight
 
 
 @pytest.mark.parametrize("url", ["http://ingest.example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]/"])
@@ -46,3 +46,32 @@ def test_token_file_must_be_private(monkeypatch, tmp_path) -> None:
     os.chmod(token, 0o600)
     config = load_config()
     assert config.token == "avd_secret" and "avd_secret" not in repr(config)
+
+
+def test_push_in_flight_comes_from_the_environment_then_config_json_then_defaults_to_2(monkeypatch) -> None:
+    assert push_in_flight() == 2
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('{"push_in_flight": 4}')
+    assert push_in_flight() == 4
+    monkeypatch.setenv("AV_PUSH_IN_FLIGHT", "1")
+    assert push_in_flight() == 1
+
+
+@pytest.mark.parametrize("value", ["0", "9", "two", "2.5", "-1", "²"])
+def test_push_in_flight_out_of_bounds_or_not_a_number_is_refused(monkeypatch, value) -> None:
+    monkeypatch.setenv("AV_PUSH_IN_FLIGHT", value)
+    with pytest.raises(ConfigError, match="AV_PUSH_IN_FLIGHT must be a whole number from 1 to 8"):
+        push_in_flight()
+
+
+@pytest.mark.parametrize("value", ["0", "3", "true", "2.0", "null"])
+def test_push_in_flight_in_config_json_must_be_an_integer_in_bounds(value) -> None:
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text(f'{{"push_in_flight": {value}}}')
+    if value == "3":
+        assert push_in_flight() == 3
+    elif value == "null":
+        assert push_in_flight() == 2
+    else:
+        with pytest.raises(ConfigError, match="push_in_flight in .*config.json must be a whole number"):
+            push_in_flight()

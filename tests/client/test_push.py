@@ -139,13 +139,14 @@ def test_a_disappeared_file_is_deleted_on_the_server(ingest, sources_root) -> No
     assert keep.exists()
 
 
-def test_one_rejected_session_does_not_block_the_others(ingest, sources_root) -> None:
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_one_rejected_session_does_not_block_the_others(ingest, sources_root, in_flight) -> None:
     write_session(sources_root, SID_A, 3)
     cl.write(sources_root / "-home-demo-projects-widget" / f"{SID_B}.jsonl", [
         cl.user("hi", sid=SID_B, uuid="x1"),
         cl.assistant([cl.text_block("yo")], sid=SID_B, uuid="x2", parent="x1", model="m" * 300),
     ])
-    summary = push_now()
+    summary = push_now(in_flight=in_flight)
     assert summary.applied == 1 and [sid for sid, _ in summary.failed] == [SID_B]
     assert "model" in summary.failed[0][1] and summary.exit_code == 1
     assert _server(ingest, SID_A) and not _server(ingest, SID_B)

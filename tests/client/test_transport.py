@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import threading
 from email.utils import formatdate
 
 import httpx
@@ -75,3 +76,26 @@ def test_the_token_is_never_in_repr_or_url() -> None:
     with _client(lambda r: seen.append(str(r.url)) or httpx.Response(200, json={}), []) as client:
         client.get_json("/v1/sessions", {"limit": 5})
     assert "avd_secret" not in repr(CONFIG) and "avd_secret" not in seen[0]
+
+
+def test_last_response_is_each_threads_own() -> None:
+    """A pipelined push shares one client between threads; one thread's answer must not replace another's."""
+    client = _client(lambda r: httpx.Response(200 if r.url.path == "/a" else 201, json={}), [])
+    first_done, second_done = threading.Event(), threading.Event()
+    seen: dict[str, int | None] = {}
+
+    def first() -> None:
+        client.get_json("/a")
+        first_done.set()
+        second_done.wait(5)
+        seen["first"] = client.last_response.status_code if client.last_response else None
+
+    thread = threading.Thread(target=first)
+    with client:
+        thread.start()
+        first_done.wait(5)
+        client.get_json("/b")  # made after the other thread's request, before it looks
+        second_done.set()
+        thread.join(5)
+        assert seen == {"first": 200} and client.last_response is not None
+        assert client.last_response.status_code == 201

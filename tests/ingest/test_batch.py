@@ -108,3 +108,16 @@ def test_overlapping_batches_in_any_order_neither_deadlock_nor_interleave(apps) 
         rows = conn.execute("SELECT s.message_count, (SELECT count(*) FROM av.messages m WHERE m.session_pk = s.id) "
                             "FROM av.sessions s").fetchall()
     assert len(rows) == 10 and all(count == held for count, held in rows)
+
+
+def test_nul_in_any_text_field_is_made_storable(apps) -> None:
+    session = make_session("fields", messages=2, parent_tool_use_id="tu\x001", cwd="/w\x00rk")
+    session["messages"][0]["message_key"] = "msg\x00key"
+    call = session["messages"][1]["tool_calls"][0]
+    call.update(category="re\x00ad", skill_name="sk\x00ill", subagent_session_id="sub\x00agent", tool_use_id="t\x00u")
+    assert statuses(apps.push(session)) == {"fields": "applied"}
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT parent_tool_use_id, cwd FROM av.sessions").fetchone() == ("tu\ufffd1", "/w\ufffdrk")
+        assert conn.execute("SELECT message_key FROM av.messages WHERE ordinal = 0").fetchone() == ("msg\ufffdkey",)
+        assert conn.execute("SELECT category, skill_name, subagent_session_id, tool_use_id FROM av.tool_calls"
+                            ).fetchone() == ("re\ufffdad", "sk\ufffdill", "sub\ufffdagent", "t\ufffdu")

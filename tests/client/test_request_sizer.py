@@ -1,0 +1,65 @@
+"""Requests are packed by raw size learned from compression, so bodies are rarely compressed twice."""
+
+from __future__ import annotations
+
+import random
+
+from client import parts
+from client.parts import (
+    MAX_REQUEST_BYTES,
+    RAW_REQUEST_BYTES,
+    Outgoing,
+    Request,
+    RequestSizer,
+    build_requests,
+    pack,
+    pieces,
+)
+
+
+def test_the_target_fills_the_limit_at_the_ratio_seen_and_stays_in_bounds() -> None:
+    sizer = RequestSizer()
+    assert sizer.raw_target == RAW_REQUEST_BYTES
+    sizer.learn(10_000_000, 3_000_000)  # compresses 3.3x
+    assert sizer.raw_target == int(RequestSizer.FILL * MAX_REQUEST_BYTES * 10 / 3)
+    sizer.learn(10_000_000, 500_000)   # 20x: never above the raw cap
+    assert sizer.raw_target == RAW_REQUEST_BYTES
+    sizer.learn(10_000_000, 9_900_000)  # incompressible: never below the floor
+    assert sizer.raw_target == max(RequestSizer.MIN_RAW, int(RequestSizer.FILL * MAX_REQUEST_BYTES * 10 / 9.9))
+    before = sizer.raw_target
+    sizer.learn(1_000, 10)  # too small a body to say anything
+    assert sizer.raw_target == before
+
+
+def _poorly_compressible_sessions(count: int) -> list[Outgoing]:
+    rng = random.Random(7)
+    out = []
+    for s in range(count):
+        msgs = [{"ordinal": i, "chain_hash": f"{i:064x}",
+                 "content": " ".join(f"{rng.getrandbits(64):016x}" for _ in range(4_000))} for i in range(20)]
+        out.append(Outgoing({"session_id": f"s{s}", "fingerprint": "f" * 64, "messages": msgs}, ""))
+    return out
+
+
+def test_learning_avoids_compressing_bodies_twice(monkeypatch) -> None:
+    # Hex text compresses ~2x, so 16 MB of it overshoots the 4 MB gzip limit: without
+    # learning, every request would be compressed whole, then again in halves.
+    calls: list[int] = []
+    real = parts.gzip_body
+
+    def counting(data: bytes) -> bytes:
+        calls.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(parts, "gzip_body", counting)
+    sizer = RequestSizer()
+    sessions = _poorly_compressible_sessions(40)
+    stream = (p for o in sessions for p in pieces(o, 0, sizer))
+    built = [r for batch in pack(stream, sizer) for r in build_requests(batch, sizer)]
+    assert all(isinstance(r, Request) and len(r.body) <= MAX_REQUEST_BYTES for r in built)
+    wasted = len(calls) - len(built)
+    assert wasted <= 1, f"{wasted} bodies were compressed and thrown away"  # at most the very first
+    assert len(built) >= 3
+    # every session arrives whole and in order
+    ids = [p.session.session_id for r in built for p in r.pieces]
+    assert ids == [o.session_id for o in sessions]
