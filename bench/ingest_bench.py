@@ -188,7 +188,7 @@ class Server:
         env = {**os.environ, "AV_DATABASE_URL": db.ingest_dsn, "AV_ENVIRONMENT": "local", "AV_DB_POOL_SIZE": "4",
                "AV_DEVICE_RATE_PER_MINUTE": "1000000"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "ingest_fn.app:create_app", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "ingest_fn.app:serving_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--ssl-keyfile", str(ca.server_key), "--ssl-certfile", str(ca.server_cert),
              "--log-level", "warning", "--no-access-log"],
             env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)

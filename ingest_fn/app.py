@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from avcore.db.policy import plan_connection
 from avcore.db.pool import Database
+from avcore.runtime import built_and_settled
 from avcore.settings import IngestSettings, load
 from avcore.web import (
     BadRequest,
@@ -26,9 +27,10 @@ from avcore.web import (
 )
 from ingest_fn.auth import DeviceIdentity, authenticate_device, bearer_token
 from ingest_fn.batch import apply_batch
-from ingest_fn.body import read_json_body
+from ingest_fn.body import checked_json, read_json_body
 from ingest_fn.limits import count_request, record_failure, refuse_if_blocked
 from ingest_fn.machine_view import delete_sessions, held_sessions, status
+from ingest_fn.parsing import ParsedPush, parse_push, validate_request
 from ingest_fn.planning import plan
 from ingest_fn.protocol import (
     PROTOCOL_VERSION,
@@ -48,20 +50,6 @@ from ingest_fn.store import database_id, touch_machine
 
 log = logging.getLogger("av.ingest")
 MAX_HELD_PAGE = 5_000
-M = TypeVar("M", bound=BaseModel)
-
-
-def _errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()[:20]]
-
-
-def _validate(model: type[M], body: Any, what: str) -> M:
-    if isinstance(body, dict) and body.get("protocol") not in (None, PROTOCOL_VERSION):
-        raise BadRequest(f"unsupported protocol version {body.get('protocol')!r}; this server speaks {PROTOCOL_VERSION}")
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise BadRequest(f"invalid {what} request", errors=_errors(exc)) from None
 
 
 def _connection(request: Request) -> Iterator[psycopg.Connection]:
@@ -96,10 +84,10 @@ def _device(request: Request, conn: Conn) -> DeviceIdentity:
 Device = Annotated[DeviceIdentity, Depends(_device)]
 
 
-async def _body(request: Request) -> Any:
+async def _body(request: Request, parse: Callable[[bytes], Any] = checked_json) -> Any:
     settings: IngestSettings = request.app.state.settings
     return await read_json_body(request, max_bytes=settings.max_body_bytes,
-                                max_decompressed=settings.max_decompressed_bytes)
+                                max_decompressed=settings.max_decompressed_bytes, parse=parse)
 
 
 def _answer(answer: dict[str, Any], replayed: bool) -> Response:
@@ -174,43 +162,39 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     @app.post("/v1/plan", response_model=PlanResponse)
     async def plan_route(request: Request, device: Device, conn: Conn) -> PlanResponse:
-        req = _validate(PlanRequest, await _body(request), "plan")
+        req = validate_request(PlanRequest, await _body(request), "plan")
         results = await run_in_threadpool(plan, conn, machine_id=device.machine_id, sessions=req.sessions)
         return PlanResponse(database_id=database_id(conn), results=results)
 
     @app.post("/v1/push", response_model=PushResponse)
     async def push(request: Request, device: Device, conn: Conn) -> Response:
-        req = _validate(PushRequest, await _body(request), "push")
+        parsed: ParsedPush = await _body(request, parse_push)
 
         def apply_all() -> dict[str, Any]:
-            results: list[ItemResult | None] = [None] * len(req.sessions)
-            valid: list[tuple[int, SessionIn]] = []
-            for i, raw in enumerate(req.sessions):
-                try:
-                    valid.append((i, SessionIn.model_validate(raw)))
-                except ValidationError as exc:
-                    sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
-                    results[i] = ItemResult(session_id=sid, status="rejected", reason="invalid session",
-                                            errors=_errors(exc))
-            outcomes = apply_batch(conn, machine_id=device.machine_id, sessions=[s for _, s in valid])
-            for (i, session), outcome in zip(valid, outcomes, strict=True):
-                results[i] = ItemResult(session_id=session.session_id, status=outcome.status,  # type: ignore[arg-type]
-                                        reason=outcome.reason)
-            done = [r for r in results if r is not None]
-            if any(r.status == "applied" for r in done):
+            sessions = [item for item in parsed.items if isinstance(item, SessionIn)]
+            outcomes = iter(apply_batch(conn, machine_id=device.machine_id, sessions=sessions))
+            results: list[ItemResult] = []
+            for item in parsed.items:  # rejections stay where they were; outcomes fill the rest in order
+                if isinstance(item, ItemResult):
+                    results.append(item)
+                else:
+                    outcome = next(outcomes)
+                    results.append(ItemResult(session_id=item.session_id, status=outcome.status,  # type: ignore[arg-type]
+                                              reason=outcome.reason))
+            if any(r.status == "applied" for r in results):
                 touch_machine(conn, device.machine_id)
-            response = PushResponse(request_id=req.request_id, database_id=database_id(conn), results=done)
+            response = PushResponse(request_id=parsed.request_id, database_id=database_id(conn), results=results)
             return response.model_dump(mode="json")
 
         # Database work runs off the event loop, so under uvicorn the next request's body
         # is received (and a second database connection used) while this one writes.
         answer, replayed = await run_in_threadpool(once, conn, device_id=device.device_id,
-                                                   request_id=req.request_id, compute=apply_all)
+                                                   request_id=parsed.request_id, compute=apply_all)
         return _answer(answer, replayed)
 
     @app.post("/v1/deletes", response_model=DeleteResponse)
     async def deletes(request: Request, device: Device, conn: Conn) -> Response:
-        req = _validate(DeleteRequest, await _body(request), "deletes")
+        req = validate_request(DeleteRequest, await _body(request), "deletes")
 
         def delete_all() -> dict[str, Any]:
             results = delete_sessions(conn, machine_id=device.machine_id, session_ids=req.session_ids)
@@ -241,3 +225,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
 
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app for a long-running server (the local stack's uvicorn): built, then settled (avcore.runtime)."""
+    return built_and_settled(create_app)

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
-from isal import isal_zlib
+from isal import igzip_lib
 
 from avcore.web import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
+T = TypeVar("T")
 MAX_JSON_DEPTH = 64
 GZIP_MAGIC = b"\x1f\x8b"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _depth_ok(value: Any, limit: int) -> bool:
+def depth_ok(value: Any, limit: int) -> bool:
     # Level by level, containers only: a push is mostly strings, and visiting each
     # one cost as much as validating the whole body.
     level, depth = [value], 1
@@ -39,12 +41,15 @@ def _depth_ok(value: Any, limit: int) -> bool:
 
 
 def gunzip_capped(data: bytes, cap: int) -> bytes:
-    # ISA-L inflates standard gzip 2-3x faster than zlib (bench/ingest_bench.py): at
-    # 10 MB a request, zlib's 27 ms was the largest single step of decoding a push.
-    inflater = isal_zlib.decompressobj(wbits=31)
+    # ISA-L inflates standard gzip 2-3x faster than zlib (bench/ingest_bench.py), and its
+    # decompressor object releases the GIL, so a second request's gzip inflates while
+    # the first request's rows are formatted.
+    if data[:2] != GZIP_MAGIC:
+        raise BadRequest("the body is not valid gzip (Content-Encoding: gzip)")
+    inflater = igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_GZIP)
     try:
         out = inflater.decompress(data, cap + 1)
-    except isal_zlib.error:
+    except igzip_lib.IsalError:
         raise BadRequest("the body is not valid gzip (Content-Encoding: gzip)") from None
     if len(out) > cap:
         raise PayloadTooLarge(f"the decompressed body exceeds the limit of {cap} bytes")
@@ -88,7 +93,16 @@ def decode_json(data: bytes) -> Any:
         raise BadRequest(f"the body is not valid JSON: {first_error}") from None
 
 
-async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: int) -> Any:
+def checked_json(data: bytes) -> Any:
+    value = decode_json(data)
+    if not depth_ok(value, MAX_JSON_DEPTH):
+        raise BadRequest(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: int,
+                         parse: Callable[[bytes], Any] = checked_json) -> Any:
+    """The body, size-capped and gunzipped, then ``parse``d in a worker thread (plain JSON by default)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType(
@@ -106,12 +120,9 @@ async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: 
     if encoding not in ("gzip", "", "identity"):
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip or identity")
     # Decompressing and decoding megabytes is CPU work: keep it off the event loop.
-    return await run_in_threadpool(_decode, bytes(raw), gzip=encoding == "gzip", max_decompressed=max_decompressed)
+    return await run_in_threadpool(_decode, bytes(raw), gzip=encoding == "gzip", max_decompressed=max_decompressed,
+                                   parse=parse)
 
 
-def _decode(raw: bytes, *, gzip: bool, max_decompressed: int) -> Any:
-    data = gunzip_capped(raw, max_decompressed) if gzip else raw
-    value = decode_json(data)
-    if not _depth_ok(value, MAX_JSON_DEPTH):
-        raise BadRequest(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
-    return value
+def _decode(raw: bytes, *, gzip: bool, max_decompressed: int, parse: Callable[[bytes], T]) -> T:
+    return parse(gunzip_capped(raw, max_decompressed) if gzip else raw)

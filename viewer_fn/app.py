@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from avcore.db.policy import plan_connection
 from avcore.db.pool import Database
+from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
 from avcore.web import MethodNotAllowed, NotFound, install_error_handling, install_request_middleware
 from viewer_fn import routes_analytics, routes_auth, routes_meta, routes_search, routes_sessions
@@ -84,3 +85,8 @@ def _mount_static(app: FastAPI, base: str) -> None:
     @app.get(f"{base}/static/{{name}}", include_in_schema=False)
     def static(name: str) -> Response:
         return _static_file(name)
+
+
+def serving_app() -> FastAPI:
+    """The app for a long-running server (the local stack's uvicorn): built, then settled (avcore.runtime)."""
+    return built_and_settled(create_app)

@@ -179,7 +179,7 @@ class Stack:
         logs.mkdir(exist_ok=True)
         log_file = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"{module}:create_app", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", f"{module}:serving_app", "--factory", "--host", "127.0.0.1",
              "--port", str(port), "--ssl-keyfile", str(self.ca.server_key), "--ssl-certfile",
              str(self.ca.server_cert), "--log-level", "warning", "--no-access-log"],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
