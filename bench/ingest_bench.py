@@ -1,6 +1,6 @@
 """Ingest throughput and latency, as ratios against raw COPY measured in the same run.
 
-    .venv/bin/python bench/ingest_bench.py [--sessions 300] [--messages 100] [--repeat 3] [--in-flight 2]
+    .venv/bin/python bench/ingest_bench.py [--sessions 300] [--messages 100] [--repeat 5] [--in-flight 2]
 
 Starts its own throwaway PostgreSQL (tests/pg.py), generates sessions with the
 size mix of ../shared/reference/perf-baselines.md (70 % short, 25 % code-like
@@ -292,7 +292,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=300)
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--pushes-4mb", type=int, default=15)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--in-flight", type=int, default=PUSH_IN_FLIGHT_DEFAULT,
                         help=f"requests on the wire for the av-client run (av-client's default: {PUSH_IN_FLIGHT_DEFAULT})")
     args = parser.parse_args()

@@ -39,7 +39,7 @@ class Outgoing:
     file: str
     failed: bool = False
     _meta: bytes | None = None
-    _encoded: dict[int, bytes] = field(default_factory=dict)
+    _sizes: dict[int, int] = field(default_factory=dict)
 
     @property
     def session_id(self) -> str:
@@ -50,10 +50,15 @@ class Outgoing:
         return self.wire["messages"]  # type: ignore[no-any-return]
 
     def message_bytes(self, index: int) -> bytes:
-        got = self._encoded.get(index)
-        if got is None:
-            got = self._encoded[index] = orjson.dumps(self.messages[index])
-        return got
+        # Encoded again when the body is built rather than kept: keeping every encoded message of
+        # a push alive (100 MB for 30,000 messages) cost more in fresh memory than encoding twice.
+        return orjson.dumps(self.messages[index])
+
+    def message_size(self, index: int) -> int:
+        size = self._sizes.get(index)
+        if size is None:
+            size = self._sizes[index] = len(orjson.dumps(self.messages[index]))
+        return size
 
     def meta_bytes(self) -> bytes:
         if self._meta is None:
@@ -91,7 +96,7 @@ class Piece:
         return b"".join(self.chunks())
 
     def raw_size(self) -> int:
-        return len(self.session.meta_bytes()) + sum(len(self.session.message_bytes(i)) + 1
+        return len(self.session.meta_bytes()) + sum(self.session.message_size(i) + 1
                                                    for i in range(self.start, self.end)) + 128
 
     def split(self) -> tuple[Piece, Piece] | None:
@@ -132,7 +137,7 @@ def pieces(session: Outgoing, start: int, sizer: RequestSizer | None = None) -> 
     first = start
     size = len(session.meta_bytes())
     for i in range(start, total):
-        n = len(session.message_bytes(i)) + 1
+        n = session.message_size(i) + 1
         limit = min(RAW_PIECE_BYTES, sizer.raw_target) if sizer else RAW_PIECE_BYTES
         if i > first and (size + n > limit or i - first >= MAX_MESSAGES_PER_PIECE):
             yield Piece(session, first, i, False)

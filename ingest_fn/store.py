@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import orjson
@@ -119,9 +120,12 @@ def jsonb_bytes(value: Any) -> bytes:
 def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
     content, _ = storable(msg.content, MAX_TEXT_CHARS)
     usage = msg.usage
+    ts = msg.timestamp
+    if ts is not None and ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)  # a timestamp without an offset is UTC (docs/protocol.md)
     return (
         pk, msg.ordinal, msg.role, content, Jsonb(msg.blocks, jsonb_bytes) if msg.blocks is not None else None,
-        msg.timestamp, storable(msg.model, 256)[0], storable(msg.message_key, 512)[0], msg.has_thinking,
+        ts, storable(msg.model, 256)[0], storable(msg.message_key, 512)[0], msg.has_thinking,
         msg.has_tool_use,
         msg.is_system, len(msg.content),
         usage.input_tokens if usage else 0, usage.output_tokens if usage else 0,

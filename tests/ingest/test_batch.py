@@ -121,3 +121,14 @@ def test_nul_in_any_text_field_is_made_storable(apps) -> None:
         assert conn.execute("SELECT message_key FROM av.messages WHERE ordinal = 0").fetchone() == ("msg\ufffdkey",)
         assert conn.execute("SELECT category, skill_name, subagent_session_id, tool_use_id FROM av.tool_calls"
                             ).fetchone() == ("re\ufffdad", "sk\ufffdill", "sub\ufffdagent", "t\ufffdu")
+
+
+def test_timestamps_are_stored_in_utc_whatever_offset_they_came_with(apps) -> None:
+    session = make_session("times", messages=3)
+    session["messages"][0]["timestamp"] = "2026-11-01T10:00:00"         # no offset: UTC
+    session["messages"][1]["timestamp"] = "2026-11-01T12:00:00+02:00"   # 10:00 UTC
+    session["messages"][2]["timestamp"] = "2026-11-01T05:30:00-04:30"   # 10:00 UTC
+    assert statuses(apps.push(session)) == {"times": "applied"}
+    with apps.db.admin() as conn:
+        stamps = [r[0] for r in conn.execute("SELECT ts AT TIME ZONE 'UTC' FROM av.messages ORDER BY ordinal")]
+    assert [str(t) for t in stamps] == ["2026-11-01 10:00:00"] * 3
