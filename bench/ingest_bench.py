@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -240,8 +241,8 @@ def bodies(sessions: list[dict]) -> list[bytes]:
     return [body(batch) for batch in requests_of(sessions)]
 
 
-def post_all(server: Server, token: str, payloads: list[bytes], *, in_flight: int = 1) -> list[float]:
-    """POST every prepared payload, ``in_flight`` at a time."""
+def post_all(server: Server, token: str, payloads: list[bytes], *, in_flight: int = 1) -> tuple[float, list[float]]:
+    """POST every prepared payload, ``in_flight`` at a time; (total seconds, each request's seconds)."""
     ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert))
     with httpx.Client(base_url=f"https://localhost:{server.port}", verify=ctx, timeout=120,
                       headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
@@ -255,17 +256,26 @@ def post_all(server: Server, token: str, payloads: list[bytes], *, in_flight: in
             assert all(i["status"] == "applied" for i in r.json()["results"]), r.text[:500]
             return elapsed
 
+        warm(lambda path: client.get(path).raise_for_status(), in_flight)
+        started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=in_flight) as pool:
-            return list(pool.map(one, payloads))
+            each = list(pool.map(one, payloads))
+        return time.perf_counter() - started, each
 
 
-def push_as_client(server: Server, token: str, sessions: list[dict], *, in_flight: int) -> int:
-    """What av-client's push does once the plan asked for everything: pieces, pack, gzip, pipelined send."""
+def warm(get: Callable[[str], object], connections: int = 2) -> None:
+    """Open the connections a push will use (client to function, function to database), as the
+    raw COPY baseline connects before its clock starts: the timing is the push, not the set-up."""
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(lambda _: get("/v1/status"), range(connections)))
+
+
+def push_as_client(server: Server, token: str, sessions: list[dict], *, in_flight: int) -> tuple[float, int]:
+    """What av-client's push does once the plan asked for everything: pieces, pack, gzip, pipelined send.
+
+    Returns (seconds, requests)."""
     config = ClientConfig(endpoint=f"https://localhost:{server.port}", token=token,
                           ca_bundle=server.ca.ca_cert, plain_http=False)
-    outgoing = [Outgoing(s, "") for s in sessions]
-    sizer = RequestSizer()
-    stream = (piece for o in outgoing for piece in pieces(o, 0, sizer))
     answered = 0
 
     def on_answer(request: Request, answer: dict) -> None:
@@ -277,10 +287,32 @@ def push_as_client(server: Server, token: str, sessions: list[dict], *, in_fligh
         raise exc
 
     with IngestClient(config) as client:
+        warm(client.get_json, in_flight)
+        started = time.perf_counter()
+        outgoing = [Outgoing(s, "") for s in sessions]
+        sizer = RequestSizer()
+        stream = (piece for o in outgoing for piece in pieces(o, 0, sizer))
         PipelinedSender(lambda r: client.post_json("/v1/push", {"request_id": r.request_id}, body=r.body),
-                        in_flight=in_flight, sizer=sizer).send(pack(stream, sizer), on_answer=on_answer, on_error=on_error,
-                                                  on_oversize=lambda o: on_error(None, RuntimeError(o)))
-    return answered
+                        in_flight=in_flight, sizer=sizer).send(pack(stream, sizer), on_answer=on_answer,
+                                                               on_error=on_error,
+                                                               on_oversize=lambda o: on_error(None, RuntimeError(o)))
+        return time.perf_counter() - started, answered
+
+
+def quiet(server) -> None:
+    """Keep one step's background work out of the next step's timing.
+
+    Each step loads ~100 MB into a fresh database, which makes autovacuum analyze it up
+    to a minute later — in the middle of whichever step runs then. On our own throwaway
+    cluster autovacuum is switched off for the run; then a checkpoint before each step.
+    """
+    import psycopg
+
+    with psycopg.connect(server.admin_dsn, autocommit=True) as conn:
+        if server.cluster is not None:
+            conn.execute("ALTER SYSTEM SET autovacuum = off")
+            conn.execute("SELECT pg_reload_conf()")
+        conn.execute("CHECKPOINT")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -303,27 +335,30 @@ def main() -> None:
     copies, text_copies, clients, prebuilt = [], [], [], []
     with start_server() as server, tempfile.TemporaryDirectory() as tmp:
         prepare_template(server)
+        quiet(server)
         t_plain = bench_pk_only_lz4(create_database(server), sessions)
+        quiet(server)
         t_write = bench_write_path(create_database(server), sessions)
         payloads = bodies(sessions)
         for _ in range(args.repeat):
+            quiet(server)
             copies.append(bench_raw_copy(create_database(server), sessions))
+            quiet(server)
             text_copies.append(bench_raw_copy(create_database(server), sessions, text_format=True))
             for run in ("client", "prebuilt"):
+                quiet(server)
                 db = create_database(server)
                 with db.admin() as conn:
                     token = add_device(conn, machine="bench").token
                 with Server(db, Path(tmp)) as srv:
-                    started = time.perf_counter()
                     if run == "client":
-                        requests = push_as_client(srv, token, sessions, in_flight=args.in_flight)
-                        clients.append(time.perf_counter() - started)
+                        seconds, requests = push_as_client(srv, token, sessions, in_flight=args.in_flight)
+                        clients.append(seconds)
                     else:
-                        post_all(srv, token, payloads)
-                        prebuilt.append(time.perf_counter() - started)
+                        prebuilt.append(post_all(srv, token, payloads)[0])
                     if run == "prebuilt" and len(prebuilt) == 1:
                         big = bodies(make_sessions(args.pushes_4mb * 30, 100, seed=2))
-                        latencies = post_all(srv, token, big)
+                        latencies = post_all(srv, token, big)[1]
     t_copy = statistics.median(copies)
 
     def ratio_line(label: str, times: list[float], note: str) -> None:
