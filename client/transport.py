@@ -76,11 +76,12 @@ class IngestClient:
         self._per_thread = threading.local()
         if config.plain_http:
             warnings.warn(f"sending to {config.endpoint} over plain HTTP (allowed to loopback only)", stacklevel=2)
+        tls = _ssl_context(config)  # built once: loading the system roots costs ~40 ms each time
         self._client = httpx.Client(
             base_url=config.endpoint,
             timeout=DEFAULT_TIMEOUT,
-            verify=_ssl_context(config),
-            transport=transport or httpx.HTTPTransport(retries=CONNECT_RETRIES, verify=_ssl_context(config)),
+            verify=tls,  # used for proxy transports httpx builds from the environment
+            transport=transport or httpx.HTTPTransport(retries=CONNECT_RETRIES, verify=tls),
             headers={"Authorization": f"Bearer {config.token}", "User-Agent": "av-client/0.1"},
         )
 
