@@ -164,7 +164,7 @@ def _apply_together(conn: psycopg.Connection, machine_id: int, sessions: Sequenc
                 for pk, session, _ in to_write:
                     for msg in session.messages:
                         copy.write_row(_message_row(pk, msg))
-            if any(msg.tool_calls for _, session, _ in to_write for msg in session.messages):
+            if any(msg.get("tool_calls") for _, session, _ in to_write for msg in session.messages):
                 with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
                     copy.set_types(TOOL_CALL_TYPES)
                     for pk, session, _ in to_write:

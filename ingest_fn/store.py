@@ -118,32 +118,34 @@ def jsonb_bytes(value: Any) -> bytes:
 
 
 def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
-    content, _ = storable(msg.content, MAX_TEXT_CHARS)
-    usage = msg.usage
-    ts = msg.timestamp
+    text = msg["content"]
+    content, _ = storable(text, MAX_TEXT_CHARS)
+    usage = msg.get("usage") or {}
+    blocks = msg.get("blocks")
+    ts = msg.get("timestamp")
     if ts is not None and ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)  # a timestamp without an offset is UTC (docs/protocol.md)
     return (
-        pk, msg.ordinal, msg.role, content, Jsonb(msg.blocks, jsonb_bytes) if msg.blocks is not None else None,
-        ts, storable(msg.model, 256)[0], storable(msg.message_key, 512)[0], msg.has_thinking,
-        msg.has_tool_use,
-        msg.is_system, len(msg.content),
-        usage.input_tokens if usage else 0, usage.output_tokens if usage else 0,
-        usage.cache_creation_tokens if usage else 0, usage.cache_read_tokens if usage else 0,
-        msg.chain_hash,
+        pk, msg["ordinal"], msg["role"], content, Jsonb(blocks, jsonb_bytes) if blocks is not None else None,
+        ts, storable(msg.get("model"), 256)[0], storable(msg.get("message_key"), 512)[0],
+        msg.get("has_thinking", False), msg.get("has_tool_use", False), msg.get("is_system", False), len(text),
+        usage.get("input_tokens", 0), usage.get("output_tokens", 0),
+        usage.get("cache_creation_tokens", 0), usage.get("cache_read_tokens", 0),
+        msg["chain_hash"],
     )
 
 
 def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
     rows = []
-    for call in msg.tool_calls:
-        result, cut = storable(call.result_content, MAX_TOOL_RESULT_CHARS)
-        input_json, _ = storable(call.input_json, MAX_INPUT_JSON_CHARS)
+    for call in msg.get("tool_calls") or ():
+        raw_result = call.get("result_content")
+        result, cut = storable(raw_result, MAX_TOOL_RESULT_CHARS)
+        input_json, _ = storable(call.get("input_json"), MAX_INPUT_JSON_CHARS)
         rows.append((
-            pk, msg.ordinal, call.call_index, storable(call.tool_use_id, 512)[0], storable(call.tool_name, 512)[0],
-            storable(call.category, 64)[0], input_json, storable(call.skill_name, 512)[0], result,
-            len(call.result_content) if call.result_content is not None else None, cut,
-            call.result_is_error, storable(call.subagent_session_id, 512)[0],
+            pk, msg["ordinal"], call["call_index"], storable(call.get("tool_use_id", ""), 512)[0],
+            storable(call["tool_name"], 512)[0], storable(call.get("category", "other"), 64)[0], input_json,
+            storable(call.get("skill_name"), 512)[0], result, len(raw_result) if raw_result is not None else None,
+            cut, call.get("result_is_error", False), storable(call.get("subagent_session_id"), 512)[0],
         ))
     return rows
 
@@ -201,7 +203,7 @@ def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: Se
             copy.set_types(MESSAGE_TYPES)
             for msg in session.messages:
                 copy.write_row(_message_row(pk, msg))
-        if any(msg.tool_calls for msg in session.messages):
+        if any(msg.get("tool_calls") for msg in session.messages):
             with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
                 copy.set_types(TOOL_CALL_TYPES)
                 for msg in session.messages:
@@ -213,7 +215,7 @@ def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: Se
 
 def _session_params(pk: int, session: SessionIn) -> dict[str, Any]:
     params = session.model_dump(exclude={"messages", "session_id", "first_message", "base", "complete"})
-    chain_head = session.messages[-1].chain_hash if session.messages else (
+    chain_head = session.messages[-1]["chain_hash"] if session.messages else (
         session.base.chain_hash if session.base else None)
     params.update(pk=pk, first_message=storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)[0],
                   chain_head=chain_head,

@@ -56,4 +56,4 @@ def test_blocks_nested_beyond_the_limit_are_refused_even_when_the_schema_accepts
 def test_lone_surrogates_take_the_careful_path_and_are_repaired() -> None:
     data = orjson.dumps(push_body(make_session("s"))).replace(b"user message 0", b"user \\ud800 message 0")
     item = parse_push(data).items[0]
-    assert isinstance(item, SessionIn) and item.messages[0].content.startswith("user \ufffd message 0")
+    assert isinstance(item, SessionIn) and item.messages[0]["content"].startswith("user \ufffd message 0")
