@@ -132,7 +132,7 @@ def _push_options(full: bool, dry_run: bool, agent: str | None, project: str | N
 @click.option("--no-redact", is_flag=True, help="Send secrets as they are (redaction is on by default).")
 @click.option("--in-flight", type=click.IntRange(1, PUSH_IN_FLIGHT_MAX), metavar="N",
               help=f"Push requests on the wire at once, 1-{PUSH_IN_FLIGHT_MAX} (default: AV_PUSH_IN_FLIGHT, "
-                   "else push_in_flight in config.json, else 2); 1 sends one request at a time.")
+                   "else push_in_flight in config.json, else 3); 1 sends one request at a time.")
 def push_cmd(full: bool, dry_run: bool, as_json: bool, agent: str | None, project: str | None,
              no_redact: bool, in_flight: int | None) -> None:
     """Push new and changed sessions: plan with the server, send only what it lacks."""

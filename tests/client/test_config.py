@@ -48,8 +48,8 @@ def test_token_file_must_be_private(monkeypatch, tmp_path) -> None:
     assert config.token == "avd_secret" and "avd_secret" not in repr(config)
 
 
-def test_push_in_flight_comes_from_the_environment_then_config_json_then_defaults_to_2(monkeypatch) -> None:
-    assert push_in_flight() == 2
+def test_push_in_flight_comes_from_the_environment_then_config_json_then_defaults_to_3(monkeypatch) -> None:
+    assert push_in_flight() == 3
     config_path().parent.mkdir(parents=True)
     config_path().write_text('{"push_in_flight": 4}')
     assert push_in_flight() == 4
@@ -64,14 +64,14 @@ def test_push_in_flight_out_of_bounds_or_not_a_number_is_refused(monkeypatch, va
         push_in_flight()
 
 
-@pytest.mark.parametrize("value", ["0", "3", "true", "2.0", "null"])
+@pytest.mark.parametrize("value", ["0", "5", "true", "2.0", "null"])
 def test_push_in_flight_in_config_json_must_be_an_integer_in_bounds(value) -> None:
     config_path().parent.mkdir(parents=True)
     config_path().write_text(f'{{"push_in_flight": {value}}}')
-    if value == "3":
-        assert push_in_flight() == 3
+    if value == "5":
+        assert push_in_flight() == 5
     elif value == "null":
-        assert push_in_flight() == 2
+        assert push_in_flight() == 3  # absent: the default
     else:
         with pytest.raises(ConfigError, match="push_in_flight in .*config.json must be a whole number"):
             push_in_flight()
