@@ -365,8 +365,10 @@ def main() -> None:
         ratios = sorted(c / t for c, t in zip(copies, times, strict=True))
         text = statistics.median(c / t for c, t in zip(text_copies, times, strict=True))
         t = statistics.median(times)
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
         print(f"{label:<38} {rows / t:9.0f} msg/s {mb / t:7.1f} MB/s   {statistics.median(ratios):6.1%} of COPY "
-              f"(runs {ratios[0]:.0%}-{ratios[-1]:.0%}; {text:.0%} of text COPY){note}")
+              f"(runs {ratios[0]:.0%}-{ratios[-1]:.0%}, quartiles {quartiles[0]:.0%}/{quartiles[2]:.0%}; "
+              f"{text:.0%} of text COPY){note}")
 
     print(f"raw COPY (same rows, product schema)   {rows / t_copy:9.0f} msg/s {mb / t_copy:7.1f} MB/s   baseline, "
           f"binary format as the product writes, median of {args.repeat}")
