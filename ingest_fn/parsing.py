@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from avcore.web import BadRequest
 from ingest_fn.body import MAX_JSON_DEPTH, checked_json, depth_ok
-from ingest_fn.protocol import PROTOCOL_VERSION, ItemResult, PushRequest, SessionIn
+from ingest_fn.protocol import MAX_SESSIONS_PER_PUSH, PROTOCOL_VERSION, ItemResult, PushRequest, SessionIn
 
 M = TypeVar("M", bound=BaseModel)
 # body → sessions → a session → messages → a message → blocks: the blocks list sits this deep.
@@ -40,7 +40,8 @@ def validate_request(model: type[M], body: Any, what: str) -> M:
 
 
 class _WholePush(PushRequest):
-    sessions: list[SessionIn]  # type: ignore[assignment]
+    # Re-declaring the field replaces it whole: its limit must be restated.
+    sessions: list[SessionIn] = Field(max_length=MAX_SESSIONS_PER_PUSH)  # type: ignore[assignment]
 
 
 @dataclass

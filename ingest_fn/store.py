@@ -11,6 +11,7 @@ what was stored, so counts can never disagree with rows. Text is made storable
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC
@@ -110,8 +111,15 @@ _JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 def jsonb_bytes(value: Any) -> bytes:
-    """JSON that ``jsonb`` accepts: it refuses ``\\u0000``, which becomes U+FFFD like NULs in text."""
-    data = orjson.dumps(value)
+    """JSON that ``jsonb`` accepts: it refuses ``\\u0000``, which becomes U+FFFD like NULs in text.
+
+    orjson cannot write integers beyond 64 bits, which a push's free-form ``blocks`` may
+    hold; the standard library can, and ``jsonb`` keeps them exactly (numeric).
+    """
+    try:
+        data = orjson.dumps(value)
+    except TypeError:
+        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
     if b"\\u0000" in data:
         data = _JSON_NUL.sub(rb"\1\\ufffd", data)
     return data

@@ -132,3 +132,21 @@ def test_timestamps_are_stored_in_utc_whatever_offset_they_came_with(apps) -> No
     with apps.db.admin() as conn:
         stamps = [r[0] for r in conn.execute("SELECT ts AT TIME ZONE 'UTC' FROM av.messages ORDER BY ordinal")]
     assert [str(t) for t in stamps] == ["2026-11-01 10:00:00"] * 3
+
+
+def test_integers_beyond_64_bits_in_blocks_are_stored_exactly_and_block_nothing(apps) -> None:
+    import orjson
+
+    from tests.apps import push_body
+
+    big = 10**20
+    odd = make_session("big", messages=1)
+    odd["messages"][0]["blocks"] = [{"type": "tool_use", "input": {"n": 123}}]
+    body = orjson.dumps(push_body(make_session("plain"), odd)).replace(b'{"n":123}', b'{"n":%d}' % big)
+    r = apps.ingest.post("/v1/push", content=body, headers={"Authorization": f"Bearer {apps.device_token}",
+                                                             "Content-Type": "application/json"})
+    assert statuses(r) == {"plain": "applied", "big": "applied"}
+    with apps.db.admin() as conn:
+        stored = conn.execute("SELECT blocks -> 0 -> 'input' ->> 'n' FROM av.messages m "
+                              "JOIN av.sessions s ON s.id = m.session_pk WHERE s.session_id = 'big'").fetchone()[0]
+    assert stored == str(big)

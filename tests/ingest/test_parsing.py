@@ -57,3 +57,16 @@ def test_lone_surrogates_take_the_careful_path_and_are_repaired() -> None:
     data = orjson.dumps(push_body(make_session("s"))).replace(b"user message 0", b"user \\ud800 message 0")
     item = parse_push(data).items[0]
     assert isinstance(item, SessionIn) and item.messages[0]["content"].startswith("user \ufffd message 0")
+
+
+def test_the_sessions_limit_holds_on_both_paths() -> None:
+    from ingest_fn.protocol import MAX_SESSIONS_PER_PUSH
+
+    many = [make_session(f"s{i}", messages=1) for i in range(MAX_SESSIONS_PER_PUSH + 1)]
+    with pytest.raises(BadRequest) as valid_ones:
+        parse_push(orjson.dumps(push_body(*many)))
+    many[0]["agent"] = "Not An Agent"
+    with pytest.raises(BadRequest) as with_a_bad_one:
+        parse_push(orjson.dumps(push_body(*many)))
+    for refused in (valid_ones.value, with_a_bad_one.value):
+        assert any(e["field"] == "sessions" and "500" in e["message"] for e in refused.errors)
