@@ -19,10 +19,38 @@ inflates with ISA-L too, but any gzip reader can.
 
 from __future__ import annotations
 
-from isal import igzip
+from collections.abc import Iterable
+
+from isal import igzip, isal_zlib
 
 LEVEL = 1  # ISA-L's levels are 0-3
 
 
 def gzip_body(data: bytes) -> bytes:
     return igzip.compress(data, compresslevel=LEVEL)
+
+
+GROUP_BYTES = 1 << 20
+
+
+def gzip_chunks(chunks: Iterable[bytes]) -> tuple[bytes, int]:
+    """gzip of the chunks' concatenation, and its raw length, without building the concatenation.
+
+    A request is thousands of encoded messages; joining them first copied ~10 MB per request
+    into fresh memory. Chunks go to the compressor about a megabyte at a time (one call per
+    small chunk would cost more in calls than the join saved).
+    """
+    deflate = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, 31)
+    out: list[bytes] = []
+    group: list[bytes] = []
+    grouped = total = 0
+    for chunk in chunks:
+        group.append(chunk)
+        grouped += len(chunk)
+        if grouped >= GROUP_BYTES:
+            out.append(deflate.compress(b"".join(group)))
+            total += grouped
+            group, grouped = [], 0
+    out.append(deflate.compress(b"".join(group)))
+    out.append(deflate.flush())
+    return b"".join(out), total + grouped

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from client.compression import gzip_body
+from client.compression import gzip_chunks
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024      # gzip on the wire; API Gateway allows 6 MB after base64
 RAW_REQUEST_BYTES = 16 * 1024 * 1024      # uncompressed target per request (logs gzip ~5-10x)
@@ -167,18 +167,18 @@ def pack(stream: Iterator[Piece], sizer: RequestSizer | None = None) -> Iterator
         yield batch
 
 
-def raw_request_body(request_id: str, batch: list[Piece]) -> bytes:
+def request_chunks(request_id: str, batch: list[Piece]) -> list[bytes]:
     out = [b'{"protocol":1,"request_id":"%s","sessions":[' % request_id.encode()]
     for i, piece in enumerate(batch):
         if i:
             out.append(b",")
         out += piece.chunks()
     out.append(b"]}")
-    return b"".join(out)
+    return out
 
 
 def request_body(request_id: str, batch: list[Piece]) -> bytes:
-    return gzip_body(raw_request_body(request_id, batch))
+    return gzip_chunks(request_chunks(request_id, batch))[0]
 
 
 @dataclass
@@ -227,10 +227,9 @@ def build_requests(batch: list[Piece], sizer: RequestSizer | None = None) -> Ite
     if not batch:
         return
     request_id = uuid.uuid4().hex
-    raw = raw_request_body(request_id, batch)
-    body = gzip_body(raw)
+    body, raw_bytes = gzip_chunks(request_chunks(request_id, batch))
     if sizer is not None:
-        sizer.learn(len(raw), len(body))
+        sizer.learn(raw_bytes, len(body))
     if len(body) <= MAX_REQUEST_BYTES:
         yield Request(request_id, batch, body)
         return

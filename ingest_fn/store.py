@@ -125,9 +125,15 @@ def jsonb_bytes(value: Any) -> bytes:
     return data
 
 
+def _no_nul(text: str | None) -> str | None:
+    """NUL made storable in a field the schema already bounds (so it is never cut)."""
+    return text.replace("\x00", "\ufffd") if text is not None and "\x00" in text else text
+
+
 def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
+    # Runs for every message of every push: plain checks first, ``storable`` only when needed.
     text = msg["content"]
-    content, _ = storable(text, MAX_TEXT_CHARS)
+    content = text if len(text) <= MAX_TEXT_CHARS and "\x00" not in text else storable(text, MAX_TEXT_CHARS)[0]
     usage = msg.get("usage") or {}
     blocks = msg.get("blocks")
     ts = msg.get("timestamp")
@@ -135,7 +141,7 @@ def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
         ts = ts.replace(tzinfo=UTC)  # a timestamp without an offset is UTC (docs/protocol.md)
     return (
         pk, msg["ordinal"], msg["role"], content, Jsonb(blocks, jsonb_bytes) if blocks is not None else None,
-        ts, storable(msg.get("model"), 256)[0], storable(msg.get("message_key"), 512)[0],
+        ts, _no_nul(msg.get("model")), _no_nul(msg.get("message_key")),
         msg.get("has_thinking", False), msg.get("has_tool_use", False), msg.get("is_system", False), len(text),
         usage.get("input_tokens", 0), usage.get("output_tokens", 0),
         usage.get("cache_creation_tokens", 0), usage.get("cache_read_tokens", 0),
@@ -150,10 +156,10 @@ def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
         result, cut = storable(raw_result, MAX_TOOL_RESULT_CHARS)
         input_json, _ = storable(call.get("input_json"), MAX_INPUT_JSON_CHARS)
         rows.append((
-            pk, msg["ordinal"], call["call_index"], storable(call.get("tool_use_id", ""), 512)[0],
-            storable(call["tool_name"], 512)[0], storable(call.get("category", "other"), 64)[0], input_json,
-            storable(call.get("skill_name"), 512)[0], result, len(raw_result) if raw_result is not None else None,
-            cut, call.get("result_is_error", False), storable(call.get("subagent_session_id"), 512)[0],
+            pk, msg["ordinal"], call["call_index"], _no_nul(call.get("tool_use_id", "")), _no_nul(call["tool_name"]),
+            _no_nul(call.get("category", "other")), input_json, _no_nul(call.get("skill_name")), result,
+            len(raw_result) if raw_result is not None else None, cut, call.get("result_is_error", False),
+            _no_nul(call.get("subagent_session_id")),
         ))
     return rows
 

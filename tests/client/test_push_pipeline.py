@@ -206,16 +206,16 @@ def test_an_error_while_building_ahead_is_raised_and_leaves_no_thread(ingest, so
                                                                       monkeypatch) -> None:
     for i in range(20):
         write_session(sources_root, small_sid(i), 6)
-    real = parts.gzip_body
+    real = parts.gzip_chunks
     built: list[int] = []
 
-    def fails_on_the_fourth(data: bytes) -> bytes:
+    def fails_on_the_fourth(chunks: list[bytes]) -> tuple[bytes, int]:
         built.append(1)
         if len(built) == 4:
             raise MemoryError("out of memory while building request 4")
-        return real(data)
+        return real(chunks)
 
-    monkeypatch.setattr(parts, "gzip_body", fails_on_the_fourth)
+    monkeypatch.setattr(parts, "gzip_chunks", fails_on_the_fourth)
     before = set(threading.enumerate())
     with RecordingClient(load_config()) as client, pytest.raises(MemoryError, match="request 4"):
         push_with(client, in_flight=2)

@@ -45,13 +45,13 @@ def test_learning_avoids_compressing_bodies_twice(monkeypatch) -> None:
     # Hex text compresses ~2x, so 16 MB of it overshoots the 4 MB gzip limit: without
     # learning, every request would be compressed whole, then again in halves.
     calls: list[int] = []
-    real = parts.gzip_body
+    real = parts.gzip_chunks
 
-    def counting(data: bytes) -> bytes:
-        calls.append(len(data))
-        return real(data)
+    def counting(chunks: list[bytes]) -> tuple[bytes, int]:
+        calls.append(1)
+        return real(chunks)
 
-    monkeypatch.setattr(parts, "gzip_body", counting)
+    monkeypatch.setattr(parts, "gzip_chunks", counting)
     sizer = RequestSizer()
     sessions = _poorly_compressible_sessions(40)
     stream = (p for o in sessions for p in pieces(o, 0, sizer))
@@ -63,3 +63,17 @@ def test_learning_avoids_compressing_bodies_twice(monkeypatch) -> None:
     # every session arrives whole and in order
     ids = [p.session.session_id for r in built for p in r.pieces]
     assert ids == [o.session_id for o in sessions]
+
+
+def test_chunks_compress_to_the_gzip_of_their_concatenation() -> None:
+    import gzip
+
+    from client.compression import GROUP_BYTES, gzip_chunks
+
+    rng = random.Random(3)
+    chunks = [bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 5000))) for _ in range(300)]
+    chunks.append(b"x" * (GROUP_BYTES + 17))  # one chunk larger than a group
+    body, raw = gzip_chunks(chunks)
+    assert raw == sum(map(len, chunks))
+    assert gzip.decompress(body) == b"".join(chunks)
+    assert gzip.decompress(gzip_chunks([])[0]) == b"" and gzip_chunks([])[1] == 0
