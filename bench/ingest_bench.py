@@ -59,14 +59,7 @@ from infra.local.ca import LocalCA  # noqa: E402
 from infra.pgcluster import free_port  # noqa: E402
 from ingest_fn.batch import apply_batch  # noqa: E402
 from ingest_fn.protocol import SessionIn  # noqa: E402
-from ingest_fn.store import (  # noqa: E402
-    COPY_MESSAGES_SQL,
-    COPY_TOOL_CALLS_SQL,
-    MESSAGE_TYPES,
-    TOOL_CALL_TYPES,
-    _message_row,
-    _tool_call_rows,
-)
+from ingest_fn.store import COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL, copy_rows  # noqa: E402
 from tests.pg import create_database, prepare_template, start_server  # noqa: E402
 
 WORDS = ("the session parser reads every line and pairs tool results with their calls so the viewer "
@@ -117,9 +110,9 @@ def bench_raw_copy(db, sessions: list[dict], *, text_format: bool = False) -> fl
     """The product's COPY statements (binary format) with the rows already validated; or text format."""
     import psycopg
 
-    messages_sql, tool_calls_sql = COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL
+    statements = (COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL)
     if text_format:
-        messages_sql, tool_calls_sql = (sql.replace(" (FORMAT BINARY)", "") for sql in (messages_sql, tool_calls_sql))
+        statements = tuple(sql.replace(" (FORMAT BINARY)", "") for sql in statements)  # type: ignore[assignment]
 
     parsed = [SessionIn.model_validate(s) for s in sessions]
     with psycopg.connect(db.admin_dsn, autocommit=True, options="-c search_path=av") as conn:
@@ -129,17 +122,7 @@ def bench_raw_copy(db, sessions: list[dict], *, text_format: bool = False) -> fl
                             (s.session_id,)).fetchone()[0] for s in parsed]
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
-            with cur.copy(messages_sql) as copy:
-                copy.set_types(MESSAGE_TYPES)
-                for pk, s in zip(pks, parsed, strict=True):
-                    for m in s.messages:
-                        copy.write_row(_message_row(pk, m))
-            with cur.copy(tool_calls_sql) as copy:
-                copy.set_types(TOOL_CALL_TYPES)
-                for pk, s in zip(pks, parsed, strict=True):
-                    for m in s.messages:
-                        for row in _tool_call_rows(pk, m):
-                            copy.write_row(row)
+            copy_rows(cur, list(zip(pks, parsed, strict=True)), statements=statements)
         return time.perf_counter() - started
 
 

@@ -92,9 +92,6 @@ class Piece:
         out.append(b"]}")
         return out
 
-    def encode(self) -> bytes:
-        return b"".join(self.chunks())
-
     def raw_size(self) -> int:
         return len(self.session.meta_bytes()) + sum(self.session.message_size(i) + 1
                                                    for i in range(self.start, self.end)) + 128

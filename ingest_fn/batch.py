@@ -29,23 +29,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import psycopg
 
 from ingest_fn.protocol import SessionIn
 from ingest_fn.store import (
-    COPY_MESSAGES_SQL,
-    COPY_TOOL_CALLS_SQL,
-    MESSAGE_TYPES,
-    TOOL_CALL_TYPES,
     UPDATE_SESSION_SQL,
+    Held,
     Outcome,
-    _message_row,
     _session_params,
-    _tool_call_rows,
     apply_session,
-    stale_base_reason,
+    copy_rows,
+    decide,
 )
 
 log = logging.getLogger("av.ingest")
@@ -80,14 +75,6 @@ DROP_UNWRITTEN_SQL = "DELETE FROM sessions WHERE id = ANY(%s)"
 REFUSALS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.DeadlockDetected)
 
 
-@dataclass(frozen=True)
-class _Held:
-    pk: int
-    fingerprint: str
-    deleted: bool
-    new: bool
-
-
 def apply_batch(conn: psycopg.Connection, *, machine_id: int, sessions: Sequence[SessionIn]) -> list[Outcome]:
     """Store ``sessions`` for ``machine_id``; one outcome per session, in order.
 
@@ -115,41 +102,37 @@ def _one(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outco
         return Outcome("rejected", f"the database refused the session ({exc.sqlstate})")
 
 
-def _lock_all(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> dict[str, _Held]:
+def _lock_all(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> dict[str, Held]:
     with conn.cursor() as cur:
         created = {row[0] for row in cur.execute(
             CREATE_MISSING_SQL, (machine_id, [s.session_id for s in sessions], [s.agent for s in sessions]))}
         rows = cur.execute(LOCK_ALL_SQL, (machine_id, [s.session_id for s in sessions])).fetchall()
-    return {sid: _Held(pk, fingerprint, deleted, new=pk in created) for pk, sid, fingerprint, deleted in rows}
+    return {sid: Held(pk, fingerprint, deleted, new=pk in created) for pk, sid, fingerprint, deleted in rows}
 
 
 def _apply_together(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> list[Outcome]:
     held = _lock_all(conn, machine_id, sessions)
-    outcomes: list[Outcome | None] = [None] * len(sessions)
-    parts = [(i, s) for i, s in enumerate(sessions) if s.base is not None and not held[s.session_id].new]
+    parts = [(held[s.session_id].pk, s.base.ordinal - 1) for s in sessions
+             if s.base is not None and not held[s.session_id].new]
     bases: dict[int, str] = {}
     if parts:
-        pks = [held[s.session_id].pk for _, s in parts]
-        ordinals = [s.base.ordinal - 1 for _, s in parts if s.base is not None]
-        bases = dict(conn.execute(BASES_SQL, (pks, ordinals)).fetchall())
+        bases = dict(conn.execute(BASES_SQL, ([pk for pk, _ in parts], [o for _, o in parts])).fetchall())
 
-    to_write: list[tuple[int, SessionIn, int]] = []  # (pk, session, first ordinal replaced)
-    for i, session in enumerate(sessions):
+    outcomes: list[Outcome] = []
+    to_write: list[tuple[int, SessionIn]] = []
+    replaced: list[tuple[int, int]] = []  # (pk, first ordinal replaced) of rows that held something
+    for session in sessions:
         h = held[session.session_id]
-        if session.complete and h.fingerprint == session.fingerprint and not h.deleted:
-            outcomes[i] = Outcome("unchanged")
+        start = decide(h, session, bases.get(h.pk))
+        if isinstance(start, Outcome):
+            outcomes.append(start)
             continue
-        start = 0
-        if session.base is not None:
-            start = session.base.ordinal
-            if h.deleted or h.new or bases.get(h.pk) != session.base.chain_hash:
-                outcomes[i] = Outcome("resend", stale_base_reason(start))
-                continue
-        to_write.append((h.pk, session, start))
-        outcomes[i] = Outcome("applied")
+        outcomes.append(Outcome("applied"))
+        to_write.append((h.pk, session))
+        if not h.new:
+            replaced.append((h.pk, start))
 
-    replaced = [(pk, start) for pk, session, start in to_write if not held[session.session_id].new]
-    written = {pk for pk, _, _ in to_write}
+    written = {pk for pk, _ in to_write}
     unwritten_new = [h.pk for h in held.values() if h.new and h.pk not in written]
     with conn.cursor() as cur:
         if unwritten_new:
@@ -159,17 +142,6 @@ def _apply_together(conn: psycopg.Connection, machine_id: int, sessions: Sequenc
             cur.execute(DELETE_TOOL_CALLS_SQL, (pks, starts))
             cur.execute(DELETE_MESSAGES_SQL, (pks, starts))
         if to_write:
-            with cur.copy(COPY_MESSAGES_SQL) as copy:
-                copy.set_types(MESSAGE_TYPES)
-                for pk, session, _ in to_write:
-                    for msg in session.messages:
-                        copy.write_row(_message_row(pk, msg))
-            if any(msg.get("tool_calls") for _, session, _ in to_write for msg in session.messages):
-                with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
-                    copy.set_types(TOOL_CALL_TYPES)
-                    for pk, session, _ in to_write:
-                        for msg in session.messages:
-                            for row in _tool_call_rows(pk, msg):
-                                copy.write_row(row)
-            cur.executemany(UPDATE_SESSION_SQL, [_session_params(pk, session) for pk, session, _ in to_write])
-    return [o for o in outcomes if o is not None]
+            copy_rows(cur, to_write)
+            cur.executemany(UPDATE_SESSION_SQL, [_session_params(pk, session) for pk, session in to_write])
+    return outcomes

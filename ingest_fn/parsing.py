@@ -57,7 +57,7 @@ def parse_push(data: bytes) -> ParsedPush:
         pass
     else:
         # The schema bounds the depth of everything but the free-form blocks.
-        if all(m.get("blocks") is None or depth_ok(m.get("blocks"), MAX_JSON_DEPTH - BLOCKS_DEPTH + 1)
+        if all((blocks := m.get("blocks")) is None or depth_ok(blocks, MAX_JSON_DEPTH - BLOCKS_DEPTH + 1)
                for s in whole.sessions for m in s.messages):
             return ParsedPush(whole.request_id, list(whole.sessions))
     return parse_push_carefully(data)

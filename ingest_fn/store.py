@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -165,24 +166,58 @@ def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
 
 
 @dataclass(frozen=True)
-class _Held:
+class Held:
+    """What the server holds for a session, read under its row lock."""
+
     pk: int
     fingerprint: str
     deleted: bool
-    new: bool
+    new: bool  # created (empty) by this transaction
 
 
-def _lock_or_create(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> _Held:
+def decide(held: Held, session: SessionIn, base_hash: str | None) -> Outcome | int:
+    """``unchanged`` or ``resend`` (write nothing), else the first ordinal the write replaces.
+
+    ``base_hash`` is the chain hash the server holds at ``session.base.ordinal - 1``.
+    """
+    if session.complete and held.fingerprint == session.fingerprint and not held.deleted:
+        return Outcome("unchanged")
+    if session.base is None:
+        return 0
+    if held.deleted or held.new or base_hash != session.base.chain_hash:
+        return Outcome("resend", stale_base_reason(session.base.ordinal))
+    return session.base.ordinal
+
+
+def copy_rows(cur: psycopg.Cursor[Any], writes: Sequence[tuple[int, SessionIn]], *,
+              statements: tuple[str, str] = (COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL)) -> None:
+    """The messages, then the tool calls, of every (session pk, session) in ``writes``: one COPY each."""
+    messages_sql, tool_calls_sql = statements
+    with cur.copy(messages_sql) as copy:
+        copy.set_types(MESSAGE_TYPES)
+        for pk, session in writes:
+            for msg in session.messages:
+                copy.write_row(_message_row(pk, msg))
+    if any(msg.get("tool_calls") for _, session in writes for msg in session.messages):
+        with cur.copy(tool_calls_sql) as copy:
+            copy.set_types(TOOL_CALL_TYPES)
+            for pk, session in writes:
+                for msg in session.messages:
+                    for row in _tool_call_rows(pk, msg):
+                        copy.write_row(row)
+
+
+def _lock_or_create(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Held:
     """The session row, locked for this transaction; created (empty) if it did not exist."""
     row = conn.execute(LOCK_SESSION_SQL, (machine_id, session.session_id)).fetchone()
     if row is None:
         created = conn.execute(INSERT_SESSION_SQL, (machine_id, session.session_id, session.agent)).fetchone()
         if created is not None:  # inserted by this transaction, so already ours
-            return _Held(created[0], "", False, new=True)
+            return Held(created[0], "", False, new=True)
         # A concurrent push created it first; wait for its lock like any other writer.
         row = conn.execute(LOCK_SESSION_SQL, (machine_id, session.session_id)).fetchone()
     assert row is not None
-    return _Held(row[0], row[1], row[2] is not None, new=False)
+    return Held(row[0], row[1], row[2] is not None, new=False)
 
 
 def apply_session(conn: psycopg.Connection, *, machine_id: int, session: SessionIn) -> Outcome:
@@ -201,29 +236,21 @@ def apply_session(conn: psycopg.Connection, *, machine_id: int, session: Session
 def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outcome:
     held = _lock_or_create(conn, machine_id, session)
     pk = held.pk
-    if session.complete and held.fingerprint == session.fingerprint and not held.deleted:
-        return Outcome("unchanged")
-    start = 0
-    if session.base is not None:
-        start = session.base.ordinal
-        at_base = None if held.new else conn.execute(CHAIN_AT_SQL, (pk, start - 1)).fetchone()
-        if held.deleted or at_base is None or at_base[0] != session.base.chain_hash:
-            raise _Resend(stale_base_reason(start))
-    if not held.new:  # a brand-new row has nothing to replace
-        conn.execute(DELETE_TOOL_CALLS_SQL, (pk, start))
-        conn.execute(DELETE_MESSAGES_SQL, (pk, start))
+    base_hash = None
+    if session.base is not None and not held.new:
+        row = conn.execute(CHAIN_AT_SQL, (pk, session.base.ordinal - 1)).fetchone()
+        base_hash = row[0] if row else None
+    start = decide(held, session, base_hash)
+    if isinstance(start, Outcome):
+        if start.status == "resend":
+            raise _Resend(start.reason)  # rolls back the row _lock_or_create may have made
+        return start
     with conn.cursor() as cur:
-        with cur.copy(COPY_MESSAGES_SQL) as copy:
-            copy.set_types(MESSAGE_TYPES)
-            for msg in session.messages:
-                copy.write_row(_message_row(pk, msg))
-        if any(msg.get("tool_calls") for msg in session.messages):
-            with cur.copy(COPY_TOOL_CALLS_SQL) as copy:
-                copy.set_types(TOOL_CALL_TYPES)
-                for msg in session.messages:
-                    for row in _tool_call_rows(pk, msg):
-                        copy.write_row(row)
-    conn.execute(UPDATE_SESSION_SQL, _session_params(pk, session))
+        if not held.new:  # a brand-new row has nothing to replace
+            cur.execute(DELETE_TOOL_CALLS_SQL, (pk, start))
+            cur.execute(DELETE_MESSAGES_SQL, (pk, start))
+        copy_rows(cur, [(pk, session)])
+        cur.execute(UPDATE_SESSION_SQL, _session_params(pk, session))
     return Outcome("applied")
 
 
