@@ -77,3 +77,52 @@ def test_chunks_compress_to_the_gzip_of_their_concatenation() -> None:
     assert raw == sum(map(len, chunks))
     assert gzip.decompress(body) == b"".join(chunks)
     assert gzip.decompress(gzip_chunks([])[0]) == b"" and gzip_chunks([])[1] == 0
+
+
+def _log_like_sessions(count: int, messages: int, size: int) -> list[Outgoing]:
+    rng = random.Random(11)
+    return [Outgoing({"session_id": f"s{s}", "fingerprint": "f" * 64,
+                      "messages": [{"ordinal": i, "chain_hash": f"{i:064x}",
+                                    "content": f"{rng.getrandbits(64):016x} step ok\n" * (size // 26)}
+                                   for i in range(messages)]}, "") for s in range(count)]
+
+
+def test_requests_start_small_and_double_without_splitting_sessions() -> None:
+    # Nothing reaches the database before the first body is built and parsed: it is small.
+    sizer = RequestSizer()
+    sessions = _log_like_sessions(60, 20, 20_000)  # ~400 KB per session, 24 MB in all
+    stream = (p for o in sessions for p in pieces(o, 0, sizer))
+    built = [r for batch in pack(stream, sizer) for r in build_requests(batch, sizer)]
+    raw = [sum(p.raw_size() for p in r.pieces) for r in built]  # type: ignore[union-attr]
+    assert raw[0] <= RequestSizer.FIRST_RAW
+    assert raw[1] <= 2 * RequestSizer.FIRST_RAW < raw[2] + RequestSizer.FIRST_RAW
+    assert max(raw) > 4 * RequestSizer.FIRST_RAW  # then up to the learned target
+    assert all(p.start == 0 and p.complete for r in built for p in r.pieces)  # type: ignore[union-attr]
+
+
+def test_a_big_first_session_is_not_cut_for_the_slow_start() -> None:
+    # Its second piece would have to wait for the first one's answer (the sender's ordering rule).
+    sizer = RequestSizer()
+    (session,) = _log_like_sessions(1, 40, 150_000)  # ~6 MB
+    assert [(p.start, p.end) for p in pieces(session, 0, sizer)] == [(0, 40)]
+
+
+def test_each_message_is_encoded_once_and_not_kept(monkeypatch) -> None:
+    encoded: list[int] = []
+    real = parts.orjson.dumps
+
+    class CountingOrjson:
+        @staticmethod
+        def dumps(value: object) -> bytes:
+            if isinstance(value, dict) and "ordinal" in value:
+                encoded.append(value["ordinal"])  # type: ignore[arg-type]
+            return real(value)
+
+    monkeypatch.setattr(parts, "orjson", CountingOrjson)
+    sizer = RequestSizer()
+    sessions = _log_like_sessions(30, 20, 20_000)
+    stream = (p for o in sessions for p in pieces(o, 0, sizer))
+    built = [r for batch in pack(stream, sizer) for r in build_requests(batch, sizer)]
+    assert sum(len(r.pieces) for r in built) == 30  # type: ignore[union-attr]
+    assert len(encoded) == 30 * 20
+    assert all(not o._encoded for o in sessions)  # nothing left held once the bodies are built
