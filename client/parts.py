@@ -37,10 +37,21 @@ class Outgoing:
 
     wire: dict[str, Any]
     file: str
-    failed: bool = False
+    _failed: bool = False
     _meta: bytes | None = None
     _sizes: dict[int, int] = field(default_factory=dict)
     _encoded: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """Set once the session cannot go further this round: its remaining pieces are skipped."""
+        return self._failed
+
+    @failed.setter
+    def failed(self, value: bool) -> None:
+        self._failed = value
+        if value:
+            self._encoded.clear()  # its messages will not be sent: do not hold them
 
     @property
     def session_id(self) -> str:
@@ -60,7 +71,9 @@ class Outgoing:
 
     def message_bytes(self, index: int) -> bytes:
         # Handed over, not kept: pieces are sized just before their request is built, so only
-        # the messages of the request being packed are held encoded. Keeping every encoded
+        # the messages of the request being packed (and of the next piece, looked at to close
+        # it) are held encoded; a piece skipped because its session failed lets go of them
+        # (Piece.release). Keeping every encoded
         # message of a push (100 MB for 30,000 messages) cost more in fresh memory than
         # encoding twice; encoding twice cost 0.1-0.2 s of CPU per 100 MB.
         encoded = self._encoded.pop(index, None)
@@ -97,6 +110,11 @@ class Piece:
             out.pop()  # the last comma
         out.append(b"]}")
         return out
+
+    def release(self) -> None:
+        """Drop the encoded messages of a piece that will not be sent."""
+        for i in range(self.start, self.end):
+            self.session._encoded.pop(i, None)
 
     def raw_size(self) -> int:
         return len(self.session.meta_bytes()) + sum(self.session.message_size(i) + 1
@@ -150,7 +168,9 @@ class RequestSizer:
 
 
 def pieces(session: Outgoing, start: int, sizer: RequestSizer | None = None) -> Iterator[Piece]:
-    """Pieces covering messages ``start…`` (an empty piece when only metadata changed)."""
+    """Pieces covering messages ``start…`` (an empty piece when only metadata changed); none once it failed."""
+    if session.failed:
+        return
     total = len(session.messages)
     if start >= total:
         yield Piece(session, total, total, True)
@@ -162,6 +182,9 @@ def pieces(session: Outgoing, start: int, sizer: RequestSizer | None = None) -> 
         limit = min(RAW_PIECE_BYTES, sizer.raw_target) if sizer else RAW_PIECE_BYTES
         if i > first and (size + n > limit or i - first >= MAX_MESSAGES_PER_PIECE):
             yield Piece(session, first, i, False)
+            if session.failed:  # the rest would be skipped: do not encode it
+                session._encoded.pop(i, None)  # measured for the next piece, which never comes
+                return
             first, size = i, len(session.meta_bytes())
         size += n
     yield Piece(session, first, total, True)
@@ -174,6 +197,7 @@ def pack(stream: Iterator[Piece], sizer: RequestSizer | None = None) -> Iterator
     size = 0
     for piece in stream:
         if piece.session.failed:
+            piece.release()
             continue
         n = piece.raw_size()
         limit = sizer.request_target if sizer else RAW_REQUEST_BYTES
@@ -244,6 +268,9 @@ class Oversize:
 
 def build_requests(batch: list[Piece], sizer: RequestSizer | None = None) -> Iterator[Request | Oversize]:
     """Gzip one packed batch; a body over ``MAX_REQUEST_BYTES`` is split (halves, then ``Piece.split``)."""
+    for piece in batch:
+        if piece.session.failed:
+            piece.release()
     batch = [p for p in batch if not p.session.failed]
     if not batch:
         return

@@ -90,13 +90,14 @@ def _log_like_sessions(count: int, messages: int, size: int) -> list[Outgoing]:
 def test_requests_start_small_and_double_without_splitting_sessions() -> None:
     # Nothing reaches the database before the first body is built and parsed: it is small.
     sizer = RequestSizer()
-    sessions = _log_like_sessions(60, 20, 20_000)  # ~400 KB per session, 24 MB in all
+    sessions = _log_like_sessions(100, 20, 20_000)  # ~400 KB per session, 40 MB in all
     stream = (p for o in sessions for p in pieces(o, 0, sizer))
     built = [r for batch in pack(stream, sizer) for r in build_requests(batch, sizer)]
     raw = [sum(p.raw_size() for p in r.pieces) for r in built]  # type: ignore[union-attr]
-    assert raw[0] <= RequestSizer.FIRST_RAW
-    assert raw[1] <= 2 * RequestSizer.FIRST_RAW < raw[2] + RequestSizer.FIRST_RAW
-    assert max(raw) > 4 * RequestSizer.FIRST_RAW  # then up to the learned target
+    session_size = 500_000
+    for i in range(3):  # 2, 4, 8 MB: each as full as whole sessions allow
+        assert (RequestSizer.FIRST_RAW << i) - session_size < raw[i] <= RequestSizer.FIRST_RAW << i, (i, raw)
+    assert raw[3] > (4 << 20) + raw[2]  # then on up, to the learned target
     assert all(p.start == 0 and p.complete for r in built for p in r.pieces)  # type: ignore[union-attr]
 
 
@@ -126,3 +127,35 @@ def test_each_message_is_encoded_once_and_not_kept(monkeypatch) -> None:
     assert sum(len(r.pieces) for r in built) == 30  # type: ignore[union-attr]
     assert len(encoded) == 30 * 20
     assert all(not o._encoded for o in sessions)  # nothing left held once the bodies are built
+
+
+def test_a_failed_session_stops_being_encoded_and_lets_go_of_its_bytes(monkeypatch) -> None:
+    # A session that fails mid-push (a rejected part, a refused request) must not keep its
+    # encoded messages for the rest of the round, nor have more of them encoded.
+    monkeypatch.setattr(parts, "RAW_PIECE_BYTES", 1024 * 1024)
+    (session,) = _log_like_sessions(1, 400, 20_000)  # ~8 MB: eight pieces
+    other = _log_like_sessions(2, 10, 20_000)[1]
+    sizer = RequestSizer()
+    stream = (p for o in (session, other) for p in pieces(o, 0, sizer))
+    batches = pack(stream, sizer)
+    first = next(batches)
+    assert first[0].session is session and not first[0].complete
+    session.failed = True  # e.g. its first part was rejected
+    assert not session._encoded
+    list(build_requests(first, sizer))  # (its request was built before the failure)
+    rest = list(batches)
+    # At most the piece already looked at to close the first batch is still in a batch ...
+    assert sum(p.session is session for batch in rest for p in batch) <= 1
+    assert len(session._sizes) < 400  # ... the later ones were never cut (or encoded)
+    sent = [p for batch in rest for r in build_requests(batch, sizer) for p in r.pieces]  # type: ignore[union-attr]
+    assert sent and all(p.session is other for p in sent)  # ... and it is not sent
+    assert not session._encoded and not other._encoded
+
+
+def test_a_session_failed_before_its_turn_is_not_encoded_at_all() -> None:
+    failed, other = _log_like_sessions(2, 30, 20_000)
+    failed.failed = True
+    sizer = RequestSizer()
+    stream = (p for o in (failed, other) for p in pieces(o, 0, sizer))
+    sent = [p for batch in pack(stream, sizer) for r in build_requests(batch, sizer) for p in r.pieces]  # type: ignore[union-attr]
+    assert [p.session for p in sent] == [other] and not failed._sizes and not failed._encoded

@@ -9,7 +9,7 @@ import pytest
 
 from avcore.web import BadRequest, PayloadTooLarge
 from client.compression import gzip_body
-from ingest_fn.body import gunzip_capped
+from ingest_fn.body import MAX_GZIP_MEMBERS, gunzip_capped
 
 
 def test_a_single_member_inflates_exactly() -> None:
@@ -50,3 +50,11 @@ def test_a_trailer_that_lies_about_the_size_is_refused_not_trusted() -> None:
 def test_malformed_bodies_are_named(body: bytes, message: str) -> None:
     with pytest.raises(BadRequest, match=message):
         gunzip_capped(body, 1 << 20)
+
+
+def test_the_number_of_members_is_bounded() -> None:
+    # Empty members inflate to nothing, so the size cap alone would never stop them.
+    empty = gzip.compress(b"", mtime=0)
+    assert gunzip_capped(gzip.compress(b"{}") + empty * (MAX_GZIP_MEMBERS - 1), 100) == b"{}"
+    with pytest.raises(BadRequest, match=f"more than {MAX_GZIP_MEMBERS} members"):
+        gunzip_capped(empty * 100_000, 1 << 20)
