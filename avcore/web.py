@@ -9,6 +9,7 @@ and never carry tokens or session content.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import sys
@@ -80,6 +81,29 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     status, title = 503, "Service Unavailable"
+
+
+def client_address(request: Request) -> str:
+    """Who is calling, for rate limits: the TCP peer, which a client cannot choose.
+
+    Under API Gateway, Mangum fills the peer from the gateway's ``sourceIp``, and nothing else
+    is trusted: ``X-Forwarded-For`` there starts with whatever the client wrote (the gateway
+    appends the real address after it), and trusting it would let anyone spend someone else's
+    failed-login budget, or get unlimited guesses of their own. Served by uvicorn, only when the
+    peer is a loopback or private address (a reverse proxy in front of it) is the first hop of
+    ``X-Forwarded-For`` used instead.
+    """
+    peer = request.client.host if request.client else ""
+    if "aws.event" in request.scope:
+        return peer or "unknown"
+    try:
+        behind_proxy = not peer or ipaddress.ip_address(peer).is_private or ipaddress.ip_address(peer).is_loopback
+    except ValueError:  # "testclient" and other non-IP peers
+        behind_proxy = True
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if behind_proxy and forwarded:
+        return forwarded.split(",")[0].strip() or peer
+    return peer or "unknown"
 
 
 def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from avcore.web import (
     BadRequest,
     Forbidden,
     Unauthorized,
+    client_address,
     install_error_handling,
     install_request_middleware,
     json_response,
@@ -60,16 +61,10 @@ def _connection(request: Request) -> Iterator[psycopg.Connection]:
 Conn = Annotated[psycopg.Connection, Depends(_connection)]
 
 
-def _client_address(request: Request) -> str:
-    # Behind API Gateway the peer is the gateway; the caller is the first X-Forwarded-For hop.
-    forwarded = request.headers.get("x-forwarded-for", "")
-    return forwarded.split(",")[0].strip() or (request.client.host if request.client else "unknown")
-
-
 def _device(request: Request, conn: Conn) -> DeviceIdentity:
     # Authenticate before touching the body: strangers never make us decompress or parse.
     settings: IngestSettings = request.app.state.settings
-    address = _client_address(request)
+    address = client_address(request)
     refuse_if_blocked(conn, address=address, limit=settings.auth_failures_per_window,
                       window_s=settings.auth_failure_window_s)
     try:

@@ -9,7 +9,7 @@ fixed number of statements, so Python formats rows while PostgreSQL stores
 them, as in raw ``COPY``:
 
 1. create the sessions that are new (one ``INSERT … ON CONFLICT DO NOTHING``),
-   then lock every session row of the request (one ``SELECT … FOR UPDATE``);
+   then lock every session row of the request (one ``SELECT … FOR NO KEY UPDATE``);
    both in session-id order, so concurrent requests sharing sessions queue
    instead of deadlocking;
 2. read the base message of every part (one query) and decide, per session,
@@ -20,7 +20,8 @@ them, as in raw ``COPY``:
 
 Every session is still atomic (it is inside one transaction) and the rules are
 ``store``'s. What changes is the unit of failure: if the database refuses
-anything (a ``DataError``, an ``IntegrityError``, a deadlock), the request's
+anything (a ``DataError``, an ``IntegrityError``, a limit such as an index entry's
+size, a deadlock), the request's
 transaction is rolled back and its sessions are applied one at a time with
 ``apply_session``, so one bad session is rejected alone and the rest land.
 """
@@ -55,7 +56,7 @@ LOCK_ALL_SQL = """
 SELECT id, session_id, fingerprint, deleted_at IS NOT NULL FROM sessions
 WHERE machine_id = %s AND session_id = ANY(%s)
 ORDER BY session_id
-FOR UPDATE"""
+FOR NO KEY UPDATE"""
 BASES_SQL = """
 SELECT m.session_pk, m.chain_hash
 FROM unnest(%s::bigint[], %s::int[]) AS b(pk, ordinal)
@@ -70,9 +71,11 @@ WHERE m.session_pk = d.pk AND m.ordinal >= d.start"""
 # per-session path would have rolled it back, so no empty session is left behind.
 DROP_UNWRITTEN_SQL = "DELETE FROM sessions WHERE id = ANY(%s)"
 
-# What makes a batch fall back to one session at a time: the database refused
-# something in it (bad data, a constraint), or two writers crossed.
-REFUSALS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.DeadlockDetected)
+# What the database says about one session's data: bad data, a constraint, or a
+# limit of its own (an index entry too large, say). The session is rejected alone.
+SESSION_REFUSALS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+# What makes a batch fall back to one session at a time: one of those, or two writers crossed.
+REFUSALS = (*SESSION_REFUSALS, psycopg.errors.DeadlockDetected)
 
 
 def apply_batch(conn: psycopg.Connection, *, machine_id: int, sessions: Sequence[SessionIn]) -> list[Outcome]:
@@ -96,7 +99,7 @@ def apply_batch(conn: psycopg.Connection, *, machine_id: int, sessions: Sequence
 def _one(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outcome:
     try:
         return apply_session(conn, machine_id=machine_id, session=session)
-    except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+    except SESSION_REFUSALS as exc:
         # Its transaction rolled back: nothing of this session was written.
         log.warning("session rejected by the database", extra={"sqlstate": exc.sqlstate})
         return Outcome("rejected", f"the database refused the session ({exc.sqlstate})")

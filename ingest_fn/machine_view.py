@@ -10,7 +10,9 @@ from ingest_fn.protocol import DeleteResult, HeldSession
 
 TOMBSTONE_SQL = """
 UPDATE sessions SET deleted_at = now(), fingerprint = '', chain_head = NULL, message_count = 0,
-    user_message_count = 0, tool_call_count = 0, updated_at = now(), change_seq = nextval('change_seq')
+    user_message_count = 0, tool_call_count = 0, input_tokens = 0, output_tokens = 0,
+    cache_creation_tokens = 0, cache_read_tokens = 0, peak_context_tokens = 0, models = '{}',
+    updated_at = now(), change_seq = nextval('change_seq')
 WHERE machine_id = %s AND session_id = %s AND deleted_at IS NULL
 RETURNING id"""
 EXISTS_SQL = "SELECT 1 FROM sessions WHERE machine_id = %s AND session_id = %s"

@@ -23,7 +23,10 @@ SHA256_HEX = r"^[0-9a-f]{64}$"
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
 class Strict(BaseModel):

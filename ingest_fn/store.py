@@ -28,11 +28,17 @@ MAX_TEXT_CHARS = 1_000_000          # one message's content
 MAX_TOOL_RESULT_CHARS = 2_000_000    # one tool output: big logs happen; cut, never reject
 MAX_INPUT_JSON_CHARS = 1_000_000
 MAX_FIRST_MESSAGE_CHARS = 1_000
+# A btree entry holds at most ~2,700 bytes, so an indexed text column (sessions.project) is cut
+# to this many UTF-8 bytes: 1,024 characters of four-byte text used to make the whole request fail.
+MAX_INDEXED_TEXT_BYTES = 2_000
 TRUNCATION_MARKER = "\n[… truncated by av-cloud: {dropped} more characters]"
 
+# FOR NO KEY UPDATE, not FOR UPDATE: it still makes two writers of a session queue, but it does
+# not wait for the key-share locks that rows referencing the session take (the search indexer
+# holds those on the sessions it is indexing for its whole transaction).
 LOCK_SESSION_SQL = """
 SELECT id, fingerprint, deleted_at FROM sessions
-WHERE machine_id = %s AND session_id = %s FOR UPDATE"""
+WHERE machine_id = %s AND session_id = %s FOR NO KEY UPDATE"""
 INSERT_SESSION_SQL = """
 INSERT INTO sessions (machine_id, session_id, agent, fingerprint)
 VALUES (%s, %s, %s, '')
@@ -74,7 +80,7 @@ FROM (
            count(*) FILTER (WHERE role = 'user' AND NOT is_system) AS users,
            COALESCE(sum(input_tokens), 0) AS inp, COALESCE(sum(output_tokens), 0) AS outp,
            COALESCE(sum(cache_creation_tokens), 0) AS cc, COALESCE(sum(cache_read_tokens), 0) AS cr,
-           COALESCE(max(input_tokens + cache_creation_tokens + cache_read_tokens), 0) AS peak,
+           COALESCE(max(input_tokens::bigint + cache_creation_tokens + cache_read_tokens), 0) AS peak,
            COALESCE(array_agg(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL), '{}') AS models
     FROM messages WHERE session_pk = %(pk)s
 ) m
@@ -109,6 +115,15 @@ def storable(text: str | None, limit: int) -> tuple[str | None, bool]:
 
 # A JSON escape for NUL that is not itself escaped (an even run of backslashes before it).
 _JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def indexable(text: str | None) -> str | None:
+    """``text`` cut (with the marker) to at most ``MAX_INDEXED_TEXT_BYTES`` of UTF-8."""
+    if text is None or len(text) * 4 <= MAX_INDEXED_TEXT_BYTES or len(text.encode()) <= MAX_INDEXED_TEXT_BYTES:
+        return text
+    room = MAX_INDEXED_TEXT_BYTES - len(TRUNCATION_MARKER.format(dropped=len(text)).encode())
+    kept = text.encode()[:room].decode("utf-8", "ignore")  # never half a character
+    return kept + TRUNCATION_MARKER.format(dropped=len(text) - len(kept))
 
 
 def jsonb_bytes(value: Any) -> bytes:
@@ -265,6 +280,7 @@ def _session_params(pk: int, session: SessionIn) -> dict[str, Any]:
     for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id",
                 "parent_tool_use_id"):
         params[key] = storable(params[key], 4096)[0]
+    params["project"] = indexable(params["project"])
     return params
 
 

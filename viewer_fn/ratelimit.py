@@ -6,40 +6,23 @@ sliding window per client address. An attacker spread over many containers gets
 ``containers x LOGIN_MAX_FAILURES`` tries per window, which against 228-bit random
 tokens is still nothing; the limit is there to stop noisy guessing and log spam.
 
-The client address is the TCP peer (under API Gateway, Mangum fills it from the
-gateway's ``sourceIp``, which a client cannot forge). Only when the peer is a
-loopback or private address (a reverse proxy in front of uvicorn) is the first hop
-of ``X-Forwarded-For`` used instead.
+Clients are told apart by ``avcore.web.client_address`` (the gateway's ``sourceIp``,
+which a client cannot forge).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from fastapi import Request
-
 from avcore.web import TooManyRequests
 
 LOGIN_MAX_FAILURES = 10          # failures allowed per window ...
 LOGIN_WINDOW_S = 300.0           # ... of this many seconds, per client address
 MAX_TRACKED_CLIENTS = 10_000     # bounds memory; the least recently failing client is forgotten first
-
-
-def client_address(request: Request) -> str:
-    peer = request.client.host if request.client else ""
-    try:
-        behind_proxy = not peer or ipaddress.ip_address(peer).is_private or ipaddress.ip_address(peer).is_loopback
-    except ValueError:  # "testclient" and other non-IP peers
-        behind_proxy = True
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if behind_proxy and forwarded:
-        return forwarded.split(",")[0].strip() or peer
-    return peer or "unknown"
 
 
 class LoginLimiter:

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from avcore.web import ApiError, BadRequest, json_response
+from avcore.web import ApiError, BadRequest, client_address, json_response
 from viewer_fn.auth import COOKIE_NAME, check_token, login_cookie
 from viewer_fn.deps import CurrentViewer, settings_of, signer_of
-from viewer_fn.ratelimit import client_address
 
 router = APIRouter()
 

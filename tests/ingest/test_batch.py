@@ -150,3 +150,67 @@ def test_integers_beyond_64_bits_in_blocks_are_stored_exactly_and_block_nothing(
         stored = conn.execute("SELECT blocks -> 0 -> 'input' ->> 'n' FROM av.messages m "
                               "JOIN av.sessions s ON s.id = m.session_pk WHERE s.session_id = 'big'").fetchone()[0]
     assert stored == str(big)
+
+
+def test_what_the_database_cannot_index_is_cut_and_valid_totals_do_not_overflow(apps) -> None:
+    import random
+
+    from tests.ingest.test_protocol import chained
+
+    rng = random.Random(1)
+    # 1,024 characters (the protocol's limit) of four-byte UTF-8: too big for a btree entry
+    project = "".join(chr(rng.randrange(0x20000, 0x2A6D6)) for _ in range(1024))
+    wide = chained("wide", ["x"], project=project)
+    big = chained("big", ["a", "b"])
+    big["messages"][1]["usage"] = {"input_tokens": 2_000_000_000, "cache_read_tokens": 2_000_000_000}
+    from client.fingerprint import seal
+
+    big = seal(big)
+    r = apps.push(chained("good1", ["a"]), wide, big, chained("good2", ["b"]))
+    assert r.status_code == 200, r.text
+    assert [i["status"] for i in r.json()["results"]] == ["applied"] * 4
+    with apps.db.admin() as conn:
+        stored_project, = conn.execute("SELECT project FROM sessions WHERE session_id = 'wide'").fetchone()
+        peak, = conn.execute("SELECT peak_context_tokens FROM sessions WHERE session_id = 'big'").fetchone()
+    assert len(stored_project.encode()) <= 2_000 and stored_project.endswith("more characters]")
+    assert project.startswith(stored_project.split("\n[…")[0])
+    assert peak == 4_000_000_000
+
+
+def test_a_database_limit_on_one_session_rejects_it_alone(apps) -> None:
+    # Whatever limit PostgreSQL enforces that the protocol does not know about (here a
+    # trigger standing in for one), the session is rejected alone, never the whole request.
+    from tests.ingest.test_protocol import chained
+
+    with apps.db.admin() as conn:
+        conn.execute("""CREATE FUNCTION av.too_big() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.content = 'huge' THEN RAISE EXCEPTION 'row too big' USING ERRCODE = '54000'; END IF;
+            RETURN NEW; END $$""")
+        conn.execute("CREATE TRIGGER too_big BEFORE INSERT ON av.messages FOR EACH ROW EXECUTE FUNCTION av.too_big()")
+    r = apps.push(chained("ok1", ["a"]), chained("limit", ["huge"]), chained("ok2", ["b"]))
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [i["status"] for i in results] == ["applied", "rejected", "applied"]
+    assert "54000" in results[1]["reason"]
+    assert apps.push(chained("limit", ["huge"])).json()["results"][0]["status"] == "rejected"  # alone too
+
+
+def test_a_push_does_not_wait_for_the_indexer_s_locks(apps) -> None:
+    # refresh_search inserts rows that reference sessions, which takes a key-share lock on each
+    # session row for its whole transaction; a push must not queue behind it (nor deadlock with it).
+    import time
+
+    from tests.ingest.test_protocol import chained
+
+    assert apps.push(chained("s1", ["a"]), chained("s2", ["b"])).status_code == 200
+    with apps.db.admin() as conn:
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO av.search_state (session_pk, indexed_seq) "
+                     "SELECT id, 0 FROM av.sessions WHERE session_id IN ('s1', 's2') "
+                     "ON CONFLICT (session_pk) DO UPDATE SET indexed_seq = 0")
+        started = time.monotonic()
+        r = apps.push(chained("s1", ["a", "x"]), chained("s2", ["b", "y"]))
+        waited = time.monotonic() - started
+        conn.execute("ROLLBACK")
+    assert r.status_code == 200 and [i["status"] for i in r.json()["results"]] == ["applied", "applied"]
+    assert waited < 5

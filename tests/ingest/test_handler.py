@@ -73,3 +73,27 @@ def test_handler_refuses_to_serve_an_unmigrated_database(monkeypatch, empty_db) 
     assert r["statusCode"] == 503
     assert f"schema version {SCHEMA_VERSION}" in response_json(r)["error"] and "none" in response_json(r)["error"]
     module.app.state.db.close()
+
+
+def test_a_forged_x_forwarded_for_spends_only_the_forger_s_failed_login_budget(monkeypatch, db) -> None:
+    # API Gateway appends the real address to whatever X-Forwarded-For the client sent, and
+    # passes the real one as sourceIp: only that can count failures.
+    from infra.credentials import add_device
+
+    with db.admin() as conn:
+        token = add_device(conn, machine="victim").token
+    monkeypatch.setenv("AV_AUTH_FAILURES_PER_WINDOW", "3")
+    module = _handler(monkeypatch, db.ingest_dsn)
+
+    def status(auth: str, source: str, forwarded: str) -> int:
+        event = http_v2_event("GET", "/v1/status", headers={"authorization": auth, "x-forwarded-for": forwarded})
+        event["requestContext"]["http"]["sourceIp"] = source
+        return module.handler(event, FakeContext())["statusCode"]
+
+    victim, attacker = "198.51.100.7", "203.0.113.66"
+    wrong = "Bearer avd_" + "B" * 38
+    assert [status(wrong, attacker, f"{victim}, {attacker}") for _ in range(4)] == [401, 401, 401, 429]
+    assert status(f"Bearer {token}", victim, victim) == 200  # the victim is not locked out
+    # and rotating the forged hop does not buy the attacker more guesses
+    assert {status(wrong, attacker, f"10.9.{i}.1, {attacker}") for i in range(5)} == {429}
+    module.app.state.db.close()

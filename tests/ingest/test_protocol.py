@@ -124,9 +124,15 @@ def test_replayed_request_returns_the_first_answer_and_writes_nothing(apps) -> N
 
 
 def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
-    apps.push(chained("d1", ["a", "b"]), chained("d2", ["c", "d", "e", "f"]))  # two user turns: not one-shot
+    d1 = chained("d1", ["a", "b"])
+    d1["messages"][1].update(model="claude-sonnet-4", usage={"input_tokens": 7, "output_tokens": 3})
+    apps.push(seal(d1), chained("d2", ["c", "d", "e", "f"]))  # two user turns: not one-shot
     r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1", "zz"]})
     assert [i["status"] for i in r.json()["results"]] == ["deleted", "not_found"]
+    with apps.db.admin() as conn:  # a tombstone holds no totals that no row backs
+        assert conn.execute(
+            "SELECT message_count, tool_call_count, input_tokens, output_tokens, peak_context_tokens, models "
+            "FROM sessions WHERE session_id = 'd1'").fetchone() == (0, 0, 0, 0, 0, [])
     r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1"]})
     assert r.json()["results"][0]["status"] == "already_deleted"
     listed = apps.view("/api/v1/sessions").json()

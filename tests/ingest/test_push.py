@@ -240,3 +240,13 @@ def test_a_token_without_the_push_scope_is_forbidden(apps) -> None:
         limited = add_device(conn, machine="reader-only", scopes=("status",)).token
     r = apps.push(make_session("x"), token=limited)
     assert r.status_code == 403 and "'push' scope" in r.json()["error"]
+
+
+def test_a_time_out_of_range_in_utc_rejects_that_session_alone(apps) -> None:
+    good, bad = make_session("in-range"), make_session("before-year-1", created_at="0001-01-01T00:00:00+01:00")
+    r = apps.push(good, bad)
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [i["status"] for i in results] == ["applied", "rejected"]
+    assert results[1]["errors"][0]["field"] == "created_at"
+    assert "out of range" in results[1]["errors"][0]["message"]
