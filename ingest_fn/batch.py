@@ -86,14 +86,27 @@ def apply_batch(conn: psycopg.Connection, *, machine_id: int, sessions: Sequence
     """
     ids = [s.session_id for s in sessions]
     if len(set(ids)) != len(ids) or len(sessions) <= 1:
-        return [_one(conn, machine_id, s) for s in sessions]
+        return _one_by_one(conn, machine_id, sessions)
     try:
         with conn.transaction():
             return _apply_together(conn, machine_id, sessions)
     except REFUSALS as exc:
         log.warning("a batch was refused by the database; applying its sessions one by one",
                     extra={"sqlstate": exc.sqlstate, "sessions": len(sessions)})
-        return [_one(conn, machine_id, s) for s in sessions]
+        return _one_by_one(conn, machine_id, sessions)
+
+
+def _one_by_one(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> list[Outcome]:
+    """Each session in its own (sub)transaction, outcomes in request order.
+
+    Applied in session-id order, the order every writer locks in: the caller may hold every
+    lock until one commit (``replay.once``), and two requests taking the same rows in
+    different orders would deadlock. The sort is stable, so a repeated id keeps its order.
+    """
+    outcomes: list[Outcome | None] = [None] * len(sessions)
+    for i in sorted(range(len(sessions)), key=lambda i: sessions[i].session_id):
+        outcomes[i] = _one(conn, machine_id, sessions[i])
+    return outcomes  # type: ignore[return-value]
 
 
 def _one(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outcome:

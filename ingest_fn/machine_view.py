@@ -32,8 +32,10 @@ ORDER BY session_id LIMIT %s"""
 
 
 def delete_sessions(conn: psycopg.Connection, *, machine_id: int, session_ids: list[str]) -> list[DeleteResult]:
-    results = []
-    for sid in session_ids:
+    """Tombstone each session (in session-id order, the order writers lock in); results in request order."""
+    results: list[DeleteResult | None] = [None] * len(session_ids)
+    for i in sorted(range(len(session_ids)), key=lambda i: session_ids[i]):
+        sid = session_ids[i]
         with conn.transaction():
             row = conn.execute(TOMBSTONE_SQL, (machine_id, sid)).fetchone()
             if row is not None:
@@ -44,8 +46,8 @@ def delete_sessions(conn: psycopg.Connection, *, machine_id: int, session_ids: l
                 status = "already_deleted"
             else:
                 status = "not_found"
-        results.append(DeleteResult(session_id=sid, status=status))  # type: ignore[arg-type]
-    return results
+        results[i] = DeleteResult(session_id=sid, status=status)  # type: ignore[arg-type]
+    return results  # type: ignore[return-value]
 
 
 def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 A session-level advisory lock on (device, request id) makes a retry that
 arrives while the first attempt is still running wait for it, then find its
-stored answer. Answers are kept for ``KEEP_DAYS``; older ones are pruned when the
-device next records one.
+stored answer. The work and its answer commit together, in one transaction: a
+function that dies between the two leaves neither, so the retry does the work
+afresh rather than finding it done with no answer to replay. Answers are kept
+for ``KEEP_DAYS``; older ones are pruned when the device next records one.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ def once(conn: psycopg.Connection, *, device_id: int, request_id: str,
         row = conn.execute(FIND_SQL, (device_id, request_id)).fetchone()
         if row is not None:
             return dict(row[0]), True
-        answer = compute()
-        with conn.transaction():
+        with conn.transaction():  # compute's own transactions become savepoints of this one
+            answer = compute()
             conn.execute(RECORD_SQL, (device_id, request_id, Jsonb(answer)))
             conn.execute(PRUNE_SQL, (device_id,))
         return answer, False

@@ -68,9 +68,11 @@ def build_apps(db: TestDatabase, machine: str = "laptop") -> Apps:
     with db.admin() as conn:
         device = add_device(conn, machine=machine)
         viewer = add_viewer(conn, name="tester")
-    # Tests push far faster than any person; the limit itself is tested on its own.
+    # Tests push far faster than any person; the limit itself is tested on its own. Eight
+    # connections, as eight Lambda containers would have: with one, requests from threads would
+    # queue for it and "concurrent" tests would never meet in the database.
     ingest = TestClient(create_ingest(IngestSettings(database_url=db.ingest_dsn, environment="local",
-                                                     device_rate_per_minute=1_000_000)),
+                                                     device_rate_per_minute=1_000_000, db_pool_size=8)),
                         base_url="https://testserver")
     view = TestClient(create_viewer(ViewerSettings(database_url=db.viewer_dsn, session_secret=SESSION_SECRET,
                                                    environment="local")), base_url="https://testserver")

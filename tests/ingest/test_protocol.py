@@ -199,3 +199,58 @@ def test_a_device_cannot_touch_another_machines_sessions(apps) -> None:
     appended = chained("mine", ["a", "b", "c"])
     assert apps.push(part(appended, 2), token=other).json()["results"][0]["status"] == "resend"
     assert stored(apps, "mine") == ["a", "b"]
+
+
+def test_the_work_and_its_recorded_answer_commit_together(apps) -> None:
+    # If the answer cannot be recorded (the function dies, the database refuses), the work is not
+    # kept either: the retry then does it afresh and records that answer, never "done, no answer".
+    with apps.db.admin() as conn:
+        conn.execute("""CREATE FUNCTION av.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'cannot record'; END $$""")
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON av.ingest_requests "
+                     "FOR EACH ROW EXECUTE FUNCTION av.refuse()")
+    rid = uuid.uuid4().hex
+    body = push_body(chained("atomic", ["a", "b"]), chained("atomic2", ["c"]), request_id=rid)
+    from fastapi.testclient import TestClient
+
+    server = TestClient(apps.ingest.app, base_url="https://testserver", raise_server_exceptions=False)
+    failed = server.post("/v1/push", json=body, headers={"Authorization": f"Bearer {apps.device_token}"})
+    assert failed.status_code == 500 and failed.json()["ok"] is False
+    assert "cannot record" not in failed.text  # database detail stays in the log
+    assert stored(apps, "atomic") == [] and stored(apps, "atomic2") == []
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+        conn.execute("DROP TRIGGER refuse ON av.ingest_requests")
+    retried = post(apps, "/v1/push", body)
+    assert [i["status"] for i in retried.json()["results"]] == ["applied", "applied"]
+    assert "idempotent-replay" not in retried.headers
+    assert post(apps, "/v1/push", body).json() == retried.json()
+
+
+def test_requests_applied_one_session_at_a_time_do_not_deadlock(apps) -> None:
+    # A repeated session id sends a request down the one-by-one path, and a request's locks are
+    # held until its answer is recorded: in request order, two requests sharing sessions in
+    # different orders would deadlock. Deletes take the same path.
+    import random
+
+    names = [f"q{i}" for i in range(6)]
+    errors: list[str] = []
+
+    def push_shuffled(seed: int) -> None:
+        order = random.Random(seed).sample(names, len(names))
+        sessions = [chained(n, [f"{n}-{seed}"]) for n in order] + [chained(order[0], [f"{order[0]}-{seed}", "x"])]
+        r = apps.push(*sessions)
+        if r.status_code != 200:
+            errors.append(r.text)
+        if seed % 2:
+            r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex,
+                                           "session_ids": random.Random(seed + 1).sample(names, 3)})
+            if r.status_code != 200:
+                errors.append(r.text)
+
+    threads = [threading.Thread(target=push_shuffled, args=(seed,)) for seed in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
