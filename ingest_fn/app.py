@@ -176,8 +176,6 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
                     outcome = next(outcomes)
                     results.append(ItemResult(session_id=item.session_id, status=outcome.status,  # type: ignore[arg-type]
                                               reason=outcome.reason))
-            if any(r.status == "applied" for r in results):
-                touch_machine(conn, device.machine_id)
             response = PushResponse(request_id=parsed.request_id, database_id=database_id(conn), results=results)
             return response.model_dump(mode="json")
 
@@ -185,6 +183,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         # is received (and a second database connection used) while this one writes.
         answer, replayed = await run_in_threadpool(once, conn, device_id=device.device_id,
                                                    request_id=parsed.request_id, compute=apply_all)
+        if not replayed and any(r["status"] == "applied" for r in answer["results"]):
+            # After the commit, not inside it: every request of a machine updates this one row,
+            # and holding its lock until commit would make a machine's requests queue.
+            await run_in_threadpool(touch_machine, conn, device.machine_id)
         return _answer(answer, replayed)
 
     @app.post("/v1/deletes", response_model=DeleteResponse)

@@ -144,7 +144,16 @@ def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
 
 
 def test_status_and_held_list(apps) -> None:
+    def last_push() -> str | None:
+        return apps.ingest.get("/v1/status", headers={"Authorization": f"Bearer {apps.device_token}"}).json()[
+            "last_push_at"]
+
+    assert last_push() is None
     apps.push(*[chained(f"h{i:02d}", ["x"] * (i + 1)) for i in range(5)])
+    pushed = last_push()
+    assert pushed is not None
+    apps.push(chained("h00", ["x"]))  # unchanged: not a push that wrote anything
+    assert last_push() == pushed
     post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["h00"]})
     st = apps.ingest.get("/v1/status", headers={"Authorization": f"Bearer {apps.device_token}"}).json()
     assert (st["machine"], st["sessions"], st["deleted_sessions"], st["messages"]) == ("laptop", 4, 1, 14)
