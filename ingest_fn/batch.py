@@ -42,6 +42,7 @@ from ingest_fn.store import (
     apply_session,
     copy_rows,
     decide,
+    in_lock_order,
 )
 
 log = logging.getLogger("av.ingest")
@@ -97,16 +98,8 @@ def apply_batch(conn: psycopg.Connection, *, machine_id: int, sessions: Sequence
 
 
 def _one_by_one(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> list[Outcome]:
-    """Each session in its own (sub)transaction, outcomes in request order.
-
-    Applied in session-id order, the order every writer locks in: the caller may hold every
-    lock until one commit (``replay.once``), and two requests taking the same rows in
-    different orders would deadlock. The sort is stable, so a repeated id keeps its order.
-    """
-    outcomes: list[Outcome | None] = [None] * len(sessions)
-    for i in sorted(range(len(sessions)), key=lambda i: sessions[i].session_id):
-        outcomes[i] = _one(conn, machine_id, sessions[i])
-    return outcomes  # type: ignore[return-value]
+    """Each session in its own (sub)transaction, in lock order; outcomes in request order."""
+    return in_lock_order([s.session_id for s in sessions], lambda i: _one(conn, machine_id, sessions[i]))
 
 
 def _one(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outcome:

@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 
 from ingest_fn.protocol import DeleteResult, HeldSession
+from ingest_fn.store import in_lock_order
 
 TOMBSTONE_SQL = """
 UPDATE sessions SET deleted_at = now(), fingerprint = '', chain_head = NULL, message_count = 0,
@@ -32,22 +33,22 @@ ORDER BY session_id LIMIT %s"""
 
 
 def delete_sessions(conn: psycopg.Connection, *, machine_id: int, session_ids: list[str]) -> list[DeleteResult]:
-    """Tombstone each session (in session-id order, the order writers lock in); results in request order."""
-    results: list[DeleteResult | None] = [None] * len(session_ids)
-    for i in sorted(range(len(session_ids)), key=lambda i: session_ids[i]):
-        sid = session_ids[i]
-        with conn.transaction():
-            row = conn.execute(TOMBSTONE_SQL, (machine_id, sid)).fetchone()
-            if row is not None:
-                conn.execute(DROP_TOOL_CALLS_SQL, (row[0],))
-                conn.execute(DROP_MESSAGES_SQL, (row[0],))
-                status = "deleted"
-            elif conn.execute(EXISTS_SQL, (machine_id, sid)).fetchone():
-                status = "already_deleted"
-            else:
-                status = "not_found"
-        results[i] = DeleteResult(session_id=sid, status=status)  # type: ignore[arg-type]
-    return results  # type: ignore[return-value]
+    """Tombstone each session, in lock order (``store.in_lock_order``); results in request order."""
+    return in_lock_order(session_ids, lambda i: _delete(conn, machine_id, session_ids[i]))
+
+
+def _delete(conn: psycopg.Connection, machine_id: int, sid: str) -> DeleteResult:
+    with conn.transaction():
+        row = conn.execute(TOMBSTONE_SQL, (machine_id, sid)).fetchone()
+        if row is not None:
+            conn.execute(DROP_TOOL_CALLS_SQL, (row[0],))
+            conn.execute(DROP_MESSAGES_SQL, (row[0],))
+            status = "deleted"
+        elif conn.execute(EXISTS_SQL, (machine_id, sid)).fetchone():
+            status = "already_deleted"
+        else:
+            status = "not_found"
+    return DeleteResult(session_id=sid, status=status)  # type: ignore[arg-type]
 
 
 def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
@@ -94,6 +94,23 @@ class Outcome:
     reason: str | None = None
 
 
+T = TypeVar("T")
+
+
+def in_lock_order(session_ids: Sequence[str], apply: Callable[[int], T]) -> list[T]:
+    """``apply(i)`` for every index, in session-id order; the results in request order.
+
+    Session id order is the order every writer locks sessions in (the batch's SQL sorts
+    the same way). A caller may hold each lock until one commit (``replay.once``), so two
+    requests taking the same rows in different orders would deadlock. The sort is stable:
+    a repeated id keeps its order.
+    """
+    results: list[T | None] = [None] * len(session_ids)
+    for i in sorted(range(len(session_ids)), key=session_ids.__getitem__):
+        results[i] = apply(i)
+    return results  # type: ignore[return-value]
+
+
 def stale_base_reason(start: int) -> str:
     return f"the server does not hold message {start - 1} with the base chain hash; plan again"
 
@@ -119,10 +136,13 @@ _JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 def indexable(text: str | None) -> str | None:
     """``text`` cut (with the marker) to at most ``MAX_INDEXED_TEXT_BYTES`` of UTF-8."""
-    if text is None or len(text) * 4 <= MAX_INDEXED_TEXT_BYTES or len(text.encode()) <= MAX_INDEXED_TEXT_BYTES:
+    if text is None or len(text) * 4 <= MAX_INDEXED_TEXT_BYTES:
+        return text
+    data = text.encode()
+    if len(data) <= MAX_INDEXED_TEXT_BYTES:
         return text
     room = MAX_INDEXED_TEXT_BYTES - len(TRUNCATION_MARKER.format(dropped=len(text)).encode())
-    kept = text.encode()[:room].decode("utf-8", "ignore")  # never half a character
+    kept = data[:room].decode("utf-8", "ignore")  # never half a character
     return kept + TRUNCATION_MARKER.format(dropped=len(text) - len(kept))
 
 
