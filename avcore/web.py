@@ -97,8 +97,9 @@ def client_address(request: Request) -> str:
     if "aws.event" in request.scope:
         return peer or "unknown"
     try:
-        behind_proxy = not peer or ipaddress.ip_address(peer).is_private or ipaddress.ip_address(peer).is_loopback
-    except ValueError:  # "testclient" and other non-IP peers
+        address = ipaddress.ip_address(peer)
+        behind_proxy = address.is_private or address.is_loopback
+    except ValueError:  # no peer, "testclient" and other non-IP peers
         behind_proxy = True
     forwarded = request.headers.get("x-forwarded-for", "")
     if behind_proxy and forwarded:
