@@ -17,7 +17,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 T = TypeVar("T", bound=BaseSettings)
 
 PLACEHOLDERS = frozenset(
-    {"changeme", "changethis", "change-me", "replace-me", "replaceme", "todo", "xxx", "secret", "password", "placeholder"}
+    {
+        "changeme",
+        "changethis",
+        "change-me",
+        "replace-me",
+        "replaceme",
+        "todo",
+        "xxx",
+        "secret",
+        "password",
+        "placeholder",
+    }
 )
 
 
@@ -118,7 +129,9 @@ def dsn_from_secret(arn: str) -> str:
     try:
         value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     except Exception as exc:  # botocore's errors carry no secret material
-        raise SettingsError(f"AV_DATABASE_SECRET_ARN: cannot read the secret: {type(exc).__name__}: {exc}") from None
+        raise SettingsError(
+            f"AV_DATABASE_SECRET_ARN: cannot read the secret: {type(exc).__name__}: {exc}"
+        ) from None
     value = value.strip()
     if not value.startswith("{"):
         return value

@@ -39,8 +39,13 @@ class ApiError(Exception):
     status = 400
     title = "Bad Request"
 
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
@@ -111,15 +116,28 @@ def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = 
     return {"ok": False, "status": status, "error": message, "errors": errors or []}
 
 
-def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None,
-                  media_type: str = "application/json") -> Response:
+def json_response(
+    body: Any,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
+) -> Response:
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=media_type)
 
 
-def error_response(status: int, message: str, errors: list[dict[str, Any]] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    return json_response(error_body(status, message, errors), status=status, headers=headers,
-                         media_type="application/problem+json")
+def error_response(
+    status: int,
+    message: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return json_response(
+        error_body(status, message, errors),
+        status=status,
+        headers=headers,
+        media_type="application/problem+json",
+    )
 
 
 def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -156,15 +174,17 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def _db_down(request: Request, exc: DatabaseUnavailable) -> Response:
         log.error("database unavailable", extra={"detail": str(exc)})
-        return error_response(503, "the database is unavailable; try again shortly",
-                              headers={"Retry-After": "5"})
+        return error_response(
+            503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(psycopg.OperationalError)
     async def _db_lost(request: Request, exc: psycopg.OperationalError) -> Response:
         # The pool has dropped the broken connection; a retry gets a fresh one.
         log.error("database connection lost", extra={"error": type(exc).__name__})
-        return error_response(503, "the database connection was lost; retry the request",
-                              headers={"Retry-After": "2"})
+        return error_response(
+            503, "the database connection was lost; retry the request", headers={"Retry-After": "2"}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -202,11 +222,17 @@ def install_request_middleware(app: FastAPI, *, component: str) -> None:
         response.headers["X-Request-Id"] = rid
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        log.info("request", extra={
-            "component": component, "request_id": rid, "method": request.method,
-            "path": request.url.path, "status": response.status_code,
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-        })
+        log.info(
+            "request",
+            extra={
+                "component": component,
+                "request_id": rid,
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         return response
 
 
@@ -217,8 +243,11 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": round(record.created, 3), "level": record.levelname, "logger": record.name,
-            "msg": record.getMessage(), "request_id": request_id_var.get(),
+            "ts": round(record.created, 3),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": request_id_var.get(),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
         if record.exc_info:

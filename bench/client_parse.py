@@ -51,7 +51,9 @@ def _sized_text(rng: random.Random) -> str:
     if roll < 0.70:
         return " ".join(rng.choice(words) for _ in range(rng.randint(8, 60)))
     if roll < 0.95:
-        return "".join(f"    value_{i} = compute({i}, factor={rng.random():.4f})\n" for i in range(rng.randint(20, 80)))
+        return "".join(
+            f"    value_{i} = compute({i}, factor={rng.random():.4f})\n" for i in range(rng.randint(20, 80))
+        )
     return "".join(f"{rng.getrandbits(64):016x} step {i} ok\n" for i in range(rng.randint(400, 2400)))
 
 
@@ -67,9 +69,17 @@ def write_sized_corpus(root: Path, *, sessions: int, seed: int) -> None:
             ts = f"2026-03-01T10:{turn:02d}:00.000Z"
             lines.append(cl.user(_sized_text(rng), ts, sid=sid))
             tool_id = f"toolu_{n}_{turn}"
-            lines.append(cl.assistant([cl.text_block(_sized_text(rng)),
-                                       cl.tool_use_block(tool_id, "Bash", {"command": "pytest -q"})],
-                                      ts, sid=sid, mid=f"msg_{n}_{turn}"))
+            lines.append(
+                cl.assistant(
+                    [
+                        cl.text_block(_sized_text(rng)),
+                        cl.tool_use_block(tool_id, "Bash", {"command": "pytest -q"}),
+                    ],
+                    ts,
+                    sid=sid,
+                    mid=f"msg_{n}_{turn}",
+                )
+            )
             lines.append(cl.tool_result(tool_id, _sized_text(rng), ts, sid=sid))
         cl.write(root / "-home-me-project" / f"{sid}.jsonl", lines)
 
@@ -104,9 +114,15 @@ def parse_ratio(label: str, root: Path, *, judged: bool) -> None:
             parse_claude_file(f)
 
     t_bare, t_parse = best(bare), best(parse)
-    verdict = f"budget >= {BUDGET:.0%}: {'PASS' if t_bare / t_parse >= BUDGET else 'FAIL'}" if judged else "not judged"
-    print(f"{label:<34} {len(files):5d} files {mb:6.1f} MB ({mb * 1e6 / max(lines, 1):6.0f} B/line): "
-          f"parse {mb / t_parse:6.1f} MB/s vs bare {mb / t_bare:6.1f} MB/s = {t_bare / t_parse:4.0%} ({verdict})")
+    verdict = (
+        f"budget >= {BUDGET:.0%}: {'PASS' if t_bare / t_parse >= BUDGET else 'FAIL'}"
+        if judged
+        else "not judged"
+    )
+    print(
+        f"{label:<34} {len(files):5d} files {mb:6.1f} MB ({mb * 1e6 / max(lines, 1):6.0f} B/line): "
+        f"parse {mb / t_parse:6.1f} MB/s vs bare {mb / t_bare:6.1f} MB/s = {t_bare / t_parse:4.0%} ({verdict})"
+    )
 
 
 def main() -> int:
@@ -153,15 +169,23 @@ def main() -> int:
         text_mb = sum(len(t.encode()) for t in texts) / 1e6
         r = Redactor()
         t_regex = best(lambda: [r.text(t) for t in texts])
-        print(f"corpus: {len(files)} files, {mb:.1f} MB, {len(sessions)} sessions; text fields {text_mb:.1f} MB")
+        print(
+            f"corpus: {len(files)} files, {mb:.1f} MB, {len(sessions)} sessions; text fields {text_mb:.1f} MB"
+        )
         print(f"bare orjson line decoding: {mb / t_bare:8.1f} MB/s")
-        print(f"parse_claude_file:         {mb / t_parse:8.1f} MB/s  = {t_bare / t_parse:.0%} of bare "
-              f"(budget >= {BUDGET:.0%}: {'PASS' if t_bare / t_parse >= BUDGET else 'FAIL'})")
+        print(
+            f"parse_claude_file:         {mb / t_parse:8.1f} MB/s  = {t_bare / t_parse:.0%} of bare "
+            f"(budget >= {BUDGET:.0%}: {'PASS' if t_bare / t_parse >= BUDGET else 'FAIL'})"
+        )
         print(f"wire+seal, no redaction:   {mb / t_plain:8.1f} MB/s of log")
-        print(f"wire+seal, redacted:       {mb / t_red:8.1f} MB/s of log  (redaction adds "
-              f"{(t_red - t_plain) / t_parse:.0%} of the parse time)")
-        print(f"regex table on text:       {text_mb / t_regex:8.1f} MB/s of text "
-              f"({t_regex / t_parse:.0%} of the parse time)")
+        print(
+            f"wire+seal, redacted:       {mb / t_red:8.1f} MB/s of log  (redaction adds "
+            f"{(t_red - t_plain) / t_parse:.0%} of the parse time)"
+        )
+        print(
+            f"regex table on text:       {text_mb / t_regex:8.1f} MB/s of text "
+            f"({t_regex / t_parse:.0%} of the parse time)"
+        )
         try:
             from detect_secrets.core.scan import scan_line
             from detect_secrets.settings import default_settings
@@ -171,9 +195,11 @@ def main() -> int:
         lines = [ln for t in texts for ln in t.splitlines()]
         with default_settings():
             t_ds = best(lambda: [list(scan_line(ln)) for ln in lines], repeat=1)
-        print(f"detect-secrets scan_line:  {text_mb / t_ds:8.1f} MB/s of text "
-              f"({t_ds / t_regex:.0f}x slower than the regex table; {t_ds / t_parse:.0%} of the parse time; "
-              "detection only, no replacement)")
+        print(
+            f"detect-secrets scan_line:  {text_mb / t_ds:8.1f} MB/s of text "
+            f"({t_ds / t_regex:.0f}x slower than the regex table; {t_ds / t_parse:.0%} of the parse time; "
+            "detection only, no replacement)"
+        )
     return 0
 
 

@@ -34,7 +34,9 @@ BIN = Path(sys.executable).parent
 
 
 def av(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 def main() -> int:
@@ -43,9 +45,15 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
-        env = {**os.environ, "AV_DATA_DIR": str(tmpd / "data"), "AV_USER_PATH": str(tmpd / "user"),
-               "CLAUDE_PROJECTS_DIR": str(tmpd / "claude"), "CODEX_SESSIONS_DIR": str(tmpd / "none"),
-               "GEMINI_DIR": str(tmpd / "none"), "AGENTSVIEW_DB": str(tmpd / "none" / "db")}
+        env = {
+            **os.environ,
+            "AV_DATA_DIR": str(tmpd / "data"),
+            "AV_USER_PATH": str(tmpd / "user"),
+            "CLAUDE_PROJECTS_DIR": str(tmpd / "claude"),
+            "CODEX_SESSIONS_DIR": str(tmpd / "none"),
+            "GEMINI_DIR": str(tmpd / "none"),
+            "AGENTSVIEW_DB": str(tmpd / "none" / "db"),
+        }
         up = av(["av-admin", "local", "up", "--machine", "bench"], env)
         if up.returncode:
             print(up.stderr)
@@ -57,15 +65,19 @@ def main() -> int:
                 env[k] = v.strip("'")
             root = tmpd / "claude"
             for i in range(args.sessions):
-                write_session(root, f"00000000-0000-4000-8000-{i:012d}", 6, project=f"-home-b-projects-p{i % 20}")
+                write_session(
+                    root, f"00000000-0000-4000-8000-{i:012d}", 6, project=f"-home-b-projects-p{i % 20}"
+                )
             first = av(["av-client", "push", "--json"], env)
             assert first.returncode == 0, first.stderr
             t = time.perf_counter()
             noop = av(["av-client", "push", "--json"], env)
             wall = time.perf_counter() - t
             s = json.loads(noop.stdout)
-            print(f"no-op push of {s['sessions']} unchanged sessions: {wall:.2f} s wall "
-                  f"({s['requests']} request, {s['bytes_sent']} bytes; budget <= 1 s: {'PASS' if wall <= 1 else 'FAIL'})")
+            print(
+                f"no-op push of {s['sessions']} unchanged sessions: {wall:.2f} s wall "
+                f"({s['requests']} request, {s['bytes_sent']} bytes; budget <= 1 s: {'PASS' if wall <= 1 else 'FAIL'})"
+            )
 
             # The append is measured alone (its own log root and state), so the plan of the 2,000
             # sessions above does not count against it.
@@ -78,10 +90,12 @@ def main() -> int:
             wire = session_to_wire(parse_claude_file(path)[0][0])
             k_json = sum(len(orjson.dumps(m)) for m in wire["messages"][-10:])
             budget = 2 * k_json + 2048
-            print(f"append 10 messages to a 5,000-message session: {pushed['bytes_sent']} bytes sent "
-                  f"({pushed['messages_sent']} messages) vs 2 x {k_json} + 2048 = {budget} "
-                  f"({pushed['bytes_sent'] / budget:.0%} of the budget: "
-                  f"{'PASS' if pushed['bytes_sent'] <= budget else 'FAIL'})")
+            print(
+                f"append 10 messages to a 5,000-message session: {pushed['bytes_sent']} bytes sent "
+                f"({pushed['messages_sent']} messages) vs 2 x {k_json} + 2048 = {budget} "
+                f"({pushed['bytes_sent'] / budget:.0%} of the budget: "
+                f"{'PASS' if pushed['bytes_sent'] <= budget else 'FAIL'})"
+            )
         finally:
             av(["av-admin", "local", "down"], env)
     return 0

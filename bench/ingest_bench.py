@@ -62,8 +62,10 @@ from ingest_fn.protocol import SessionIn  # noqa: E402
 from ingest_fn.store import COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL, copy_rows  # noqa: E402
 from tests.pg import create_database, prepare_template, start_server  # noqa: E402
 
-WORDS = ("the session parser reads every line and pairs tool results with their calls so the viewer "
-         "can render them faithfully while the server stays the source of truth").split()
+WORDS = (
+    "the session parser reads every line and pairs tool results with their calls so the viewer "
+    "can render them faithfully while the server stays the source of truth"
+).split()
 CODE = "def handler(event, context):\n    rows = fetch(event['id'])\n    return {'count': len(rows)}\n"
 
 
@@ -89,16 +91,35 @@ def make_sessions(count: int, messages: int, seed: int = 1) -> list[dict]:
     for s in range(count):
         msgs = []
         for i in range(messages):
-            msg = {"ordinal": i, "role": "user" if i % 2 == 0 else "assistant", "content": text(rng),
-                   "timestamp": f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z"}
+            msg = {
+                "ordinal": i,
+                "role": "user" if i % 2 == 0 else "assistant",
+                "content": text(rng),
+                "timestamp": f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            }
             if i % 3 == 2:
                 msg["has_tool_use"] = True
-                msg["tool_calls"] = [{"call_index": 0, "tool_name": "Bash", "category": "bash",
-                                      "tool_use_id": f"toolu_{s}_{i}", "input_json": '{"command": "pytest -q"}',
-                                      "result_content": text(rng)}]
+                msg["tool_calls"] = [
+                    {
+                        "call_index": 0,
+                        "tool_name": "Bash",
+                        "category": "bash",
+                        "tool_use_id": f"toolu_{s}_{i}",
+                        "input_json": '{"command": "pytest -q"}',
+                        "result_content": text(rng),
+                    }
+                ]
             msgs.append(msg)
-        sessions.append(seal({"session_id": f"bench-{uuid.uuid4().hex}", "agent": "claude", "project": "bench",
-                              "messages": msgs}))
+        sessions.append(
+            seal(
+                {
+                    "session_id": f"bench-{uuid.uuid4().hex}",
+                    "agent": "claude",
+                    "project": "bench",
+                    "messages": msgs,
+                }
+            )
+        )
     return sessions
 
 
@@ -117,9 +138,14 @@ def bench_raw_copy(db, sessions: list[dict], *, text_format: bool = False) -> fl
     parsed = [SessionIn.model_validate(s) for s in sessions]
     with psycopg.connect(db.admin_dsn, autocommit=True, options="-c search_path=av") as conn:
         conn.execute("INSERT INTO machines (name) VALUES ('raw')")
-        pks = [conn.execute("INSERT INTO sessions (machine_id, session_id, agent, fingerprint) "
-                            "SELECT id, %s, 'claude', '' FROM machines WHERE name = 'raw' RETURNING id",
-                            (s.session_id,)).fetchone()[0] for s in parsed]
+        pks = [
+            conn.execute(
+                "INSERT INTO sessions (machine_id, session_id, agent, fingerprint) "
+                "SELECT id, %s, 'claude', '' FROM machines WHERE name = 'raw' RETURNING id",
+                (s.session_id,),
+            ).fetchone()[0]
+            for s in parsed
+        ]
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
             copy_rows(cur, list(zip(pks, parsed, strict=True)), statements=statements)
@@ -130,8 +156,10 @@ def bench_pk_only_lz4(db, sessions: list[dict]) -> float:
     import psycopg
 
     with psycopg.connect(db.admin_dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE plain (session_id text, ordinal int, role text, content text, "
-                     "PRIMARY KEY (session_id, ordinal))")
+        conn.execute(
+            "CREATE TABLE plain (session_id text, ordinal int, role text, content text, "
+            "PRIMARY KEY (session_id, ordinal))"
+        )
         conn.execute("ALTER TABLE plain ALTER COLUMN content SET COMPRESSION lz4")
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
@@ -151,7 +179,9 @@ def bench_write_path(db, sessions: list[dict]) -> float:
         machine_id = conn.execute("INSERT INTO machines (name) VALUES ('w') RETURNING id").fetchone()[0]
         started = time.perf_counter()
         for batch in requests:
-            outcomes = apply_batch(conn, machine_id=machine_id, sessions=[SessionIn.model_validate(s) for s in batch])
+            outcomes = apply_batch(
+                conn, machine_id=machine_id, sessions=[SessionIn.model_validate(s) for s in batch]
+            )
             assert all(o.status == "applied" for o in outcomes), outcomes
         return time.perf_counter() - started
 
@@ -169,19 +199,45 @@ class Server:
         ca.ensure()
         self.ca = ca
         self.port = free_port()
-        env = {**os.environ, "AV_DATABASE_URL": db.ingest_dsn, "AV_ENVIRONMENT": "local", "AV_DB_POOL_SIZE": "4",
-               "AV_DEVICE_RATE_PER_MINUTE": "1000000"}
+        env = {
+            **os.environ,
+            "AV_DATABASE_URL": db.ingest_dsn,
+            "AV_ENVIRONMENT": "local",
+            "AV_DB_POOL_SIZE": "4",
+            "AV_DEVICE_RATE_PER_MINUTE": "1000000",
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "ingest_fn.app:serving_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ssl-keyfile", str(ca.server_key), "--ssl-certfile", str(ca.server_cert),
-             "--log-level", "warning", "--no-access-log"],
-            env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "ingest_fn.app:serving_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--ssl-keyfile",
+                str(ca.server_key),
+                "--ssl-certfile",
+                str(ca.server_cert),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=subprocess.DEVNULL,
+        )
 
     def __enter__(self) -> Server:
         ctx = ssl.create_default_context(cafile=str(self.ca.ca_cert))
         for _ in range(150):
             try:
-                if httpx.get(f"https://localhost:{self.port}/v1/health", verify=ctx, timeout=1).status_code == 200:
+                if (
+                    httpx.get(f"https://localhost:{self.port}/v1/health", verify=ctx, timeout=1).status_code
+                    == 200
+                ):
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
@@ -216,7 +272,9 @@ def requests_of(sessions: list[dict], limit: int = 4 * 1024 * 1024) -> list[list
 
 def body(batch: list[dict]) -> bytes:
     raw = b'{"protocol":1,"request_id":"%s","sessions":[%s]}' % (
-        uuid.uuid4().hex.encode(), b",".join(orjson.dumps(s) for s in batch))
+        uuid.uuid4().hex.encode(),
+        b",".join(orjson.dumps(s) for s in batch),
+    )
     return gzip.compress(raw, 5)
 
 
@@ -224,12 +282,21 @@ def bodies(sessions: list[dict]) -> list[bytes]:
     return [body(batch) for batch in requests_of(sessions)]
 
 
-def post_all(server: Server, token: str, payloads: list[bytes], *, in_flight: int = 1) -> tuple[float, list[float]]:
+def post_all(
+    server: Server, token: str, payloads: list[bytes], *, in_flight: int = 1
+) -> tuple[float, list[float]]:
     """POST every prepared payload, ``in_flight`` at a time; (total seconds, each request's seconds)."""
     ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert))
-    with httpx.Client(base_url=f"https://localhost:{server.port}", verify=ctx, timeout=120,
-                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                               "Content-Encoding": "gzip"}) as client:
+    with httpx.Client(
+        base_url=f"https://localhost:{server.port}",
+        verify=ctx,
+        timeout=120,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    ) as client:
 
         def one(body: bytes) -> float:
             started = time.perf_counter()
@@ -257,8 +324,12 @@ def push_as_client(server: Server, token: str, sessions: list[dict], *, in_fligh
     """What av-client's push does once the plan asked for everything: pieces, pack, gzip, pipelined send.
 
     Returns (seconds, requests)."""
-    config = ClientConfig(endpoint=f"https://localhost:{server.port}", token=token,
-                          ca_bundle=server.ca.ca_cert, plain_http=False)
+    config = ClientConfig(
+        endpoint=f"https://localhost:{server.port}",
+        token=token,
+        ca_bundle=server.ca.ca_cert,
+        plain_http=False,
+    )
     answered = 0
 
     def on_answer(request: Request, answer: dict) -> None:
@@ -275,10 +346,16 @@ def push_as_client(server: Server, token: str, sessions: list[dict], *, in_fligh
         outgoing = [Outgoing(s, "") for s in sessions]
         sizer = RequestSizer()
         stream = (piece for o in outgoing for piece in pieces(o, 0, sizer))
-        PipelinedSender(lambda r: client.post_json("/v1/push", {"request_id": r.request_id}, body=r.body),
-                        in_flight=in_flight, sizer=sizer).send(pack(stream, sizer), on_answer=on_answer,
-                                                               on_error=on_error,
-                                                               on_oversize=lambda o: on_error(None, RuntimeError(o)))
+        PipelinedSender(
+            lambda r: client.post_json("/v1/push", {"request_id": r.request_id}, body=r.body),
+            in_flight=in_flight,
+            sizer=sizer,
+        ).send(
+            pack(stream, sizer),
+            on_answer=on_answer,
+            on_error=on_error,
+            on_oversize=lambda o: on_error(None, RuntimeError(o)),
+        )
         return time.perf_counter() - started, answered
 
 
@@ -308,8 +385,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--pushes-4mb", type=int, default=15)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--in-flight", type=int, default=PUSH_IN_FLIGHT_DEFAULT,
-                        help=f"requests on the wire for the av-client run (av-client's default: {PUSH_IN_FLIGHT_DEFAULT})")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=PUSH_IN_FLIGHT_DEFAULT,
+        help=f"requests on the wire for the av-client run (av-client's default: {PUSH_IN_FLIGHT_DEFAULT})",
+    )
     args = parser.parse_args()
     sessions = make_sessions(args.sessions, args.messages)
     mb = payload_mb(sessions)
@@ -349,27 +430,40 @@ def main() -> None:
         text = statistics.median(c / t for c, t in zip(text_copies, times, strict=True))
         t = statistics.median(times)
         quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
-        print(f"{label:<38} {rows / t:9.0f} msg/s {mb / t:7.1f} MB/s   {statistics.median(ratios):6.1%} of COPY "
-              f"(runs {ratios[0]:.0%}-{ratios[-1]:.0%}, quartiles {quartiles[0]:.0%}/{quartiles[2]:.0%}; "
-              f"{text:.0%} of text COPY){note}")
+        print(
+            f"{label:<38} {rows / t:9.0f} msg/s {mb / t:7.1f} MB/s   {statistics.median(ratios):6.1%} of COPY "
+            f"(runs {ratios[0]:.0%}-{ratios[-1]:.0%}, quartiles {quartiles[0]:.0%}/{quartiles[2]:.0%}; "
+            f"{text:.0%} of text COPY){note}"
+        )
 
-    print(f"raw COPY (same rows, product schema)   {rows / t_copy:9.0f} msg/s {mb / t_copy:7.1f} MB/s   baseline, "
-          f"binary format as the product writes, median of {args.repeat}")
+    print(
+        f"raw COPY (same rows, product schema)   {rows / t_copy:9.0f} msg/s {mb / t_copy:7.1f} MB/s   baseline, "
+        f"binary format as the product writes, median of {args.repeat}"
+    )
     t_text = statistics.median(text_copies)
     print(f"raw COPY, text format (for reference)  {rows / t_text:9.0f} msg/s {mb / t_text:7.1f} MB/s")
     print(f"raw COPY (PK-only lz4 table)           {rows / t_plain:9.0f} msg/s {mb / t_plain:7.1f} MB/s")
-    print(f"server write path (apply_batch)        {rows / t_write:9.0f} msg/s {mb / t_write:7.1f} MB/s   "
-          f"{t_copy / t_write:6.1%} of COPY  (budget >= 50 %)")
-    ratio_line(f"end to end, av-client ({args.in_flight} in flight)", clients,
-               f"  (budget >= 50 %), {requests} requests")
+    print(
+        f"server write path (apply_batch)        {rows / t_write:9.0f} msg/s {mb / t_write:7.1f} MB/s   "
+        f"{t_copy / t_write:6.1%} of COPY  (budget >= 50 %)"
+    )
+    ratio_line(
+        f"end to end, av-client ({args.in_flight} in flight)",
+        clients,
+        f"  (budget >= 50 %), {requests} requests",
+    )
     ratio_line("end to end, prebuilt bodies, 1 at a time", prebuilt, "")
     t_client = statistics.median(clients)
-    print(f"  the cost of being searchable: av-client end to end = {t_plain / t_client:6.1%} of PK-only lz4 COPY "
-          f"(budget >= 25 %)")
+    print(
+        f"  the cost of being searchable: av-client end to end = {t_plain / t_client:6.1%} of PK-only lz4 COPY "
+        f"(budget >= 25 %)"
+    )
     sizes = [len(b) / 1e6 for b in big]
-    print(f"large pushes: {len(big)} requests of {statistics.mean(sizes):.2f} MB gzip "
-          f"({RAW_LIMIT // 2**20} MB of JSON) on average: "
-          f"p50 {pct(latencies, 50) * 1000:.0f} ms, p95 {pct(latencies, 95) * 1000:.0f} ms")
+    print(
+        f"large pushes: {len(big)} requests of {statistics.mean(sizes):.2f} MB gzip "
+        f"({RAW_LIMIT // 2**20} MB of JSON) on average: "
+        f"p50 {pct(latencies, 50) * 1000:.0f} ms, p95 {pct(latencies, 95) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

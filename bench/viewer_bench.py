@@ -45,20 +45,29 @@ def write_cost(conn: psycopg.Connection, n: int) -> dict[str, float]:
     search is indexed later), (b) the same plus a generated tsvector over the bounded, normalised
     text with its GIN index (indexing at write time), (c) a naive full-content GIN expression index."""
     rows = list(rows_for_write_test(n))
-    conn.execute("CREATE TABLE w_plain (session_pk bigint, ordinal int, content text COMPRESSION lz4, "
-                 "PRIMARY KEY (session_pk, ordinal))")
-    conn.execute("CREATE TABLE w_search (session_pk bigint, ordinal int, content text COMPRESSION lz4, "
-                 "search_tsv tsvector GENERATED ALWAYS AS "
-                 "(to_tsvector('simple'::regconfig, search_text(left(content, 32768)))) STORED, "
-                 "PRIMARY KEY (session_pk, ordinal))")
+    conn.execute(
+        "CREATE TABLE w_plain (session_pk bigint, ordinal int, content text COMPRESSION lz4, "
+        "PRIMARY KEY (session_pk, ordinal))"
+    )
+    conn.execute(
+        "CREATE TABLE w_search (session_pk bigint, ordinal int, content text COMPRESSION lz4, "
+        "search_tsv tsvector GENERATED ALWAYS AS "
+        "(to_tsvector('simple'::regconfig, search_text(left(content, 32768)))) STORED, "
+        "PRIMARY KEY (session_pk, ordinal))"
+    )
     conn.execute("CREATE INDEX ON w_search USING gin (search_tsv)")
-    conn.execute("CREATE TABLE w_naive (session_pk bigint, ordinal int, content text COMPRESSION lz4, "
-                 "PRIMARY KEY (session_pk, ordinal))")
+    conn.execute(
+        "CREATE TABLE w_naive (session_pk bigint, ordinal int, content text COMPRESSION lz4, "
+        "PRIMARY KEY (session_pk, ordinal))"
+    )
     conn.execute("CREATE INDEX ON w_naive USING gin (to_tsvector('simple', left(content, 100000)))")
     result = {}
     for table in ("w_plain", "w_search", "w_naive"):
         t = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(f"COPY {table} (session_pk, ordinal, content) FROM STDIN") as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY {table} (session_pk, ordinal, content) FROM STDIN") as copy,
+        ):
             for i, text in rows:
                 copy.write_row((i // 100, i % 100, text))
         result[table] = n / (time.perf_counter() - t)
@@ -102,29 +111,49 @@ def main() -> None:
             docs = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
             conn.execute("VACUUM ANALYZE")
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
-            idx = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('search_docs')), "
-                               "pg_size_pretty(pg_relation_size('search_docs_tsv'))").fetchone()
+            idx = conn.execute(
+                "SELECT pg_size_pretty(pg_total_relation_size('search_docs')), "
+                "pg_size_pretty(pg_relation_size('search_docs_tsv'))"
+            ).fetchone()
             rollup = conn.execute(
                 "SELECT (SELECT count(*) FROM session_rollup), (SELECT count(*) FROM rollup_message_slots), "
                 "(SELECT count(*) FROM rollup_token_slots), pg_size_pretty(pg_total_relation_size('session_rollup') "
                 "+ pg_total_relation_size('rollup_message_slots') + pg_total_relation_size('rollup_token_slots') "
-                "+ pg_total_relation_size('rollup_tool_categories'))").fetchone()
+                "+ pg_total_relation_size('rollup_tool_categories'))"
+            ).fetchone()
             viewer = add_viewer(conn, name="bench")
-            big = [r[0] for r in conn.execute(
-                "SELECT m.name || ':' || s.session_id FROM sessions s JOIN machines m ON m.id = s.machine_id "
-                "ORDER BY message_count DESC LIMIT 20")]
-            any_ids = [r[0] for r in conn.execute(
-                "SELECT m.name || ':' || s.session_id FROM sessions s JOIN machines m ON m.id = s.machine_id "
-                "ORDER BY random() LIMIT 50")]
-        print(f"loaded {counts} by COPY in {load_s:.0f} s; refresh_search indexed {docs:,} documents in "
-              f"{index_s:.0f} s ({docs / index_s:,.0f} docs/s); database {size}; search_docs {idx[0]} "
-              f"(GIN {idx[1]}); analytics rollups (same pass): {rollup[0]:,} sessions, {rollup[1]:,} message "
-              f"slots, {rollup[2]:,} token slots, {rollup[3]}", flush=True)
+            big = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT m.name || ':' || s.session_id FROM sessions s JOIN machines m ON m.id = s.machine_id "
+                    "ORDER BY message_count DESC LIMIT 20"
+                )
+            ]
+            any_ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT m.name || ':' || s.session_id FROM sessions s JOIN machines m ON m.id = s.machine_id "
+                    "ORDER BY random() LIMIT 50"
+                )
+            ]
+        print(
+            f"loaded {counts} by COPY in {load_s:.0f} s; refresh_search indexed {docs:,} documents in "
+            f"{index_s:.0f} s ({docs / index_s:,.0f} docs/s); database {size}; search_docs {idx[0]} "
+            f"(GIN {idx[1]}); analytics rollups (same pass): {rollup[0]:,} sessions, {rollup[1]:,} message "
+            f"slots, {rollup[2]:,} token slots, {rollup[3]}",
+            flush=True,
+        )
 
         from fastapi.testclient import TestClient
 
-        app = create_app(ViewerSettings(database_url=db.viewer_dsn, session_secret="bench-" + "x" * 40,
-                                        environment="local", db_statement_timeout_ms=120_000))
+        app = create_app(
+            ViewerSettings(
+                database_url=db.viewer_dsn,
+                session_secret="bench-" + "x" * 40,
+                environment="local",
+                db_statement_timeout_ms=120_000,
+            )
+        )
         client = TestClient(app, base_url="https://testserver")
         auth = {"Authorization": f"Bearer {viewer.token}"}
 
@@ -137,12 +166,19 @@ def main() -> None:
         year_ago = (date.today() - timedelta(days=365)).isoformat()
         rng = random.Random(3)
         words = ["function", "request", "session", "deploy", "zqabcdef"] + rng.sample(RARE, 5)
-        phrases = ['"router dispatch"', '"handle request"', '"return self"', '"created at"', '"session message"']
+        phrases = [
+            '"router dispatch"',
+            '"handle request"',
+            '"return self"',
+            '"created at"',
+            '"session message"',
+        ]
         subs = ["handle_req", "Service.java", "索引", "SessionList.svel", "pathlib import"]
         cases = {
             "list": lambda i: get("/api/v1/sessions", limit=50),
-            "list, filtered": lambda i: get("/api/v1/sessions", limit=50, project=f"project-{i % 40}", agent="claude",
-                                            min_messages=10),
+            "list, filtered": lambda i: get(
+                "/api/v1/sessions", limit=50, project=f"project-{i % 40}", agent="claude", min_messages=10
+            ),
             "list, machine": lambda i: get("/api/v1/sessions", limit=50, machine="m1"),
             "detail": lambda i: get(f"/api/v1/sessions/{any_ids[i % len(any_ids)]}"),
             "messages, 500": lambda i: get(f"/api/v1/sessions/{big[i % len(big)]}/messages", limit=500),
@@ -151,11 +187,22 @@ def main() -> None:
             "search phrase": lambda i: get("/api/v1/search", q=phrases[i % len(phrases)]),
             "search substring": lambda i: get("/api/v1/search", q=subs[i % len(subs)], mode="substring"),
         }
-        for ep in ("summary", "activity", "heatmap", "projects", "hour-of-week", "sessions", "velocity", "tools",
-                   "top-sessions", "tokens"):
+        for ep in (
+            "summary",
+            "activity",
+            "heatmap",
+            "projects",
+            "hour-of-week",
+            "sessions",
+            "velocity",
+            "tools",
+            "top-sessions",
+            "tokens",
+        ):
             cases[f"analytics {ep}"] = lambda i, ep=ep: get(f"/api/v1/analytics/{ep}")
             cases[f"analytics {ep}, 1 year"] = lambda i, ep=ep: get(
-                f"/api/v1/analytics/{ep}", **{"from": year_ago})
+                f"/api/v1/analytics/{ep}", **{"from": year_ago}
+            )
         print(f"\n{'endpoint':34} {'p50 ms':>9} {'p95 ms':>9}", flush=True)
         results = {}
         for name, fn in cases.items():
@@ -165,20 +212,28 @@ def main() -> None:
             print(f"{name:34} {results[name][0]:9.1f} {results[name][1]:9.1f}", flush=True)
 
         # agentsview's method on the same database: no usable index (ts + 0 keeps it off messages_ts).
-        ilike_sql = ("SELECT session_pk, ordinal FROM messages WHERE content ILIKE %s ESCAPE '\\' "
-                     "ORDER BY ts + interval '0' DESC NULLS LAST LIMIT 50")
+        ilike_sql = (
+            "SELECT session_pk, ordinal FROM messages WHERE content ILIKE %s ESCAPE '\\' "
+            "ORDER BY ts + interval '0' DESC NULLS LAST LIMIT 50"
+        )
         terms = [w for w in words] + [p.strip('"') for p in phrases] + subs
         ilike_runs = max(5, args.runs // 4)
         with psycopg.connect(db.viewer_dsn, autocommit=True) as vc:
             vc.execute("SET statement_timeout = 0")
-            ilike = timed(lambda i: vc.execute(ilike_sql, (f"%{terms[i % len(terms)]}%",)).fetchall(), ilike_runs)
+            ilike = timed(
+                lambda i: vc.execute(ilike_sql, (f"%{terms[i % len(terms)]}%",)).fetchall(), ilike_runs
+            )
         ours = [x for k in ("search word", "search phrase", "search substring") for x in [results[k]]]
         our_p50 = statistics.median([r[0] for r in ours])
         our_p95 = max(r[1] for r in ours)
-        print(f"\nagentsview ILIKE (same queries, {ilike_runs} runs): p50 {statistics.median(ilike):.0f} ms, "
-              f"p95 {pct(ilike, 0.95):.0f} ms")
-        print(f"search vs ILIKE: p50 {statistics.median(ilike) / our_p50:.0f}x faster, "
-              f"p95 {pct(ilike, 0.95) / our_p95:.0f}x faster")
+        print(
+            f"\nagentsview ILIKE (same queries, {ilike_runs} runs): p50 {statistics.median(ilike):.0f} ms, "
+            f"p95 {pct(ilike, 0.95):.0f} ms"
+        )
+        print(
+            f"search vs ILIKE: p50 {statistics.median(ilike) / our_p50:.0f}x faster, "
+            f"p95 {pct(ilike, 0.95) / our_p95:.0f}x faster"
+        )
         app.state.db.close()
 
 

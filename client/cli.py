@@ -63,6 +63,7 @@ def _errors() -> Iterator[None]:
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """kill (SIGTERM) behaves like Ctrl-C: the state stays consistent and the next push resumes."""
+
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -84,18 +85,34 @@ def main() -> None:
 
 
 @main.command("init")
-@click.option("--endpoint", prompt="Ingest endpoint (https://…)", help="The ingest URL, e.g. https://ingest.example.com")
-@click.option("--token", envvar="AV_TOKEN", prompt="Device token", hide_input=True,
-              help="The device token from `av-admin device add` (also read from AV_TOKEN; prompted if absent).")
-@click.option("--machine", default=default_machine_name, show_default="the host name",
-              help="A name for this machine (for your reference; the server names it from the token).")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="PEM file of a private CA that signed the server's certificate.")
+@click.option(
+    "--endpoint", prompt="Ingest endpoint (https://…)", help="The ingest URL, e.g. https://ingest.example.com"
+)
+@click.option(
+    "--token",
+    envvar="AV_TOKEN",
+    prompt="Device token",
+    hide_input=True,
+    help="The device token from `av-admin device add` (also read from AV_TOKEN; prompted if absent).",
+)
+@click.option(
+    "--machine",
+    default=default_machine_name,
+    show_default="the host name",
+    help="A name for this machine (for your reference; the server names it from the token).",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM file of a private CA that signed the server's certificate.",
+)
 def init_cmd(endpoint: str, token: str, machine: str, ca_bundle: Path | None) -> None:
     """Write config.json and a 0600 token file in the user directory."""
     with _errors():
         path = write_config(endpoint=endpoint, token=token, machine=machine, ca_bundle=ca_bundle)
-    click.echo(f"Wrote {path} (token in {user_dir() / 'token'}, mode 600). Next: av-client doctor; av-client push")
+    click.echo(
+        f"Wrote {path} (token in {user_dir() / 'token'}, mode 600). Next: av-client doctor; av-client push"
+    )
 
 
 def _progress(enabled: bool) -> tuple[Callable[[str, int], None] | None, Callable[[], None]]:
@@ -104,8 +121,13 @@ def _progress(enabled: bool) -> tuple[Callable[[str, int], None] | None, Callabl
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed}"),
-                   transient=True, console=Console(stderr=True))
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed}"),
+        transient=True,
+        console=Console(stderr=True),
+    )
     files = bar.add_task("files scanned", total=None)
     sent = bar.add_task("sessions sent", total=None)
     bar.start()
@@ -116,25 +138,50 @@ def _progress(enabled: bool) -> tuple[Callable[[str, int], None] | None, Callabl
     return advance, bar.stop
 
 
-def _push_options(full: bool, dry_run: bool, agent: str | None, project: str | None, no_redact: bool,
-                  in_flight: int | None = None) -> PushOptions:
-    return PushOptions(full=full, dry_run=dry_run, agent=agent, project=project, redact=not no_redact,
-                       redact_patterns=() if no_redact else redact_patterns(),
-                       in_flight=in_flight or push_in_flight())
+def _push_options(
+    full: bool,
+    dry_run: bool,
+    agent: str | None,
+    project: str | None,
+    no_redact: bool,
+    in_flight: int | None = None,
+) -> PushOptions:
+    return PushOptions(
+        full=full,
+        dry_run=dry_run,
+        agent=agent,
+        project=project,
+        redact=not no_redact,
+        redact_patterns=() if no_redact else redact_patterns(),
+        in_flight=in_flight or push_in_flight(),
+    )
 
 
 @main.command("push")
-@click.option("--full", is_flag=True, help="Ignore the local cache: re-read every file and plan every session in full.")
+@click.option(
+    "--full", is_flag=True, help="Ignore the local cache: re-read every file and plan every session in full."
+)
 @click.option("--dry-run", is_flag=True, help="Plan only: show what would be sent; send and record nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--agent", type=click.Choice(AGENTS), help="Only this agent's sessions.")
 @click.option("--project", help="Only sessions of this project.")
 @click.option("--no-redact", is_flag=True, help="Send secrets as they are (redaction is on by default).")
-@click.option("--in-flight", type=click.IntRange(1, PUSH_IN_FLIGHT_MAX), metavar="N",
-              help=f"Push requests on the wire at once, 1-{PUSH_IN_FLIGHT_MAX} (default: AV_PUSH_IN_FLIGHT, "
-                   "else push_in_flight in config.json, else 3); 1 sends one request at a time.")
-def push_cmd(full: bool, dry_run: bool, as_json: bool, agent: str | None, project: str | None,
-             no_redact: bool, in_flight: int | None) -> None:
+@click.option(
+    "--in-flight",
+    type=click.IntRange(1, PUSH_IN_FLIGHT_MAX),
+    metavar="N",
+    help=f"Push requests on the wire at once, 1-{PUSH_IN_FLIGHT_MAX} (default: AV_PUSH_IN_FLIGHT, "
+    "else push_in_flight in config.json, else 3); 1 sends one request at a time.",
+)
+def push_cmd(
+    full: bool,
+    dry_run: bool,
+    as_json: bool,
+    agent: str | None,
+    project: str | None,
+    no_redact: bool,
+    in_flight: int | None,
+) -> None:
     """Push new and changed sessions: plan with the server, send only what it lacks."""
     from client.commands.run import run_push
 
@@ -154,15 +201,21 @@ def _report(summary: PushSummary, as_json: bool, *, dry_run: bool = False) -> No
         _print_json(summary.to_json())
         return
     if summary.database_changed:
-        click.echo(f"The server's database changed (now {summary.database_id}); re-sent what it lacked.", err=True)
+        click.echo(
+            f"The server's database changed (now {summary.database_id}); re-sent what it lacked.", err=True
+        )
     if dry_run:
-        click.echo(f"Dry run: {summary.sessions_seen} sessions; the server has {summary.have}, lacks "
-                   f"{summary.would_send} ({summary.would_send_messages} messages); "
-                   f"{summary.would_delete} to delete")
+        click.echo(
+            f"Dry run: {summary.sessions_seen} sessions; the server has {summary.have}, lacks "
+            f"{summary.would_send} ({summary.would_send_messages} messages); "
+            f"{summary.would_delete} to delete"
+        )
     else:
-        click.echo(f"Pushed {summary.sessions_seen} sessions: {summary.applied} sent, "
-                   f"{summary.have + summary.unchanged} unchanged, {summary.deleted} deleted, "
-                   f"{len(summary.failed)} failed ({summary.messages_sent} messages, {summary.bytes_sent} bytes)")
+        click.echo(
+            f"Pushed {summary.sessions_seen} sessions: {summary.applied} sent, "
+            f"{summary.have + summary.unchanged} unchanged, {summary.deleted} deleted, "
+            f"{len(summary.failed)} failed ({summary.messages_sent} messages, {summary.bytes_sent} bytes)"
+        )
     if summary.redactions:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.redactions.items()))
         click.echo(f"Redacted {sum(summary.redactions.values())} secrets: {kinds}")
@@ -197,26 +250,34 @@ def _print_status(report: dict[str, Any]) -> None:
     last = local["last_push"]
     if last:
         s = last["summary"]
-        click.echo(f"Last push {last['finished_at']}: exit {last['exit_code']}, {s.get('applied', 0)} sent, "
-                   f"{s.get('unchanged', 0)} unchanged, {len(s.get('failed', []))} failed")
+        click.echo(
+            f"Last push {last['finished_at']}: exit {last['exit_code']}, {s.get('applied', 0)} sent, "
+            f"{s.get('unchanged', 0)} unchanged, {len(s.get('failed', []))} failed"
+        )
     else:
         click.echo("No push yet from this machine")
     agents = ", ".join(f"{a} {n}" for a, n in local["sessions_by_agent"].items()) or "none"
-    click.echo(f"Local: {local['files']} files, {local['sessions']} sessions ({agents}); "
-               f"pending: {local['pending_sessions']} sessions, {local['changed_files']} new or changed files, "
-               f"{local['pending_deletes']} deletes")
+    click.echo(
+        f"Local: {local['files']} files, {local['sessions']} sessions ({agents}); "
+        f"pending: {local['pending_sessions']} sessions, {local['changed_files']} new or changed files, "
+        f"{local['pending_deletes']} deletes"
+    )
     server = report.get("server")
     if server:
-        click.echo(f"Server ({server.get('machine')}): {server.get('sessions')} sessions, "
-                   f"{server.get('messages')} messages, {server.get('tool_calls')} tool calls, "
-                   f"{server.get('deleted_sessions')} deleted; last push {server.get('last_push_at')}")
+        click.echo(
+            f"Server ({server.get('machine')}): {server.get('sessions')} sessions, "
+            f"{server.get('messages')} messages, {server.get('tool_calls')} tool calls, "
+            f"{server.get('deleted_sessions')} deleted; last push {server.get('last_push_at')}"
+        )
     else:
         click.echo(f"Server: unreachable: {report.get('server_error')}", err=True)
 
 
 @main.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@click.option("--no-redact", is_flag=True, help="Compare unredacted fingerprints (for pushes made with --no-redact).")
+@click.option(
+    "--no-redact", is_flag=True, help="Compare unredacted fingerprints (for pushes made with --no-redact)."
+)
 def verify_cmd(as_json: bool, no_redact: bool) -> None:
     """Compare every local session with what the server holds; exit 1 on any difference."""
     from client.commands.run import connected
@@ -227,12 +288,16 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
     if as_json:
         _print_json(report.to_json())
     else:
-        click.echo(f"{report.local} local sessions, {report.server} on the server, {report.matching} identical")
+        click.echo(
+            f"{report.local} local sessions, {report.server} on the server, {report.matching} identical"
+        )
         for sid in report.missing:
             click.echo(f"missing on server: {sid}")
         for d in report.different:
-            click.echo(f"different: {d['session_id']} (local {d['local_messages']} messages, "
-                       f"server {d['server_messages']})")
+            click.echo(
+                f"different: {d['session_id']} (local {d['local_messages']} messages, "
+                f"server {d['server_messages']})"
+            )
         for sid in report.extra:
             click.echo(f"extra on server: {sid}")
         if not report.ok:
@@ -242,7 +307,9 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
 
 @main.command("watch")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between checks for changed files.")
-@click.option("--debounce", default=5.0, show_default=True, help="Seconds of quiet after a change before pushing.")
+@click.option(
+    "--debounce", default=5.0, show_default=True, help="Seconds of quiet after a change before pushing."
+)
 @click.option("--floor", default=900.0, show_default=True, help="Push at least this often (seconds).")
 @click.option("--agent", type=click.Choice(AGENTS), help="Only this agent's sessions.")
 @click.option("--no-redact", is_flag=True, help="Send secrets as they are.")
@@ -262,8 +329,11 @@ def watch_cmd(poll: float, debounce: float, floor: float, agent: str | None, no_
             click.echo(f"{reason} push failed: {type(exc).__name__}: {exc}", err=True)
             return
         if summary.applied or summary.deleted or summary.failed or reason in ("start", "final"):
-            click.echo(f"{reason}: {summary.applied} sent, {summary.have + summary.unchanged} unchanged, "
-                       f"{summary.deleted} deleted, {len(summary.failed)} failed", err=True)
+            click.echo(
+                f"{reason}: {summary.applied} sent, {summary.have + summary.unchanged} unchanged, "
+                f"{summary.deleted} deleted, {len(summary.failed)} failed",
+                err=True,
+            )
 
     watcher = Watcher(push, poll=poll, debounce=debounce, floor=floor, agent=agent)
     try:
@@ -290,4 +360,3 @@ def doctor_cmd(as_json: bool) -> None:
             if c.fix and c.level in ("warn", "fail"):
                 click.echo(f"       fix: {c.fix}")
     sys.exit(EXIT_PARTIAL if any(c.level == "fail" for c in checks) else EXIT_OK)
-

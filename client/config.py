@@ -98,8 +98,11 @@ def push_in_flight() -> int:
     """How many push requests may be on the wire at once: ``$AV_PUSH_IN_FLIGHT``, else ``push_in_flight``
     in config.json, else 3. 1 sends strictly one request at a time."""
     env = os.environ.get("AV_PUSH_IN_FLIGHT", "").strip()
-    where, value = ("AV_PUSH_IN_FLIGHT", env) if env else (f"push_in_flight in {config_path()}",
-                                                           read_config_file().get("push_in_flight"))
+    where, value = (
+        ("AV_PUSH_IN_FLIGHT", env)
+        if env
+        else (f"push_in_flight in {config_path()}", read_config_file().get("push_in_flight"))
+    )
     if value is None:
         return PUSH_IN_FLIGHT_DEFAULT
     number: int | None = None
@@ -127,7 +130,9 @@ def write_config(*, endpoint: str, token: str, machine: str, ca_bundle: Path | N
     endpoint, _ = check_endpoint(endpoint)
     machine = machine.strip()
     if not machine or machine.lower() == "local":
-        raise ConfigError(f"machine name {machine!r} is reserved or empty; choose another (default: the host name)")
+        raise ConfigError(
+            f"machine name {machine!r} is reserved or empty; choose another (default: the host name)"
+        )
     token = token.strip()
     if not token:
         raise ConfigError("the device token is empty; `av-admin device add` prints one")

@@ -47,8 +47,15 @@ class DemoStats:
 
 
 class _Writer:
-    def __init__(self, rng: random.Random, sid: str, cwd: str, branch: str, start: datetime,
-                 agent_id: str | None = None) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        sid: str,
+        cwd: str,
+        branch: str,
+        start: datetime,
+        agent_id: str | None = None,
+    ) -> None:
         self.rng, self.sid, self.cwd, self.branch = rng, sid, cwd, branch
         self.clock = start
         self.lines: list[dict[str, Any]] = []
@@ -66,9 +73,15 @@ class _Writer:
 
     def _line(self, kind: str, seconds: float, **body: Any) -> dict[str, Any]:
         u = self._uuid()
-        line: dict[str, Any] = {"parentUuid": self.parent, "isSidechain": self.agent_id is not None,
-                                "userType": "external", "cwd": self.cwd, "sessionId": self.sid,
-                                "version": "2.0.31", "gitBranch": self.branch}
+        line: dict[str, Any] = {
+            "parentUuid": self.parent,
+            "isSidechain": self.agent_id is not None,
+            "userType": "external",
+            "cwd": self.cwd,
+            "sessionId": self.sid,
+            "version": "2.0.31",
+            "gitBranch": self.branch,
+        }
         if self.agent_id:
             line["agentId"] = self.agent_id
         line.update(type=kind, **body, uuid=u, timestamp=self._ts(seconds))
@@ -83,8 +96,9 @@ class _Writer:
 
     def respond(self, model: str, blocks: list[dict[str, Any]]) -> None:
         """One assistant response streamed as one line per block, same message.id."""
-        mid = "msg_01" + "".join(self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789")
-                                 for _ in range(22))
+        mid = "msg_01" + "".join(
+            self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789") for _ in range(22)
+        )
         inp = self.rng.randint(3, 12)
         cache_read = self.context
         cache_create = self.rng.randint(200, 2400)
@@ -92,12 +106,28 @@ class _Writer:
         out_total = sum(len(str(b)) // 4 for b in blocks) + self.rng.randint(5, 40)
         for i, block in enumerate(blocks):
             out = out_total if i == len(blocks) - 1 else max(1, out_total * (i + 1) // (len(blocks) + 1))
-            usage = {"input_tokens": inp, "cache_creation_input_tokens": cache_create,
-                     "cache_read_input_tokens": cache_read, "output_tokens": out, "service_tier": "standard"}
-            self._line("assistant", self.rng.uniform(0.4, 6), requestId=f"req_{mid[6:20]}",
-                       message={"id": mid, "type": "message", "role": "assistant", "model": model,
-                                "content": [block], "stop_reason": None, "stop_sequence": None,
-                                "usage": usage})
+            usage = {
+                "input_tokens": inp,
+                "cache_creation_input_tokens": cache_create,
+                "cache_read_input_tokens": cache_read,
+                "output_tokens": out,
+                "service_tier": "standard",
+            }
+            self._line(
+                "assistant",
+                self.rng.uniform(0.4, 6),
+                requestId=f"req_{mid[6:20]}",
+                message={
+                    "id": mid,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [block],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": usage,
+                },
+            )
         self.stats.messages += 1
         self.stats.tool_calls += sum(1 for b in blocks if b["type"] == "tool_use")
         self.stats.input_tokens += inp
@@ -107,14 +137,27 @@ class _Writer:
 
     def tool_result(self, tool_id: str, content: str, is_error: bool = False) -> None:
         block = {"tool_use_id": tool_id, "type": "tool_result", "content": content, "is_error": is_error}
-        self._line("user", self.rng.uniform(0.5, 25), message={"role": "user", "content": [block]},
-                   toolUseResult={"stdout": content[:200], "stderr": "", "interrupted": False})
+        self._line(
+            "user",
+            self.rng.uniform(0.5, 25),
+            message={"role": "user", "content": [block]},
+            toolUseResult={"stdout": content[:200], "stderr": "", "interrupted": False},
+        )
 
     def progress(self, tool_id: str, agent_id: str, prompt: str) -> None:
-        data = {"type": "agent_progress", "agentId": agent_id, "prompt": prompt,
-                "message": {"type": "user", "message": {"role": "user", "content": prompt}}}
-        self._line("progress", self.rng.uniform(1, 4), data=data, toolUseID=f"agent_msg_{tool_id[-8:]}",
-                   parentToolUseID=tool_id)
+        data = {
+            "type": "agent_progress",
+            "agentId": agent_id,
+            "prompt": prompt,
+            "message": {"type": "user", "message": {"role": "user", "content": prompt}},
+        }
+        self._line(
+            "progress",
+            self.rng.uniform(1, 4),
+            data=data,
+            toolUseID=f"agent_msg_{tool_id[-8:]}",
+            parentToolUseID=tool_id,
+        )
 
     def dump(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,8 +166,9 @@ class _Writer:
 
 
 def _tool_id(rng: random.Random) -> str:
-    return "toolu_01" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789")
-                                for _ in range(22))
+    return "toolu_01" + "".join(
+        rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789") for _ in range(22)
+    )
 
 
 TaskHook = Callable[[_Writer, str, str], None]
@@ -164,13 +208,18 @@ def _subagent_hook(rng: random.Random, proj_dir: Path, paths: list[Path], stats:
         stats.append(sub.stats)
         w.stats.subagent_ids.append(f"agent-{agent_id}")
         w.clock = max(w.clock, sub.clock)
-        w.tool_result(tid, "Found it: the retry policy lives in src/http/retry.py (`RetryPolicy`, "
-                           "max 3 attempts, exponential backoff from 0.5 s). No other call sites.")
+        w.tool_result(
+            tid,
+            "Found it: the retry policy lives in src/http/retry.py (`RetryPolicy`, "
+            "max 3 attempts, exponential backoff from 0.5 s). No other call sites.",
+        )
+
     return run
 
 
-def write_demo_corpus_with_stats(root: Path, *, sessions: int = 12, seed: int = 7,
-                                 base: datetime | None = None) -> tuple[list[Path], list[DemoStats]]:
+def write_demo_corpus_with_stats(
+    root: Path, *, sessions: int = 12, seed: int = 7, base: datetime | None = None
+) -> tuple[list[Path], list[DemoStats]]:
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     base = base or DEFAULT_BASE
     paths: list[Path] = []
@@ -183,22 +232,38 @@ def write_demo_corpus_with_stats(root: Path, *, sessions: int = 12, seed: int = 
         start = base - timedelta(days=rng.uniform(0.5, 21), hours=rng.uniform(0, 8))
         model = MODELS[i % len(MODELS)] if i % 4 else MODELS[0]
         w = _Writer(rng, sid, cwd, branch, start)
-        w.lines.append({"type": "file-history-snapshot", "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
-                        "snapshot": {"messageId": "", "trackedFileBackups": {}, "timestamp": w._ts(0)},
-                        "isSnapshotUpdate": False})
+        w.lines.append(
+            {
+                "type": "file-history-snapshot",
+                "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
+                "snapshot": {"messageId": "", "trackedFileBackups": {}, "timestamp": w._ts(0)},
+                "isSnapshotUpdate": False,
+            }
+        )
         _play(w, SCENARIOS[i % len(SCENARIOS)](name), model, _subagent_hook(rng, proj_dir, paths, stats))
         if i % len(SCENARIOS) == 2:  # this scenario runs long enough to be compacted
-            w.user(COMPACT_SUMMARY.format(project=name), isCompactSummary=True, isVisibleInTranscriptOnly=True)
-            _play(w, [Step(user="continue with the remaining failing test"),
-                      Step(text="Picking up from the summary: the last failure is the timezone edge case; "
-                                "it is fixed and the suite is green now.")], model)
+            w.user(
+                COMPACT_SUMMARY.format(project=name), isCompactSummary=True, isVisibleInTranscriptOnly=True
+            )
+            _play(
+                w,
+                [
+                    Step(user="continue with the remaining failing test"),
+                    Step(
+                        text="Picking up from the summary: the last failure is the timezone edge case; "
+                        "it is fixed and the suite is green now."
+                    ),
+                ],
+                model,
+            )
         paths.append(w.dump(proj_dir / f"{sid}.jsonl"))
         stats.append(w.stats)
     return sorted(paths), stats
 
 
-def write_demo_corpus(root: Path, *, sessions: int = 12, seed: int = 7,
-                      base: datetime | None = None) -> list[Path]:
+def write_demo_corpus(
+    root: Path, *, sessions: int = 12, seed: int = 7, base: datetime | None = None
+) -> list[Path]:
     """Write the demo corpus under ``root`` (a Claude ``projects`` dir); returns the written files."""
     return write_demo_corpus_with_stats(root, sessions=sessions, seed=seed, base=base)[0]
 

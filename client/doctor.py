@@ -45,12 +45,15 @@ def _config() -> tuple[Check, ClientConfig | None]:
     try:
         config = load_config()
     except ConfigError as exc:
-        return Check("config", "fail", exc.message, "run `av-client init` (or set AV_ENDPOINT and AV_TOKEN)"), None
+        return Check(
+            "config", "fail", exc.message, "run `av-client init` (or set AV_ENDPOINT and AV_TOKEN)"
+        ), None
     where = "environment" if os.environ.get("AV_ENDPOINT") else str(config_path())
     detail = f"endpoint {config.endpoint} (from {where})"
     if config.plain_http:
-        return Check("config", "warn", detail + " over plain HTTP",
-                     "use https:// unless this is the local stack"), config
+        return Check(
+            "config", "warn", detail + " over plain HTTP", "use https:// unless this is the local stack"
+        ), config
     return Check("config", "ok", detail), config
 
 
@@ -66,7 +69,12 @@ def _dns(host: str, port: int) -> Check:
     try:
         addrs = sorted({a[4][0] for a in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
     except OSError as exc:
-        return Check("dns", "fail", f"{host} does not resolve: {exc}", "check the endpoint's host name and your network")
+        return Check(
+            "dns",
+            "fail",
+            f"{host} does not resolve: {exc}",
+            "check the endpoint's host name and your network",
+        )
     return Check("dns", "ok", f"{host} → {', '.join(addrs[:4])}")
 
 
@@ -79,8 +87,13 @@ def _tls(config: ClientConfig) -> tuple[Check, httpx.Response | None]:
     except PushError as exc:
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__cause__, ssl.SSLError):
-            return Check("tls", "fail", text, "the server's certificate is not trusted: set AV_CA_BUNDLE (or "
-                         "ca_bundle in config.json) to your private CA's PEM file"), None
+            return Check(
+                "tls",
+                "fail",
+                text,
+                "the server's certificate is not trusted: set AV_CA_BUNDLE (or "
+                "ca_bundle in config.json) to your private CA's PEM file",
+            ), None
         return Check("tls", "fail", text, "check that the endpoint URL is right and the server is up"), None
     kind = "plain HTTP (loopback)" if config.plain_http else "TLS verified"
     return Check("tls", "ok", f"{kind}; /v1/health answered"), response
@@ -93,13 +106,23 @@ def _token(config: ClientConfig) -> Check:
             status = client.get_json("/v1/status")
     except PushError as exc:
         if exc.status == 401:
-            return Check("token", "fail", str(exc), "the token is unknown or revoked: ask for a new one "
-                         "(`av-admin device add`) and run `av-client init` again")
+            return Check(
+                "token",
+                "fail",
+                str(exc),
+                "the token is unknown or revoked: ask for a new one "
+                "(`av-admin device add`) and run `av-client init` again",
+            )
         if exc.status == 403:
-            return Check("token", "fail", str(exc), "this token may not push: use a device token, not a viewer one")
+            return Check(
+                "token", "fail", str(exc), "this token may not push: use a device token, not a viewer one"
+            )
         return Check("token", "fail", str(exc), "try again; if it persists, check the server's logs")
-    return Check("token", "ok", f"accepted for machine {status.get('machine')!r} "
-                 f"(server holds {status.get('sessions')} sessions)")
+    return Check(
+        "token",
+        "ok",
+        f"accepted for machine {status.get('machine')!r} (server holds {status.get('sessions')} sessions)",
+    )
 
 
 def _clock(response: httpx.Response | None) -> Check:
@@ -108,8 +131,12 @@ def _clock(response: httpx.Response | None) -> Check:
         return Check("clock", "skip", "the server sent no Date header")
     skew = time.time() - parsedate_to_datetime(date).timestamp()
     if abs(skew) > MAX_SKEW_S:
-        return Check("clock", "warn", f"this machine's clock is {skew:+.0f} s off the server's",
-                     "enable time synchronisation (NTP): `timedatectl set-ntp true` or your OS's settings")
+        return Check(
+            "clock",
+            "warn",
+            f"this machine's clock is {skew:+.0f} s off the server's",
+            "enable time synchronisation (NTP): `timedatectl set-ntp true` or your OS's settings",
+        )
     return Check("clock", "ok", f"{skew:+.1f} s from the server's clock")
 
 
@@ -120,8 +147,12 @@ def _sources() -> Check:
         if root.exists():
             found.append(f"{s.name}: {len(s.discover(root))} files in {root}")
     if not found:
-        return Check("sources", "warn", "no agent logs found on this machine",
-                     "set CLAUDE_PROJECTS_DIR / CODEX_SESSIONS_DIR / GEMINI_DIR if your logs live elsewhere")
+        return Check(
+            "sources",
+            "warn",
+            "no agent logs found on this machine",
+            "set CLAUDE_PROJECTS_DIR / CODEX_SESSIONS_DIR / GEMINI_DIR if your logs live elsewhere",
+        )
     return Check("sources", "ok", "; ".join(found))
 
 
@@ -155,4 +186,3 @@ def run_checks() -> list[Check]:
         return checks
     checks += [_token(config), _clock(response)]
     return checks
-

@@ -24,11 +24,11 @@ import orjson
 
 from client.compression import gzip_chunks
 
-MAX_REQUEST_BYTES = 4 * 1024 * 1024      # gzip on the wire; API Gateway allows 6 MB after base64
-RAW_REQUEST_BYTES = 16 * 1024 * 1024      # uncompressed target per request (logs gzip ~5-10x)
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # gzip on the wire; API Gateway allows 6 MB after base64
+RAW_REQUEST_BYTES = 16 * 1024 * 1024  # uncompressed target per request (logs gzip ~5-10x)
 RAW_PIECE_BYTES = 16 * 1024 * 1024
-MAX_ITEMS_PER_REQUEST = 200               # the server accepts 500
-MAX_MESSAGES_PER_PIECE = 20_000           # the server accepts 50,000
+MAX_ITEMS_PER_REQUEST = 200  # the server accepts 500
+MAX_MESSAGES_PER_PIECE = 20_000  # the server accepts 50,000
 
 
 @dataclass
@@ -93,7 +93,7 @@ class Outgoing:
 class Piece:
     session: Outgoing
     start: int  # first message index (== ordinal)
-    end: int    # one past the last
+    end: int  # one past the last
     complete: bool
 
     @property
@@ -120,8 +120,11 @@ class Piece:
         self.session.drop_encoded(self.start, self.end)
 
     def raw_size(self) -> int:
-        return len(self.session.meta_bytes()) + sum(self.session.message_size(i) + 1
-                                                   for i in range(self.start, self.end)) + 128
+        return (
+            len(self.session.meta_bytes())
+            + sum(self.session.message_size(i) + 1 for i in range(self.start, self.end))
+            + 128
+        )
 
     def split(self) -> tuple[Piece, Piece] | None:
         if self.end - self.start < 2:
@@ -167,7 +170,9 @@ class RequestSizer:
         self.built += 1
         if raw_bytes >= self.MIN_RAW and gzip_bytes > 0:
             ratio = raw_bytes / gzip_bytes
-            self.raw_target = int(min(RAW_REQUEST_BYTES, max(self.MIN_RAW, self.FILL * MAX_REQUEST_BYTES * ratio)))
+            self.raw_target = int(
+                min(RAW_REQUEST_BYTES, max(self.MIN_RAW, self.FILL * MAX_REQUEST_BYTES * ratio))
+            )
 
 
 def pieces(session: Outgoing, start: int, sizer: RequestSizer | None = None) -> Iterator[Piece]:
@@ -204,8 +209,9 @@ def pack(stream: Iterator[Piece], sizer: RequestSizer | None = None) -> Iterator
             continue
         n = piece.raw_size()
         limit = sizer.request_target if sizer else RAW_REQUEST_BYTES
-        if batch and (size + n > limit or len(batch) >= MAX_ITEMS_PER_REQUEST
-                      or piece.session.session_id in ids):
+        if batch and (
+            size + n > limit or len(batch) >= MAX_ITEMS_PER_REQUEST or piece.session.session_id in ids
+        ):
             yield batch
             batch, ids, size = [], set(), 0
         batch.append(piece)
@@ -291,7 +297,7 @@ def build_requests(batch: list[Piece], sizer: RequestSizer | None = None) -> Ite
         # Re-packed at the ratio just learned (halves could still overshoot and be compressed again).
         halves = list(pack(iter(batch), sizer)) if sizer is not None else []
         if len(halves) < 2:
-            halves = [batch[:len(batch) // 2], batch[len(batch) // 2:]]
+            halves = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
     else:
         split = batch[0].split()
         if split is None:

@@ -21,8 +21,25 @@ from pathlib import Path, PurePosixPath
 # Directory names that usually *contain* projects; the path component after the
 # last of these is the project when the encoded dir name is all we have.
 _CONTAINERS = frozenset(
-    {"projects", "project", "code", "src", "dev", "repos", "repo", "work", "git", "github",
-     "workspace", "workspaces", "Documents", "Developer", "Projects", "Code", "sources"}
+    {
+        "projects",
+        "project",
+        "code",
+        "src",
+        "dev",
+        "repos",
+        "repo",
+        "work",
+        "git",
+        "github",
+        "workspace",
+        "workspaces",
+        "Documents",
+        "Developer",
+        "Projects",
+        "Code",
+        "sources",
+    }
 )
 _WORKTREE_DIRS = frozenset({"worktrees", ".worktrees"})
 
@@ -68,7 +85,7 @@ def _main_repo_from_gitfile(gitfile: Path) -> str | None:
         return None
     if not text.startswith("gitdir:"):
         return None
-    gitdir = Path(text[len("gitdir:"):].strip())
+    gitdir = Path(text[len("gitdir:") :].strip())
     if not gitdir.is_absolute():
         gitdir = (gitfile.parent / gitdir).resolve()
     parts = gitdir.parts

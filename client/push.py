@@ -68,14 +68,14 @@ class PushSummary:
     sessions_seen: int = 0
     files_seen: int = 0
     files_parsed: int = 0
-    have: int = 0            # the server already held them (plan: have)
-    applied: int = 0         # sent and applied
-    unchanged: int = 0       # sent, and the server found them equal
+    have: int = 0  # the server already held them (plan: have)
+    applied: int = 0  # sent and applied
+    unchanged: int = 0  # sent, and the server found them equal
     messages_sent: int = 0
-    bytes_sent: int = 0      # gzip bytes of plan, push and delete requests
+    bytes_sent: int = 0  # gzip bytes of plan, push and delete requests
     requests: int = 0
     deleted: int = 0
-    would_send: int = 0      # --dry-run: sessions the server lacks
+    would_send: int = 0  # --dry-run: sessions the server lacks
     would_send_messages: int = 0
     would_delete: int = 0
     database_id: str | None = None
@@ -90,12 +90,21 @@ class PushSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "sessions": self.sessions_seen, "files": self.files_seen, "files_parsed": self.files_parsed,
-            "have": self.have, "applied": self.applied, "unchanged": self.unchanged + self.have,
-            "deleted": self.deleted, "messages_sent": self.messages_sent, "bytes_sent": self.bytes_sent,
-            "requests": self.requests, "would_send": self.would_send,
-            "would_send_messages": self.would_send_messages, "would_delete": self.would_delete,
-            "database_id": self.database_id, "database_changed": self.database_changed,
+            "sessions": self.sessions_seen,
+            "files": self.files_seen,
+            "files_parsed": self.files_parsed,
+            "have": self.have,
+            "applied": self.applied,
+            "unchanged": self.unchanged + self.have,
+            "deleted": self.deleted,
+            "messages_sent": self.messages_sent,
+            "bytes_sent": self.bytes_sent,
+            "requests": self.requests,
+            "would_send": self.would_send,
+            "would_send_messages": self.would_send_messages,
+            "would_delete": self.would_delete,
+            "database_id": self.database_id,
+            "database_changed": self.database_changed,
             "failed": [{"session_id": s, "reason": r} for s, r in self.failed],
             "problems": [{"path": p.path, "line": p.line, "reason": p.reason} for p in self.problems],
             "redactions": dict(sorted(self.redactions.items())),
@@ -113,8 +122,15 @@ class _Planned:
 class Pusher:
     """One push run against one endpoint; see the module docstring."""
 
-    def __init__(self, client: IngestClient, state: State, options: PushOptions,
-                 summary: PushSummary | None = None, *, progress: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        client: IngestClient,
+        state: State,
+        options: PushOptions,
+        summary: PushSummary | None = None,
+        *,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> None:
         self.client, self.state, self.options = client, state, options
         self.summary = summary or PushSummary()
         self.progress = progress or (lambda what, n: None)
@@ -124,8 +140,9 @@ class Pusher:
         self.sources = {s.name: s for s in select_sources(options.agent)}
         self.expected_db = state.last_database_id(self.endpoint)
         self.target_id: int | None = None
-        self.acked = (state.acked(self._target_for(self.expected_db)) if self.expected_db and not options.full
-                      else {})
+        self.acked = (
+            state.acked(self._target_for(self.expected_db)) if self.expected_db and not options.full else {}
+        )
         self.seen: set[str] = set()
         self.seen_files: set[str] = set()
         self._unreachable = 0
@@ -139,15 +156,25 @@ class Pusher:
     def run(self) -> PushSummary:
         started = now_iso()
         cache = self.state.cached_files()
-        for chunk in scan(chosen=list(self.sources.values()), cache=cache, parse_key=self.parse_key,
-                          redactor=self.redactor, use_cache=not self.options.full):
+        for chunk in scan(
+            chosen=list(self.sources.values()),
+            cache=cache,
+            parse_key=self.parse_key,
+            redactor=self.redactor,
+            use_cache=not self.options.full,
+        ):
             self._chunk(chunk)
         if self.options.agent is None and not self.options.dry_run:
             self.state.forget_files(set(cache) - self.seen_files)  # files that disappeared
         self._deletes()
         if not self.options.dry_run:
-            self.state.record_push(endpoint=self.endpoint, database_id=self.summary.database_id, started_at=started,
-                                   exit_code=self.summary.exit_code, summary=self.summary.to_json())
+            self.state.record_push(
+                endpoint=self.endpoint,
+                database_id=self.summary.database_id,
+                started_at=started,
+                exit_code=self.summary.exit_code,
+                summary=self.summary.to_json(),
+            )
         if self.redactor:
             self.summary.redactions.update(self.redactor.counts)
         return self.summary
@@ -170,11 +197,15 @@ class Pusher:
                 s.sessions_seen += 1
                 known = self.acked.get(summ.session_id)
                 light = bool(known and known.fingerprint == summ.fingerprint and not self.options.full)
-                planned[summ.session_id] = _Planned(summ, light, f.wire.get(summ.session_id) if f.wire else None,
-                                                    f.source)
+                planned[summ.session_id] = _Planned(
+                    summ, light, f.wire.get(summ.session_id) if f.wire else None, f.source
+                )
         if not self.options.dry_run:
-            self.state.save_files((f.path, f.source, f.stat, f.deps, self.parse_key, f.sessions, len(f.problems))
-                                  for f in chunk if not f.from_cache)
+            self.state.save_files(
+                (f.path, f.source, f.stat, f.deps, self.parse_key, f.sessions, len(f.problems))
+                for f in chunk
+                if not f.from_cache
+            )
         self.progress("scanned", len(chunk))
         pending = planned
         for _ in range(MAX_ROUNDS):
@@ -194,11 +225,19 @@ class Pusher:
         items = list(planned.values())
         results: list[dict[str, Any]] = []
         for i in range(0, len(items), MAX_PLAN_SESSIONS):
-            batch = items[i:i + MAX_PLAN_SESSIONS]
-            body = {"protocol": 1, "sessions": [
-                {"session_id": p.summary.session_id, "fingerprint": p.summary.fingerprint,
-                 "message_count": p.summary.message_count, "checkpoints": self._checkpoints(p)}
-                for p in batch]}
+            batch = items[i : i + MAX_PLAN_SESSIONS]
+            body = {
+                "protocol": 1,
+                "sessions": [
+                    {
+                        "session_id": p.summary.session_id,
+                        "fingerprint": p.summary.fingerprint,
+                        "message_count": p.summary.message_count,
+                        "checkpoints": self._checkpoints(p),
+                    }
+                    for p in batch
+                ],
+            }
             answer = self._post("/v1/plan", body)
             got = answer.get("results") or []
             if len(got) != len(batch):
@@ -217,7 +256,7 @@ class Pusher:
             ordinal = known.message_count - 1
             if all(o != ordinal for o, _ in points):
                 extra = [ordinal, p.wire["messages"][ordinal]["chain_hash"]]
-                points = sorted([*points[:MAX_CHECKPOINTS - 1], extra], key=lambda c: -c[0])
+                points = sorted([*points[: MAX_CHECKPOINTS - 1], extra], key=lambda c: -c[0])
         return points
 
     def _learn_database(self, database_id: str | None) -> None:
@@ -267,7 +306,9 @@ class Pusher:
             elif action in ("send_all", "send_from"):
                 to_send.append((p, result))
             else:
-                s.failed.append((p.summary.session_id, f"the server answered an unknown plan action {action!r}"))
+                s.failed.append(
+                    (p.summary.session_id, f"the server answered an unknown plan action {action!r}")
+                )
         s.have += len(have)
         if self.target_id is not None and not self.options.dry_run:
             self.state.acknowledge(self.target_id, have)
@@ -308,7 +349,9 @@ class Pusher:
             if result.get("action") == "send_from":
                 start = int(result.get("from_ordinal") or 0)
                 msgs = p.wire["messages"]
-                base_ok = 0 < start <= len(msgs) and msgs[start - 1]["chain_hash"] == result.get("base_chain_hash")
+                base_ok = 0 < start <= len(msgs) and msgs[start - 1]["chain_hash"] == result.get(
+                    "base_chain_hash"
+                )
                 start = start if base_ok else 0
             outgoing.append((Outgoing(p.wire, p.summary.file or ""), start, p))
         by_id = {o.session_id: (o, p) for o, _, p in outgoing}
@@ -319,7 +362,11 @@ class Pusher:
             again.update(self._apply_answer(request.pieces, answer, by_id))
 
         PipelinedSender(self._post_push, in_flight=self.options.in_flight, sizer=self.sizer).send(
-            pack(stream, self.sizer), on_answer=answered, on_error=self._push_failed, on_oversize=self._oversize)
+            pack(stream, self.sizer),
+            on_answer=answered,
+            on_error=self._push_failed,
+            on_oversize=self._oversize,
+        )
         return again
 
     def _post_push(self, request: Request) -> dict[str, Any]:
@@ -336,12 +383,16 @@ class Pusher:
 
     def _oversize(self, item: Oversize) -> None:
         item.piece.session.failed = True
-        self.summary.failed.append((item.piece.session.session_id,
-                                    f"one message is {item.gzip_bytes} bytes gzip, over the "
-                                    f"{item.limit}-byte request limit"))
+        self.summary.failed.append(
+            (
+                item.piece.session.session_id,
+                f"one message is {item.gzip_bytes} bytes gzip, over the {item.limit}-byte request limit",
+            )
+        )
 
-    def _apply_answer(self, batch: list[Piece], answer: dict[str, Any],
-                      by_id: dict[str, tuple[Outgoing, _Planned]]) -> dict[str, _Planned]:
+    def _apply_answer(
+        self, batch: list[Piece], answer: dict[str, Any], by_id: dict[str, tuple[Outgoing, _Planned]]
+    ) -> dict[str, _Planned]:
         s = self.summary
         again: dict[str, _Planned] = {}
         done: list[SessionSummary] = []
@@ -382,19 +433,26 @@ class Pusher:
             # Nothing was planned this run: learn which database we talk to before deleting.
             self._learn_database(self.client.get_json("/v1/status").get("database_id"))
         o = self.options
-        ids = sorted(sid for sid, a in self.acked.items()
-                     if sid not in self.seen and a.file and o.agent in (None, a.agent)
-                     and o.project in (None, a.project) and not Path(a.file).exists())
+        ids = sorted(
+            sid
+            for sid, a in self.acked.items()
+            if sid not in self.seen
+            and a.file
+            and o.agent in (None, a.agent)
+            and o.project in (None, a.project)
+            and not Path(a.file).exists()
+        )
         if o.dry_run:
             self.summary.would_delete = len(ids)
             return
         if not ids or self.target_id is None:
             return
         for i in range(0, len(ids), MAX_DELETES):
-            batch = ids[i:i + MAX_DELETES]
+            batch = ids[i : i + MAX_DELETES]
             try:
-                answer = self._post("/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex,
-                                                    "session_ids": batch})
+                answer = self._post(
+                    "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": batch}
+                )
             except PushError as exc:
                 self.summary.failed.extend((sid, f"delete: {exc}") for sid in batch)
                 continue
@@ -407,7 +465,11 @@ def _summary_of(wire: dict[str, Any], old: SessionSummary) -> SessionSummary:
     return summarize(wire, old.file or "")
 
 
-def push(client: IngestClient, state: State, options: PushOptions | None = None, *,
-         progress: Callable[[str, int], None] | None = None) -> PushSummary:
+def push(
+    client: IngestClient,
+    state: State,
+    options: PushOptions | None = None,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> PushSummary:
     return Pusher(client, state, options or PushOptions(), progress=progress).run()
-

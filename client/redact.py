@@ -56,40 +56,99 @@ def _rule(kind: str, regex: str, *needles: str, keep: bool = False, flags: int =
 
 BUILTIN_RULES: tuple[Rule, ...] = (
     # Blocks first: a private key or JWT must not be half-eaten by a narrower rule.
-    _rule("private-key",
-          r"-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY( BLOCK)?-----"
-          r"(?:[\s\S]{0,65536}?-----END[A-Z0-9 ]{0,40} PRIVATE KEY( BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*)",
-          "PRIVATE KEY"),
+    _rule(
+        "private-key",
+        r"-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY( BLOCK)?-----"
+        r"(?:[\s\S]{0,65536}?-----END[A-Z0-9 ]{0,40} PRIVATE KEY( BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*)",
+        "PRIVATE KEY",
+    ),
     _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", "eyJ"),
-    _rule("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
-          "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
-    _rule("aws-secret-key",
-          r"(?P<keep>(?i:aws_?secret_?access_?key|aws_?secret|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?)"
-          r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])",
-          "ecret", "ECRET", keep=True),
-    _rule("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
-          "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    _rule(
+        "aws-access-key",
+        r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        "AKIA",
+        "ASIA",
+        "ABIA",
+        "ACCA",
+        "AGPA",
+        "AIDA",
+        "AROA",
+        "ANPA",
+        "ANVA",
+        "AIPA",
+    ),
+    _rule(
+        "aws-secret-key",
+        r"(?P<keep>(?i:aws_?secret_?access_?key|aws_?secret|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?)"
+        r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])",
+        "ecret",
+        "ECRET",
+        keep=True,
+    ),
+    _rule(
+        "github-token",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+    ),
     _rule("anthropic-key", r"\bsk-ant-[A-Za-z0-9_-]{20,}", "sk-ant-"),
     _rule("openai-key", r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", "sk-"),
     _rule("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", "xox"),
-    _rule("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}",
-          "hooks.slack.com"),
-    _rule("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}",
-          "_live_", "_test_", "whsec_"),
+    _rule(
+        "slack-webhook",
+        r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}",
+        "hooks.slack.com",
+    ),
+    _rule(
+        "stripe-key",
+        r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}",
+        "_live_",
+        "_test_",
+        "whsec_",
+    ),
     _rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", "AIza"),
     _rule("google-oauth-token", r"\bya29\.[0-9A-Za-z_-]{20,}", "ya29."),
     # scheme://user:password@host — any scheme, so DSNs (postgres://, mysql://, redis://, amqp://) too.
-    _rule("url-password", r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@\"'\\]{0,256}:)(?!\[REDACTED)"
-          r"[^\s\"'\\`,;/@]{1,256}(?=@[^\s@])", "://", keep=True),
+    _rule(
+        "url-password",
+        r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@\"'\\]{0,256}:)(?!\[REDACTED)"
+        r"[^\s\"'\\`,;/@]{1,256}(?=@[^\s@])",
+        "://",
+        keep=True,
+    ),
     # libpq key=value DSNs: password=… (also inside quotes of a connection string).
-    _rule("dsn-password", r"(?P<keep>\b(?i:password|passwd|pwd)=)(?![$[])" + _VALUE + "+",
-          "password=", "PASSWORD=", "passwd=", "pwd=", "Password=", keep=True),
+    _rule(
+        "dsn-password",
+        r"(?P<keep>\b(?i:password|passwd|pwd)=)(?![$[])" + _VALUE + "+",
+        "password=",
+        "PASSWORD=",
+        "passwd=",
+        "pwd=",
+        "Password=",
+        keep=True,
+    ),
     # .env / shell style: NAME_WITH_SECRET_WORD=value (upper-case names only, so code such as
     # `token = get_token()` is left alone); a value that is a $VARIABLE reference is not a secret.
-    _rule("env-secret",
-          r"(?P<keep>\b" + _ENV_NAMES + r"[ \t]*[:=][ \t]*(?:\\?[\"'])?)(?![$\[])" + _VALUE + r"{3,}",
-          "SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "ACCESS_KEY", "ACCESSKEY",
-          "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", keep=True),
+    _rule(
+        "env-secret",
+        r"(?P<keep>\b" + _ENV_NAMES + r"[ \t]*[:=][ \t]*(?:\\?[\"'])?)(?![$\[])" + _VALUE + r"{3,}",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "ACCESSKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH_KEY",
+        keep=True,
+    ),
 )
 
 
@@ -103,7 +162,9 @@ def compile_user_patterns(patterns: list[str]) -> tuple[Rule, ...]:
         try:
             rules.append(Rule("custom", re.compile(regex), ()))
         except re.error as exc:
-            raise RedactionConfigError(f"redact_patterns[{index}] {regex!r} is not a valid regex: {exc}") from None
+            raise RedactionConfigError(
+                f"redact_patterns[{index}] {regex!r} is not a valid regex: {exc}"
+            ) from None
     return tuple(rules)
 
 

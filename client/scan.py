@@ -59,8 +59,12 @@ def dependencies(source: str, path: Path, sessions: Sequence[Session]) -> list[l
     """Other files whose content this file's parse used (a Claude subagent reads its parent's log)."""
     if source != "claude":
         return []
-    project_dir = path.parents[2] if path.parent.name == "subagents" and len(path.parents) > 2 else path.parent
-    parents = sorted({s.parent_session_id for s in sessions if s.relationship == "subagent" and s.parent_session_id})
+    project_dir = (
+        path.parents[2] if path.parent.name == "subagents" and len(path.parents) > 2 else path.parent
+    )
+    parents = sorted(
+        {s.parent_session_id for s in sessions if s.relationship == "subagent" and s.parent_session_id}
+    )
     return [_dep_stat(project_dir / f"{p}.jsonl") for p in parents]
 
 
@@ -71,9 +75,15 @@ def cache_valid(entry: CachedFile | None, stat: FileStat, parse_key: str) -> boo
 
 
 def summarize(wire: dict[str, Any], file: str) -> SessionSummary:
-    return SessionSummary(session_id=wire["session_id"], agent=wire["agent"], project=wire.get("project") or "",
-                          fingerprint=wire["fingerprint"], message_count=len(wire["messages"]),
-                          checkpoints=checkpoints(wire), file=file)
+    return SessionSummary(
+        session_id=wire["session_id"],
+        agent=wire["agent"],
+        project=wire.get("project") or "",
+        fingerprint=wire["fingerprint"],
+        message_count=len(wire["messages"]),
+        checkpoints=checkpoints(wire),
+        file=file,
+    )
 
 
 def parse_file(source: Source, path: Path, redactor: Redactor | None) -> ScannedFile | None:
@@ -86,13 +96,26 @@ def parse_file(source: Source, path: Path, redactor: Redactor | None) -> Scanned
     for session in kept:
         sealed = session_to_wire(session, redactor)
         wire[sealed["session_id"]] = sealed
-    return ScannedFile(str(path), source.name, stat, dependencies(source.name, path, kept),
-                       [summarize(w, str(path)) for w in wire.values()], wire, problems)
+    return ScannedFile(
+        str(path),
+        source.name,
+        stat,
+        dependencies(source.name, path, kept),
+        [summarize(w, str(path)) for w in wire.values()],
+        wire,
+        problems,
+    )
 
 
-def scan(*, chosen: Sequence[Source], cache: dict[str, CachedFile], parse_key: str, redactor: Redactor | None,
-         use_cache: bool = True, on_file: Callable[[ScannedFile], None] | None = None,
-         ) -> Iterator[list[ScannedFile]]:
+def scan(
+    *,
+    chosen: Sequence[Source],
+    cache: dict[str, CachedFile],
+    parse_key: str,
+    redactor: Redactor | None,
+    use_cache: bool = True,
+    on_file: Callable[[ScannedFile], None] | None = None,
+) -> Iterator[list[ScannedFile]]:
     """Yield chunks of scanned files; cached files cost one ``stat`` each."""
     chunk: list[ScannedFile] = []
     parsed_bytes = 0
@@ -105,8 +128,9 @@ def scan(*, chosen: Sequence[Source], cache: dict[str, CachedFile], parse_key: s
             entry = cache.get(str(path))
             if use_cache and cache_valid(entry, stat, parse_key):
                 assert entry is not None
-                scanned: ScannedFile | None = ScannedFile(str(path), source.name, stat, entry.deps,
-                                                          entry.sessions, None)
+                scanned: ScannedFile | None = ScannedFile(
+                    str(path), source.name, stat, entry.deps, entry.sessions, None
+                )
             else:
                 scanned = parse_file(source, path, redactor)
                 if scanned is None:

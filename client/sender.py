@@ -43,18 +43,27 @@ Submit = Callable[[Request], "Future[Answer]"]
 class PipelinedSender:
     """Sends batches of pieces with up to ``in_flight`` requests on the wire; see the module docstring."""
 
-    def __init__(self, post: Callable[[Request], Answer], *, in_flight: int = PUSH_IN_FLIGHT_DEFAULT,
-                 sizer: RequestSizer | None = None) -> None:
+    def __init__(
+        self,
+        post: Callable[[Request], Answer],
+        *,
+        in_flight: int = PUSH_IN_FLIGHT_DEFAULT,
+        sizer: RequestSizer | None = None,
+    ) -> None:
         if not 1 <= in_flight <= PUSH_IN_FLIGHT_MAX:
             raise ValueError(f"in_flight must be 1..{PUSH_IN_FLIGHT_MAX}, not {in_flight}")
         self.post = post  # called from the sending threads: it must touch no shared state but the client
         self.in_flight = in_flight
         self.sizer = sizer  # learns from each body built; pack() reads it (both in the building thread)
 
-    def send(self, batches: Iterator[list[Piece]], *,
-             on_answer: Callable[[Request, Answer], None],
-             on_error: Callable[[Request, PushError], None],
-             on_oversize: Callable[[Oversize], None]) -> None:
+    def send(
+        self,
+        batches: Iterator[list[Piece]],
+        *,
+        on_answer: Callable[[Request, Answer], None],
+        on_error: Callable[[Request, PushError], None],
+        on_oversize: Callable[[Oversize], None],
+    ) -> None:
         """Send every batch; the callbacks run in the calling thread, in submission order.
 
         An exception from a callback (e.g. giving up on an unreachable server), from building or

@@ -98,9 +98,15 @@ class SessionSummary:
     file: str | None = None  # the discovered file it was parsed from (not the agent's source_path)
 
     def to_json(self) -> dict[str, Any]:
-        return {"session_id": self.session_id, "agent": self.agent, "project": self.project,
-                "fingerprint": self.fingerprint, "message_count": self.message_count,
-                "checkpoints": self.checkpoints, "file": self.file}
+        return {
+            "session_id": self.session_id,
+            "agent": self.agent,
+            "project": self.project,
+            "fingerprint": self.fingerprint,
+            "message_count": self.message_count,
+            "checkpoints": self.checkpoints,
+            "file": self.file,
+        }
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,9 @@ class State:
         self._db.execute("PRAGMA synchronous = NORMAL")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(f"{path} was written by a newer av-client (schema {version}); upgrade av-client")
+            raise RuntimeError(
+                f"{path} was written by a newer av-client (schema {version}); upgrade av-client"
+            )
         if version < SCHEMA_VERSION:
             # Every statement is CREATE … IF NOT EXISTS: two first runs racing here are harmless.
             self._db.executescript(SCHEMA)
@@ -184,16 +192,34 @@ class State:
     def cached_files(self) -> dict[str, CachedFile]:
         out = {}
         for path, size, mtime, inode, deps, key, sessions in self._db.execute(
-                "SELECT path, size, mtime_ns, inode, deps, parse_key, sessions FROM files"):
-            out[path] = CachedFile(FileStat(size, mtime, inode), orjson.loads(deps), key,
-                                   [SessionSummary(**s) for s in orjson.loads(sessions)])
+            "SELECT path, size, mtime_ns, inode, deps, parse_key, sessions FROM files"
+        ):
+            out[path] = CachedFile(
+                FileStat(size, mtime, inode),
+                orjson.loads(deps),
+                key,
+                [SessionSummary(**s) for s in orjson.loads(sessions)],
+            )
         return out
 
-    def save_files(self, entries: Iterable[tuple[str, str, FileStat, list[list[Any]], str,
-                                                 list[SessionSummary], int]]) -> None:
-        rows = [(path, source, st.size, st.mtime_ns, st.inode, orjson.dumps(deps).decode(), key,
-                 orjson.dumps([s.to_json() for s in sessions]).decode(), problems, now_iso())
-                for path, source, st, deps, key, sessions, problems in entries]
+    def save_files(
+        self, entries: Iterable[tuple[str, str, FileStat, list[list[Any]], str, list[SessionSummary], int]]
+    ) -> None:
+        rows = [
+            (
+                path,
+                source,
+                st.size,
+                st.mtime_ns,
+                st.inode,
+                orjson.dumps(deps).decode(),
+                key,
+                orjson.dumps([s.to_json() for s in sessions]).decode(),
+                problems,
+                now_iso(),
+            )
+            for path, source, st, deps, key, sessions, problems in entries
+        ]
         if not rows:
             return
         with self.transaction() as db:
@@ -208,31 +234,46 @@ class State:
     # -- targets and acknowledgements --------------------------------------------------------
 
     def last_database_id(self, endpoint: str) -> str | None:
-        row = self._db.execute("SELECT database_id FROM targets WHERE endpoint = ? ORDER BY last_seen DESC, id DESC "
-                               "LIMIT 1", (endpoint,)).fetchone()
+        row = self._db.execute(
+            "SELECT database_id FROM targets WHERE endpoint = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
+            (endpoint,),
+        ).fetchone()
         return row[0] if row else None
 
     def find_target(self, endpoint: str, database_id: str) -> int | None:
-        row = self._db.execute("SELECT id FROM targets WHERE endpoint = ? AND database_id = ?",
-                               (endpoint, database_id)).fetchone()
+        row = self._db.execute(
+            "SELECT id FROM targets WHERE endpoint = ? AND database_id = ?", (endpoint, database_id)
+        ).fetchone()
         return int(row[0]) if row else None
 
     def target(self, endpoint: str, database_id: str) -> int:
         with self.transaction() as db:
-            db.execute("INSERT INTO targets (endpoint, database_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (endpoint, database_id) DO UPDATE SET last_seen = excluded.last_seen",
-                       (endpoint, database_id, now_iso(), now_iso()))
-            return int(db.execute("SELECT id FROM targets WHERE endpoint = ? AND database_id = ?",
-                                  (endpoint, database_id)).fetchone()[0])
+            db.execute(
+                "INSERT INTO targets (endpoint, database_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (endpoint, database_id) DO UPDATE SET last_seen = excluded.last_seen",
+                (endpoint, database_id, now_iso(), now_iso()),
+            )
+            return int(
+                db.execute(
+                    "SELECT id FROM targets WHERE endpoint = ? AND database_id = ?", (endpoint, database_id)
+                ).fetchone()[0]
+            )
 
     def acked(self, target_id: int) -> dict[str, Acked]:
-        return {sid: Acked(fp, n, agent, project, src) for sid, fp, n, agent, project, src in self._db.execute(
-            "SELECT session_id, fingerprint, message_count, agent, project, file FROM acked "
-            "WHERE target_id = ?", (target_id,))}
+        return {
+            sid: Acked(fp, n, agent, project, src)
+            for sid, fp, n, agent, project, src in self._db.execute(
+                "SELECT session_id, fingerprint, message_count, agent, project, file FROM acked "
+                "WHERE target_id = ?",
+                (target_id,),
+            )
+        }
 
     def acknowledge(self, target_id: int, summaries: Iterable[SessionSummary]) -> None:
-        rows = [(target_id, s.session_id, s.fingerprint, s.message_count, s.agent, s.project, s.file,
-                 now_iso()) for s in summaries]
+        rows = [
+            (target_id, s.session_id, s.fingerprint, s.message_count, s.agent, s.project, s.file, now_iso())
+            for s in summaries
+        ]
         if rows:
             with self.transaction() as db:
                 db.executemany("INSERT OR REPLACE INTO acked VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -245,21 +286,38 @@ class State:
 
     # -- push history ------------------------------------------------------------------------
 
-    def record_push(self, *, endpoint: str, database_id: str | None, started_at: str, exit_code: int,
-                    summary: dict[str, Any]) -> None:
+    def record_push(
+        self,
+        *,
+        endpoint: str,
+        database_id: str | None,
+        started_at: str,
+        exit_code: int,
+        summary: dict[str, Any],
+    ) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO pushes (endpoint, database_id, started_at, finished_at, exit_code, summary) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", (endpoint, database_id, started_at, now_iso(), exit_code,
-                                                     orjson.dumps(summary).decode()))
+            db.execute(
+                "INSERT INTO pushes (endpoint, database_id, started_at, finished_at, exit_code, summary) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (endpoint, database_id, started_at, now_iso(), exit_code, orjson.dumps(summary).decode()),
+            )
             db.execute("DELETE FROM pushes WHERE id <= (SELECT max(id) FROM pushes) - ?", (KEEP_PUSHES,))
 
     def last_push(self, endpoint: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT database_id, started_at, finished_at, exit_code, summary FROM pushes "
-                               "WHERE endpoint = ? ORDER BY id DESC LIMIT 1", (endpoint,)).fetchone()
+        row = self._db.execute(
+            "SELECT database_id, started_at, finished_at, exit_code, summary FROM pushes "
+            "WHERE endpoint = ? ORDER BY id DESC LIMIT 1",
+            (endpoint,),
+        ).fetchone()
         if not row:
             return None
-        return {"database_id": row[0], "started_at": row[1], "finished_at": row[2], "exit_code": row[3],
-                "summary": orjson.loads(row[4])}
+        return {
+            "database_id": row[0],
+            "started_at": row[1],
+            "finished_at": row[2],
+            "exit_code": row[3],
+            "summary": orjson.loads(row[4]),
+        }
 
 
 def state_path() -> Path:

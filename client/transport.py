@@ -51,7 +51,9 @@ def retry_delay(attempt: int, retry_after: str | None, *, now: float | None = No
             wait = float(retry_after)
         else:
             try:
-                wait = parsedate_to_datetime(retry_after).timestamp() - (now if now is not None else time.time())
+                wait = parsedate_to_datetime(retry_after).timestamp() - (
+                    now if now is not None else time.time()
+                )
             except (TypeError, ValueError):
                 wait = None
         if wait is not None:
@@ -75,7 +77,9 @@ class IngestClient:
         self.endpoint = config.endpoint
         self._per_thread = threading.local()
         if config.plain_http:
-            warnings.warn(f"sending to {config.endpoint} over plain HTTP (allowed to loopback only)", stacklevel=2)
+            warnings.warn(
+                f"sending to {config.endpoint} over plain HTTP (allowed to loopback only)", stacklevel=2
+            )
         tls = _ssl_context(config)  # built once: loading the system roots costs ~40 ms each time
         self._client = httpx.Client(
             base_url=config.endpoint,
@@ -99,8 +103,11 @@ class IngestClient:
     def post_json(self, path: str, payload: dict[str, Any], *, body: bytes | None = None) -> dict[str, Any]:
         """POST gzip JSON. A retry resends the same bytes (same ``request_id``), so the server replays."""
         data = body if body is not None else gzip_body(orjson.dumps(payload))
-        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
-                   "X-Request-Id": str(payload.get("request_id") or uuid.uuid4().hex)}
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+            "X-Request-Id": str(payload.get("request_id") or uuid.uuid4().hex),
+        }
         return self._send("POST", path, content=data, headers=headers)
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -112,7 +119,9 @@ class IngestClient:
                 response = self._client.request(method, path, **kw)
             except httpx.TransportError as exc:
                 if attempt == MAX_ATTEMPTS:
-                    raise PushError(f"cannot reach {self._client.base_url}: {type(exc).__name__}: {exc}") from None
+                    raise PushError(
+                        f"cannot reach {self._client.base_url}: {type(exc).__name__}: {exc}"
+                    ) from None
                 self.sleep(retry_delay(attempt, None))
                 continue
             self._per_thread.last_response = response
@@ -126,6 +135,8 @@ class IngestClient:
             if response.is_success:
                 return body if isinstance(body, dict) else {}
             message = body.get("error") if isinstance(body, dict) else None
-            raise PushError(f"{method} {path} failed: HTTP {response.status_code}: "
-                            f"{message or response.reason_phrase}", status=response.status_code)
+            raise PushError(
+                f"{method} {path} failed: HTTP {response.status_code}: {message or response.reason_phrase}",
+                status=response.status_code,
+            )
         raise AssertionError("unreachable")

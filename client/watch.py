@@ -43,7 +43,9 @@ def single_instance(lock_path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise AlreadyWatching(f"another av-client watch is running (pid {holder}; lock {lock_path})") from None
+            raise AlreadyWatching(
+                f"another av-client watch is running (pid {holder}; lock {lock_path})"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
@@ -59,7 +61,7 @@ def snapshot(agent: str | None = None) -> dict[str, FileStat | None]:
 class Watcher:
     """The loop, with its clock and sleep injectable for tests."""
 
-    push: Callable[[str], Any]                 # called with the reason: "start", "change", "floor", "final"
+    push: Callable[[str], Any]  # called with the reason: "start", "change", "floor", "final"
     poll: float = DEFAULT_POLL_S
     debounce: float = DEFAULT_DEBOUNCE_S
     floor: float = DEFAULT_FLOOR_S

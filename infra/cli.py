@@ -12,8 +12,11 @@ from avcore.db.pool import DatabaseUnavailable
 from infra.admin_db import admin_dsn, connect_admin
 
 dsn_option = click.option("--dsn", help="Administrator DSN (default: $AV_ADMIN_DSN).")
-insecure_option = click.option("--allow-insecure", is_flag=True,
-                               help="Allow a plaintext connection to a non-local PostgreSQL (not recommended).")
+insecure_option = click.option(
+    "--allow-insecure",
+    is_flag=True,
+    help="Allow a plaintext connection to a non-local PostgreSQL (not recommended).",
+)
 
 
 class AdminGroup(click.Group):
@@ -48,8 +51,11 @@ def roles(dsn: str | None, allow_insecure: bool) -> None:
     from infra.roles import ensure_roles
 
     with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
-        ensure_roles(conn, ingest_password=os.environ.get("AV_INGEST_DB_PASSWORD"),
-                     viewer_password=os.environ.get("AV_VIEWER_DB_PASSWORD"))
+        ensure_roles(
+            conn,
+            ingest_password=os.environ.get("AV_INGEST_DB_PASSWORD"),
+            viewer_password=os.environ.get("AV_VIEWER_DB_PASSWORD"),
+        )
     click.echo("roles av_owner, av_ingest, av_viewer are in place")
 
 
@@ -77,18 +83,28 @@ def device() -> None:
 @device.command("add")
 @click.argument("name")
 @click.option("--machine", help="Machine the device pushes as (default: NAME).")
-@click.option("--scope", "scopes", multiple=True, default=("push",), show_default=True,
-              type=click.Choice(["push"]), help="What the token may do (repeatable).")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    default=("push",),
+    show_default=True,
+    type=click.Choice(["push"]),
+    help="What the token may do (repeatable).",
+)
 @dsn_option
 @insecure_option
-def device_add(name: str, machine: str | None, scopes: tuple[str, ...], dsn: str | None,
-               allow_insecure: bool) -> None:
+def device_add(
+    name: str, machine: str | None, scopes: tuple[str, ...], dsn: str | None, allow_insecure: bool
+) -> None:
     """Create a device token; it is printed once and stored only as a hash."""
     from infra.credentials import add_device
 
     with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
         issued = add_device(conn, machine=machine or name, name=name, scopes=scopes)
-    click.echo(f"device {issued.id} for machine {machine or name!r}. Token (shown once, store it now):", err=True)
+    click.echo(
+        f"device {issued.id} for machine {machine or name!r}. Token (shown once, store it now):", err=True
+    )
     click.echo(issued.token)
 
 
@@ -168,7 +184,7 @@ def local_up(machine: str | None) -> None:
     click.echo(f"local stack is up in {stack.data}", err=True)
     click.echo(f"  ingest  {env['AV_ENDPOINT']}   (device for machine {state['machine']!r})", err=True)
     click.echo(f"  viewer  {env['AV_VIEWER_URL']}", err=True)
-    click.echo("  load the settings with: eval \"$(av-admin local env)\"", err=True)
+    click.echo('  load the settings with: eval "$(av-admin local env)"', err=True)
 
 
 @local.command("env")

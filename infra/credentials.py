@@ -29,7 +29,9 @@ INSERT INTO viewer_credentials (name, token_hash, token_hint) VALUES (%s, %s, %s
 LIST_VIEWERS_SQL = """
 SELECT id, name, token_hint, scopes, created_at, NULL::timestamptz, revoked_at
 FROM viewer_credentials ORDER BY id"""
-REVOKE_VIEWER_SQL = "UPDATE viewer_credentials SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL RETURNING id"
+REVOKE_VIEWER_SQL = (
+    "UPDATE viewer_credentials SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL RETURNING id"
+)
 
 
 class CredentialError(RuntimeError):
@@ -54,8 +56,9 @@ class Device:
     revoked_at: datetime | None
 
 
-def add_device(conn: psycopg.Connection, *, machine: str, name: str | None = None,
-               scopes: tuple[str, ...] = ("push",)) -> Issued:
+def add_device(
+    conn: psycopg.Connection, *, machine: str, name: str | None = None, scopes: tuple[str, ...] = ("push",)
+) -> Issued:
     token = new_token(DEVICE_PREFIX)
     try:
         with conn.transaction():

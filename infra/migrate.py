@@ -69,7 +69,9 @@ def _check_roles(conn: psycopg.Connection) -> None:
     ).fetchall()
     missing = {OWNER_ROLE, INGEST_ROLE, VIEWER_ROLE} - {r[0] for r in rows}
     if missing:
-        raise MigrationError(f"database roles {', '.join(sorted(missing))} do not exist; run `av-admin roles` first")
+        raise MigrationError(
+            f"database roles {', '.join(sorted(missing))} do not exist; run `av-admin roles` first"
+        )
 
 
 def migrate(conn: psycopg.Connection) -> list[Migration]:
@@ -78,8 +80,11 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
     _check_roles(conn)
     conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
     try:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
-            sql.Identifier(DB_SCHEMA), sql.Identifier(OWNER_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
+                sql.Identifier(DB_SCHEMA), sql.Identifier(OWNER_ROLE)
+            )
+        )
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(OWNER_ROLE)))
         conn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(DB_SCHEMA)))
         conn.execute(CREATE_TABLE_SQL)
@@ -112,6 +117,8 @@ def applied_version(conn: psycopg.Connection) -> int | None:
     if not exists or not exists[0]:
         return None
     row = conn.execute(
-        sql.SQL("SELECT max(version) FROM {}.{}").format(sql.Identifier(DB_SCHEMA), sql.Identifier(MIGRATIONS_TABLE))
+        sql.SQL("SELECT max(version) FROM {}.{}").format(
+            sql.Identifier(DB_SCHEMA), sql.Identifier(MIGRATIONS_TABLE)
+        )
     ).fetchone()
     return row[0] if row else None

@@ -28,7 +28,9 @@ def find_bindir() -> Path:
     """The newest PostgreSQL bin directory on this machine (or $AV_PG_BINDIR)."""
     if os.environ.get("AV_PG_BINDIR"):
         return Path(os.environ["AV_PG_BINDIR"])
-    candidates = sorted(glob.glob(PG_BIN_GLOB), key=lambda p: [int(x) for x in p.split("/")[-2].split(".") if x.isdigit()])
+    candidates = sorted(
+        glob.glob(PG_BIN_GLOB), key=lambda p: [int(x) for x in p.split("/")[-2].split(".") if x.isdigit()]
+    )
     for candidate in reversed(candidates):
         if Path(candidate, "initdb").exists():
             return Path(candidate)
@@ -86,7 +88,9 @@ class Cluster:
     def _run(self, args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(args, capture_output=True, text=True, cwd=self.base, **_run_as(), **kw)
         if result.returncode != 0:
-            raise ClusterError(f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+            raise ClusterError(
+                f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr.strip()[-2000:]}"
+            )
         return result
 
     def initialized(self) -> bool:
@@ -97,8 +101,21 @@ class Cluster:
         os.chmod(self.base, 0o700)
         chown_for_server(self.base)
         bindir = find_bindir()
-        self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", superuser, "-A", "trust",
-                   "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        self._run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                superuser,
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
         hba = self.data / "pg_hba.conf"
         # Trust only the Unix socket (guarded by the directory's 0700 mode); TCP needs a password.
         lines = [
@@ -111,8 +128,13 @@ class Cluster:
     def running(self) -> bool:
         if not (self.data / "postmaster.pid").exists():
             return False
-        result = subprocess.run([str(find_bindir() / "pg_ctl"), "-D", str(self.data), "status"],
-                                capture_output=True, text=True, cwd=self.base, **_run_as())
+        result = subprocess.run(
+            [str(find_bindir() / "pg_ctl"), "-D", str(self.data), "status"],
+            capture_output=True,
+            text=True,
+            cwd=self.base,
+            **_run_as(),
+        )
         return result.returncode == 0
 
     def start(self) -> None:
@@ -121,8 +143,21 @@ class Cluster:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         if self.ssl_cert and self.ssl_key:
             opts += ["-c ssl=on", f"-c ssl_cert_file={self.ssl_cert}", f"-c ssl_key_file={self.ssl_key}"]
-        self._run([str(find_bindir() / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                   "-o", " ".join(opts), "start"])
+        self._run(
+            [
+                str(find_bindir() / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                " ".join(opts),
+                "start",
+            ]
+        )
 
     def stop(self, mode: str = "fast") -> None:
         if self.running():
@@ -135,5 +170,6 @@ class Cluster:
     def tcp_dsn(self, user: str, password: str, dbname: str = "postgres", **extra: str) -> str:
         from psycopg.conninfo import make_conninfo
 
-        return make_conninfo("", host="127.0.0.1", port=str(self.port), user=user, password=password,
-                             dbname=dbname, **extra)
+        return make_conninfo(
+            "", host="127.0.0.1", port=str(self.port), user=user, password=password, dbname=dbname, **extra
+        )

@@ -43,7 +43,9 @@ def ensure_roles(
         _ensure_role(conn, INGEST_ROLE, login=True, password=ingest_password)
         _ensure_role(conn, VIEWER_ROLE, login=True, password=viewer_password)
         conn.execute(
-            sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(sql.Identifier(VIEWER_ROLE))
+            sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(
+                sql.Identifier(VIEWER_ROLE)
+            )
         )
         # The administrator must be able to SET ROLE av_owner to migrate.
         conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(OWNER_ROLE)))
@@ -60,5 +62,8 @@ def ensure_roles(
         )
         # Nobody else may create objects in public (PostgreSQL < 15 allowed it by default).
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
-            sql.Identifier(DB_SCHEMA), sql.Identifier(OWNER_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
+                sql.Identifier(DB_SCHEMA), sql.Identifier(OWNER_ROLE)
+            )
+        )

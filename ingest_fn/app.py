@@ -65,8 +65,12 @@ def _device(request: Request, conn: Conn) -> DeviceIdentity:
     # Authenticate before touching the body: strangers never make us decompress or parse.
     settings: IngestSettings = request.app.state.settings
     address = client_address(request)
-    refuse_if_blocked(conn, address=address, limit=settings.auth_failures_per_window,
-                      window_s=settings.auth_failure_window_s)
+    refuse_if_blocked(
+        conn,
+        address=address,
+        limit=settings.auth_failures_per_window,
+        window_s=settings.auth_failure_window_s,
+    )
     try:
         device = authenticate_device(conn, bearer_token(request), scope="push")
     except (Unauthorized, Forbidden):
@@ -81,8 +85,12 @@ Device = Annotated[DeviceIdentity, Depends(_device)]
 
 async def _body(request: Request, parse: Callable[[bytes], Any] = checked_json) -> Any:
     settings: IngestSettings = request.app.state.settings
-    return await read_json_body(request, max_bytes=settings.max_body_bytes,
-                                max_decompressed=settings.max_decompressed_bytes, parse=parse)
+    return await read_json_body(
+        request,
+        max_bytes=settings.max_body_bytes,
+        max_decompressed=settings.max_decompressed_bytes,
+        parse=parse,
+    )
 
 
 def _answer(answer: dict[str, Any], replayed: bool) -> Response:
@@ -90,7 +98,9 @@ def _answer(answer: dict[str, Any], replayed: bool) -> Response:
 
 
 REQUEST_BODIES: dict[str, type[BaseModel]] = {
-    "/v1/plan": PlanRequest, "/v1/push": PushRequest, "/v1/deletes": DeleteRequest,
+    "/v1/plan": PlanRequest,
+    "/v1/push": PushRequest,
+    "/v1/deletes": DeleteRequest,
 }
 
 
@@ -111,7 +121,9 @@ def _document_request_bodies(app: FastAPI) -> None:
             document["paths"][path]["post"]["requestBody"] = {
                 "required": True,
                 "description": "JSON, optionally Content-Encoding: gzip. Push items are SessionIn objects.",
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                },
             }
         app.openapi_schema = document
         return document
@@ -123,19 +135,26 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or load(IngestSettings)
     dsn = settings.dsn()
     db = Database(
-        plan_connection(dsn, allow_insecure=settings.db_allow_insecure,
-                        server_settings={"statement_timeout": str(settings.db_statement_timeout_ms)},
-                        application_name="av-ingest"),
-        component="ingest_fn", allow_insecure=settings.db_allow_insecure,
-        max_size=settings.db_pool_size, dsn_for_scrubbing=dsn,
+        plan_connection(
+            dsn,
+            allow_insecure=settings.db_allow_insecure,
+            server_settings={"statement_timeout": str(settings.db_statement_timeout_ms)},
+            application_name="av-ingest",
+        ),
+        component="ingest_fn",
+        allow_insecure=settings.db_allow_insecure,
+        max_size=settings.db_pool_size,
+        dsn_for_scrubbing=dsn,
     )
-    app = FastAPI(title="av-cloud ingest", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/v1/openapi.json")
+    app = FastAPI(
+        title="av-cloud ingest", version="1", docs_url=None, redoc_url=None, openapi_url="/v1/openapi.json"
+    )
     app.state.db = db
     app.state.settings = settings
     install_error_handling(app, component="ingest_fn")
 
     if settings.environment != "local":
+
         @app.middleware("http")
         async def _https_only(request: Request, call_next: Any) -> Response:
             # API Gateway terminates TLS and says so in X-Forwarded-Proto; anything else
@@ -174,15 +193,23 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
                     results.append(item)
                 else:
                     outcome = next(outcomes)
-                    results.append(ItemResult(session_id=item.session_id, status=outcome.status,  # type: ignore[arg-type]
-                                              reason=outcome.reason))
-            response = PushResponse(request_id=parsed.request_id, database_id=database_id(conn), results=results)
+                    results.append(
+                        ItemResult(
+                            session_id=item.session_id,
+                            status=outcome.status,  # type: ignore[arg-type]
+                            reason=outcome.reason,
+                        )
+                    )
+            response = PushResponse(
+                request_id=parsed.request_id, database_id=database_id(conn), results=results
+            )
             return response.model_dump(mode="json")
 
         # Database work runs off the event loop, so under uvicorn the next request's body
         # is received (and a second database connection used) while this one writes.
-        answer, replayed = await run_in_threadpool(once, conn, device_id=device.device_id,
-                                                   request_id=parsed.request_id, compute=apply_all)
+        answer, replayed = await run_in_threadpool(
+            once, conn, device_id=device.device_id, request_id=parsed.request_id, compute=apply_all
+        )
         if not replayed and any(r["status"] == "applied" for r in answer["results"]):
             # After the commit, not inside it: every request of a machine updates this one row,
             # and holding its lock until commit would make a machine's requests queue.
@@ -195,11 +222,13 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
         def delete_all() -> dict[str, Any]:
             results = delete_sessions(conn, machine_id=device.machine_id, session_ids=req.session_ids)
-            return DeleteResponse(request_id=req.request_id, database_id=database_id(conn),
-                                  results=results).model_dump(mode="json")
+            return DeleteResponse(
+                request_id=req.request_id, database_id=database_id(conn), results=results
+            ).model_dump(mode="json")
 
-        answer, replayed = await run_in_threadpool(once, conn, device_id=device.device_id,
-                                                   request_id=req.request_id, compute=delete_all)
+        answer, replayed = await run_in_threadpool(
+            once, conn, device_id=device.device_id, request_id=req.request_id, compute=delete_all
+        )
         return _answer(answer, replayed)
 
     @app.get("/v1/status", response_model=StatusResponse)
@@ -207,8 +236,12 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         return StatusResponse(database_id=database_id(conn), **status(conn, machine_id=device.machine_id))
 
     @app.get("/v1/sessions", response_model=HeldSessionsResponse)
-    def held(device: Device, conn: Conn, cursor: str | None = None,
-             limit: Annotated[int, Query(ge=1, le=MAX_HELD_PAGE)] = 1000) -> HeldSessionsResponse:
+    def held(
+        device: Device,
+        conn: Conn,
+        cursor: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_HELD_PAGE)] = 1000,
+    ) -> HeldSessionsResponse:
         try:
             after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else ""
         except ValueError:
@@ -219,7 +252,6 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             rows = rows[:limit]
             next_cursor = base64.urlsafe_b64encode(rows[-1].session_id.encode()).decode()
         return HeldSessionsResponse(sessions=rows, next_cursor=next_cursor)
-
 
     return app
 

@@ -35,10 +35,13 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
-        raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <device token>'",
-                           headers=CHALLENGE)
+        raise Unauthorized(
+            "missing Authorization header; send 'Authorization: Bearer <device token>'", headers=CHALLENGE
+        )
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("malformed Authorization header; expected 'Bearer <device token>'", headers=CHALLENGE)
+        raise Unauthorized(
+            "malformed Authorization header; expected 'Bearer <device token>'", headers=CHALLENGE
+        )
     return token.strip()
 
 

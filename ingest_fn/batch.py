@@ -74,7 +74,11 @@ DROP_UNWRITTEN_SQL = "DELETE FROM sessions WHERE id = ANY(%s)"
 
 # What the database says about one session's data: bad data, a constraint, or a
 # limit of its own (an index entry too large, say). The session is rejected alone.
-SESSION_REFUSALS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+SESSION_REFUSALS = (
+    psycopg.errors.DataError,
+    psycopg.errors.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+)
 # What makes a batch fall back to one session at a time: one of those, or two writers crossed.
 REFUSALS = (*SESSION_REFUSALS, psycopg.errors.DeadlockDetected)
 
@@ -92,8 +96,10 @@ def apply_batch(conn: psycopg.Connection, *, machine_id: int, sessions: Sequence
         with conn.transaction():
             return _apply_together(conn, machine_id, sessions)
     except REFUSALS as exc:
-        log.warning("a batch was refused by the database; applying its sessions one by one",
-                    extra={"sqlstate": exc.sqlstate, "sessions": len(sessions)})
+        log.warning(
+            "a batch was refused by the database; applying its sessions one by one",
+            extra={"sqlstate": exc.sqlstate, "sessions": len(sessions)},
+        )
         return _one_by_one(conn, machine_id, sessions)
 
 
@@ -113,16 +119,26 @@ def _one(conn: psycopg.Connection, machine_id: int, session: SessionIn) -> Outco
 
 def _lock_all(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> dict[str, Held]:
     with conn.cursor() as cur:
-        created = {row[0] for row in cur.execute(
-            CREATE_MISSING_SQL, (machine_id, [s.session_id for s in sessions], [s.agent for s in sessions]))}
+        created = {
+            row[0]
+            for row in cur.execute(
+                CREATE_MISSING_SQL,
+                (machine_id, [s.session_id for s in sessions], [s.agent for s in sessions]),
+            )
+        }
         rows = cur.execute(LOCK_ALL_SQL, (machine_id, [s.session_id for s in sessions])).fetchall()
     return {sid: Held(pk, fingerprint, deleted, new=pk in created) for pk, sid, fingerprint, deleted in rows}
 
 
-def _apply_together(conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]) -> list[Outcome]:
+def _apply_together(
+    conn: psycopg.Connection, machine_id: int, sessions: Sequence[SessionIn]
+) -> list[Outcome]:
     held = _lock_all(conn, machine_id, sessions)
-    parts = [(held[s.session_id].pk, s.base.ordinal - 1) for s in sessions
-             if s.base is not None and not held[s.session_id].new]
+    parts = [
+        (held[s.session_id].pk, s.base.ordinal - 1)
+        for s in sessions
+        if s.base is not None and not held[s.session_id].new
+    ]
     bases: dict[int, str] = {}
     if parts:
         bases = dict(conn.execute(BASES_SQL, ([pk for pk, _ in parts], [o for _, o in parts])).fetchall())

@@ -117,8 +117,10 @@ def decode_json(data: bytes) -> Any:
     except UnicodeDecodeError as exc:
         if data[:2] == GZIP_MAGIC:
             raise BadRequest("the body is gzip-compressed but Content-Encoding: gzip is missing") from None
-        raise BadRequest(f"the body is not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
-                         "JSON must be encoded as UTF-8") from None
+        raise BadRequest(
+            f"the body is not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r}); "
+            "JSON must be encoded as UTF-8"
+        ) from None
     try:
         return _repair_strings(json.loads(text))
     except (ValueError, RecursionError):
@@ -132,8 +134,9 @@ def checked_json(data: bytes) -> Any:
     return value
 
 
-async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: int,
-                         parse: Callable[[bytes], Any] = checked_json) -> Any:
+async def read_json_body(
+    request: Request, *, max_bytes: int, max_decompressed: int, parse: Callable[[bytes], Any] = checked_json
+) -> Any:
     """The body, size-capped and gunzipped, then ``parse``d in a worker thread (plain JSON by default)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
@@ -152,8 +155,9 @@ async def read_json_body(request: Request, *, max_bytes: int, max_decompressed: 
     if encoding not in ("gzip", "", "identity"):
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip or identity")
     # Decompressing and decoding megabytes is CPU work: keep it off the event loop.
-    return await run_in_threadpool(_decode, bytes(raw), gzip=encoding == "gzip", max_decompressed=max_decompressed,
-                                   parse=parse)
+    return await run_in_threadpool(
+        _decode, bytes(raw), gzip=encoding == "gzip", max_decompressed=max_decompressed, parse=parse
+    )
 
 
 def _decode(raw: bytes, *, gzip: bool, max_decompressed: int, parse: Callable[[bytes], T]) -> T:

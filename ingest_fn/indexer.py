@@ -30,8 +30,12 @@ SAFETY_MARGIN_S = 5.0
 
 def database(settings: IngestSettings) -> Database:
     dsn = settings.dsn()
-    return Database(plan_connection(dsn, allow_insecure=settings.db_allow_insecure, application_name="av-indexer"),
-                    component="indexer", allow_insecure=settings.db_allow_insecure, dsn_for_scrubbing=dsn)
+    return Database(
+        plan_connection(dsn, allow_insecure=settings.db_allow_insecure, application_name="av-indexer"),
+        component="indexer",
+        allow_insecure=settings.db_allow_insecure,
+        dsn_for_scrubbing=dsn,
+    )
 
 
 def refresh(db: Database, *, budget_s: float) -> int:

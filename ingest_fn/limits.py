@@ -34,16 +34,20 @@ def count_request(conn: psycopg.Connection, *, device_id: int, per_minute: int) 
     assert row is not None
     hits, remaining = row
     if hits > per_minute:
-        raise TooManyRequests(f"this device sent more than {per_minute} requests in a minute; slow down",
-                              headers=_retry_after(float(remaining)))
+        raise TooManyRequests(
+            f"this device sent more than {per_minute} requests in a minute; slow down",
+            headers=_retry_after(float(remaining)),
+        )
 
 
 def refuse_if_blocked(conn: psycopg.Connection, *, address: str, limit: int, window_s: int) -> None:
     """Refuse an address that failed authentication too often, before trying again."""
     row = conn.execute(PEEK_SQL, {"key": f"auth:{address}", "window": window_s}).fetchone()
     if row is not None and row[0] >= limit:
-        raise TooManyRequests("too many failed authentications from this address; try again later",
-                              headers=_retry_after(float(row[1])))
+        raise TooManyRequests(
+            "too many failed authentications from this address; try again later",
+            headers=_retry_after(float(row[1])),
+        )
 
 
 def record_failure(conn: psycopg.Connection, *, address: str, window_s: int) -> None:

@@ -32,7 +32,9 @@ FROM sessions WHERE machine_id = %s AND session_id > %s
 ORDER BY session_id LIMIT %s"""
 
 
-def delete_sessions(conn: psycopg.Connection, *, machine_id: int, session_ids: list[str]) -> list[DeleteResult]:
+def delete_sessions(
+    conn: psycopg.Connection, *, machine_id: int, session_ids: list[str]
+) -> list[DeleteResult]:
     """Tombstone each session, in lock order (``store.in_lock_order``); results in request order."""
     return in_lock_order(session_ids, lambda i: _delete(conn, machine_id, session_ids[i]))
 
@@ -55,8 +57,14 @@ def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:
     row = conn.execute(STATUS_SQL, (machine_id,)).fetchone()
     assert row is not None
     machine, last_push, live, deleted, messages, tool_calls = row
-    return {"machine": machine, "last_push_at": last_push, "sessions": live, "deleted_sessions": deleted,
-            "messages": messages, "tool_calls": tool_calls}
+    return {
+        "machine": machine,
+        "last_push_at": last_push,
+        "sessions": live,
+        "deleted_sessions": deleted,
+        "messages": messages,
+        "tool_calls": tool_calls,
+    }
 
 
 def held_sessions(conn: psycopg.Connection, *, machine_id: int, after: str, limit: int) -> list[HeldSession]:

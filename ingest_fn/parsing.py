@@ -32,7 +32,9 @@ def errors_of(exc: ValidationError) -> list[dict[str, Any]]:
 
 def validate_request(model: type[M], body: Any, what: str) -> M:
     if isinstance(body, dict) and body.get("protocol") not in (None, PROTOCOL_VERSION):
-        raise BadRequest(f"unsupported protocol version {body.get('protocol')!r}; this server speaks {PROTOCOL_VERSION}")
+        raise BadRequest(
+            f"unsupported protocol version {body.get('protocol')!r}; this server speaks {PROTOCOL_VERSION}"
+        )
     try:
         return model.model_validate(body)
     except ValidationError as exc:
@@ -57,8 +59,11 @@ def parse_push(data: bytes) -> ParsedPush:
         pass
     else:
         # The schema bounds the depth of everything but the free-form blocks.
-        if all((blocks := m.get("blocks")) is None or depth_ok(blocks, MAX_JSON_DEPTH - BLOCKS_DEPTH + 1)
-               for s in whole.sessions for m in s.messages):
+        if all(
+            (blocks := m.get("blocks")) is None or depth_ok(blocks, MAX_JSON_DEPTH - BLOCKS_DEPTH + 1)
+            for s in whole.sessions
+            for m in s.messages
+        ):
             return ParsedPush(whole.request_id, list(whole.sessions))
     return parse_push_carefully(data)
 
@@ -72,5 +77,7 @@ def parse_push_carefully(data: bytes) -> ParsedPush:
             items.append(SessionIn.model_validate(raw))
         except ValidationError as exc:
             sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
-            items.append(ItemResult(session_id=sid, status="rejected", reason="invalid session", errors=errors_of(exc)))
+            items.append(
+                ItemResult(session_id=sid, status="rejected", reason="invalid session", errors=errors_of(exc))
+            )
     return ParsedPush(request.request_id, items)

@@ -49,9 +49,23 @@ def plan(conn: psycopg.Connection, *, machine_id: int, sessions: list[PlanSessio
         elif row[0] in agreed:
             upto = agreed[row[0]]
             chain = dict(item.checkpoints)[upto]
-            results.append(PlanResult(session_id=item.session_id, action="send_from", from_ordinal=upto + 1,
-                                      base_chain_hash=chain, held_messages=row[3], held_chain_head=row[4]))
+            results.append(
+                PlanResult(
+                    session_id=item.session_id,
+                    action="send_from",
+                    from_ordinal=upto + 1,
+                    base_chain_hash=chain,
+                    held_messages=row[3],
+                    held_chain_head=row[4],
+                )
+            )
         else:
-            results.append(PlanResult(session_id=item.session_id, action="send_all", held_messages=row[3],
-                                      held_chain_head=row[4]))
+            results.append(
+                PlanResult(
+                    session_id=item.session_id,
+                    action="send_all",
+                    held_messages=row[3],
+                    held_chain_head=row[4],
+                )
+            )
     return results

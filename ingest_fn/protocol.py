@@ -85,7 +85,9 @@ class MessageIn(TypedDict):
     has_tool_use: NotRequired[_Flag]
     is_system: NotRequired[_Flag]
     usage: NotRequired[Annotated[UsageIn | None, _default(None)]]
-    tool_calls: NotRequired[Annotated[list[ToolCallIn], Field(max_length=MAX_TOOL_CALLS_PER_MESSAGE), _default([])]]
+    tool_calls: NotRequired[
+        Annotated[list[ToolCallIn], Field(max_length=MAX_TOOL_CALLS_PER_MESSAGE), _default([])]
+    ]
 
 
 class BaseIn(Strict):
@@ -123,8 +125,10 @@ class SessionIn(Strict):
         start = self.base.ordinal if self.base else 0
         for index, msg in enumerate(self.messages):
             if msg["ordinal"] != start + index:
-                raise ValueError(f"messages[{index}].ordinal is {msg['ordinal']}; expected {start + index} "
-                                 f"(ordinals run consecutively from {'base.ordinal' if self.base else '0'})")
+                raise ValueError(
+                    f"messages[{index}].ordinal is {msg['ordinal']}; expected {start + index} "
+                    f"(ordinals run consecutively from {'base.ordinal' if self.base else '0'})"
+                )
             calls = msg.get("tool_calls")
             if calls and len({c["call_index"] for c in calls}) != len(calls):
                 seen: set[int] = set()

@@ -28,8 +28,9 @@ DELETE FROM ingest_requests
 WHERE device_id = %s AND created_at < now() - interval '{KEEP_DAYS} days'"""  # noqa: S608 - a constant
 
 
-def once(conn: psycopg.Connection, *, device_id: int, request_id: str,
-         compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+def once(
+    conn: psycopg.Connection, *, device_id: int, request_id: str, compute: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], bool]:
     """Run ``compute`` once per (device, request id); return (answer, was_replayed)."""
     conn.execute(LOCK_SQL, (device_id, request_id))
     try:

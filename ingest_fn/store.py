@@ -24,8 +24,8 @@ from psycopg.types.json import Jsonb
 
 from ingest_fn.protocol import MessageIn, SessionIn
 
-MAX_TEXT_CHARS = 1_000_000          # one message's content
-MAX_TOOL_RESULT_CHARS = 2_000_000    # one tool output: big logs happen; cut, never reject
+MAX_TEXT_CHARS = 1_000_000  # one message's content
+MAX_TOOL_RESULT_CHARS = 2_000_000  # one tool output: big logs happen; cut, never reject
 MAX_INPUT_JSON_CHARS = 1_000_000
 MAX_FIRST_MESSAGE_CHARS = 1_000
 # A btree entry holds at most ~2,700 bytes, so an indexed text column (sessions.project) is cut
@@ -54,14 +54,44 @@ COPY messages (session_pk, ordinal, role, content, blocks, ts, model, message_ke
 # Binary COPY: no escaping of megabytes of text on either side. Measured on the
 # bench data: the function's CPU for formatting rows fell by about half, and the
 # types below must match the columns exactly (int8 for bigint, int4 for integer).
-MESSAGE_TYPES = ["int8", "int4", "text", "text", "jsonb", "timestamptz", "text", "text", "bool",
-                 "bool", "bool", "int4", "int4", "int4", "int4", "int4", "text"]
+MESSAGE_TYPES = [
+    "int8",
+    "int4",
+    "text",
+    "text",
+    "jsonb",
+    "timestamptz",
+    "text",
+    "text",
+    "bool",
+    "bool",
+    "bool",
+    "int4",
+    "int4",
+    "int4",
+    "int4",
+    "int4",
+    "text",
+]
 COPY_TOOL_CALLS_SQL = """
 COPY tool_calls (session_pk, message_ordinal, call_index, tool_use_id, tool_name, category, input_json,
                  skill_name, result_content, result_length, result_truncated, result_is_error,
                  subagent_session_id) FROM STDIN (FORMAT BINARY)"""
-TOOL_CALL_TYPES = ["int8", "int4", "int4", "text", "text", "text", "text", "text", "text", "int4",
-                   "bool", "bool", "text"]
+TOOL_CALL_TYPES = [
+    "int8",
+    "int4",
+    "int4",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int4",
+    "bool",
+    "bool",
+    "text",
+]
 # Metadata and totals in one statement, after the rows are in: totals are always
 # computed from what is stored, so they cannot disagree with the rows.
 UPDATE_SESSION_SQL = """
@@ -169,18 +199,31 @@ def _no_nul(text: str | None) -> str | None:
 def _message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
     # Runs for every message of every push: plain checks first, ``storable`` only when needed.
     text = msg["content"]
-    content = text if len(text) <= MAX_TEXT_CHARS and "\x00" not in text else storable(text, MAX_TEXT_CHARS)[0]
+    content = (
+        text if len(text) <= MAX_TEXT_CHARS and "\x00" not in text else storable(text, MAX_TEXT_CHARS)[0]
+    )
     usage = msg.get("usage") or {}
     blocks = msg.get("blocks")
     ts = msg.get("timestamp")
     if ts is not None and ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)  # a timestamp without an offset is UTC (docs/protocol.md)
     return (
-        pk, msg["ordinal"], msg["role"], content, Jsonb(blocks, jsonb_bytes) if blocks is not None else None,
-        ts, _no_nul(msg.get("model")), _no_nul(msg.get("message_key")),
-        msg.get("has_thinking", False), msg.get("has_tool_use", False), msg.get("is_system", False), len(text),
-        usage.get("input_tokens", 0), usage.get("output_tokens", 0),
-        usage.get("cache_creation_tokens", 0), usage.get("cache_read_tokens", 0),
+        pk,
+        msg["ordinal"],
+        msg["role"],
+        content,
+        Jsonb(blocks, jsonb_bytes) if blocks is not None else None,
+        ts,
+        _no_nul(msg.get("model")),
+        _no_nul(msg.get("message_key")),
+        msg.get("has_thinking", False),
+        msg.get("has_tool_use", False),
+        msg.get("is_system", False),
+        len(text),
+        usage.get("input_tokens", 0),
+        usage.get("output_tokens", 0),
+        usage.get("cache_creation_tokens", 0),
+        usage.get("cache_read_tokens", 0),
         msg["chain_hash"],
     )
 
@@ -191,12 +234,23 @@ def _tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
         raw_result = call.get("result_content")
         result, cut = storable(raw_result, MAX_TOOL_RESULT_CHARS)
         input_json, _ = storable(call.get("input_json"), MAX_INPUT_JSON_CHARS)
-        rows.append((
-            pk, msg["ordinal"], call["call_index"], _no_nul(call.get("tool_use_id", "")), _no_nul(call["tool_name"]),
-            _no_nul(call.get("category", "other")), input_json, _no_nul(call.get("skill_name")), result,
-            len(raw_result) if raw_result is not None else None, cut, call.get("result_is_error", False),
-            _no_nul(call.get("subagent_session_id")),
-        ))
+        rows.append(
+            (
+                pk,
+                msg["ordinal"],
+                call["call_index"],
+                _no_nul(call.get("tool_use_id", "")),
+                _no_nul(call["tool_name"]),
+                _no_nul(call.get("category", "other")),
+                input_json,
+                _no_nul(call.get("skill_name")),
+                result,
+                len(raw_result) if raw_result is not None else None,
+                cut,
+                call.get("result_is_error", False),
+                _no_nul(call.get("subagent_session_id")),
+            )
+        )
     return rows
 
 
@@ -224,8 +278,12 @@ def decide(held: Held, session: SessionIn, base_hash: str | None) -> Outcome | i
     return session.base.ordinal
 
 
-def copy_rows(cur: psycopg.Cursor[Any], writes: Sequence[tuple[int, SessionIn]], *,
-              statements: tuple[str, str] = (COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL)) -> None:
+def copy_rows(
+    cur: psycopg.Cursor[Any],
+    writes: Sequence[tuple[int, SessionIn]],
+    *,
+    statements: tuple[str, str] = (COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL),
+) -> None:
     """The messages, then the tool calls, of every (session pk, session) in ``writes``: one COPY each."""
     messages_sql, tool_calls_sql = statements
     with cur.copy(messages_sql) as copy:
@@ -291,14 +349,27 @@ def _apply_in_transaction(conn: psycopg.Connection, machine_id: int, session: Se
 
 def _session_params(pk: int, session: SessionIn) -> dict[str, Any]:
     params = session.model_dump(exclude={"messages", "session_id", "first_message", "base", "complete"})
-    chain_head = session.messages[-1]["chain_hash"] if session.messages else (
-        session.base.chain_hash if session.base else None)
-    params.update(pk=pk, first_message=storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)[0],
-                  chain_head=chain_head,
-                  # An incomplete session has no fingerprint yet, so the next plan resumes it.
-                  fingerprint=session.fingerprint if session.complete else "")
-    for key in ("project", "cwd", "git_branch", "source_path", "display_name", "parent_session_id",
-                "parent_tool_use_id"):
+    chain_head = (
+        session.messages[-1]["chain_hash"]
+        if session.messages
+        else (session.base.chain_hash if session.base else None)
+    )
+    params.update(
+        pk=pk,
+        first_message=storable(session.first_message, MAX_FIRST_MESSAGE_CHARS)[0],
+        chain_head=chain_head,
+        # An incomplete session has no fingerprint yet, so the next plan resumes it.
+        fingerprint=session.fingerprint if session.complete else "",
+    )
+    for key in (
+        "project",
+        "cwd",
+        "git_branch",
+        "source_path",
+        "display_name",
+        "parent_session_id",
+        "parent_tool_use_id",
+    ):
         params[key] = storable(params[key], 4096)[0]
     params["project"] = indexable(params["project"])
     return params

@@ -54,7 +54,11 @@ def empty_db(pg_server: PgServer) -> Iterator[TestDatabase]:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    kind = "AV_TEST_DSN" if os.environ.get("AV_TEST_DSN") else "testcontainers if Docker answers, else a throwaway cluster"
+    kind = (
+        "AV_TEST_DSN"
+        if os.environ.get("AV_TEST_DSN")
+        else "testcontainers if Docker answers, else a throwaway cluster"
+    )
     return f"av-cloud test database: {kind}"
 
 

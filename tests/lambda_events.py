@@ -21,8 +21,15 @@ class FakeContext:
         return 30_000
 
 
-def http_v2_event(method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes | None = None,
-                  query: str = "", cookies: list[str] | None = None) -> dict[str, Any]:
+def http_v2_event(
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    query: str = "",
+    cookies: list[str] | None = None,
+) -> dict[str, Any]:
     return {
         "version": "2.0",
         "routeKey": "$default",
@@ -31,11 +38,22 @@ def http_v2_event(method: str, path: str, *, headers: dict[str, str] | None = No
         "cookies": cookies or [],
         "headers": {"host": "api.example.com", "x-forwarded-proto": "https", **(headers or {})},
         "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
-            "domainPrefix": "api", "requestId": "rid", "routeKey": "$default", "stage": "$default",
-            "time": "26/Nov/2026:12:00:00 +0000", "timeEpoch": 1795000000000,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9",
-                     "userAgent": "pytest"},
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "requestId": "rid",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "26/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1795000000000,
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "pytest",
+            },
         },
         "body": base64.b64encode(body).decode() if body is not None else None,
         "isBase64Encoded": body is not None,

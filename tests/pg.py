@@ -33,12 +33,12 @@ _counter = itertools.count()
 
 @dataclass
 class PgServer:
-    admin_dsn: str          # a superuser (or CREATEDB+CREATEROLE) connection
+    admin_dsn: str  # a superuser (or CREATEDB+CREATEROLE) connection
     host: str
     port: int
     ingest_password: str
     viewer_password: str
-    ca_cert: Path | None    # the CA that signed the server certificate, when TLS is on
+    ca_cert: Path | None  # the CA that signed the server certificate, when TLS is on
     kind: str
     cluster: Cluster | None = None  # set when the harness started the server itself
 
@@ -52,8 +52,9 @@ class PgServer:
         if role == "admin":
             return make_conninfo(self.admin_dsn, dbname=dbname, **extra)
         password = self.ingest_password if role == INGEST_ROLE else self.viewer_password
-        return make_conninfo("", host=self.host, port=str(self.port), user=role, password=password,
-                             dbname=dbname, **extra)
+        return make_conninfo(
+            "", host=self.host, port=str(self.port), user=role, password=password, dbname=dbname, **extra
+        )
 
 
 @dataclass
@@ -75,7 +76,9 @@ class TestDatabase:
 
     @contextmanager
     def admin(self) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.admin_dsn, autocommit=True, options="-c search_path=av -c TimeZone=UTC") as conn:
+        with psycopg.connect(
+            self.admin_dsn, autocommit=True, options="-c search_path=av -c TimeZone=UTC"
+        ) as conn:
             yield conn
 
 
@@ -95,16 +98,24 @@ def start_server() -> Iterator[PgServer]:
     if os.environ.get("AV_TEST_DSN"):
         dsn = os.environ["AV_TEST_DSN"]
         params = conninfo_to_dict(dsn)
-        yield PgServer(dsn, str(params.get("host", "127.0.0.1")), int(params.get("port", 5432)),
-                       ingest_pw, viewer_pw, None, "AV_TEST_DSN")
+        yield PgServer(
+            dsn,
+            str(params.get("host", "127.0.0.1")),
+            int(params.get("port", 5432)),
+            ingest_pw,
+            viewer_pw,
+            None,
+            "AV_TEST_DSN",
+        )
         return
     if _docker_available():
         from testcontainers.postgres import PostgresContainer
 
         with PostgresContainer("postgres:16-alpine", driver=None) as pg:
             host, port = pg.get_container_host_ip(), int(pg.get_exposed_port(5432))
-            dsn = make_conninfo("", host=host, port=str(port), user=pg.username, password=pg.password,
-                                dbname=pg.dbname)
+            dsn = make_conninfo(
+                "", host=host, port=str(port), user=pg.username, password=pg.password, dbname=pg.dbname
+            )
             yield PgServer(dsn, host, port, ingest_pw, viewer_pw, None, "testcontainers")
         return
     base = Path(tempfile.mkdtemp(prefix="av-test-pg-"))
@@ -124,8 +135,16 @@ def start_server() -> Iterator[PgServer]:
     cluster.ssl_cert, cluster.ssl_key = cert, key
     cluster.start()
     try:
-        yield PgServer(cluster.socket_dsn(), "127.0.0.1", cluster.port, ingest_pw, viewer_pw, ca.ca_cert,
-                       "throwaway cluster", cluster)
+        yield PgServer(
+            cluster.socket_dsn(),
+            "127.0.0.1",
+            cluster.port,
+            ingest_pw,
+            viewer_pw,
+            ca.ca_cert,
+            "throwaway cluster",
+            cluster,
+        )
     finally:
         cluster.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
@@ -144,8 +163,11 @@ def create_database(server: PgServer, *, migrated: bool = True) -> TestDatabase:
     name = f"av_test_{os.getpid()}_{next(_counter)}"
     with psycopg.connect(server.admin_dsn, autocommit=True) as conn:
         if migrated:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
-                                                                          sql.Identifier(TEMPLATE_DB)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+                )
+            )
         else:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return TestDatabase(server, name)

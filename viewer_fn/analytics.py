@@ -18,7 +18,14 @@ from typing import Any
 from viewer_fn.queries_analytics import duration_min
 
 LENGTH_BUCKETS = [("1-5", 5), ("6-15", 15), ("16-30", 30), ("31-60", 60), ("61-120", 120), ("121+", math.inf)]
-DURATION_BUCKETS = [("<5m", 5), ("5-15m", 15), ("15-30m", 30), ("30-60m", 60), ("1-2h", 120), ("2h+", math.inf)]
+DURATION_BUCKETS = [
+    ("<5m", 5),
+    ("5-15m", 15),
+    ("15-30m", 30),
+    ("30-60m", 60),
+    ("1-2h", 120),
+    ("2h+", math.inf),
+]
 AUTONOMY_BUCKETS = [("<0.5", 0.5), ("0.5-1", 1), ("1-2", 2), ("2-5", 5), ("5-10", 10), ("10+", math.inf)]
 COMPLEXITY_BUCKETS = [("1-15", 15), ("16-60", 60), ("61+", math.inf)]
 
@@ -58,11 +65,15 @@ def summary(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     top3 = sum(v for _, v in by_project.most_common(3))
     most = min(by_project, key=lambda p: (-by_project[p], p)) if by_project else None
     return {
-        "total_sessions": len(sessions), "total_messages": total, "active_projects": len(by_project),
+        "total_sessions": len(sessions),
+        "total_messages": total,
+        "active_projects": len(by_project),
         "active_days": len({s["local_day"] for s in sessions}),
         "avg_messages": round(total / len(sessions), 1) if sessions else 0,
-        "median_messages": median(counts), "p90_messages": nearest_rank(counts, 0.9),
-        "most_active_project": most, "concentration": round(top3 / total, 3) if total else 0,
+        "median_messages": median(counts),
+        "p90_messages": nearest_rank(counts, 0.9),
+        "most_active_project": most,
+        "concentration": round(top3 / total, 3) if total else 0,
         "agents": dict(agents),
     }
 
@@ -75,13 +86,25 @@ def period_start(day: date, granularity: str) -> date:
     return day
 
 
-def activity(sessions: list[dict[str, Any]], counts: dict[int, dict[str, Any]], granularity: str) -> list[dict[str, Any]]:
+def activity(
+    sessions: list[dict[str, Any]], counts: dict[int, dict[str, Any]], granularity: str
+) -> list[dict[str, Any]]:
     series: dict[date, dict[str, Any]] = {}
     for s in sessions:
         key = period_start(s["local_day"], granularity)
-        row = series.setdefault(key, {"date": key.isoformat(), "sessions": 0, "messages": 0, "user_messages": 0,
-                                      "assistant_messages": 0, "tool_calls": 0, "thinking_messages": 0,
-                                      "by_agent": {}})
+        row = series.setdefault(
+            key,
+            {
+                "date": key.isoformat(),
+                "sessions": 0,
+                "messages": 0,
+                "user_messages": 0,
+                "assistant_messages": 0,
+                "tool_calls": 0,
+                "thinking_messages": 0,
+                "by_agent": {},
+            },
+        )
         c = counts.get(s["pk"], {})
         row["sessions"] += 1
         row["messages"] += s["message_count"]
@@ -105,10 +128,16 @@ def heatmap(sessions: list[dict[str, Any]], metric: str, day_from: date, day_to:
 
     entries, day = [], day_from
     while day <= day_to:
-        entries.append({"date": day.isoformat(), "value": values.get(day, 0), "level": level(values.get(day, 0))})
+        entries.append(
+            {"date": day.isoformat(), "value": values.get(day, 0), "level": level(values.get(day, 0))}
+        )
         day += timedelta(days=1)
-    return {"metric": metric, "entries": entries, "levels": {f"l{i + 1}": q[i] for i in range(4)},
-            "entries_from": day_from.isoformat()}
+    return {
+        "metric": metric,
+        "entries": entries,
+        "levels": {f"l{i + 1}": q[i] for i in range(4)},
+        "entries_from": day_from.isoformat(),
+    }
 
 
 def projects(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -119,13 +148,19 @@ def projects(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for name, rows in groups.items():
         counts = [r["message_count"] for r in rows]
         days = {r["local_day"] for r in rows}
-        out.append({
-            "name": name, "sessions": len(rows), "messages": sum(counts),
-            "first_session": min(r["started"] for r in rows), "last_session": max(r["started"] for r in rows),
-            "avg_messages": round(sum(counts) / len(rows), 1), "median_messages": median(counts),
-            "agents": dict(Counter(r["agent"] for r in rows)),
-            "daily_trend": round(sum(counts) / len(days), 1),
-        })
+        out.append(
+            {
+                "name": name,
+                "sessions": len(rows),
+                "messages": sum(counts),
+                "first_session": min(r["started"] for r in rows),
+                "last_session": max(r["started"] for r in rows),
+                "avg_messages": round(sum(counts) / len(rows), 1),
+                "median_messages": median(counts),
+                "agents": dict(Counter(r["agent"] for r in rows)),
+                "daily_trend": round(sum(counts) / len(days), 1),
+            }
+        )
     return sorted(out, key=lambda p: (-p["messages"], p["name"]))
 
 
@@ -136,10 +171,12 @@ def session_shape(sessions: list[dict[str, Any]], counts: dict[int, dict[str, An
         c = counts.get(s["pk"], {})
         if c.get("human_messages"):
             autonomy.append(c.get("tool_use_messages", 0) / c["human_messages"])
-    return {"count": len(sessions),
-            "length_distribution": distribution([s["message_count"] for s in sessions], LENGTH_BUCKETS),
-            "duration_distribution": distribution(durations, DURATION_BUCKETS),
-            "autonomy_distribution": distribution(autonomy, AUTONOMY_BUCKETS)}
+    return {
+        "count": len(sessions),
+        "length_distribution": distribution([s["message_count"] for s in sessions], LENGTH_BUCKETS),
+        "duration_distribution": distribution(durations, DURATION_BUCKETS),
+        "autonomy_distribution": distribution(autonomy, AUTONOMY_BUCKETS),
+    }
 
 
 def _overview(g: dict[str, Any]) -> dict[str, Any]:
@@ -154,9 +191,13 @@ def _overview(g: dict[str, Any]) -> dict[str, Any]:
             return {"p50": 0, "p90": 0}
         return {"p50": float(values[0]), "p90": float(values[1])}
 
-    return {"turn_cycle_sec": pcts(g["turn_gaps"]), "first_response_sec": pcts(g["first_response"]),
-            "msgs_per_active_min": per_min(g["messages"]), "chars_per_active_min": per_min(g["chars"]),
-            "tool_calls_per_active_min": per_min(g["tool_calls"])}
+    return {
+        "turn_cycle_sec": pcts(g["turn_gaps"]),
+        "first_response_sec": pcts(g["first_response"]),
+        "msgs_per_active_min": per_min(g["messages"]),
+        "chars_per_active_min": per_min(g["chars"]),
+        "tool_calls_per_active_min": per_min(g["tool_calls"]),
+    }
 
 
 def complexity(sessions: list[dict[str, Any]]) -> list[str]:
@@ -167,16 +208,27 @@ def velocity(groups: list[dict[str, Any]]) -> dict[str, Any]:
     """Turn cycle, first response and per-active-minute rates (agentsview §3.4), overall and per
     agent / complexity bucket, over the sessions with at least one non-system message.
     ``groups`` are GROUPING SETS rows: ``g`` 3 = overall, 1 = one agent, 2 = one complexity bucket."""
-    empty = {"active_seconds": 0, "messages": 0, "chars": 0, "tool_calls": 0, "turn_gaps": None,
-             "first_response": None}
+    empty = {
+        "active_seconds": 0,
+        "messages": 0,
+        "chars": 0,
+        "tool_calls": 0,
+        "turn_gaps": None,
+        "first_response": None,
+    }
     overall = next((g for g in groups if g["g"] == 3), empty)
     agents = sorted((g for g in groups if g["g"] == 1), key=lambda g: g["agent"])
     by_cx = {g["cx"]: g for g in groups if g["g"] == 2}
     return {
         "overall": _overview(overall),
-        "by_agent": [{"label": g["agent"], "sessions": g["sessions"], "overview": _overview(g)} for g in agents],
-        "by_complexity": [{"label": k, "sessions": by_cx[k]["sessions"], "overview": _overview(by_cx[k])}
-                          for k, _ in COMPLEXITY_BUCKETS if k in by_cx],
+        "by_agent": [
+            {"label": g["agent"], "sessions": g["sessions"], "overview": _overview(g)} for g in agents
+        ],
+        "by_complexity": [
+            {"label": k, "sessions": by_cx[k]["sessions"], "overview": _overview(by_cx[k])}
+            for k, _ in COMPLEXITY_BUCKETS
+            if k in by_cx
+        ],
     }
 
 
@@ -193,9 +245,13 @@ def tools(sessions: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[st
     total = sum(categories.values())
     return {
         "total_calls": total,
-        "by_category": [{"category": c, "count": n, "pct": round(100 * n / total, 1)}
-                        for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "by_agent": [{"agent": a, "total": sum(c.values()), "categories": dict(c)} for a, c in sorted(agents.items())],
+        "by_category": [
+            {"category": c, "count": n, "pct": round(100 * n / total, 1)}
+            for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "by_agent": [
+            {"agent": a, "total": sum(c.values()), "categories": dict(c)} for a, c in sorted(agents.items())
+        ],
         "trend": [{"date": d.isoformat(), "by_category": dict(trend[d])} for d in sorted(trend)],
     }
 
@@ -205,10 +261,16 @@ def top_sessions(sessions: list[dict[str, Any]], metric: str, n: int = 10) -> li
         value = s["message_count"] if metric == "messages" else (duration_min(s) or 0)
         return (-value, s["id"])
 
-    return [{"id": s["id"], "project": s["project"], "first_message": s["first_message"],
-             "message_count": s["message_count"],
-             "duration_min": round(d, 1) if (d := duration_min(s)) is not None else None}
-            for s in sorted(sessions, key=key)[:n]]
+    return [
+        {
+            "id": s["id"],
+            "project": s["project"],
+            "first_message": s["first_message"],
+            "message_count": s["message_count"],
+            "duration_min": round(d, 1) if (d := duration_min(s)) is not None else None,
+        }
+        for s in sorted(sessions, key=key)[:n]
+    ]
 
 
 def tokens(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -220,6 +282,10 @@ def tokens(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for target in (totals, models[r["model"]], days[r["day"].isoformat() if r["day"] else "undated"]):
             for k in (*fields, "messages"):
                 target[k] += int(r[k])
-    return {"totals": totals,
-            "by_model": [{"model": m, **v} for m, v in sorted(models.items(), key=lambda kv: -kv[1]["output_tokens"])],
-            "by_day": [{"date": d, **v} for d, v in sorted(days.items())]}
+    return {
+        "totals": totals,
+        "by_model": [
+            {"model": m, **v} for m, v in sorted(models.items(), key=lambda kv: -kv[1]["output_tokens"])
+        ],
+        "by_day": [{"date": d, **v} for d, v in sorted(days.items())],
+    }

@@ -22,8 +22,13 @@ from viewer_fn import routes_analytics, routes_auth, routes_meta, routes_search,
 from viewer_fn.ratelimit import LoginLimiter
 from viewer_fn.signing import Signer
 
-STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".html": "text/html; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
 READ_ONLY_MESSAGE = "the viewer is read-only: it cannot change sessions, settings or anything else"
 
 
@@ -31,15 +36,28 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     settings = settings or load(ViewerSettings)
     dsn = settings.dsn()
     db = Database(
-        plan_connection(dsn, allow_insecure=settings.db_allow_insecure, application_name="av-viewer",
-                        server_settings={"default_transaction_read_only": "on",
-                                         "statement_timeout": str(settings.db_statement_timeout_ms)}),
-        component="viewer_fn", allow_insecure=settings.db_allow_insecure,
-        max_size=settings.db_pool_size, dsn_for_scrubbing=dsn,
+        plan_connection(
+            dsn,
+            allow_insecure=settings.db_allow_insecure,
+            application_name="av-viewer",
+            server_settings={
+                "default_transaction_read_only": "on",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+            },
+        ),
+        component="viewer_fn",
+        allow_insecure=settings.db_allow_insecure,
+        max_size=settings.db_pool_size,
+        dsn_for_scrubbing=dsn,
     )
     base = settings.base_path
-    app = FastAPI(title="av-cloud viewer", version=routes_meta.VIEWER_VERSION, docs_url=None, redoc_url=None,
-                  openapi_url=f"{base}/api/v1/openapi.json")
+    app = FastAPI(
+        title="av-cloud viewer",
+        version=routes_meta.VIEWER_VERSION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{base}/api/v1/openapi.json",
+    )
     app.state.db = db
     app.state.settings = settings
     app.state.signer = Signer(settings.session_secret.get_secret_value())
@@ -68,8 +86,11 @@ def _static_file(name: str) -> Response:
     if "/" in name or name.startswith(".") or not target.is_file():
         raise NotFound(f"no file {name!r}")
     suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    return Response(target.read_bytes(), media_type=STATIC_TYPES.get(suffix, "application/octet-stream"),
-                    headers={"Cache-Control": "no-cache"})
+    return Response(
+        target.read_bytes(),
+        media_type=STATIC_TYPES.get(suffix, "application/octet-stream"),
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 def _mount_static(app: FastAPI, base: str) -> None:
@@ -78,6 +99,7 @@ def _mount_static(app: FastAPI, base: str) -> None:
         return _static_file("index.html")
 
     if base:
+
         @app.get(base, include_in_schema=False)
         def index_redirect() -> Response:
             return Response(status_code=301, headers={"Location": f"{base}/"})

@@ -19,7 +19,9 @@ from viewer_fn.signing import BadSignature, Signer
 
 COOKIE_NAME = "av_session"
 COOKIE_PURPOSE = "login"
-CREDENTIAL_BY_HASH_SQL = "SELECT id, name, revoked_at IS NOT NULL FROM viewer_credentials WHERE token_hash = %s"
+CREDENTIAL_BY_HASH_SQL = (
+    "SELECT id, name, revoked_at IS NOT NULL FROM viewer_credentials WHERE token_hash = %s"
+)
 CREDENTIAL_BY_ID_SQL = "SELECT id, name, revoked_at IS NOT NULL FROM viewer_credentials WHERE id = %s"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="av-cloud viewer"'}
 
@@ -46,8 +48,9 @@ def authenticate(conn: psycopg.Connection, request: Request, signer: Signer) -> 
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("malformed Authorization header; expected 'Bearer <viewer token>'",
-                               headers=CHALLENGE)
+            raise Unauthorized(
+                "malformed Authorization header; expected 'Bearer <viewer token>'", headers=CHALLENGE
+            )
         return check_token(conn, token.strip())
     cookie = request.cookies.get(COOKIE_NAME)
     if not cookie:

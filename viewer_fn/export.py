@@ -30,7 +30,9 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def export_filename(session: dict[str, Any]) -> str:
     """``<project>-<date>.html`` as agentsview names it, reduced to safe characters."""
-    project = SAFE_NAME.sub("-", (session.get("project") or "session").rsplit("/", 1)[-1]).strip("-") or "session"
+    project = (
+        SAFE_NAME.sub("-", (session.get("project") or "session").rsplit("/", 1)[-1]).strip("-") or "session"
+    )
     when = session.get("started_at") or session.get("created_at") or session.get("last_activity")
     day = when.date().isoformat() if isinstance(when, datetime) else "undated"
     return f"{project[:80]}-{day}.html"
@@ -44,12 +46,16 @@ def _tool_call(call: dict[str, Any]) -> str:
     result = call.get("result_content") or ""
     cut = len(result) > EXPORT_TOOL_OUTPUT_CHARS
     note = " (cut for export)" if cut or call.get("result_truncated") else ""
-    parts = [f"<details><summary>{_e(call.get('tool_name'))}{' — error' if call.get('result_is_error') else ''}"
-             f"</summary>"]
+    parts = [
+        f"<details><summary>{_e(call.get('tool_name'))}{' — error' if call.get('result_is_error') else ''}"
+        f"</summary>"
+    ]
     if call.get("input_json"):
         parts.append(f"<pre>{_e(call['input_json'])}</pre>")
     if result:
-        parts.append(f"<div class=meta>output{_e(note)}</div><pre>{_e(result[:EXPORT_TOOL_OUTPUT_CHARS])}</pre>")
+        parts.append(
+            f"<div class=meta>output{_e(note)}</div><pre>{_e(result[:EXPORT_TOOL_OUTPUT_CHARS])}</pre>"
+        )
     parts.append("</details>")
     return "".join(parts)
 
@@ -66,8 +72,10 @@ def render_export(session: dict[str, Any], messages: list[dict[str, Any]], *, tr
     ]
     for msg in messages:
         role = msg.get("role") if msg.get("role") in ("user", "assistant", "system") else "system"
-        out.append(f"<section class='msg {role}' id='m{int(msg['ordinal'])}'><span class=role>{role}</span>"
-                   f"<span class=ts>#{int(msg['ordinal'])} {_e(msg.get('timestamp'))}</span>")
+        out.append(
+            f"<section class='msg {role}' id='m{int(msg['ordinal'])}'><span class=role>{role}</span>"
+            f"<span class=ts>#{int(msg['ordinal'])} {_e(msg.get('timestamp'))}</span>"
+        )
         if msg.get("content"):
             out.append(f"<pre>{_e(msg['content'])}</pre>")
         out.extend(_tool_call(call) for call in msg.get("tool_calls", []))

@@ -46,10 +46,14 @@ class SessionFilter:
     def from_request(cls, request: Request) -> SessionFilter:
         q = request.query_params
         f = cls(
-            project=p.csv("project", q.get("project")), exclude_project=p.csv("exclude_project", q.get("exclude_project")),
-            machine=p.csv("machine", q.get("machine")), agent=p.csv("agent", q.get("agent")),
-            date=p.day("date", q.get("date")), date_from=p.day("date_from", q.get("date_from")),
-            date_to=p.day("date_to", q.get("date_to")), active_since=p.instant("active_since", q.get("active_since")),
+            project=p.csv("project", q.get("project")),
+            exclude_project=p.csv("exclude_project", q.get("exclude_project")),
+            machine=p.csv("machine", q.get("machine")),
+            agent=p.csv("agent", q.get("agent")),
+            date=p.day("date", q.get("date")),
+            date_from=p.day("date_from", q.get("date_from")),
+            date_to=p.day("date_to", q.get("date_to")),
+            active_since=p.instant("active_since", q.get("active_since")),
             min_messages=p.integer("min_messages", q.get("min_messages"), lo=0),
             max_messages=p.integer("max_messages", q.get("max_messages"), lo=0),
             min_user_messages=p.integer("min_user_messages", q.get("min_user_messages"), lo=0),
@@ -62,15 +66,22 @@ class SessionFilter:
 
     def key(self) -> dict[str, Any]:
         """A JSON-able summary, used to bind cursors to the filter they were made for."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) not in (None, False)}
+        return {
+            f.name: str(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) not in (None, False)
+        }
 
 
 def _matching(f: SessionFilter, s: str, params: dict[str, Any], prefix: str) -> list[str]:
     """Predicates for the user's filters (not the base rules) over alias ``s``."""
     where: list[str] = []
     started = f"COALESCE({s}.started_at, {s}.created_at)"
-    for name, column, negate in (("project", "project", False), ("exclude_project", "project", True),
-                                 ("agent", "agent", False)):
+    for name, column, negate in (
+        ("project", "project", False),
+        ("exclude_project", "project", True),
+        ("agent", "agent", False),
+    ):
         values = getattr(f, name)
         if values:
             key = f"{prefix}{name}"
@@ -89,8 +100,11 @@ def _matching(f: SessionFilter, s: str, params: dict[str, Any], prefix: str) -> 
     if f.active_since is not None:
         where.append(f"{s}.last_activity >= %({prefix}active_since)s")
         params[f"{prefix}active_since"] = f.active_since
-    for name, column, op in (("min_messages", "message_count", ">="), ("max_messages", "message_count", "<="),
-                             ("min_user_messages", "user_message_count", ">=")):
+    for name, column, op in (
+        ("min_messages", "message_count", ">="),
+        ("max_messages", "message_count", "<="),
+        ("min_user_messages", "user_message_count", ">="),
+    ):
         if getattr(f, name) is not None:
             where.append(f"{s}.{column} {op} %({prefix}{name})s")
             params[f"{prefix}{name}"] = getattr(f, name)

@@ -40,8 +40,9 @@ def flag(name: str, value: str | None) -> bool:
     raise BadRequest(f"{name}: {value!r} is not a boolean; use true or false")
 
 
-def integer(name: str, value: str | None, *, default: int | None = None, lo: int | None = None,
-            hi: int | None = None) -> int | None:
+def integer(
+    name: str, value: str | None, *, default: int | None = None, lo: int | None = None, hi: int | None = None
+) -> int | None:
     if value is None or value == "":
         return default
     try:
@@ -49,8 +50,11 @@ def integer(name: str, value: str | None, *, default: int | None = None, lo: int
     except ValueError:
         raise BadRequest(f"{name}: {value!r} is not an integer") from None
     if (lo is not None and number < lo) or (hi is not None and number > hi):
-        bounds = f"between {lo} and {hi}" if lo is not None and hi is not None else (
-            f"at least {lo}" if lo is not None else f"at most {hi}")
+        bounds = (
+            f"between {lo} and {hi}"
+            if lo is not None and hi is not None
+            else (f"at least {lo}" if lo is not None else f"at most {hi}")
+        )
         raise BadRequest(f"{name}: must be {bounds} (got {number})")
     return number
 
@@ -71,7 +75,9 @@ def instant(name: str, value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not a timestamp; use RFC 3339, e.g. 2026-11-01T10:00:00Z") from None
+        raise BadRequest(
+            f"{name}: {value!r} is not a timestamp; use RFC 3339, e.g. 2026-11-01T10:00:00Z"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -82,7 +88,9 @@ def zone(name: str, value: str | None) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadRequest(f"{name}: {value!r} is not an IANA timezone; use a name like Europe/Berlin or UTC") from None
+        raise BadRequest(
+            f"{name}: {value!r} is not an IANA timezone; use a name like Europe/Berlin or UTC"
+        ) from None
     return value
 
 

@@ -190,7 +190,13 @@ class AnalyticsFilter:
 
 
 def filtered_sessions(conn: psycopg.Connection, f: AnalyticsFilter) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {"tz": f.tz, "day_from": f.day_from, "day_to": f.day_to, "dow": f.dow, "hour": f.hour}
+    params: dict[str, Any] = {
+        "tz": f.tz,
+        "day_from": f.day_from,
+        "day_to": f.day_to,
+        "dow": f.dow,
+        "hour": f.hour,
+    }
     where = root_where(f.sessions, params)
     extra = (DOW_SQL if f.dow is not None else "") + "\n  " + (HOUR_SQL if f.hour is not None else "")
     with conn.cursor(row_factory=dict_row) as cur:
@@ -227,18 +233,22 @@ def message_counts(conn: psycopg.Connection, sessions: list[dict[str, Any]]) -> 
     return {r["session_pk"]: r for r in rows}
 
 
-def hour_of_week(conn: psycopg.Connection, sessions: list[dict[str, Any]], tz: str) -> dict[tuple[int, int], int]:
+def hour_of_week(
+    conn: psycopg.Connection, sessions: list[dict[str, Any]], tz: str
+) -> dict[tuple[int, int], int]:
     rolled, raw = split(sessions)
     cells: dict[tuple[int, int], int] = {}
-    for r in _rows(conn, ROLLUP_HOUR_OF_WEEK_SQL, {"pks": rolled, "tz": tz}) + \
-            _rows(conn, HOUR_OF_WEEK_SQL, {"pks": raw, "tz": tz}):
+    for r in _rows(conn, ROLLUP_HOUR_OF_WEEK_SQL, {"pks": rolled, "tz": tz}) + _rows(
+        conn, HOUR_OF_WEEK_SQL, {"pks": raw, "tz": tz}
+    ):
         key = (r["day_of_week"], r["hour"])
         cells[key] = cells.get(key, 0) + int(r["messages"])
     return cells
 
 
-def velocity_groups(conn: psycopg.Connection, sessions: list[dict[str, Any]],
-                    complexity: list[str]) -> list[dict[str, Any]]:
+def velocity_groups(
+    conn: psycopg.Connection, sessions: list[dict[str, Any]], complexity: list[str]
+) -> list[dict[str, Any]]:
     """Velocity sums and nearest-rank percentiles per group (``g`` = GROUPING(agent, cx):
     3 overall, 1 per agent, 2 per complexity); ``complexity`` is each session's bucket."""
     if not sessions:
@@ -247,9 +257,13 @@ def velocity_groups(conn: psycopg.Connection, sessions: list[dict[str, Any]],
     agents = sorted({s["agent"] for s in sessions})
     buckets = sorted(set(complexity))
     params: dict[str, Any] = {
-        "pks": [s["pk"] for s in sessions], "agents": [agents.index(s["agent"]) for s in sessions],
+        "pks": [s["pk"] for s in sessions],
+        "agents": [agents.index(s["agent"]) for s in sessions],
         "cx": [buckets.index(c) for c in complexity],
-        "tools": [s["tool_call_count"] for s in sessions], "rolled": rolled, "raw": raw}
+        "tools": [s["tool_call_count"] for s in sessions],
+        "rolled": rolled,
+        "raw": raw,
+    }
     raw_sql = VELOCITY_SQL.replace("%(pks)s", "%(raw)s") if raw else NO_RAW_VELOCITY_SQL
     rows = _rows(conn, VELOCITY_GROUPS_SQL.format(raw=raw_sql), params)
     for r in rows:
@@ -267,7 +281,9 @@ def tool_call_rows(conn: psycopg.Connection, sessions: list[dict[str, Any]]) -> 
 def token_rows(conn: psycopg.Connection, sessions: list[dict[str, Any]], tz: str) -> list[dict[str, Any]]:
     """Rows of (local day, model, sums); a (day, model) may appear more than once (the caller sums)."""
     rolled, raw = split(sessions)
-    rows = _rows(conn, ROLLUP_TOKENS_SQL, {"pks": rolled, "tz": tz}) + _rows(conn, TOKENS_SQL, {"pks": raw, "tz": tz})
+    rows = _rows(conn, ROLLUP_TOKENS_SQL, {"pks": rolled, "tz": tz}) + _rows(
+        conn, TOKENS_SQL, {"pks": raw, "tz": tz}
+    )
     return sorted(rows, key=lambda r: (r["day"] is not None, r["day"] or date.min, r["model"]))
 
 

@@ -43,8 +43,8 @@ from viewer_fn.queries_sessions import like_pattern
 from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
-MESSAGE_INDEXED_CHARS = 32768      # must equal the left(content, N) of refresh_search()
-TOOL_OUTPUT_INDEXED_CHARS = 4096   # must equal the left(result_content, N) of refresh_search()
+MESSAGE_INDEXED_CHARS = 32768  # must equal the left(content, N) of refresh_search()
+TOOL_OUTPUT_INDEXED_CHARS = 4096  # must equal the left(result_content, N) of refresh_search()
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 # How long the newest-first index walk may try before the GIN plan takes over: a common
 # word fills a window in a few ms this way; a rare one would read the whole ts index.
@@ -157,53 +157,99 @@ def _indexed(conn: psycopg.Connection, sql: str, params: dict[str, Any]) -> list
     return conn.execute(sql, params, prepare=False).fetchall()  # type: ignore[arg-type]
 
 
-def _recheck(conn: psycopg.Connection, ordered: list[tuple[Any, ...]], pending: set[int], needed: int,
-             params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _recheck(
+    conn: psycopg.Connection,
+    ordered: list[tuple[Any, ...]],
+    pending: set[int],
+    needed: int,
+    params: dict[str, Any],
+) -> list[tuple[Any, ...]]:
     """The first ``needed`` exact hits of ``ordered``: indexed candidates re-checked by ILIKE in
     growing batches, in order, stopping once enough passed; pending hits are exact already."""
     kept: list[tuple[Any, ...]] = []
     pos, batch = 0, max(RECHECK_FIRST_BATCH, needed)
     while pos < len(ordered) and len(kept) < needed:
-        chunk, pos = ordered[pos:pos + batch], pos + batch
+        chunk, pos = ordered[pos : pos + batch], pos + batch
         check = [h for h in chunk if h[0] not in pending]
         passed: set[tuple[int, int, int]] = set()
         if check:
-            passed = {(r[0], r[1], r[2]) for r in conn.execute(RECHECK_SQL, {  # type: ignore[arg-type]
-                **params, "pks": [h[0] for h in check], "ords": [h[1] for h in check],
-                "calls": [h[2] for h in check]})}
+            passed = {
+                (r[0], r[1], r[2])
+                for r in conn.execute(
+                    RECHECK_SQL,
+                    {  # type: ignore[arg-type]
+                        **params,
+                        "pks": [h[0] for h in check],
+                        "ords": [h[1] for h in check],
+                        "calls": [h[2] for h in check],
+                    },
+                )
+            }
         kept += [h for h in chunk if h[0] in pending or (h[0], h[1], h[2]) in passed]
         batch *= 2
     return kept[:needed]
 
 
-def search(conn: psycopg.Connection, compiled: Compiled, *, session_where: str, params: dict[str, Any],
-           sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
+def search(
+    conn: psycopg.Connection,
+    compiled: Compiled,
+    *,
+    session_where: str,
+    params: dict[str, Any],
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
     """One page of hits (``limit + 1`` rows, so the caller knows whether there is more)."""
     pending = conn.execute(PENDING_SQL.format(where=session_where), params).fetchone()[0]  # type: ignore[arg-type, index]
     params.update(tsq=compiled.tsquery, window=SEARCH_WINDOW, pending=pending)
     ranked = sort == "rank"
-    sql = INDEXED_SQL.format(where=session_where, rank=RANK_EXPR if ranked else "-1::float8",
-                             join=RANK_JOIN if ranked else "")
+    sql = INDEXED_SQL.format(
+        where=session_where, rank=RANK_EXPR if ranked else "-1::float8", join=RANK_JOIN if ranked else ""
+    )
     hits = _indexed(conn, sql, params)
     if pending:
-        query = PENDING_HITS_SQL.format(m_match=_ilike_all("m.content", compiled, params),
-                                        t_match=_ilike_all("t.result_content", compiled, params))
+        query = PENDING_HITS_SQL.format(
+            m_match=_ilike_all("m.content", compiled, params),
+            t_match=_ilike_all("t.result_content", compiled, params),
+        )
         hits += [(*h[:4], 0.0) for h in conn.execute(query, params).fetchall()]  # type: ignore[arg-type]
     newest = [-(h[3].timestamp()) if h[3] else float("inf") for h in hits]
-    order = sorted(range(len(hits)), key=lambda i: (
-        (-hits[i][4], newest[i]) if ranked else (newest[i],)) + (hits[i][0], hits[i][1], hits[i][2]))
+    order = sorted(
+        range(len(hits)),
+        key=lambda i: (
+            ((-hits[i][4], newest[i]) if ranked else (newest[i],)) + (hits[i][0], hits[i][1], hits[i][2])
+        ),
+    )
     ordered = [hits[i] for i in order]
     if compiled.literal is not None:
-        ordered = _recheck(conn, ordered, set(pending), offset + limit + 1, {
-            "pattern": like_pattern(compiled.literal),
-            "m_recheck_chars": MESSAGE_INDEXED_CHARS + len(compiled.literal),
-            "t_recheck_chars": TOOL_OUTPUT_INDEXED_CHARS + len(compiled.literal)})
-    page = ordered[offset:offset + limit + 1]
+        ordered = _recheck(
+            conn,
+            ordered,
+            set(pending),
+            offset + limit + 1,
+            {
+                "pattern": like_pattern(compiled.literal),
+                "m_recheck_chars": MESSAGE_INDEXED_CHARS + len(compiled.literal),
+                "t_recheck_chars": TOOL_OUTPUT_INDEXED_CHARS + len(compiled.literal),
+            },
+        )
+    page = ordered[offset : offset + limit + 1]
     if not page:
         return []
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(PAGE_SQL, {
-            "pks": [h[0] for h in page], "ords": [h[1] for h in page], "calls": [h[2] for h in page],
-            "ranks": [h[4] for h in page], "span": SNIPPET_CHARS, "m_chars": MESSAGE_INDEXED_CHARS,
-            "needle": compiled.needle, "before": SNIPPET_BEFORE, "tsq": compiled.tsquery})
+        cur.execute(
+            PAGE_SQL,
+            {
+                "pks": [h[0] for h in page],
+                "ords": [h[1] for h in page],
+                "calls": [h[2] for h in page],
+                "ranks": [h[4] for h in page],
+                "span": SNIPPET_CHARS,
+                "m_chars": MESSAGE_INDEXED_CHARS,
+                "needle": compiled.needle,
+                "before": SNIPPET_BEFORE,
+                "tsq": compiled.tsquery,
+            },
+        )
         return cur.fetchall()

@@ -72,7 +72,11 @@ ORDER BY 1"""
 
 
 def list_sessions(
-    conn: psycopg.Connection, f: SessionFilter, *, limit: int, after: tuple[datetime, int] | None,
+    conn: psycopg.Connection,
+    f: SessionFilter,
+    *,
+    limit: int,
+    after: tuple[datetime, int] | None,
     with_total: bool,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page (``limit + 1`` rows, so the caller knows whether there is a next one)."""
@@ -117,8 +121,10 @@ def list_messages(
     else:
         rng, direction = ("ordinal >= %(start)s" if start is not None else "TRUE"), "ASC"
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(MESSAGES_SQL.format(range=rng, direction=direction),  # type: ignore[arg-type]
-                    {"pk": pk, "start": start, "limit": limit})
+        cur.execute(
+            MESSAGES_SQL.format(range=rng, direction=direction),  # type: ignore[arg-type]
+            {"pk": pk, "start": start, "limit": limit},
+        )
         messages = cur.fetchall()
         attach_tool_calls(cur, pk, messages)
     return messages

@@ -20,16 +20,20 @@ from collections.abc import Callable
 
 from avcore.web import TooManyRequests
 
-LOGIN_MAX_FAILURES = 10          # failures allowed per window ...
-LOGIN_WINDOW_S = 300.0           # ... of this many seconds, per client address
-MAX_TRACKED_CLIENTS = 10_000     # bounds memory; the least recently failing client is forgotten first
+LOGIN_MAX_FAILURES = 10  # failures allowed per window ...
+LOGIN_WINDOW_S = 300.0  # ... of this many seconds, per client address
+MAX_TRACKED_CLIENTS = 10_000  # bounds memory; the least recently failing client is forgotten first
 
 
 class LoginLimiter:
     """A sliding window of failure times per client; thread-safe (sync routes run in a pool)."""
 
-    def __init__(self, max_failures: int = LOGIN_MAX_FAILURES, window_s: float = LOGIN_WINDOW_S,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        max_failures: int = LOGIN_MAX_FAILURES,
+        window_s: float = LOGIN_WINDOW_S,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.max_failures, self.window_s = max_failures, window_s
         self._clock = clock or time.monotonic
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
@@ -50,7 +54,8 @@ class LoginLimiter:
                 retry = max(1, math.ceil(self.window_s - (now - times[0])))
                 raise TooManyRequests(
                     f"too many failed logins from your address; try again in {retry} s",
-                    headers={"Retry-After": str(retry)})
+                    headers={"Retry-After": str(retry)},
+                )
 
     def failed(self, key: str) -> None:
         with self._lock:

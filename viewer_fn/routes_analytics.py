@@ -21,9 +21,9 @@ from viewer_fn import queries_analytics as qa
 from viewer_fn.deps import Conn, CurrentViewer
 from viewer_fn.filters import SessionFilter
 
-DEFAULT_DAYS = 30          # agentsview's default range: the last 30 days
-MAX_RANGE_DAYS = 3660      # ten years; a wider range is a typo
-MAX_HEATMAP_DAYS = 366     # the calendar shows at most a year
+DEFAULT_DAYS = 30  # agentsview's default range: the last 30 days
+MAX_RANGE_DAYS = 3660  # ten years; a wider range is a typo
+MAX_HEATMAP_DAYS = 366  # the calendar shows at most a year
 
 router = APIRouter(prefix="/analytics")
 
@@ -39,13 +39,21 @@ def parse_filter(request: Request) -> qa.AnalyticsFilter:
     if (day_to - day_from).days > MAX_RANGE_DAYS:
         raise BadRequest(f"from: the range may span at most {MAX_RANGE_DAYS} days")
     sessions = SessionFilter(
-        project=p.csv("project", q.get("project")), machine=p.csv("machine", q.get("machine")),
-        agent=p.csv("agent", q.get("agent")), active_since=p.instant("active_since", q.get("active_since")),
+        project=p.csv("project", q.get("project")),
+        machine=p.csv("machine", q.get("machine")),
+        agent=p.csv("agent", q.get("agent")),
+        active_since=p.instant("active_since", q.get("active_since")),
         min_user_messages=p.integer("min_user_messages", q.get("min_user_messages"), lo=0),
-        include_one_shot=p.flag("include_one_shot", q.get("include_one_shot")))
-    return qa.AnalyticsFilter(day_from, day_to, tz, sessions,
-                              dow=p.integer("dow", q.get("dow"), lo=0, hi=6),
-                              hour=p.integer("hour", q.get("hour"), lo=0, hi=23))
+        include_one_shot=p.flag("include_one_shot", q.get("include_one_shot")),
+    )
+    return qa.AnalyticsFilter(
+        day_from,
+        day_to,
+        tz,
+        sessions,
+        dow=p.integer("dow", q.get("dow"), lo=0, hi=6),
+        hour=p.integer("hour", q.get("hour"), lo=0, hi=23),
+    )
 
 
 def _load(request: Request, conn: psycopg.Connection) -> tuple[qa.AnalyticsFilter, list[dict[str, Any]]]:
@@ -65,11 +73,17 @@ def summary(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
 
 @router.get("/activity")
 def activity(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
-    granularity = p.choice("granularity", request.query_params.get("granularity"), ("day", "week", "month"), "day")
+    granularity = p.choice(
+        "granularity", request.query_params.get("granularity"), ("day", "week", "month"), "day"
+    )
     f, sessions = _load(request, conn)
     counts = qa.message_counts(conn, sessions)
-    return {"ok": True, **_range(f), "granularity": granularity,
-            "series": a.activity(sessions, counts, granularity)}
+    return {
+        "ok": True,
+        **_range(f),
+        "granularity": granularity,
+        "series": a.activity(sessions, counts, granularity),
+    }
 
 
 @router.get("/heatmap")
@@ -91,7 +105,9 @@ def hour_of_week(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, 
     """Messages by local weekday (0 = Monday) and hour of their own timestamps; all 168 cells."""
     f, sessions = _load(request, conn)
     found = qa.hour_of_week(conn, sessions, f.tz)
-    cells = [{"day_of_week": d, "hour": h, "messages": found.get((d, h), 0)} for d in range(7) for h in range(24)]
+    cells = [
+        {"day_of_week": d, "hour": h, "messages": found.get((d, h), 0)} for d in range(7) for h in range(24)
+    ]
     return {"ok": True, **_range(f), "cells": cells}
 
 

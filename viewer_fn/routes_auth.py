@@ -21,7 +21,7 @@ async def login(request: Request) -> Response:
     try:
         body = await request.json()
     except ValueError:
-        raise BadRequest("send JSON: {\"token\": \"<viewer token>\"}") from None
+        raise BadRequest('send JSON: {"token": "<viewer token>"}') from None
     token = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise BadRequest("token: required (a viewer token from `av-admin viewer add`)")
@@ -35,17 +35,24 @@ async def login(request: Request) -> Response:
         raise
     limiter.succeeded(client)
     response = json_response({"ok": True, "name": who.name})
-    response.set_cookie(COOKIE_NAME, login_cookie(signer_of(request), who, settings.session_ttl_s),
-                        max_age=settings.session_ttl_s, path=f"{settings.base_path}/", secure=True, httponly=True,
-                        samesite="strict")
+    response.set_cookie(
+        COOKIE_NAME,
+        login_cookie(signer_of(request), who, settings.session_ttl_s),
+        max_age=settings.session_ttl_s,
+        path=f"{settings.base_path}/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
 @router.post("/auth/logout")
 def logout(request: Request) -> Response:
     response = json_response({"ok": True})
-    response.delete_cookie(COOKIE_NAME, path=f"{settings_of(request).base_path}/", secure=True, httponly=True,
-                           samesite="strict")
+    response.delete_cookie(
+        COOKIE_NAME, path=f"{settings_of(request).base_path}/", secure=True, httponly=True, samesite="strict"
+    )
     return response
 
 

@@ -37,8 +37,12 @@ def global_search(request: Request, who: CurrentViewer, conn: Conn) -> dict[str,
     sort = p.choice("sort", q.get("sort"), ("rank", "recent"), "rank" if mode == "words" else "recent")
     limit = p.integer("limit", q.get("limit"), default=DEFAULT_SEARCH_PAGE, lo=1, hi=MAX_SEARCH_PAGE)
     assert limit is not None
-    f = SessionFilter(project=p.csv("project", q.get("project")), machine=p.csv("machine", q.get("machine")),
-                      agent=p.csv("agent", q.get("agent")), include_one_shot=True)
+    f = SessionFilter(
+        project=p.csv("project", q.get("project")),
+        machine=p.csv("machine", q.get("machine")),
+        agent=p.csv("agent", q.get("agent")),
+        include_one_shot=True,
+    )
     offset, fingerprint = 0, _fingerprint(request)
     if q.get("cursor"):
         try:
@@ -47,11 +51,20 @@ def global_search(request: Request, who: CurrentViewer, conn: Conn) -> dict[str,
                 raise ValueError("made for another query")
             offset = int(data["o"])
         except (BadSignature, KeyError, ValueError, TypeError):
-            raise BadRequest("cursor: invalid (pass the next_cursor of the previous page, with the same query)") from None
+            raise BadRequest(
+                "cursor: invalid (pass the next_cursor of the previous page, with the same query)"
+            ) from None
     compiled = compile_query(conn, q.get("q") or "", mode)
     params: dict[str, Any] = {}
-    rows = search(conn, compiled, session_where=any_session_where(f, params), params=params, sort=sort,
-                  limit=limit, offset=offset)
+    rows = search(
+        conn,
+        compiled,
+        session_where=any_session_where(f, params),
+        params=params,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -60,8 +73,20 @@ def global_search(request: Request, who: CurrentViewer, conn: Conn) -> dict[str,
     for row in rows:
         start, window = row.pop("start"), row.pop("window") or ""
         # the window holds one character more than is shown when text follows it
-        row["snippet"] = mark(window[:SNIPPET_CHARS], compiled.highlight, clipped_start=start > 1,
-                              clipped_end=len(window) > SNIPPET_CHARS)
+        row["snippet"] = mark(
+            window[:SNIPPET_CHARS],
+            compiled.highlight,
+            clipped_start=start > 1,
+            clipped_end=len(window) > SNIPPET_CHARS,
+        )
         results.append(row)
-    return {"ok": True, "query": q.get("q"), "mode": mode, "sort": sort, "results": results,
-            "count": len(results), "next_cursor": next_cursor, "window": SEARCH_WINDOW}
+    return {
+        "ok": True,
+        "query": q.get("q"),
+        "mode": mode,
+        "sort": sort,
+        "results": results,
+        "count": len(results),
+        "next_cursor": next_cursor,
+        "window": SEARCH_WINDOW,
+    }

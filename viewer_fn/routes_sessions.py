@@ -32,9 +32,9 @@ from viewer_fn.queries_sessions import (
 from viewer_fn.signing import BadSignature
 
 DEFAULT_SESSION_PAGE = 50
-MAX_SESSION_PAGE = 500           # agentsview's cap
+MAX_SESSION_PAGE = 500  # agentsview's cap
 DEFAULT_MESSAGE_PAGE = 200
-EXPORT_MAX_MESSAGES = 20_000     # one export is one response: Lambda answers at most 6 MB
+EXPORT_MAX_MESSAGES = 20_000  # one export is one response: Lambda answers at most 6 MB
 CURSOR_PURPOSE = "cursor"
 
 router = APIRouter()
@@ -45,7 +45,9 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _cursor(request: Request, raw: str | None, f: SessionFilter) -> tuple[tuple[datetime, int] | None, int | None]:
+def _cursor(
+    request: Request, raw: str | None, f: SessionFilter
+) -> tuple[tuple[datetime, int] | None, int | None]:
     if not raw:
         return None, None
     try:
@@ -54,7 +56,9 @@ def _cursor(request: Request, raw: str | None, f: SessionFilter) -> tuple[tuple[
             raise ValueError("made for other filters")
         return (datetime.fromisoformat(data["t"]), int(data["i"])), data.get("n")
     except (BadSignature, KeyError, ValueError, TypeError, AttributeError):
-        raise BadRequest("cursor: invalid (pass the next_cursor of the previous page, with the same filters)") from None
+        raise BadRequest(
+            "cursor: invalid (pass the next_cursor of the previous page, with the same filters)"
+        ) from None
 
 
 @router.get("/sessions")
@@ -71,8 +75,10 @@ def sessions(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = signer_of(request).sign(CURSOR_PURPOSE, {
-            "t": last["last_activity"].isoformat(), "i": last["pk"], "n": total, "f": f.key()})
+        next_cursor = signer_of(request).sign(
+            CURSOR_PURPOSE,
+            {"t": last["last_activity"].isoformat(), "i": last["pk"], "n": total, "f": f.key()},
+        )
     return {"ok": True, "sessions": [public(r) for r in rows], "next_cursor": next_cursor, "total": total}
 
 
@@ -95,7 +101,9 @@ def version_or_404(conn: psycopg.Connection, sid: str) -> tuple[int, int]:
 @router.get("/sessions/{sid}")
 def session_detail(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Response:
     _, version = version_or_404(conn, sid)
-    return conditional_json(request, version, lambda: {"ok": True, "session": public(session_or_404(conn, sid))})
+    return conditional_json(
+        request, version, lambda: {"ok": True, "session": public(session_or_404(conn, sid))}
+    )
 
 
 @router.get("/sessions/{sid}/version")
@@ -126,8 +134,9 @@ def messages(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Resp
 @router.get("/sessions/{sid}/children")
 def session_children(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Response:
     pk, version = version_or_404(conn, sid)
-    return conditional_json(request, version,
-                            lambda: {"ok": True, "sessions": [public(r) for r in children(conn, pk)]})
+    return conditional_json(
+        request, version, lambda: {"ok": True, "sessions": [public(r) for r in children(conn, pk)]}
+    )
 
 
 def sample(entries: list[dict[str, Any]], at_most: int) -> list[dict[str, Any]]:
@@ -171,9 +180,13 @@ def session_export(sid: str, who: CurrentViewer, conn: Conn) -> Response:
     session = session_or_404(conn, sid)
     rows = list_messages(conn, pk=session["pk"], start=None, limit=EXPORT_MAX_MESSAGES, descending=False)
     body = render_export(public(session), rows, truncated=session["message_count"] > EXPORT_MAX_MESSAGES)
-    return Response(body, media_type="text/html; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{export_filename(session)}"',
-        # The file must render on its own: inline styles only, never scripts.
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    })
+    return Response(
+        body,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export_filename(session)}"',
+            # The file must render on its own: inline styles only, never scripts.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        },
+    )

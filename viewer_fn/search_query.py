@@ -38,11 +38,11 @@ class Term:
 
 @dataclass(frozen=True)
 class Compiled:
-    tsquery: str                 # for the GIN index
-    highlight: list[str]         # lowercase pieces to mark in snippets
-    needle: str                  # what to look for first when cutting a snippet
-    literal: str | None = None   # substring mode: the exact text every hit contains
-    must: tuple[str, ...] = ()      # for sessions not yet indexed: texts every hit contains ...
+    tsquery: str  # for the GIN index
+    highlight: list[str]  # lowercase pieces to mark in snippets
+    needle: str  # what to look for first when cutting a snippet
+    literal: str | None = None  # substring mode: the exact text every hit contains
+    must: tuple[str, ...] = ()  # for sessions not yet indexed: texts every hit contains ...
     must_not: tuple[str, ...] = ()  # ... and texts no hit contains (matched with ILIKE)
 
 
@@ -78,7 +78,7 @@ def _lexemes(conn: psycopg.Connection, texts: list[str]) -> list[list[str]]:
 def compile_query(conn: psycopg.Connection, q: str, mode: str) -> Compiled:
     q = q.strip()
     if not q:
-        raise BadRequest("q: required (words, \"a phrase\", -excluded, prefix*; or mode=substring)")
+        raise BadRequest('q: required (words, "a phrase", -excluded, prefix*; or mode=substring)')
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest(f"q: at most {MAX_QUERY_CHARS} characters")
     if mode == "substring":
@@ -103,5 +103,10 @@ def compile_query(conn: psycopg.Connection, q: str, mode: str) -> Compiled:
     if not positive:
         raise BadRequest("q: needs at least one word to find (exclusions alone match everything)")
     tsquery = " & ".join(positive + [f"!{n}" for n in negative])
-    return Compiled(tsquery, sorted(set(highlight), key=len, reverse=True), max(highlight, key=len),
-                    must=tuple(must), must_not=tuple(must_not))
+    return Compiled(
+        tsquery,
+        sorted(set(highlight), key=len, reverse=True),
+        max(highlight, key=len),
+        must=tuple(must),
+        must_not=tuple(must_not),
+    )

@@ -23,7 +23,7 @@ def mark(window: str, pieces: list[str], *, clipped_start: bool, clipped_end: bo
         for m in pattern.finditer(text):
             if marks >= MAX_MARKS:
                 break
-            out.append(html.escape(text[last:m.start()]))
+            out.append(html.escape(text[last : m.start()]))
             out.append(f"<mark>{html.escape(m.group(0))}</mark>")
             last, marks = m.end(), marks + 1
         out.append(html.escape(text[last:]))

@@ -22,8 +22,9 @@ def connected(config: ClientConfig | None = None) -> Iterator[IngestClient]:
         yield client
 
 
-def run_push(options: PushOptions, *, progress: Callable[[str, int], None] | None = None,
-             state: State | None = None) -> PushSummary:
+def run_push(
+    options: PushOptions, *, progress: Callable[[str, int], None] | None = None, state: State | None = None
+) -> PushSummary:
     config = load_config()
     if options.redact and not options.redact_patterns:
         options.redact_patterns = redact_patterns()

@@ -42,10 +42,19 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
                 if not known or known.fingerprint != s.fingerprint:
                     pending_sessions += 1
     gone = sum(1 for sid, a in acked.items() if sid not in seen and a.file and not Path(a.file).exists())
-    return {"state_file": str(state.path), "endpoint": endpoint, "database_id": database_id,
-            "files": files, "sessions": sum(by_agent.values()), "sessions_by_agent": dict(sorted(by_agent.items())),
-            "acknowledged": len(acked), "pending_sessions": pending_sessions, "changed_files": changed_files,
-            "pending_deletes": gone, "last_push": state.last_push(endpoint)}
+    return {
+        "state_file": str(state.path),
+        "endpoint": endpoint,
+        "database_id": database_id,
+        "files": files,
+        "sessions": sum(by_agent.values()),
+        "sessions_by_agent": dict(sorted(by_agent.items())),
+        "acknowledged": len(acked),
+        "pending_sessions": pending_sessions,
+        "changed_files": changed_files,
+        "pending_deletes": gone,
+        "last_push": state.last_push(endpoint),
+    }
 
 
 def status(state: State, *, redact: bool = True, patterns: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -24,9 +24,9 @@ class VerifyReport:
     local: int = 0
     server: int = 0
     matching: int = 0
-    missing: list[str] = field(default_factory=list)     # on this machine, not on the server
+    missing: list[str] = field(default_factory=list)  # on this machine, not on the server
     different: list[dict[str, Any]] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)       # on the server, not on this machine
+    extra: list[str] = field(default_factory=list)  # on the server, not on this machine
     database_id: str | None = None
 
     @property
@@ -34,17 +34,29 @@ class VerifyReport:
         return not (self.missing or self.different or self.extra)
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "local": self.local, "server": self.server, "matching": self.matching,
-                "missing_on_server": self.missing, "different": self.different, "extra_on_server": self.extra,
-                "database_id": self.database_id}
+        return {
+            "ok": self.ok,
+            "local": self.local,
+            "server": self.server,
+            "matching": self.matching,
+            "missing_on_server": self.missing,
+            "different": self.different,
+            "extra_on_server": self.extra,
+            "database_id": self.database_id,
+        }
 
 
 def local_sessions(state: State, *, redactor: Redactor | None) -> dict[str, SessionSummary]:
     key = redactor.key if redactor else NO_REDACTION_KEY
     out: dict[str, SessionSummary] = {}
-    for chunk in scan(chosen=select_sources(None), cache=state.cached_files(), parse_key=key, redactor=redactor):
-        state.save_files((f.path, f.source, f.stat, f.deps, key, f.sessions, len(f.problems))
-                         for f in chunk if not f.from_cache)
+    for chunk in scan(
+        chosen=select_sources(None), cache=state.cached_files(), parse_key=key, redactor=redactor
+    ):
+        state.save_files(
+            (f.path, f.source, f.stat, f.deps, key, f.sessions, len(f.problems))
+            for f in chunk
+            if not f.from_cache
+        )
         for f in chunk:
             for s in f.sessions:
                 out.setdefault(s.session_id, s)
@@ -69,18 +81,28 @@ def server_sessions(client: IngestClient) -> tuple[dict[str, dict[str, Any]], st
     return held, database_id
 
 
-def verify(client: IngestClient, state: State, *, redact: bool = True, patterns: tuple[str, ...] = ()) -> VerifyReport:
+def verify(
+    client: IngestClient, state: State, *, redact: bool = True, patterns: tuple[str, ...] = ()
+) -> VerifyReport:
     local = local_sessions(state, redactor=Redactor(patterns) if redact else None)
     held, database_id = server_sessions(client)
-    report = VerifyReport(local=len(local), database_id=database_id,
-                          server=sum(1 for s in held.values() if not s.get("deleted")))
+    report = VerifyReport(
+        local=len(local),
+        database_id=database_id,
+        server=sum(1 for s in held.values() if not s.get("deleted")),
+    )
     for sid, mine in sorted(local.items()):
         theirs = held.get(sid)
         if theirs is None or theirs.get("deleted"):
             report.missing.append(sid)
         elif theirs.get("fingerprint") != mine.fingerprint:
-            report.different.append({"session_id": sid, "local_messages": mine.message_count,
-                                     "server_messages": theirs.get("message_count")})
+            report.different.append(
+                {
+                    "session_id": sid,
+                    "local_messages": mine.message_count,
+                    "server_messages": theirs.get("message_count"),
+                }
+            )
         else:
             report.matching += 1
     report.extra = sorted(sid for sid, s in held.items() if sid not in local and not s.get("deleted"))

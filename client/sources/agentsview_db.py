@@ -40,13 +40,50 @@ from client.sources.paths import env_or_home
 
 from .claude_messages import usage_from
 
-_SESSION_COLS = ("id", "project", "agent", "cwd", "git_branch", "file_path", "first_message", "display_name",
-                 "created_at", "started_at", "ended_at", "parent_session_id", "relationship_type",
-                 "deleted_at")
-_MESSAGE_COLS = ("id", "session_id", "ordinal", "role", "content", "timestamp", "has_thinking", "has_tool_use",
-                 "is_system", "model", "token_usage", "context_tokens", "output_tokens")
-_TOOL_COLS = ("message_id", "message_ordinal", "session_id", "tool_name", "category", "tool_use_id",
-              "input_json", "skill_name", "result_content", "subagent_session_id", "call_index")
+_SESSION_COLS = (
+    "id",
+    "project",
+    "agent",
+    "cwd",
+    "git_branch",
+    "file_path",
+    "first_message",
+    "display_name",
+    "created_at",
+    "started_at",
+    "ended_at",
+    "parent_session_id",
+    "relationship_type",
+    "deleted_at",
+)
+_MESSAGE_COLS = (
+    "id",
+    "session_id",
+    "ordinal",
+    "role",
+    "content",
+    "timestamp",
+    "has_thinking",
+    "has_tool_use",
+    "is_system",
+    "model",
+    "token_usage",
+    "context_tokens",
+    "output_tokens",
+)
+_TOOL_COLS = (
+    "message_id",
+    "message_ordinal",
+    "session_id",
+    "tool_name",
+    "category",
+    "tool_use_id",
+    "input_json",
+    "skill_name",
+    "result_content",
+    "subagent_session_id",
+    "call_index",
+)
 _CATEGORIES = {"grep": "search", "glob": "search", "tool": "other", "": "other"}
 _RELATIONSHIPS = frozenset({"", "subagent", "fork", "continuation"})
 
@@ -114,7 +151,9 @@ def parse_agentsview_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
 def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[ParseProblem]]:
     s_cols, m_cols, t_cols = _columns(con, "sessions"), _columns(con, "messages"), _columns(con, "tool_calls")
     if "id" not in s_cols or not {"session_id", "ordinal", "role", "content"} <= m_cols:
-        return [], [ParseProblem(spath, None, "not an agentsview database (sessions/messages tables missing)")]
+        return [], [
+            ParseProblem(spath, None, "not an agentsview database (sessions/messages tables missing)")
+        ]
     problems: list[ParseProblem] = []
 
     calls_by_id: dict[Any, list[ToolCall]] = defaultdict(list)
@@ -125,10 +164,16 @@ def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[Pars
         for row in con.execute(_select("tool_calls", _TOOL_COLS, t_cols) + f" ORDER BY {order}, rowid"):
             mid, mord, sid, name, cat, tuid, inp, skill, result, sub, idx = row
             category = (_str(cat) or "other").lower()
-            call = ToolCall(call_index=idx if isinstance(idx, int) else 0, tool_name=_str(name) or "",
-                            tool_use_id=_str(tuid) or "", category=_CATEGORIES.get(category, category)[:64],
-                            input_json=_str(inp), skill_name=_str(skill), result_content=_str(result),
-                            subagent_session_id=_str(sub))
+            call = ToolCall(
+                call_index=idx if isinstance(idx, int) else 0,
+                tool_name=_str(name) or "",
+                tool_use_id=_str(tuid) or "",
+                category=_CATEGORIES.get(category, category)[:64],
+                input_json=_str(inp),
+                skill_name=_str(skill),
+                result_content=_str(result),
+                subagent_session_id=_str(sub),
+            )
             if by_id and mid is not None:
                 bucket = calls_by_id[mid]
             elif isinstance(mord, int) and sid is not None:
@@ -147,17 +192,39 @@ def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[Pars
             continue
         role = role if role in ("user", "assistant", "system") else "system"
         calls = calls_by_id.get(mid, []) if by_id else calls_by_ord.get((str(sid), ordinal), [])
-        messages[str(sid)].append(Message(
-            ordinal=ordinal, role=role, content=content if isinstance(content, str) else _str(content) or "",
-            timestamp=_str(ts), model=_str(model), has_thinking=bool(thinking),
-            has_tool_use=bool(tool_use) or bool(calls), is_system=bool(is_system) or role == "system",
-            usage=_usage(usage, ctx, out), tool_calls=calls,
-        ))
+        messages[str(sid)].append(
+            Message(
+                ordinal=ordinal,
+                role=role,
+                content=content if isinstance(content, str) else _str(content) or "",
+                timestamp=_str(ts),
+                model=_str(model),
+                has_thinking=bool(thinking),
+                has_tool_use=bool(tool_use) or bool(calls),
+                is_system=bool(is_system) or role == "system",
+                usage=_usage(usage, ctx, out),
+                tool_calls=calls,
+            )
+        )
 
     sessions: list[Session] = []
     for row in con.execute(_select("sessions", _SESSION_COLS, s_cols) + " ORDER BY id"):
-        (sid, project, agent, cwd, branch, file_path, first, display, created, started, ended,
-         parent, rel, deleted) = row
+        (
+            sid,
+            project,
+            agent,
+            cwd,
+            branch,
+            file_path,
+            first,
+            display,
+            created,
+            started,
+            ended,
+            parent,
+            rel,
+            deleted,
+        ) = row
         if deleted is not None or sid is None:
             continue
         msgs = messages.get(str(sid))
@@ -166,12 +233,22 @@ def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[Pars
         for i, m in enumerate(msgs):
             m.ordinal = i  # the protocol wants 0, 1, 2...; a gap (deleted row) would be rejected
         rel = _str(rel) or ""
-        sessions.append(Session(
-            session_id=str(sid), agent=_str(agent) or "claude",  # agentsview's column default
-            project=_str(project) or "", cwd=_str(cwd), git_branch=_str(branch),
-            source_path=_str(file_path) or spath, first_message=_str(first), display_name=_str(display),
-            created_at=_str(created), started_at=_str(started), ended_at=_str(ended),
-            parent_session_id=_str(parent), relationship=rel if rel in _RELATIONSHIPS else "",  # type: ignore[arg-type]
-            messages=msgs,
-        ))
+        sessions.append(
+            Session(
+                session_id=str(sid),
+                agent=_str(agent) or "claude",  # agentsview's column default
+                project=_str(project) or "",
+                cwd=_str(cwd),
+                git_branch=_str(branch),
+                source_path=_str(file_path) or spath,
+                first_message=_str(first),
+                display_name=_str(display),
+                created_at=_str(created),
+                started_at=_str(started),
+                ended_at=_str(ended),
+                parent_session_id=_str(parent),
+                relationship=rel if rel in _RELATIONSHIPS else "",  # type: ignore[arg-type]
+                messages=msgs,
+            )
+        )
     return sessions, problems

@@ -181,13 +181,23 @@ def _entry(kind: str, obj: dict[str, Any], line_no: int, ts: str | None, st: _Sc
         tur = obj.get("toolUseResult")
         if type(tur) is dict and tur.get("agentId"):
             # Newer Claude Code names the subagent on the Task's tool_result line.
-            ids = [b.get("tool_use_id") for b in content if type(b) is dict and b.get("type") == "tool_result"]
+            ids = [
+                b.get("tool_use_id") for b in content if type(b) is dict and b.get("type") == "tool_result"
+            ]
             if len(ids) == 1 and ids[0] not in st.subagents:
                 _link(st.subagents, ids[0], tur.get("agentId"))
     uuid = obj.get("uuid")
     parent = obj.get("parentUuid")
-    return Entry(kind, obj, line_no, uuid if type(uuid) is str else "",
-                 parent if type(parent) is str else "", mid, attached, ts)
+    return Entry(
+        kind,
+        obj,
+        line_no,
+        uuid if type(uuid) is str else "",
+        parent if type(parent) is str else "",
+        mid,
+        attached,
+        ts,
+    )
 
 
 def _link(subagents: dict[str, str], tool_use_id: Any, agent_id: Any) -> None:
@@ -227,8 +237,9 @@ def _sessions(path: Path, stem: str, scan: _Scan) -> list[Session]:
     if not scan.entries:
         return []
     parent_id, relationship, parent_tool = _relationship(path, stem, scan.first_sid)
-    project = project_name(scan.cwd, path.parent.name if not stem.startswith("agent-")
-                           else _project_dir(path).name)
+    project = project_name(
+        scan.cwd, path.parent.name if not stem.startswith("agent-") else _project_dir(path).name
+    )
     branches = split_branches(scan.entries)
     ids: list[str] = []
     out: list[Session] = []
@@ -247,13 +258,24 @@ def _sessions(path: Path, stem: str, scan: _Scan) -> list[Session]:
         if not messages:
             continue
         first_user = next((m.content for m in messages if m.role == "user" and not m.is_system), None)
-        out.append(Session(
-            session_id=sid, agent="claude", project=project, cwd=scan.cwd, git_branch=scan.branch,
-            source_path=str(path),
-            first_message=first_user.replace("\n", " ")[:300] if first_user is not None else None,
-            created_at=first, started_at=first, ended_at=last,
-            parent_session_id=pid, relationship=rel, parent_tool_use_id=ptool, messages=messages,
-        ))
+        out.append(
+            Session(
+                session_id=sid,
+                agent="claude",
+                project=project,
+                cwd=scan.cwd,
+                git_branch=scan.branch,
+                source_path=str(path),
+                first_message=first_user.replace("\n", " ")[:300] if first_user is not None else None,
+                created_at=first,
+                started_at=first,
+                ended_at=last,
+                parent_session_id=pid,
+                relationship=rel,
+                parent_tool_use_id=ptool,
+                messages=messages,
+            )
+        )
     return out
 
 
@@ -269,7 +291,7 @@ def _relationship(path: Path, stem: str, first_sid: str | None) -> tuple[str | N
             parent = path.parent.parent.name
         if parent is None:
             return None, "", None
-        tool = _find_parent_tool_use(_project_dir(path) / f"{parent}.jsonl", stem[len("agent-"):])
+        tool = _find_parent_tool_use(_project_dir(path) / f"{parent}.jsonl", stem[len("agent-") :])
         return parent, "subagent", tool
     if first_sid and first_sid != stem:
         return first_sid, "continuation", None
@@ -298,7 +320,7 @@ def _parent_links(parent_file: str, _mtime_ns: int, _size: int) -> dict[str, str
     except OSError:
         return {}
     links: dict[str, str] = {}
-    for needle in (b'"agentId"', b"task-id>", b'task_id'):
+    for needle in (b'"agentId"', b"task-id>", b"task_id"):
         pos = data.find(needle)
         while pos >= 0:
             start = data.rfind(b"\n", 0, pos) + 1
@@ -331,7 +353,9 @@ def _agent_link(obj: dict[str, Any]) -> tuple[str, str] | None:
         msg = obj.get("message")
         content = msg.get("content") if type(msg) is dict else None
         if type(tur) is dict and type(content) is list:
-            ids = [b.get("tool_use_id") for b in content if type(b) is dict and b.get("type") == "tool_result"]
+            ids = [
+                b.get("tool_use_id") for b in content if type(b) is dict and b.get("type") == "tool_result"
+            ]
             if len(ids) == 1:
                 _link(links, ids[0], tur.get("agentId"))
     for tool_use_id, session in links.items():

@@ -59,8 +59,11 @@ def user_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        parts = [b["text"] for b in content
-                 if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)]
+        parts = [
+            b["text"]
+            for b in content
+            if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
+        ]
         return "\n".join(parts)
     return ""
 
@@ -96,8 +99,15 @@ class _Assistant:
                 call = make_tool_call(b)
                 inp = b.get("input")
                 text = format_tool_use(call.tool_name, inp if isinstance(inp, dict) else {})
-                self.blocks.append({"type": "tool_use", "id": call.tool_use_id, "name": call.tool_name,
-                                    "_call": call, "_text": text})
+                self.blocks.append(
+                    {
+                        "type": "tool_use",
+                        "id": call.tool_use_id,
+                        "name": call.tool_name,
+                        "_call": call,
+                        "_text": text,
+                    }
+                )
             else:
                 self.blocks.append({"type": t, "text": key[1]})
 
@@ -130,8 +140,16 @@ def build_messages(
         msg: dict[str, Any] = raw_msg if isinstance(raw_msg, dict) else {}
         if obj.get("isCompactSummary"):
             text = user_text(msg.get("content"))
-            out.append(Message(ordinal=0, role="system", content=text, timestamp=e.timestamp,
-                               is_system=True, blocks=[{"type": "text", "text": text}]))
+            out.append(
+                Message(
+                    ordinal=0,
+                    role="system",
+                    content=text,
+                    timestamp=e.timestamp,
+                    is_system=True,
+                    blocks=[{"type": "text", "text": text}],
+                )
+            )
             continue
         if obj.get("isMeta"):
             continue
@@ -139,13 +157,21 @@ def build_messages(
             text = user_text(msg.get("content"))
             if not text.strip() or text.lstrip().startswith(NOISE_PREFIXES):
                 continue
-            out.append(Message(ordinal=0, role="user", content=text, timestamp=e.timestamp,
-                               blocks=[{"type": "text", "text": text}]))
+            out.append(
+                Message(
+                    ordinal=0,
+                    role="user",
+                    content=text,
+                    timestamp=e.timestamp,
+                    blocks=[{"type": "text", "text": text}],
+                )
+            )
             continue
         b = open_msgs.get(e.mid) if e.mid else None
         if b is None:
-            m = Message(ordinal=0, role="assistant", content="", timestamp=e.timestamp,
-                        message_key=e.mid or None)
+            m = Message(
+                ordinal=0, role="assistant", content="", timestamp=e.timestamp, message_key=e.mid or None
+            )
             b = _Assistant(m)
             builders.append(b)
             out.append(m)
@@ -197,4 +223,3 @@ def _finish(b: _Assistant, results: dict[str, tuple[str, bool]], subagents: dict
     b.msg.blocks = blocks
     b.msg.tool_calls = calls
     b.msg.has_tool_use = bool(calls)
-

@@ -70,8 +70,13 @@ _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
 
 SYSTEM_PREFIXES: tuple[str, ...] = (
-    "# AGENTS.md", "<environment_context>", "<user_instructions>", "<INSTRUCTIONS>",
-    "<turn_aborted>", "<skill>", "<subagent_notification>",
+    "# AGENTS.md",
+    "<environment_context>",
+    "<user_instructions>",
+    "<INSTRUCTIONS>",
+    "<turn_aborted>",
+    "<skill>",
+    "<subagent_notification>",
 )
 _CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call", "web_search_call"})
 _OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
@@ -118,14 +123,28 @@ def _append(msg: Message, text: str, block: dict[str, Any]) -> None:
 class _Builder:
     """State of the single pass over one rollout."""
 
-    __slots__ = ("messages", "cur", "turn_last", "pending", "last_usage_key", "calls", "early", "model",
-                 "meta", "first", "last", "first_user", "replay_possible", "user_turns")
+    __slots__ = (
+        "messages",
+        "cur",
+        "turn_last",
+        "pending",
+        "last_usage_key",
+        "calls",
+        "early",
+        "model",
+        "meta",
+        "first",
+        "last",
+        "first_user",
+        "replay_possible",
+        "user_turns",
+    )
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
-        self.cur: Message | None = None          # assistant response being built
-        self.turn_last: Message | None = None    # last assistant message since the last user message
-        self.pending: Usage | None = None        # counted usage with no message to land on yet
+        self.cur: Message | None = None  # assistant response being built
+        self.turn_last: Message | None = None  # last assistant message since the last user message
+        self.pending: Usage | None = None  # counted usage with no message to land on yet
         self.last_usage_key: Any = None
         self.calls: dict[str, ToolCall] = {}
         self.early: dict[str, tuple[str, bool]] = {}  # outputs seen before their call
@@ -179,8 +198,11 @@ class _Builder:
             return  # a re-emitted event: same running total, no new tokens
         self.last_usage_key = key
         inp, cached = _int(last.get("input_tokens")), _int(last.get("cached_input_tokens"))
-        u = Usage(input_tokens=max(inp - cached, 0), output_tokens=_int(last.get("output_tokens")),
-                  cache_read_tokens=cached)
+        u = Usage(
+            input_tokens=max(inp - cached, 0),
+            output_tokens=_int(last.get("output_tokens")),
+            cache_read_tokens=cached,
+        )
         if self.cur is not None:
             _add_usage(self.cur, u)
             self.cur = None
@@ -197,14 +219,28 @@ class _Builder:
         # Kept as a system message, like the Claude parser's compaction summaries.
         if type(text) is str and text.strip():
             self.cur = self.turn_last = None
-            self.messages.append(Message(ordinal=len(self.messages), role="system", content=text, timestamp=ts,
-                                         is_system=True, blocks=[{"type": "text", "text": text}]))
+            self.messages.append(
+                Message(
+                    ordinal=len(self.messages),
+                    role="system",
+                    content=text,
+                    timestamp=ts,
+                    is_system=True,
+                    blocks=[{"type": "text", "text": text}],
+                )
+            )
 
     # -- helpers -----------------------------------------------------------------------
     def _open(self, ts: str | None) -> Message:
         if self.cur is None:
-            m = Message(ordinal=len(self.messages), role="assistant", content="", timestamp=ts,
-                        model=self.model, blocks=[])
+            m = Message(
+                ordinal=len(self.messages),
+                role="assistant",
+                content="",
+                timestamp=ts,
+                model=self.model,
+                blocks=[],
+            )
             if self.pending is not None:
                 m.usage, self.pending = self.pending, None
             self.messages.append(m)
@@ -227,15 +263,24 @@ class _Builder:
             self.first_user = text
         self.user_turns += 1
         self.cur = self.turn_last = None
-        self.messages.append(Message(ordinal=len(self.messages), role="user", content=text, timestamp=ts,
-                                     blocks=[{"type": "text", "text": text}]))
+        self.messages.append(
+            Message(
+                ordinal=len(self.messages),
+                role="user",
+                content=text,
+                timestamp=ts,
+                blocks=[{"type": "text", "text": text}],
+            )
+        )
 
     @staticmethod
     def _reasoning(p: dict[str, Any]) -> str:
         for key in ("summary", "content"):
             parts = p.get(key)
             if type(parts) is list:
-                texts = [b["text"] for b in parts if type(b) is dict and type(b.get("text")) is str and b["text"]]
+                texts = [
+                    b["text"] for b in parts if type(b) is dict and type(b.get("text")) is str and b["text"]
+                ]
                 if texts:
                     return "\n\n".join(texts)
         return ""
@@ -298,7 +343,7 @@ def _scan(data: bytes, spath: str, problems: list[ParseProblem]) -> _Builder:
             # response items) are recognised by Codex's fixed layout - key order and a 24-char
             # timestamp - and not decoded: only their timestamp counts. Anything else, or
             # anything not matching exactly, takes the normal path.
-            if raw[_EVENT_AT:raw.find(b'"', _EVENT_AT)] not in _EVENTS_USED and b"\\" not in raw[14:38]:
+            if raw[_EVENT_AT : raw.find(b'"', _EVENT_AT)] not in _EVENTS_USED and b"\\" not in raw[14:38]:
                 ts = raw[14:38].decode("ascii", "replace")
                 if not first:
                     first = ts
@@ -372,13 +417,20 @@ def _session(path: Path, spath: str, b: _Builder, include_exec: bool) -> list[Se
     branch = git.get("branch") if type(git) is dict else None
     forked = meta.get("forked_from_id")
     created = meta.get("timestamp")
-    return [Session(
-        session_id=f"codex:{sid}", agent="codex", project=project_name(cwd), cwd=cwd,
-        git_branch=branch if type(branch) is str and branch else None, source_path=spath,
-        first_message=b.first_user.replace("\n", " ")[:300] if b.first_user is not None else None,
-        created_at=created if type(created) is str and created else b.first,
-        started_at=b.first, ended_at=b.last,
-        parent_session_id=f"codex:{forked}" if type(forked) is str and forked else None,
-        relationship="fork" if type(forked) is str and forked else "",
-        messages=messages,
-    )]
+    return [
+        Session(
+            session_id=f"codex:{sid}",
+            agent="codex",
+            project=project_name(cwd),
+            cwd=cwd,
+            git_branch=branch if type(branch) is str and branch else None,
+            source_path=spath,
+            first_message=b.first_user.replace("\n", " ")[:300] if b.first_user is not None else None,
+            created_at=created if type(created) is str and created else b.first,
+            started_at=b.first,
+            ended_at=b.last,
+            parent_session_id=f"codex:{forked}" if type(forked) is str and forked else None,
+            relationship="fork" if type(forked) is str and forked else "",
+            messages=messages,
+        )
+    ]

@@ -22,14 +22,26 @@ import orjson
 from client.model import ToolCall
 
 _CATEGORIES: dict[str, str] = {
-    "exec_command": "bash", "shell_command": "bash", "shell": "bash", "local_shell": "bash",
-    "container.exec": "bash", "unified_exec": "bash", "write_stdin": "bash",
+    "exec_command": "bash",
+    "shell_command": "bash",
+    "shell": "bash",
+    "local_shell": "bash",
+    "container.exec": "bash",
+    "unified_exec": "bash",
+    "write_stdin": "bash",
     "apply_patch": "edit",
-    "read_file": "read", "view_image": "read",
-    "list_dir": "search", "grep_files": "search", "file_search": "search",
-    "web_search": "web", "web_search_call": "web",
+    "read_file": "read",
+    "view_image": "read",
+    "list_dir": "search",
+    "grep_files": "search",
+    "file_search": "search",
+    "web_search": "web",
+    "web_search_call": "web",
     "update_plan": "todo",
-    "spawn_agent": "task", "wait": "task", "wait_agent": "task", "send_input": "task",
+    "spawn_agent": "task",
+    "wait": "task",
+    "wait_agent": "task",
+    "send_input": "task",
 }
 _BASH = frozenset({"exec_command", "shell_command", "shell", "local_shell", "container.exec", "unified_exec"})
 _PATCH_PREFIXES = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
@@ -114,7 +126,7 @@ def patched_files(patch: str) -> list[str]:
         if line.startswith("*** "):
             for prefix in _PATCH_PREFIXES:
                 if line.startswith(prefix):
-                    f = line[len(prefix):].strip()
+                    f = line[len(prefix) :].strip()
                     if f and f not in files:
                         files.append(f)
                     break
@@ -170,8 +182,9 @@ def format_call(name: str, summary: str, args: Any, raw: str) -> str:
 
 
 def make_call(name: str, call_id: str, input_json: str | None) -> ToolCall:
-    return ToolCall(call_index=0, tool_name=name, tool_use_id=call_id,
-                    category=tool_category(name), input_json=input_json)
+    return ToolCall(
+        call_index=0, tool_name=name, tool_use_id=call_id, category=tool_category(name), input_json=input_json
+    )
 
 
 def _exit_error(text: str) -> bool:
@@ -180,7 +193,7 @@ def _exit_error(text: str) -> bool:
     for marker in ("Exit code: ", "Process exited with code "):
         pos = head.find(marker)
         if pos >= 0:
-            digits = head[pos + len(marker):].split(None, 1)
+            digits = head[pos + len(marker) :].split(None, 1)
             return bool(digits) and digits[0].isdigit() and digits[0] != "0"
     return False
 
@@ -230,8 +243,14 @@ def content_text(content: Any) -> str:
         return content
     if type(content) is not list:
         return ""
-    return "\n".join(b["text"] for b in content if type(b) is dict and type(b.get("text")) is str
-                     and b.get("type") in ("input_text", "output_text", "text") and b["text"])
+    return "\n".join(
+        b["text"]
+        for b in content
+        if type(b) is dict
+        and type(b.get("text")) is str
+        and b.get("type") in ("input_text", "output_text", "text")
+        and b["text"]
+    )
 
 
 def uuid_from_stem(stem: str) -> str:

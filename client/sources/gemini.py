@@ -49,13 +49,23 @@ _JSONError = orjson.JSONDecodeError
 _HEX = frozenset("0123456789abcdef")
 
 _CATEGORIES: dict[str, str] = {
-    "read_file": "read", "read_many_files": "read",
+    "read_file": "read",
+    "read_many_files": "read",
     "write_file": "write",
-    "replace": "edit", "edit_file": "edit", "edit": "edit",
-    "run_shell_command": "bash", "run_command": "bash", "execute_command": "bash",
-    "glob": "search", "grep": "search", "grep_search": "search", "search_file_content": "search",
-    "search_files": "search", "list_directory": "search",
-    "web_fetch": "web", "google_web_search": "web",
+    "replace": "edit",
+    "edit_file": "edit",
+    "edit": "edit",
+    "run_shell_command": "bash",
+    "run_command": "bash",
+    "execute_command": "bash",
+    "glob": "search",
+    "grep": "search",
+    "grep_search": "search",
+    "search_file_content": "search",
+    "search_files": "search",
+    "list_directory": "search",
+    "web_fetch": "web",
+    "google_web_search": "web",
     "write_todos": "todo",
 }
 
@@ -89,7 +99,9 @@ def _parts_text(content: Any) -> str:
     if type(content) is str:
         return content
     if type(content) is list:
-        return "\n".join(p["text"] for p in content if type(p) is dict and type(p.get("text")) is str and p["text"])
+        return "\n".join(
+            p["text"] for p in content if type(p) is dict and type(p.get("text")) is str and p["text"]
+        )
     return ""
 
 
@@ -144,7 +156,9 @@ def _message(rec: dict[str, Any]) -> Message | None:
         text = _parts_text(rec.get("content"))
         if not text.strip():
             return None
-        return Message(ordinal=0, role="user", content=text, timestamp=ts, blocks=[{"type": "text", "text": text}])
+        return Message(
+            ordinal=0, role="user", content=text, timestamp=ts, blocks=[{"type": "text", "text": text}]
+        )
     if kind not in ("gemini", "model"):
         return None  # info / error / warning notices
     parts: list[str] = []
@@ -168,9 +182,13 @@ def _message(rec: dict[str, Any]) -> Message | None:
             continue
         name, tid = _s(tc, "name"), _s(tc, "id")
         args = tc.get("args")
-        call = ToolCall(call_index=len(msg.tool_calls), tool_name=name, tool_use_id=tid,
-                        category=_CATEGORIES.get(name, "mcp" if "__" in name else "other"),
-                        input_json=orjson.dumps(args).decode() if args is not None else None)
+        call = ToolCall(
+            call_index=len(msg.tool_calls),
+            tool_name=name,
+            tool_use_id=tid,
+            category=_CATEGORIES.get(name, "mcp" if "__" in name else "other"),
+            input_json=orjson.dumps(args).decode() if args is not None else None,
+        )
         call.result_content, call.result_is_error = _result(tc)
         msg.tool_calls.append(call)
         parts.append(format_tool(name, _s(tc, "displayName"), args if type(args) is dict else {}))
@@ -185,8 +203,11 @@ def _message(rec: dict[str, Any]) -> Message | None:
     tok = rec.get("tokens")
     if type(tok) is dict:
         inp, cached = _int(tok.get("input")), _int(tok.get("cached"))
-        msg.usage = Usage(input_tokens=max(inp - cached, 0), cache_read_tokens=cached,
-                          output_tokens=_int(tok.get("output")) + _int(tok.get("thoughts")))
+        msg.usage = Usage(
+            input_tokens=max(inp - cached, 0),
+            cache_read_tokens=cached,
+            output_tokens=_int(tok.get("output")) + _int(tok.get("thoughts")),
+        )
     return msg
 
 
@@ -264,13 +285,20 @@ def parse_gemini_file(path: Path) -> tuple[list[Session], list[ParseProblem]]:
         stamps.append(updated)
     cwd, project = _project(path)
     first_user = next((m.content for m in messages if m.role == "user"), None)
-    return [Session(
-        session_id=f"gemini:{sid}", agent="gemini", project=project, cwd=cwd, source_path=spath,
-        first_message=first_user.replace("\n", " ")[:300] if first_user is not None else None,
-        created_at=start if type(start) is str and start else (min(stamps) if stamps else None),
-        started_at=min(stamps) if stamps else None, ended_at=max(stamps) if stamps else None,
-        messages=messages,
-    )], problems
+    return [
+        Session(
+            session_id=f"gemini:{sid}",
+            agent="gemini",
+            project=project,
+            cwd=cwd,
+            source_path=spath,
+            first_message=first_user.replace("\n", " ")[:300] if first_user is not None else None,
+            created_at=start if type(start) is str and start else (min(stamps) if stamps else None),
+            started_at=min(stamps) if stamps else None,
+            ended_at=max(stamps) if stamps else None,
+            messages=messages,
+        )
+    ], problems
 
 
 def _project(path: Path) -> tuple[str | None, str]:

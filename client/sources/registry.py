@@ -66,12 +66,25 @@ class Source:
 
 def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
     return (
-        Source("claude", "CLAUDE_PROJECTS_DIR", claude_projects_dir, discover_claude_files, parse_claude_file),
-        Source("codex", "CODEX_SESSIONS_DIR", codex_sessions_dir, discover_codex_files,
-               partial(parse_codex_file, include_exec=include_codex_exec)),
+        Source(
+            "claude", "CLAUDE_PROJECTS_DIR", claude_projects_dir, discover_claude_files, parse_claude_file
+        ),
+        Source(
+            "codex",
+            "CODEX_SESSIONS_DIR",
+            codex_sessions_dir,
+            discover_codex_files,
+            partial(parse_codex_file, include_exec=include_codex_exec),
+        ),
         Source("gemini", "GEMINI_DIR", gemini_dir, discover_gemini_files, parse_gemini_file),
-        Source("agentsview", "AGENTSVIEW_DB", agentsview_db_path, discover_agentsview_db, parse_agentsview_db,
-               kind="import"),
+        Source(
+            "agentsview",
+            "AGENTSVIEW_DB",
+            agentsview_db_path,
+            discover_agentsview_db,
+            parse_agentsview_db,
+            kind="import",
+        ),
     )
 
 

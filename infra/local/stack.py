@@ -71,8 +71,9 @@ class Stack:
 
     def cluster(self, state: dict[str, Any]) -> Cluster:
         base = cluster_dir(self.data)
-        return Cluster(base=base, port=int(state["pg_port"]), ssl_cert=base / "server.crt",
-                       ssl_key=base / "server.key")
+        return Cluster(
+            base=base, port=int(state["pg_port"]), ssl_cert=base / "server.crt", ssl_key=base / "server.key"
+        )
 
     # -- up ------------------------------------------------------------------
     def up(self, *, machine: str | None = None) -> dict[str, Any]:
@@ -121,13 +122,17 @@ class Stack:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
         with self._admin(cluster) as conn:
-            ensure_roles(conn, ingest_password=state["ingest_password"], viewer_password=state["viewer_password"])
+            ensure_roles(
+                conn, ingest_password=state["ingest_password"], viewer_password=state["viewer_password"]
+            )
             migrate(conn)
 
     def _token_valid(self, conn: psycopg.Connection, table: str, path: Path) -> bool:
         if not path.exists():
             return False
-        query = sql.SQL("SELECT 1 FROM av.{} WHERE token_hash = %s AND revoked_at IS NULL").format(sql.Identifier(table))
+        query = sql.SQL("SELECT 1 FROM av.{} WHERE token_hash = %s AND revoked_at IS NULL").format(
+            sql.Identifier(table)
+        )
         return conn.execute(query, (token_hash(path.read_text().strip()),)).fetchone() is not None
 
     def _ensure_credentials(self, cluster: Cluster, state: dict[str, Any]) -> None:
@@ -150,8 +155,16 @@ class Stack:
 
     def _dsn(self, state: dict[str, Any], role: str) -> str:
         password = state["ingest_password"] if role == INGEST_ROLE else state["viewer_password"]
-        return make_conninfo("", host="localhost", port=str(state["pg_port"]), dbname=DATABASE, user=role,
-                             password=password, sslmode="verify-full", sslrootcert=str(self.ca.ca_cert))
+        return make_conninfo(
+            "",
+            host="localhost",
+            port=str(state["pg_port"]),
+            dbname=DATABASE,
+            user=role,
+            password=password,
+            sslmode="verify-full",
+            sslrootcert=str(self.ca.ca_cert),
+        )
 
     def _pid_alive(self, pid: int | None) -> bool:
         if not pid:
@@ -173,28 +186,56 @@ class Stack:
             return
         module = "ingest_fn.app" if name == "ingest" else "viewer_fn.app"
         role = INGEST_ROLE if name == "ingest" else VIEWER_ROLE
-        env = {**os.environ, "AV_DATABASE_URL": self._dsn(state, role), "AV_ENVIRONMENT": "local",
-               "AV_DB_POOL_SIZE": "4", "AV_SESSION_SECRET": state["session_secret"]}
+        env = {
+            **os.environ,
+            "AV_DATABASE_URL": self._dsn(state, role),
+            "AV_ENVIRONMENT": "local",
+            "AV_DB_POOL_SIZE": "4",
+            "AV_SESSION_SECRET": state["session_secret"],
+        }
         logs = self.data / "logs"
         logs.mkdir(exist_ok=True)
         log_file = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"{module}:serving_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--ssl-keyfile", str(self.ca.server_key), "--ssl-certfile",
-             str(self.ca.server_cert), "--log-level", "warning", "--no-access-log"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, cwd=self.data,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"{module}:serving_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--ssl-keyfile",
+                str(self.ca.server_key),
+                "--ssl-certfile",
+                str(self.ca.server_cert),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.data,
         )
         state[f"{name}_pid"] = proc.pid
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise StackError(f"the {name} server exited with code {proc.returncode}; see {logs / (name + '.log')}")
+                raise StackError(
+                    f"the {name} server exited with code {proc.returncode}; see {logs / (name + '.log')}"
+                )
             if self._healthy(name, port):
                 return
             time.sleep(0.2)
-        raise StackError(f"the {name} server did not answer within {SERVER_START_TIMEOUT_S:.0f} s; "
-                         f"see {logs / (name + '.log')}")
+        raise StackError(
+            f"the {name} server did not answer within {SERVER_START_TIMEOUT_S:.0f} s; "
+            f"see {logs / (name + '.log')}"
+        )
 
     def _ensure_indexer(self, state: dict[str, Any]) -> None:
         """The search indexer (ingest_fn/indexer.py) as a loop beside the servers."""
@@ -204,12 +245,20 @@ class Stack:
         logs = self.data / "logs"
         logs.mkdir(exist_ok=True)
         log_file = open(logs / "indexer.log", "ab")  # noqa: SIM115 - handed to the child process
-        proc = subprocess.Popen([sys.executable, "-m", "ingest_fn.indexer", "--every", "2"], env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=self.data)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest_fn.indexer", "--every", "2"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.data,
+        )
         time.sleep(0.3)
         if proc.poll() is not None:
-            raise StackError(f"the search indexer exited with code {proc.returncode}; see {logs / 'indexer.log'}")
+            raise StackError(
+                f"the search indexer exited with code {proc.returncode}; see {logs / 'indexer.log'}"
+            )
         state["indexer_pid"] = proc.pid
 
     def _healthy(self, name: str, port: int) -> bool:

@@ -159,7 +159,9 @@ def test_dsn_host_overrides_env_pghost(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("mode", ["disable", "allow", "prefer"])
-def test_env_pgsslmode_plaintext_is_refused_for_a_remote_dsn(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+def test_env_pgsslmode_plaintext_is_refused_for_a_remote_dsn(
+    monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
     monkeypatch.setenv("PGSSLMODE", mode)
     with pytest.raises(InsecureConnectionError, match=f"sslmode={mode}"):
         plan_connection("postgresql://u@db.example.com/av")
@@ -174,8 +176,13 @@ def test_env_pgsslmode_plaintext_is_fine_for_a_local_dsn(monkeypatch: pytest.Mon
     assert plan.warnings == ()
 
 
-@pytest.mark.parametrize("form", ["postgresql://u@db.example.com/av?sslmode=verify-full",
-                                  "host=db.example.com dbname=av sslmode=verify-full"])
+@pytest.mark.parametrize(
+    "form",
+    [
+        "postgresql://u@db.example.com/av?sslmode=verify-full",
+        "host=db.example.com dbname=av sslmode=verify-full",
+    ],
+)
 def test_dsn_sslmode_overrides_env_pgsslmode(monkeypatch: pytest.MonkeyPatch, form: str) -> None:
     monkeypatch.setenv("PGSSLMODE", "disable")
     plan = plan_connection(form)
@@ -183,7 +190,9 @@ def test_dsn_sslmode_overrides_env_pgsslmode(monkeypatch: pytest.MonkeyPatch, fo
     assert plan.params["sslmode"] == "verify-full"
 
 
-def test_dsn_plaintext_sslmode_is_refused_even_if_env_says_verify_full(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dsn_plaintext_sslmode_is_refused_even_if_env_says_verify_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PGSSLMODE", "verify-full")
     with pytest.raises(InsecureConnectionError, match="sslmode=allow"):
         plan_connection("host=db.example.com sslmode=allow")
@@ -214,10 +223,19 @@ def test_env_pghostaddr_remote_makes_a_localhost_dsn_remote(monkeypatch: pytest.
 # --- hostaddr ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("dsn", "insecure_dsn"), [
-    ("host=localhost hostaddr=10.0.0.5 dbname=av", "host=localhost hostaddr=10.0.0.5 dbname=av sslmode=disable"),
-    ("postgresql://localhost/av?hostaddr=10.0.0.5", "postgresql://localhost/av?hostaddr=10.0.0.5&sslmode=disable"),
-])
+@pytest.mark.parametrize(
+    ("dsn", "insecure_dsn"),
+    [
+        (
+            "host=localhost hostaddr=10.0.0.5 dbname=av",
+            "host=localhost hostaddr=10.0.0.5 dbname=av sslmode=disable",
+        ),
+        (
+            "postgresql://localhost/av?hostaddr=10.0.0.5",
+            "postgresql://localhost/av?hostaddr=10.0.0.5&sslmode=disable",
+        ),
+    ],
+)
 def test_hostaddr_remote_wins_over_local_host(dsn: str, insecure_dsn: str) -> None:
     plan = plan_connection(dsn)
     assert plan.targets == ("10.0.0.5",)
@@ -227,8 +245,13 @@ def test_hostaddr_remote_wins_over_local_host(dsn: str, insecure_dsn: str) -> No
         plan_connection(insecure_dsn)
 
 
-@pytest.mark.parametrize("dsn", ["host=db.example.com hostaddr=127.0.0.1 dbname=av sslmode=disable",
-                                 "postgresql://db.example.com/av?hostaddr=127.0.0.1&sslmode=disable"])
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "host=db.example.com hostaddr=127.0.0.1 dbname=av sslmode=disable",
+        "postgresql://db.example.com/av?hostaddr=127.0.0.1&sslmode=disable",
+    ],
+)
 def test_hostaddr_loopback_makes_a_remote_name_local(dsn: str) -> None:
     plan = plan_connection(dsn)
     assert plan.targets == ("127.0.0.1",)
@@ -247,11 +270,23 @@ def test_effective_targets_pairs_hosts_and_hostaddrs() -> None:
 @pytest.mark.parametrize(
     ("target", "local"),
     [
-        ("", True), ("/tmp", True), ("/var/run/postgresql", True), ("@abstract", True),
-        ("localhost", True), ("LOCALHOST", True), ("127.0.0.1", True), ("127.255.0.9", True),
-        ("::1", True), ("[::1]", True),
-        ("db.example.com", False), ("10.1.2.3", False), ("2001:db8::1", False), ("0.0.0.0", False),
-        ("localhost.example.com", False), ("127.0.0.1.nip.io", False), ("192.168.1.1", False),
+        ("", True),
+        ("/tmp", True),
+        ("/var/run/postgresql", True),
+        ("@abstract", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("127.0.0.1", True),
+        ("127.255.0.9", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("db.example.com", False),
+        ("10.1.2.3", False),
+        ("2001:db8::1", False),
+        ("0.0.0.0", False),
+        ("localhost.example.com", False),
+        ("127.0.0.1.nip.io", False),
+        ("192.168.1.1", False),
     ],
 )
 def test_is_local_target(target: str, local: bool) -> None:
@@ -275,10 +310,13 @@ def test_unknown_sslmode_for_a_remote_host_is_refused() -> None:
         plan_connection("host=db.example.com sslmode=sometimes")
 
 
-@pytest.mark.parametrize("dsn", [
-    "host=db.example.com dbname=av options='-c statement_timeout=5000 -c work_mem=8MB'",
-    "postgresql://db.example.com/av?options=-c%20statement_timeout%3D5000%20-c%20work_mem%3D8MB",
-])
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "host=db.example.com dbname=av options='-c statement_timeout=5000 -c work_mem=8MB'",
+        "postgresql://db.example.com/av?options=-c%20statement_timeout%3D5000%20-c%20work_mem%3D8MB",
+    ],
+)
 def test_options_set_utc_and_keep_user_options(dsn: str) -> None:
     options = plan_connection(dsn).params["options"]
     assert "-c statement_timeout=5000" in options
@@ -303,7 +341,10 @@ def test_every_plan_sets_timezone_utc_and_extra_server_settings() -> None:
 
 
 def test_application_name_default_and_kept() -> None:
-    assert plan_connection("host=localhost", application_name="av-viewer").params["application_name"] == "av-viewer"
+    assert (
+        plan_connection("host=localhost", application_name="av-viewer").params["application_name"]
+        == "av-viewer"
+    )
     assert plan_connection("host=localhost application_name=mine").params["application_name"] == "mine"
 
 
@@ -358,8 +399,10 @@ def test_redact_does_not_echo_an_unparseable_dsn() -> None:
 
 
 def test_scrub_secret_removes_the_password_from_messages() -> None:
-    for dsn in (f"postgresql://u:{PASSWORD}@h/db", f"postgresql://u@h/db?password={PASSWORD}",
-                f"host=h password={PASSWORD}"):
+    for dsn in (
+        f"postgresql://u:{PASSWORD}@h/db",
+        f"postgresql://u@h/db?password={PASSWORD}",
+        f"host=h password={PASSWORD}",
+    ):
         assert scrub_secret(f"boom near {PASSWORD}!", dsn) == "boom near ********!"
     assert scrub_secret("nothing here", "host=h") == "nothing here"
-

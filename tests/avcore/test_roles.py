@@ -171,7 +171,9 @@ def test_ensure_roles_is_idempotent(db, pg_server) -> None:
         ensure_roles(conn)
         ensure_roles(conn)
         after = _role_state(conn)
-        ensure_roles(conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password)
+        ensure_roles(
+            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
+        )
         assert _role_state(conn) == after
     assert after == before
     by_name = {row[0]: row for row in after}

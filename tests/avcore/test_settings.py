@@ -176,14 +176,25 @@ def test_secret_holding_dsn_json(aws, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_secret_in_the_rds_json_shape(aws, monkeypatch: pytest.MonkeyPatch) -> None:
-    arn = _secret(json.dumps({
-        "engine": "postgres", "username": "av_ingest", "password": PASSWORD,
-        "host": "av.cluster-abc.eu-west-1.rds.amazonaws.com", "port": 5433, "dbname": "avcloud",
-    }))
+    arn = _secret(
+        json.dumps(
+            {
+                "engine": "postgres",
+                "username": "av_ingest",
+                "password": PASSWORD,
+                "host": "av.cluster-abc.eu-west-1.rds.amazonaws.com",
+                "port": 5433,
+                "dbname": "avcloud",
+            }
+        )
+    )
     params = conninfo_to_dict(_load_with_secret(monkeypatch, arn).dsn())
     assert params == {
-        "user": "av_ingest", "password": PASSWORD, "host": "av.cluster-abc.eu-west-1.rds.amazonaws.com",
-        "port": "5433", "dbname": "avcloud",
+        "user": "av_ingest",
+        "password": PASSWORD,
+        "host": "av.cluster-abc.eu-west-1.rds.amazonaws.com",
+        "port": "5433",
+        "dbname": "avcloud",
     }
 
 
@@ -202,7 +213,9 @@ def test_the_url_wins_over_the_secret(aws, monkeypatch: pytest.MonkeyPatch, clie
 
 
 def test_missing_secret_names_the_variable(aws, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = _load_with_secret(monkeypatch, "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf")
+    settings = _load_with_secret(
+        monkeypatch, "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf"
+    )
     with pytest.raises(SettingsError, match="AV_DATABASE_SECRET_ARN") as err:
         settings.dsn()
     assert "ResourceNotFound" in str(err.value)
@@ -248,4 +261,3 @@ def test_unusable_secret_errors_name_the_variable_but_never_the_password(aws, va
     assert PASSWORD not in message
     # the JSON error (whose .doc is the whole secret) must not be chained into tracebacks
     assert err.value.__suppress_context__ or err.value.__context__ is None
-

@@ -72,7 +72,7 @@ def test_verify_full_connection_uses_tls_and_utc(db, pg_server, host: str) -> No
 
 def test_utc_even_when_the_role_or_server_says_otherwise(db, pg_server) -> None:
     with db.admin() as admin:
-        admin.execute(f'ALTER DATABASE "{db.name}" SET TimeZone = \'America/New_York\'')
+        admin.execute(f"ALTER DATABASE \"{db.name}\" SET TimeZone = 'America/New_York'")
     # a plain connection sees the database default ...
     with psycopg.connect(db.ingest_dsn) as plain:
         assert plain.execute("SHOW TimeZone").fetchone() == ("America/New_York",)
@@ -175,8 +175,9 @@ def test_check_connected_accepts_a_real_tls_connection_to_a_remote_host(db, ever
 
 def test_the_pool_runs_the_post_connect_check(db, everything_tcp_is_remote) -> None:
     # a plan made with allow_insecure, used by a Database that does not allow it
-    plan = plan_connection(make_conninfo(db.ingest_dsn, sslmode="prefer", application_name="av-test-check"),
-                           allow_insecure=True)
+    plan = plan_connection(
+        make_conninfo(db.ingest_dsn, sslmode="prefer", application_name="av-test-check"), allow_insecure=True
+    )
     # prefer would pick TLS on this server; force plaintext underneath the plan
     plan.params["sslmode"] = "disable"
     database = Database(plan, component="test", allow_insecure=False)
@@ -196,8 +197,10 @@ def test_wrong_password_error_has_no_password(db, pg_server, where: str) -> None
         dsn = f"postgresql://av_ingest:{WRONG_PASSWORD}@{host}:{port}/{db.name}"
     else:
         dsn = f"postgresql://av_ingest@{host}:{port}/{db.name}?password={WRONG_PASSWORD}"
-    for database in (Database(plan_connection(dsn), component="test"),
-                     Database(plan_connection(dsn), component="test", dsn_for_scrubbing=dsn)):
+    for database in (
+        Database(plan_connection(dsn), component="test"),
+        Database(plan_connection(dsn), component="test", dsn_for_scrubbing=dsn),
+    ):
         with pytest.raises(DatabaseUnavailable) as err:
             with database.connection():
                 pass

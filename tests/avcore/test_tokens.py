@@ -32,13 +32,13 @@ def test_new_tokens_are_well_formed_and_distinct(prefix: str) -> None:
     for tok in made:
         assert tok.startswith(prefix)
         assert len(tok) == len(prefix) + RANDOM_CHARS + CHECKSUM_CHARS
-        assert all(c in ALPHABET for c in tok[len(prefix):])
+        assert all(c in ALPHABET for c in tok[len(prefix) :])
         assert well_formed(tok, prefix)
 
 
 def test_the_checksum_is_crc32_of_the_random_part_in_base62() -> None:
     tok = new_token(DEVICE_PREFIX)
-    body = tok[len(DEVICE_PREFIX): len(DEVICE_PREFIX) + RANDOM_CHARS]
+    body = tok[len(DEVICE_PREFIX) : len(DEVICE_PREFIX) + RANDOM_CHARS]
     crc = zlib.crc32(body.encode())
     digits = [ALPHABET.index(c) for c in tok[-CHECKSUM_CHARS:]]
     value = 0
@@ -56,7 +56,7 @@ def test_any_single_changed_character_fails_the_check(data: st.DataObject) -> No
     # or hypothesis sees a different strategy on each replay.
     shift = data.draw(st.integers(min_value=1, max_value=len(ALPHABET) - 1))
     replacement = ALPHABET[(ALPHABET.index(tok[pos]) + shift) % len(ALPHABET)]
-    flipped = tok[:pos] + replacement + tok[pos + 1:]
+    flipped = tok[:pos] + replacement + tok[pos + 1 :]
     # CRC32 detects every single-character substitution in the body; a changed
     # checksum character obviously no longer matches.
     assert not well_formed(flipped, prefix)
@@ -65,9 +65,9 @@ def test_any_single_changed_character_fails_the_check(data: st.DataObject) -> No
 def test_a_wrong_or_swapped_prefix_fails() -> None:
     device = new_token(DEVICE_PREFIX)
     assert not well_formed(device, VIEWER_PREFIX)
-    assert not well_formed(VIEWER_PREFIX + device[len(DEVICE_PREFIX):], DEVICE_PREFIX)
-    assert not well_formed("xyz_" + device[len(DEVICE_PREFIX):], DEVICE_PREFIX)
-    assert not well_formed(device[len(DEVICE_PREFIX):], DEVICE_PREFIX)
+    assert not well_formed(VIEWER_PREFIX + device[len(DEVICE_PREFIX) :], DEVICE_PREFIX)
+    assert not well_formed("xyz_" + device[len(DEVICE_PREFIX) :], DEVICE_PREFIX)
+    assert not well_formed(device[len(DEVICE_PREFIX) :], DEVICE_PREFIX)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_hash_is_stable_sha256_of_the_whole_token() -> None:
     assert len(token_hash(tok)) == 32
     assert token_hash(tok) != token_hash(new_token(DEVICE_PREFIX))
     # the prefix is part of what is hashed
-    assert token_hash(tok) != token_hash(VIEWER_PREFIX + tok[len(DEVICE_PREFIX):])
+    assert token_hash(tok) != token_hash(VIEWER_PREFIX + tok[len(DEVICE_PREFIX) :])
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
@@ -112,9 +112,9 @@ def test_hint_shows_the_prefix_and_at_most_eight_random_characters(prefix: str) 
         tok = new_token(prefix)
         hint = token_hint(tok)
         assert hint.startswith(prefix)
-        shown = hint[len(prefix):].rstrip("…")
+        shown = hint[len(prefix) :].rstrip("…")
         assert 1 <= len(shown) <= tokens.HINT_CHARS
-        assert tok[len(prefix):].startswith(shown)
+        assert tok[len(prefix) :].startswith(shown)
         # never the checksum, never enough to pass well_formed
         assert not well_formed(hint, prefix)
         assert len(hint) < len(tok) // 2

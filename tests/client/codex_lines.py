@@ -25,10 +25,23 @@ def _line(kind: str, payload: dict[str, Any], ts: str) -> dict[str, Any]:
     return {"timestamp": ts, "type": kind, "payload": payload}
 
 
-def meta(ts: str = TS, *, sid: str = SID, cwd: str = CWD, originator: str = "codex_cli_rs",
-         branch: str | None = "main", **extra: Any) -> dict:
-    payload: dict[str, Any] = {"id": sid, "timestamp": ts, "cwd": cwd, "originator": originator,
-                               "cli_version": "0.46.0", "instructions": None}
+def meta(
+    ts: str = TS,
+    *,
+    sid: str = SID,
+    cwd: str = CWD,
+    originator: str = "codex_cli_rs",
+    branch: str | None = "main",
+    **extra: Any,
+) -> dict:
+    payload: dict[str, Any] = {
+        "id": sid,
+        "timestamp": ts,
+        "cwd": cwd,
+        "originator": originator,
+        "cli_version": "0.46.0",
+        "instructions": None,
+    }
     if branch is not None:
         payload["git"] = {"commit_hash": "abc", "branch": branch}
     payload.update(extra)
@@ -36,32 +49,46 @@ def meta(ts: str = TS, *, sid: str = SID, cwd: str = CWD, originator: str = "cod
 
 
 def turn_context(model: str = "gpt-5-codex", ts: str = TS) -> dict:
-    return _line("turn_context", {"cwd": CWD, "approval_policy": "on-request", "model": model,
-                                  "effort": "medium", "summary": "auto"}, ts)
+    return _line(
+        "turn_context",
+        {"cwd": CWD, "approval_policy": "on-request", "model": model, "effort": "medium", "summary": "auto"},
+        ts,
+    )
 
 
 def user(text: str, ts: str = TS) -> dict:
-    return _line("response_item", {"type": "message", "role": "user",
-                                   "content": [{"type": "input_text", "text": text}]}, ts)
+    return _line(
+        "response_item",
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
+        ts,
+    )
 
 
 def assistant(text: str, ts: str = TS) -> dict:
-    return _line("response_item", {"type": "message", "role": "assistant",
-                                   "content": [{"type": "output_text", "text": text}]}, ts)
+    return _line(
+        "response_item",
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": text}]},
+        ts,
+    )
 
 
 def reasoning(*summary: str, ts: str = TS, content: list[str] | None = None) -> dict:
-    payload: dict[str, Any] = {"type": "reasoning",
-                               "summary": [{"type": "summary_text", "text": s} for s in summary],
-                               "encrypted_content": ENCRYPTED}
+    payload: dict[str, Any] = {
+        "type": "reasoning",
+        "summary": [{"type": "summary_text", "text": s} for s in summary],
+        "encrypted_content": ENCRYPTED,
+    }
     payload["content"] = [{"type": "reasoning_text", "text": c} for c in content] if content else None
     return _line("response_item", payload, ts)
 
 
 def function_call(call_id: str, name: str, args: dict | str, ts: str = TS, **extra: Any) -> dict:
     arguments = args if isinstance(args, str) else orjson.dumps(args).decode()
-    return _line("response_item", {"type": "function_call", "name": name, "arguments": arguments,
-                                   "call_id": call_id, **extra}, ts)
+    return _line(
+        "response_item",
+        {"type": "function_call", "name": name, "arguments": arguments, "call_id": call_id, **extra},
+        ts,
+    )
 
 
 def function_output(call_id: str, output: Any, ts: str = TS) -> dict:
@@ -69,23 +96,38 @@ def function_output(call_id: str, output: Any, ts: str = TS) -> dict:
 
 
 def custom_call(call_id: str, name: str, inp: str, ts: str = TS) -> dict:
-    return _line("response_item", {"type": "custom_tool_call", "status": "completed", "call_id": call_id,
-                                   "name": name, "input": inp}, ts)
+    return _line(
+        "response_item",
+        {"type": "custom_tool_call", "status": "completed", "call_id": call_id, "name": name, "input": inp},
+        ts,
+    )
 
 
 def custom_output(call_id: str, output: str, ts: str = TS) -> dict:
-    return _line("response_item", {"type": "custom_tool_call_output", "call_id": call_id, "output": output}, ts)
+    return _line(
+        "response_item", {"type": "custom_tool_call_output", "call_id": call_id, "output": output}, ts
+    )
 
 
-def token_count(inp: int, cached: int, out: int, total: tuple[int, int, int] | None = None,
-                ts: str = TS) -> dict:
-    last = {"input_tokens": inp, "cached_input_tokens": cached, "output_tokens": out,
-            "reasoning_output_tokens": 0, "total_tokens": inp + out}
+def token_count(
+    inp: int, cached: int, out: int, total: tuple[int, int, int] | None = None, ts: str = TS
+) -> dict:
+    last = {
+        "input_tokens": inp,
+        "cached_input_tokens": cached,
+        "output_tokens": out,
+        "reasoning_output_tokens": 0,
+        "total_tokens": inp + out,
+    }
     info = {"last_token_usage": last, "model_context_window": 272000}
     if total is not None:
-        info["total_token_usage"] = {"input_tokens": total[0], "cached_input_tokens": total[1],
-                                     "output_tokens": total[2], "reasoning_output_tokens": 0,
-                                     "total_tokens": total[0] + total[2]}
+        info["total_token_usage"] = {
+            "input_tokens": total[0],
+            "cached_input_tokens": total[1],
+            "output_tokens": total[2],
+            "reasoning_output_tokens": 0,
+            "total_tokens": total[0] + total[2],
+        }
     return _line("event_msg", {"type": "token_count", "info": info, "rate_limits": None}, ts)
 
 

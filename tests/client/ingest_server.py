@@ -50,8 +50,17 @@ def serve_ingest(db: TestDatabase, tls_dir: Path, *, machine: str = "laptop") ->
     ca.ensure()
     app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local"))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ssl_keyfile=str(ca.server_key),
-                                           ssl_certfile=str(ca.server_cert), log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            ssl_keyfile=str(ca.server_key),
+            ssl_certfile=str(ca.server_cert),
+            log_level="warning",
+            lifespan="off",
+        )
+    )
     thread = threading.Thread(target=server.run, name=f"ingest-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -19,13 +19,22 @@ def turn_lines(sid: str, start: int, count: int, *, text: str = "message") -> li
         if i % 2 == 0:
             lines.append(cl.user(f"{text} {i} from the user", ts, sid=sid, uuid=uuid, parent=parent))
         else:
-            lines.append(cl.assistant([cl.text_block(f"{text} {i} from the assistant")], ts, sid=sid,
-                                      mid=f"{sid}-m{i}", uuid=uuid, parent=parent))
+            lines.append(
+                cl.assistant(
+                    [cl.text_block(f"{text} {i} from the assistant")],
+                    ts,
+                    sid=sid,
+                    mid=f"{sid}-m{i}",
+                    uuid=uuid,
+                    parent=parent,
+                )
+            )
     return lines
 
 
-def write_session(root: Path, sid: str, count: int, *, project: str = "-home-demo-projects-widget",
-                  text: str = "message") -> Path:
+def write_session(
+    root: Path, sid: str, count: int, *, project: str = "-home-demo-projects-widget", text: str = "message"
+) -> Path:
     return cl.write(root / project / f"{sid}.jsonl", turn_lines(sid, 0, count, text=text))
 
 

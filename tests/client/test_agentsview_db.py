@@ -57,7 +57,9 @@ CREATE TABLE tool_calls (
 
 def _insert(con: sqlite3.Connection, table: str, **row) -> int:
     cols = ", ".join(f'"{c}"' for c in row)
-    cur = con.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    cur = con.execute(
+        f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
     return cur.lastrowid
 
 
@@ -65,31 +67,98 @@ def make_db(path: Path, *, old: bool = False) -> Path:
     con = sqlite3.connect(path)
     con.executescript(OLD_SCHEMA if old else NEW_SCHEMA)
     extra = {} if old else {"display_name": "Rate limits", "relationship_type": ""}
-    _insert(con, "sessions", id="abc-123", project="my-api", agent="claude", first_message="Add rate limiting",
-            started_at="2024-01-01T10:00:00Z", ended_at="2024-01-01T10:00:09Z", **extra)
-    _insert(con, "messages", session_id="abc-123", ordinal=0, role="user", content="Add rate limiting",
-            timestamp="2024-01-01T10:00:00Z")
-    msg = {} if old else {"model": "claude-sonnet-4-5", "context_tokens": 1100, "output_tokens": 40,
-                          "token_usage": orjson.dumps({"input_tokens": 100, "output_tokens": 40,
-                                                       "cache_creation_input_tokens": 0,
-                                                       "cache_read_input_tokens": 1000}).decode()}
-    mid = _insert(con, "messages", session_id="abc-123", ordinal=1, role="assistant",
-                  content="[Thinking]\nhmm\n[/Thinking]\n[Read: a.py]\n[Bash]\n$ ls", has_thinking=1, has_tool_use=1,
-                  timestamp="2024-01-01T10:00:05Z", **msg)
+    _insert(
+        con,
+        "sessions",
+        id="abc-123",
+        project="my-api",
+        agent="claude",
+        first_message="Add rate limiting",
+        started_at="2024-01-01T10:00:00Z",
+        ended_at="2024-01-01T10:00:09Z",
+        **extra,
+    )
+    _insert(
+        con,
+        "messages",
+        session_id="abc-123",
+        ordinal=0,
+        role="user",
+        content="Add rate limiting",
+        timestamp="2024-01-01T10:00:00Z",
+    )
+    msg = (
+        {}
+        if old
+        else {
+            "model": "claude-sonnet-4-5",
+            "context_tokens": 1100,
+            "output_tokens": 40,
+            "token_usage": orjson.dumps(
+                {
+                    "input_tokens": 100,
+                    "output_tokens": 40,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 1000,
+                }
+            ).decode(),
+        }
+    )
+    mid = _insert(
+        con,
+        "messages",
+        session_id="abc-123",
+        ordinal=1,
+        role="assistant",
+        content="[Thinking]\nhmm\n[/Thinking]\n[Read: a.py]\n[Bash]\n$ ls",
+        has_thinking=1,
+        has_tool_use=1,
+        timestamp="2024-01-01T10:00:05Z",
+        **msg,
+    )
     call = {} if old else {"result_content": "print(1)", "call_index": 0, "skill_name": None}
-    _insert(con, "tool_calls", message_id=mid, session_id="abc-123", tool_name="Read", category="Read",
-            tool_use_id="toolu_1", input_json='{"file_path":"a.py"}', result_content_length=8, **call)
+    _insert(
+        con,
+        "tool_calls",
+        message_id=mid,
+        session_id="abc-123",
+        tool_name="Read",
+        category="Read",
+        tool_use_id="toolu_1",
+        input_json='{"file_path":"a.py"}',
+        result_content_length=8,
+        **call,
+    )
     call = {} if old else {"call_index": 1, "subagent_session_id": "agent-x"}
-    _insert(con, "tool_calls", message_id=mid, session_id="abc-123", tool_name="Bash", category="Bash",
-            tool_use_id="toolu_2", input_json='{"command":"ls"}', **call)
-    _insert(con, "sessions", id="codex:fc-1", project="app", agent="codex", started_at="2024-01-02T10:00:00Z",
-            parent_session_id=None, **({} if old else {"relationship_type": "fork"}))
+    _insert(
+        con,
+        "tool_calls",
+        message_id=mid,
+        session_id="abc-123",
+        tool_name="Bash",
+        category="Bash",
+        tool_use_id="toolu_2",
+        input_json='{"command":"ls"}',
+        **call,
+    )
+    _insert(
+        con,
+        "sessions",
+        id="codex:fc-1",
+        project="app",
+        agent="codex",
+        started_at="2024-01-02T10:00:00Z",
+        parent_session_id=None,
+        **({} if old else {"relationship_type": "fork"}),
+    )
     _insert(con, "messages", session_id="codex:fc-1", ordinal=0, role="user", content="Run the tests")
     _insert(con, "messages", session_id="codex:fc-1", ordinal=2, role="assistant", content="[Grep: TODO]")
     if not old:
         _insert(con, "sessions", id="gone", project="p", agent="gemini", deleted_at="2024-02-01T00:00:00Z")
         _insert(con, "messages", session_id="gone", ordinal=0, role="user", content="deleted")
-        _insert(con, "messages", session_id="abc-123", ordinal=2, role="system", content="compacted", is_system=1)
+        _insert(
+            con, "messages", session_id="abc-123", ordinal=2, role="system", content="compacted", is_system=1
+        )
     _insert(con, "sessions", id="empty", project="p", agent="claude")
     con.commit()
     con.close()
@@ -106,8 +175,12 @@ def test_reads_every_live_session(tmp_path, old):
     by_id = {s.session_id: s for s in sessions}
     assert sorted(by_id) == ["abc-123", "codex:fc-1"]  # deleted and message-less sessions skipped
     s = by_id["abc-123"]
-    assert (s.agent, s.project, s.first_message, s.started_at) == ("claude", "my-api", "Add rate limiting",
-                                                                   "2024-01-01T10:00:00Z")
+    assert (s.agent, s.project, s.first_message, s.started_at) == (
+        "claude",
+        "my-api",
+        "Add rate limiting",
+        "2024-01-01T10:00:00Z",
+    )
     assert s.source_path == str(db)
     user, asst = s.messages[:2]
     assert (user.ordinal, user.role, user.content) == (0, "user", "Add rate limiting")
@@ -116,7 +189,10 @@ def test_reads_every_live_session(tmp_path, old):
     assert calls == [(0, "Read", "read", "toolu_1"), (1, "Bash", "bash", "toolu_2")]
     codex = by_id["codex:fc-1"]
     assert codex.agent == "codex"
-    assert [m.ordinal for m in codex.messages] == [0, 1]  # renumbered: the protocol needs consecutive ordinals
+    assert [m.ordinal for m in codex.messages] == [
+        0,
+        1,
+    ]  # renumbered: the protocol needs consecutive ordinals
     if old:
         assert asst.usage is None and asst.model is None and asst.tool_calls[0].result_content is None
         assert len(s.messages) == 2 and s.display_name is None and codex.relationship == ""

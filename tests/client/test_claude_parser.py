@@ -26,11 +26,14 @@ def only(tmp_path: Path, lines: list, **kw):
 
 
 def test_basic_session_fields(tmp_path):
-    s = only(tmp_path, [
-        cl.snapshot("2026-01-05T09:59:00.000Z"),
-        cl.user("Fix the\nlogin bug", "2026-01-05T10:00:00.000Z"),
-        cl.assistant([cl.text_block("Looking.")], "2026-01-05T10:00:05.000Z"),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.snapshot("2026-01-05T09:59:00.000Z"),
+            cl.user("Fix the\nlogin bug", "2026-01-05T10:00:00.000Z"),
+            cl.assistant([cl.text_block("Looking.")], "2026-01-05T10:00:05.000Z"),
+        ],
+    )
     assert s.session_id == SID and s.agent == "claude"
     assert s.started_at == "2026-01-05T09:59:00.000Z" == s.created_at  # snapshot timestamp counts
     assert s.ended_at == "2026-01-05T10:00:05.000Z"
@@ -52,14 +55,18 @@ def test_first_message_truncated_to_300(tmp_path):
 def test_fragments_merge_and_usage_counted_once(tmp_path):
     u = cl.usage(inp=3, out=1, cache_create=100, cache_read=2000)
     final = cl.usage(inp=3, out=250, cache_create=100, cache_read=2000)
-    s = only(tmp_path, [
-        cl.user("go"),
-        cl.assistant([cl.thinking_block("plan it")], mid="msg_A", use=u),
-        cl.assistant([cl.text_block("Reading the file.")], mid="msg_A", use=u),
-        cl.assistant([cl.tool_use_block("toolu_1", "Read", {"file_path": "/src/app.py"})],
-                     mid="msg_A", use=final),
-        cl.tool_result("toolu_1", "print('hi')"),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant([cl.thinking_block("plan it")], mid="msg_A", use=u),
+            cl.assistant([cl.text_block("Reading the file.")], mid="msg_A", use=u),
+            cl.assistant(
+                [cl.tool_use_block("toolu_1", "Read", {"file_path": "/src/app.py"})], mid="msg_A", use=final
+            ),
+            cl.tool_result("toolu_1", "print('hi')"),
+        ],
+    )
     assert len(s.messages) == 2
     m = s.messages[1]
     assert m.content == "[Thinking]\nplan it\n[/Thinking]\nReading the file.\n[Read: /src/app.py]"
@@ -73,42 +80,60 @@ def test_fragments_merge_and_usage_counted_once(tmp_path):
 
 
 def test_fragments_split_by_tool_results_still_one_message(tmp_path):
-    s = only(tmp_path, [
-        cl.user("go"),
-        cl.assistant([cl.tool_use_block("t1", "Bash", {"command": "ls"})], mid="msg_P"),
-        cl.tool_result("t1", "a.py"),
-        cl.assistant([cl.tool_use_block("t2", "Grep", {"pattern": "TODO"})], mid="msg_P"),
-        cl.tool_result("t2", [{"type": "text", "text": "a.py:1"}, {"type": "text", "text": "b.py:2"}]),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant([cl.tool_use_block("t1", "Bash", {"command": "ls"})], mid="msg_P"),
+            cl.tool_result("t1", "a.py"),
+            cl.assistant([cl.tool_use_block("t2", "Grep", {"pattern": "TODO"})], mid="msg_P"),
+            cl.tool_result("t2", [{"type": "text", "text": "a.py:1"}, {"type": "text", "text": "b.py:2"}]),
+        ],
+    )
     assert len(s.messages) == 2  # tool-result-only user lines produce no message
     calls = s.messages[1].tool_calls
-    assert [(c.call_index, c.tool_name, c.category) for c in calls] == [(0, "Bash", "bash"), (1, "Grep", "search")]
+    assert [(c.call_index, c.tool_name, c.category) for c in calls] == [
+        (0, "Bash", "bash"),
+        (1, "Grep", "search"),
+    ]
     assert calls[0].result_content == "a.py"
     assert calls[1].result_content == "a.py:1\nb.py:2"
     assert s.messages[1].content == "[Bash]\n$ ls\n[Grep: TODO]"
 
 
 def test_cumulative_snapshot_blocks_not_duplicated(tmp_path):
-    s = only(tmp_path, [
-        cl.user("go"),
-        cl.assistant([cl.text_block("Hel")], mid="m"),
-        cl.assistant([cl.text_block("Hello world"), cl.tool_use_block("t1", "Read", {"file_path": "a"})], mid="m"),
-        cl.assistant([cl.text_block("Hello world"), cl.tool_use_block("t1", "Read", {"file_path": "a"})], mid="m"),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant([cl.text_block("Hel")], mid="m"),
+            cl.assistant(
+                [cl.text_block("Hello world"), cl.tool_use_block("t1", "Read", {"file_path": "a"})], mid="m"
+            ),
+            cl.assistant(
+                [cl.text_block("Hello world"), cl.tool_use_block("t1", "Read", {"file_path": "a"})], mid="m"
+            ),
+        ],
+    )
     m = s.messages[1]
     assert m.content == "Hello world\n[Read: a]"
     assert len(m.tool_calls) == 1
 
 
 def test_result_many_lines_later_and_error_flag(tmp_path):
-    s = only(tmp_path, [
-        cl.user("go"),
-        cl.assistant([cl.tool_use_block("t1", "Bash", {"command": "pytest", "description": "Run tests"})]),
-        cl.snapshot("2026-01-05T10:00:06.000Z"),
-        cl.progress("t0", "zzz"),
-        cl.user("are you there?", "2026-01-05T10:00:07.000Z"),
-        cl.tool_result("t1", "1 failed", is_error=True, ts="2026-01-05T10:00:09.000Z"),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant(
+                [cl.tool_use_block("t1", "Bash", {"command": "pytest", "description": "Run tests"})]
+            ),
+            cl.snapshot("2026-01-05T10:00:06.000Z"),
+            cl.progress("t0", "zzz"),
+            cl.user("are you there?", "2026-01-05T10:00:07.000Z"),
+            cl.tool_result("t1", "1 failed", is_error=True, ts="2026-01-05T10:00:09.000Z"),
+        ],
+    )
     call = s.messages[1].tool_calls[0]
     assert call.result_content == "1 failed" and call.result_is_error is True
     assert s.messages[1].content == "[Bash: Run tests]\n$ pytest"
@@ -122,15 +147,25 @@ def test_pending_tool_call_has_no_result(tmp_path):
 
 
 def test_categories_skill_and_mcp(tmp_path):
-    s = only(tmp_path, [cl.user("go"), cl.assistant([
-        cl.tool_use_block("a", "Skill", {"skill": "pdf"}),
-        cl.tool_use_block("b", "mcp__github__create_issue", {"title": "x"}),
-        cl.tool_use_block("c", "WebFetch", {"url": "https://example.com"}),
-        cl.tool_use_block("d", "TodoWrite", {"todos": [{"content": "ship", "status": "pending"}]}),
-        cl.tool_use_block("e", "Frobnicate", {}),
-        cl.tool_use_block("f", "Edit", {"file_path": "a.py"}),
-        cl.tool_use_block("g", "Write", {"file_path": "b.py"}),
-    ])])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant(
+                [
+                    cl.tool_use_block("a", "Skill", {"skill": "pdf"}),
+                    cl.tool_use_block("b", "mcp__github__create_issue", {"title": "x"}),
+                    cl.tool_use_block("c", "WebFetch", {"url": "https://example.com"}),
+                    cl.tool_use_block(
+                        "d", "TodoWrite", {"todos": [{"content": "ship", "status": "pending"}]}
+                    ),
+                    cl.tool_use_block("e", "Frobnicate", {}),
+                    cl.tool_use_block("f", "Edit", {"file_path": "a.py"}),
+                    cl.tool_use_block("g", "Write", {"file_path": "b.py"}),
+                ]
+            ),
+        ],
+    )
     calls = s.messages[1].tool_calls
     assert [c.category for c in calls] == ["skill", "mcp", "web", "todo", "other", "edit", "write"]
     assert calls[0].skill_name == "pdf" and calls[1].skill_name is None
@@ -139,17 +174,30 @@ def test_categories_skill_and_mcp(tmp_path):
 
 def test_subagent_link_via_progress(tmp_path):
     proj = tmp_path / "-home-demo-projects-widget"
-    cl.write(proj / f"{SID}.jsonl", [
-        cl.user("explore"),
-        cl.assistant([cl.tool_use_block("toolu_T", "Task", {"description": "Explore", "prompt": "look",
-                                                             "subagent_type": "Explore"})]),
-        cl.progress("toolu_T", "a1b2c3"),
-        cl.tool_result("toolu_T", "found it"),
-    ])
-    cl.write(proj / SID / "subagents" / "agent-a1b2c3.jsonl", [
-        cl.user("look", isSidechain=True, agentId="a1b2c3"),
-        cl.assistant([cl.text_block("done")], mid="msg_sub"),
-    ])
+    cl.write(
+        proj / f"{SID}.jsonl",
+        [
+            cl.user("explore"),
+            cl.assistant(
+                [
+                    cl.tool_use_block(
+                        "toolu_T",
+                        "Task",
+                        {"description": "Explore", "prompt": "look", "subagent_type": "Explore"},
+                    )
+                ]
+            ),
+            cl.progress("toolu_T", "a1b2c3"),
+            cl.tool_result("toolu_T", "found it"),
+        ],
+    )
+    cl.write(
+        proj / SID / "subagents" / "agent-a1b2c3.jsonl",
+        [
+            cl.user("look", isSidechain=True, agentId="a1b2c3"),
+            cl.assistant([cl.text_block("done")], mid="msg_sub"),
+        ],
+    )
     main, _ = parse_claude_file(proj / f"{SID}.jsonl")
     call = main[0].messages[1].tool_calls[0]
     assert call.subagent_session_id == "agent-a1b2c3" and call.category == "task"
@@ -163,29 +211,45 @@ def test_subagent_link_via_progress(tmp_path):
 
 
 def test_subagent_link_via_queue_operation(tmp_path):
-    s = only(tmp_path, [
-        cl.user("go"),
-        cl.assistant([cl.tool_use_block("toolu_Q", "Agent", {"description": "d"}),
-                      cl.tool_use_block("toolu_X", "Task", {"description": "e"})]),
-        cl.queue_enqueue("toolu_Q", "q1"),
-        cl.queue_enqueue("toolu_X", "x9", as_xml=True),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant(
+                [
+                    cl.tool_use_block("toolu_Q", "Agent", {"description": "d"}),
+                    cl.tool_use_block("toolu_X", "Task", {"description": "e"}),
+                ]
+            ),
+            cl.queue_enqueue("toolu_Q", "q1"),
+            cl.queue_enqueue("toolu_X", "x9", as_xml=True),
+        ],
+    )
     calls = s.messages[1].tool_calls
     assert [c.subagent_session_id for c in calls] == ["agent-q1", "agent-x9"]
 
 
 def test_legacy_subagent_file_links_by_session_id(tmp_path):
     proj = tmp_path / "-home-demo-projects-widget"
-    cl.write(proj / f"{SID}.jsonl", [cl.user("go"), cl.assistant([cl.tool_use_block("tt", "Task", {})]),
-                                     cl.queue_enqueue("tt", "leg1")])
+    cl.write(
+        proj / f"{SID}.jsonl",
+        [cl.user("go"), cl.assistant([cl.tool_use_block("tt", "Task", {})]), cl.queue_enqueue("tt", "leg1")],
+    )
     cl.write(proj / "agent-leg1.jsonl", [cl.user("sub task"), cl.assistant([cl.text_block("ok")])])
     sub, _ = parse_claude_file(proj / "agent-leg1.jsonl")
-    assert (sub[0].relationship, sub[0].parent_session_id, sub[0].parent_tool_use_id) == ("subagent", SID, "tt")
+    assert (sub[0].relationship, sub[0].parent_session_id, sub[0].parent_tool_use_id) == (
+        "subagent",
+        SID,
+        "tt",
+    )
 
 
 def test_continuation(tmp_path):
-    s = only(tmp_path, [cl.user("resume", sid="older-session"), cl.assistant([cl.text_block("ok")])],
-             name="newer-session")
+    s = only(
+        tmp_path,
+        [cl.user("resume", sid="older-session"), cl.assistant([cl.text_block("ok")])],
+        name="newer-session",
+    )
     assert s.session_id == "newer-session"
     assert (s.parent_session_id, s.relationship) == ("older-session", "continuation")
 
@@ -194,16 +258,27 @@ def _chain(prefix: str, parent: str, turns: int, t0: int) -> list[dict]:
     lines, prev = [], parent
     for i in range(turns):
         u, a = f"{prefix}u{i}", f"{prefix}a{i}"
-        lines.append(cl.user(f"{prefix} question {i}", f"2026-01-05T11:{t0 + i:02d}:00.000Z", uuid=u, parent=prev))
-        lines.append(cl.assistant([cl.text_block(f"{prefix} answer {i}")], f"2026-01-05T11:{t0 + i:02d}:30.000Z",
-                                  mid=f"msg_{a}", uuid=a, parent=u))
+        lines.append(
+            cl.user(f"{prefix} question {i}", f"2026-01-05T11:{t0 + i:02d}:00.000Z", uuid=u, parent=prev)
+        )
+        lines.append(
+            cl.assistant(
+                [cl.text_block(f"{prefix} answer {i}")],
+                f"2026-01-05T11:{t0 + i:02d}:30.000Z",
+                mid=f"msg_{a}",
+                uuid=a,
+                parent=u,
+            )
+        )
         prev = a
     return lines
 
 
 def test_fork_with_long_first_branch_splits(tmp_path):
-    root = [cl.user("start", "2026-01-05T10:00:00.000Z", uuid="r", parent=None),
-            cl.assistant([cl.text_block("hi")], "2026-01-05T10:00:01.000Z", mid="msg_r", uuid="ra", parent="r")]
+    root = [
+        cl.user("start", "2026-01-05T10:00:00.000Z", uuid="r", parent=None),
+        cl.assistant([cl.text_block("hi")], "2026-01-05T10:00:01.000Z", mid="msg_r", uuid="ra", parent="r"),
+    ]
     lines = root + _chain("main", "ra", 4, 0) + _chain("alt", "ra", 2, 30)
     sessions, problems = parse_lines(tmp_path, lines)
     assert problems == []
@@ -211,25 +286,39 @@ def test_fork_with_long_first_branch_splits(tmp_path):
     main, fork = sessions
     assert len(main.messages) == 2 + 8 and "alt" not in " ".join(m.content for m in main.messages)
     assert (fork.relationship, fork.parent_session_id) == ("fork", SID)
-    assert [m.content for m in fork.messages] == ["alt question 0", "alt answer 0", "alt question 1", "alt answer 1"]
+    assert [m.content for m in fork.messages] == [
+        "alt question 0",
+        "alt answer 0",
+        "alt question 1",
+        "alt answer 1",
+    ]
     assert fork.started_at == "2026-01-05T11:30:00.000Z" and fork.first_message == "alt question 0"
 
 
 def test_short_first_branch_is_a_retry_latest_wins(tmp_path):
-    root = [cl.user("start", uuid="r", parent=None),
-            cl.assistant([cl.text_block("hi")], mid="msg_r", uuid="ra", parent="r")]
+    root = [
+        cl.user("start", uuid="r", parent=None),
+        cl.assistant([cl.text_block("hi")], mid="msg_r", uuid="ra", parent="r"),
+    ]
     lines = root + _chain("old", "ra", 2, 0) + _chain("new", "ra", 2, 30)
     s = only(tmp_path, lines)
-    assert [m.content for m in s.messages][2:] == ["new question 0", "new answer 0", "new question 1", "new answer 1"]
+    assert [m.content for m in s.messages][2:] == [
+        "new question 0",
+        "new answer 0",
+        "new question 1",
+        "new answer 1",
+    ]
 
 
 def test_parallel_tool_branching_is_not_a_fork(tmp_path):
     # Real shape: results parented on their tool_use fragment, the next fragment on the previous one.
-    lines = [cl.user("go", uuid="u", parent=None),
-             cl.assistant([cl.tool_use_block("t1", "Read", {"file_path": "a"})], mid="m", uuid="a1", parent="u"),
-             cl.assistant([cl.tool_use_block("t2", "Read", {"file_path": "b"})], mid="m", uuid="a2", parent="a1"),
-             cl.tool_result("t1", "A", uuid="r1", parent="a1"),
-             cl.tool_result("t2", "B", uuid="r2", parent="a2")]
+    lines = [
+        cl.user("go", uuid="u", parent=None),
+        cl.assistant([cl.tool_use_block("t1", "Read", {"file_path": "a"})], mid="m", uuid="a1", parent="u"),
+        cl.assistant([cl.tool_use_block("t2", "Read", {"file_path": "b"})], mid="m", uuid="a2", parent="a1"),
+        cl.tool_result("t1", "A", uuid="r1", parent="a1"),
+        cl.tool_result("t2", "B", uuid="r2", parent="a2"),
+    ]
     prev = "r2"
     for i in range(5):
         lines.append(cl.user(f"q{i}", uuid=f"q{i}", parent=prev))
@@ -241,42 +330,67 @@ def test_parallel_tool_branching_is_not_a_fork(tmp_path):
 
 
 def test_meta_noise_and_compaction(tmp_path):
-    s = only(tmp_path, [
-        cl.user("Base directory for this skill: /x", isMeta=True),
-        cl.user("<command-name>/clear</command-name>"),
-        cl.user([cl.text_block("[Request interrupted by user]")]),
-        cl.user("<local-command-stdout>ok</local-command-stdout>"),
-        cl.user("real question"),
-        cl.assistant([cl.text_block("answer")]),
-        cl.user("This session is being continued from a previous conversation.\nSummary: did X",
-                isCompactSummary=True, isVisibleInTranscriptOnly=True),
-        cl.user("next"),
-    ])
+    s = only(
+        tmp_path,
+        [
+            cl.user("Base directory for this skill: /x", isMeta=True),
+            cl.user("<command-name>/clear</command-name>"),
+            cl.user([cl.text_block("[Request interrupted by user]")]),
+            cl.user("<local-command-stdout>ok</local-command-stdout>"),
+            cl.user("real question"),
+            cl.assistant([cl.text_block("answer")]),
+            cl.user(
+                "This session is being continued from a previous conversation.\nSummary: did X",
+                isCompactSummary=True,
+                isVisibleInTranscriptOnly=True,
+            ),
+            cl.user("next"),
+        ],
+    )
     assert [(m.role, m.is_system) for m in s.messages] == [
-        ("user", False), ("assistant", False), ("system", True), ("user", False)]
+        ("user", False),
+        ("assistant", False),
+        ("system", True),
+        ("user", False),
+    ]
     assert s.messages[2].content.endswith("Summary: did X")
     assert s.first_message == "real question"
 
 
 def test_no_empty_messages(tmp_path):
-    s = only(tmp_path, [cl.user("go"), cl.assistant([{"type": "thinking", "thinking": "", "signature": "s"}],
-                                                    mid="m_empty"),
-                        cl.assistant([cl.text_block("ok")], mid="m2")])
+    s = only(
+        tmp_path,
+        [
+            cl.user("go"),
+            cl.assistant([{"type": "thinking", "thinking": "", "signature": "s"}], mid="m_empty"),
+            cl.assistant([cl.text_block("ok")], mid="m2"),
+        ],
+    )
     assert [m.content for m in s.messages] == ["go", "ok"]
 
 
 def test_malformed_middle_line_reported_rest_kept(tmp_path):
-    sessions, problems = parse_lines(tmp_path, [cl.user("one"), '{"type": "user", oops', "[1, 2]",
-                                                cl.assistant([cl.text_block("two")])])
-    assert [(p.line, p.reason) for p in problems] == [(2, "malformed JSON line"), (3, "line is not a JSON object")]
+    sessions, problems = parse_lines(
+        tmp_path, [cl.user("one"), '{"type": "user", oops', "[1, 2]", cl.assistant([cl.text_block("two")])]
+    )
+    assert [(p.line, p.reason) for p in problems] == [
+        (2, "malformed JSON line"),
+        (3, "line is not a JSON object"),
+    ]
     assert [m.content for m in sessions[0].messages] == ["one", "two"]
 
 
 def test_truncated_last_line_tolerated(tmp_path):
     for newline in (True, False):
-        sessions, problems = parse_lines(tmp_path, [cl.user("one"), cl.assistant([cl.text_block("two")]),
-                                                    '{"type":"user","message":{"content":"thr'],
-                                         trailing_newline=newline)
+        sessions, problems = parse_lines(
+            tmp_path,
+            [
+                cl.user("one"),
+                cl.assistant([cl.text_block("two")]),
+                '{"type":"user","message":{"content":"thr',
+            ],
+            trailing_newline=newline,
+        )
         assert problems == []
         assert [m.content for m in sessions[0].messages] == ["one", "two"]
 
@@ -291,12 +405,19 @@ def test_empty_and_unreadable_files(tmp_path):
 
 
 def test_odd_shapes_never_raise(tmp_path):
-    sessions, problems = parse_lines(tmp_path, [
-        {"type": "user", "message": "error"}, {"type": "assistant", "message": {"content": None}},
-        {"type": "user", "message": {"content": ["wow", 3, {"type": "tool_result"}]}},
-        {"type": "assistant", "message": {"id": 5, "content": [{"type": "tool_use", "input": "x"}], "usage": "no"}},
-        cl.user("fine"),
-    ])
+    sessions, problems = parse_lines(
+        tmp_path,
+        [
+            {"type": "user", "message": "error"},
+            {"type": "assistant", "message": {"content": None}},
+            {"type": "user", "message": {"content": ["wow", 3, {"type": "tool_result"}]}},
+            {
+                "type": "assistant",
+                "message": {"id": 5, "content": [{"type": "tool_use", "input": "x"}], "usage": "no"},
+            },
+            cl.user("fine"),
+        ],
+    )
     assert problems == []
     assert sessions[0].messages[-1].content == "fine"
 

@@ -20,11 +20,17 @@ def run(*args: str, env: dict[str, str] | None = None):
 
 
 def test_init_writes_private_config_and_token_and_rejects_local(tmp_path, monkeypatch) -> None:
-    result = run("init", "--endpoint", "https://ingest.example.com", "--token", "avd_tok123", "--machine", "box")
+    result = run(
+        "init", "--endpoint", "https://ingest.example.com", "--token", "avd_tok123", "--machine", "box"
+    )
     assert result.exit_code == 0 and "avd_tok123" not in result.output
     user = Path(os.environ["AV_USER_PATH"])
     config = json.loads((user / "config.json").read_text())
-    assert config == {"endpoint": "https://ingest.example.com", "token_file": str(user / "token"), "machine": "box"}
+    assert config == {
+        "endpoint": "https://ingest.example.com",
+        "token_file": str(user / "token"),
+        "machine": "box",
+    }
     assert (user / "token").read_text().strip() == "avd_tok123"
     assert (user / "token").stat().st_mode & 0o777 == 0o600
     assert run("init", "--endpoint", "https://x.example", "--token", "t", "--machine", "local").exit_code == 2
@@ -92,8 +98,11 @@ def test_push_in_flight_option_and_setting(ingest, sources_root, monkeypatch) ->
 
     used: list[int] = []
     real = push.PipelinedSender
-    monkeypatch.setattr(push, "PipelinedSender", lambda post, *, in_flight, **kw: used.append(in_flight) or
-                        real(post, in_flight=in_flight, **kw))
+    monkeypatch.setattr(
+        push,
+        "PipelinedSender",
+        lambda post, *, in_flight, **kw: used.append(in_flight) or real(post, in_flight=in_flight, **kw),
+    )
     write_session(sources_root, SID, 4)
     assert run("push", "--in-flight", "9").exit_code == 2  # bounds 1..8
     monkeypatch.setenv("AV_PUSH_IN_FLIGHT", "0")

@@ -7,7 +7,9 @@ import pytest
 from client.config import ConfigError, check_endpoint, config_path, load_config, push_in_flight
 
 
-@pytest.mark.parametrize("url", ["http://ingest.example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]/"])
+@pytest.mark.parametrize(
+    "url", ["http://ingest.example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]/"]
+)
 def test_plain_http_to_a_non_loopback_host_is_refused(url: str) -> None:
     with pytest.raises(ConfigError, match="refusing plain http://.*Use https://"):
         check_endpoint(url)

@@ -12,7 +12,14 @@ def _by_name():
 def test_all_checks_pass_against_a_healthy_server(ingest, sources_root) -> None:
     checks = _by_name()
     assert {n: c.level for n, c in checks.items() if n != "sources"} == {
-        "config": "ok", "redaction": "ok", "state": "ok", "dns": "ok", "tls": "ok", "token": "ok", "clock": "ok"}
+        "config": "ok",
+        "redaction": "ok",
+        "state": "ok",
+        "dns": "ok",
+        "tls": "ok",
+        "token": "ok",
+        "clock": "ok",
+    }
     assert "laptop" in checks["token"].detail
 
 

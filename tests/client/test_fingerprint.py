@@ -20,16 +20,38 @@ GOLDEN_FINGERPRINT = "2323cb1e4c183da0034c609b742be502c1d0aaa9e75f85dd0f295ea98a
 
 def golden_session() -> Session:
     return Session(
-        "4d5611e5-golden", "claude", project="spotter", cwd="/home/me/spotter", git_branch="main",
-        first_message="Fix the flaky test ✓", started_at="2026-11-20T09:00:00Z", ended_at="2026-11-20T09:01:00Z",
+        "4d5611e5-golden",
+        "claude",
+        project="spotter",
+        cwd="/home/me/spotter",
+        git_branch="main",
+        first_message="Fix the flaky test ✓",
+        started_at="2026-11-20T09:00:00Z",
+        ended_at="2026-11-20T09:01:00Z",
         messages=[
-            Message(0, "user", "Fix the flaky test ✓", timestamp="2026-11-20T09:00:00Z",
-                    blocks=[{"type": "text", "text": "Fix the flaky test ✓"}]),
-            Message(1, "assistant", "[Read: a.py]", timestamp="2026-11-20T09:01:00Z", model="claude-sonnet-4-5",
-                    has_tool_use=True, usage=Usage(10, 5, 0, 100),
-                    tool_calls=[ToolCall(0, "Read", "toolu_1", "read", '{"file_path": "a.py"}',
-                                         result_content="print('hi')\n")]),
-        ])
+            Message(
+                0,
+                "user",
+                "Fix the flaky test ✓",
+                timestamp="2026-11-20T09:00:00Z",
+                blocks=[{"type": "text", "text": "Fix the flaky test ✓"}],
+            ),
+            Message(
+                1,
+                "assistant",
+                "[Read: a.py]",
+                timestamp="2026-11-20T09:01:00Z",
+                model="claude-sonnet-4-5",
+                has_tool_use=True,
+                usage=Usage(10, 5, 0, 100),
+                tool_calls=[
+                    ToolCall(
+                        0, "Read", "toolu_1", "read", '{"file_path": "a.py"}', result_content="print('hi')\n"
+                    )
+                ],
+            ),
+        ],
+    )
 
 
 def test_golden_fingerprint_is_stable() -> None:
@@ -37,11 +59,19 @@ def test_golden_fingerprint_is_stable() -> None:
 
 
 def test_stable_across_processes_and_hash_seeds() -> None:
-    code = ("from tests.client.test_fingerprint import golden_session;"
-            "from client.wire import session_to_wire;print(session_to_wire(golden_session())['fingerprint'])")
+    code = (
+        "from tests.client.test_fingerprint import golden_session;"
+        "from client.wire import session_to_wire;print(session_to_wire(golden_session())['fingerprint'])"
+    )
     for seed in ("1", "4242"):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=str(Path(__file__).resolve().parents[2]))
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            cwd=str(Path(__file__).resolve().parents[2]),
+        )
         assert out.stdout.strip() == GOLDEN_FINGERPRINT
 
 
@@ -66,10 +96,24 @@ def test_no_collision_between_metadata_fields(a: str, b: str, c: str, d: str) ->
 def test_no_collision_when_text_moves_between_messages(parts: list[str], split: int) -> None:
     joined = "".join(parts)
     split = min(split, len(joined))
-    one = seal({"session_id": "s", "messages": [{"ordinal": 0, "role": "user", "content": joined[:split]},
-                                                {"ordinal": 1, "role": "user", "content": joined[split:]}]})
-    other = seal({"session_id": "s", "messages": [{"ordinal": 0, "role": "user", "content": joined},
-                                                  {"ordinal": 1, "role": "user", "content": ""}]})
+    one = seal(
+        {
+            "session_id": "s",
+            "messages": [
+                {"ordinal": 0, "role": "user", "content": joined[:split]},
+                {"ordinal": 1, "role": "user", "content": joined[split:]},
+            ],
+        }
+    )
+    other = seal(
+        {
+            "session_id": "s",
+            "messages": [
+                {"ordinal": 0, "role": "user", "content": joined},
+                {"ordinal": 1, "role": "user", "content": ""},
+            ],
+        }
+    )
     assert (one["fingerprint"] == other["fingerprint"]) == (split == len(joined))
 
 
@@ -102,4 +146,7 @@ def test_checkpoints_sample_the_end_densely_and_always_reach_zero() -> None:
     assert checkpoint_ordinals(5000)[:5] == [4999, 4998, 4996, 4992, 4984]
     assert checkpoint_ordinals(5000)[-1] == 0 and len(checkpoint_ordinals(10**9)) <= 64
     wire = session_to_wire(golden_session())
-    assert checkpoints(wire) == [[1, wire["messages"][1]["chain_hash"]], [0, wire["messages"][0]["chain_hash"]]]
+    assert checkpoints(wire) == [
+        [1, wire["messages"][1]["chain_hash"]],
+        [0, wire["messages"][0]["chain_hash"]],
+    ]

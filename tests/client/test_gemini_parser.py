@@ -23,9 +23,22 @@ def gemini(text: Any = "", ts: str = "2026-01-05T10:00:05Z", mid: str = "a1", **
     return {"id": mid, "timestamp": ts, "type": "gemini", "content": text, **extra}
 
 
-def tool(name: str, args: dict, output: Any = None, *, tid: str = "t1", error: str | None = None,
-         status: str = "success") -> dict:
-    call: dict[str, Any] = {"id": tid, "name": name, "args": args, "status": status, "displayName": name.title()}
+def tool(
+    name: str,
+    args: dict,
+    output: Any = None,
+    *,
+    tid: str = "t1",
+    error: str | None = None,
+    status: str = "success",
+) -> dict:
+    call: dict[str, Any] = {
+        "id": tid,
+        "name": name,
+        "args": args,
+        "status": status,
+        "displayName": name.title(),
+    }
     if output is not None or error is not None:
         resp = {"error": error} if error is not None else {"output": output}
         call["result"] = [{"functionResponse": {"id": tid, "name": name, "response": resp}}]
@@ -33,8 +46,14 @@ def tool(name: str, args: dict, output: Any = None, *, tid: str = "t1", error: s
 
 
 def chat(messages: list, **extra: Any) -> dict:
-    return {"sessionId": SID, "projectHash": HASH, "startTime": "2026-01-05T09:59:59Z",
-            "lastUpdated": "2026-01-05T10:01:00Z", "messages": messages, **extra}
+    return {
+        "sessionId": SID,
+        "projectHash": HASH,
+        "startTime": "2026-01-05T09:59:59Z",
+        "lastUpdated": "2026-01-05T10:01:00Z",
+        "messages": messages,
+        **extra,
+    }
 
 
 def write(root: Path, doc: dict | bytes, *, project: str = HASH, name: str = "session-1.json") -> Path:
@@ -57,8 +76,13 @@ def test_session_fields_and_project_from_hash(tmp_path):
     assert s.session_id == f"gemini:{SID}" and s.agent == "gemini"
     assert s.cwd == CWD and s.project == "widget"
     assert s.first_message == "Fix the bug"
-    assert (s.created_at, s.started_at, s.ended_at) == ("2026-01-05T09:59:59Z",) * 2 + ("2026-01-05T10:01:00Z",)
-    assert [(m.ordinal, m.role, m.model) for m in s.messages] == [(0, "user", None), (1, "assistant", "gemini-2.5-pro")]
+    assert (s.created_at, s.started_at, s.ended_at) == ("2026-01-05T09:59:59Z",) * 2 + (
+        "2026-01-05T10:01:00Z",
+    )
+    assert [(m.ordinal, m.role, m.model) for m in s.messages] == [
+        (0, "user", None),
+        (1, "assistant", "gemini-2.5-pro"),
+    ]
 
 
 def test_unknown_hash_and_short_name_projects(tmp_path):
@@ -70,23 +94,58 @@ def test_unknown_hash_and_short_name_projects(tmp_path):
 
 
 def test_thoughts_content_tools_and_results(tmp_path):
-    s = only(write(tmp_path, chat([user([{"text": "read it"}]), gemini(
-        [{"text": "Reading."}],
-        thoughts=[{"subject": "Plan", "description": "Read first", "timestamp": "x"}, {"description": ""}],
-        toolCalls=[tool("read_file", {"file_path": "a.py"}, "print(1)"),
-                   tool("run_shell_command", {"command": "make"}, tid="t2", error="boom", status="error"),
-                   tool("mcp__x__y", {"q": 1}, tid="t3", status="cancelled")],
-        tokens={"input": 1500, "output": 200, "cached": 100, "thoughts": 50, "tool": 0, "total": 1850})])))
+    s = only(
+        write(
+            tmp_path,
+            chat(
+                [
+                    user([{"text": "read it"}]),
+                    gemini(
+                        [{"text": "Reading."}],
+                        thoughts=[
+                            {"subject": "Plan", "description": "Read first", "timestamp": "x"},
+                            {"description": ""},
+                        ],
+                        toolCalls=[
+                            tool("read_file", {"file_path": "a.py"}, "print(1)"),
+                            tool(
+                                "run_shell_command",
+                                {"command": "make"},
+                                tid="t2",
+                                error="boom",
+                                status="error",
+                            ),
+                            tool("mcp__x__y", {"q": 1}, tid="t3", status="cancelled"),
+                        ],
+                        tokens={
+                            "input": 1500,
+                            "output": 200,
+                            "cached": 100,
+                            "thoughts": 50,
+                            "tool": 0,
+                            "total": 1850,
+                        },
+                    ),
+                ]
+            ),
+        )
+    )
     user_msg, m = s.messages
     assert user_msg.content == "read it"
-    assert m.content == ("[Thinking]\nPlan\nRead first\n[/Thinking]\nReading.\n[Read: a.py]\n[Bash]\n$ make\n"
-                         "[Tool: Mcp__X__Y]")
+    assert m.content == (
+        "[Thinking]\nPlan\nRead first\n[/Thinking]\nReading.\n[Read: a.py]\n[Bash]\n$ make\n[Tool: Mcp__X__Y]"
+    )
     assert m.has_thinking and m.has_tool_use
     assert [b["type"] for b in m.blocks] == ["thinking", "text", "tool_use", "tool_use", "tool_use"]
-    calls = [(c.call_index, c.tool_name, c.category, c.tool_use_id, c.result_content, c.result_is_error)
-             for c in m.tool_calls]
-    assert calls == [(0, "read_file", "read", "t1", "print(1)", False), (1, "run_shell_command", "bash", "t2", "boom", True),
-                     (2, "mcp__x__y", "mcp", "t3", None, True)]
+    calls = [
+        (c.call_index, c.tool_name, c.category, c.tool_use_id, c.result_content, c.result_is_error)
+        for c in m.tool_calls
+    ]
+    assert calls == [
+        (0, "read_file", "read", "t1", "print(1)", False),
+        (1, "run_shell_command", "bash", "t2", "boom", True),
+        (2, "mcp__x__y", "mcp", "t3", None, True),
+    ]
     assert orjson.loads(m.tool_calls[0].input_json) == {"file_path": "a.py"}
     u = m.usage
     assert (u.input_tokens, u.cache_read_tokens, u.output_tokens) == (1400, 100, 250)
@@ -111,9 +170,14 @@ def test_malformed_files_reported(tmp_path):
 
 
 def test_jsonl_chat_replaces_rewritten_records(tmp_path):
-    lines = [orjson.dumps({"sessionId": SID, "startTime": "2026-01-05T10:00:00Z", "projectHash": HASH}),
-             orjson.dumps(user("hi")), orjson.dumps(gemini("partial")), b"not json",
-             orjson.dumps(gemini("complete answer")), b'{"id": "a2", "type": "gem']
+    lines = [
+        orjson.dumps({"sessionId": SID, "startTime": "2026-01-05T10:00:00Z", "projectHash": HASH}),
+        orjson.dumps(user("hi")),
+        orjson.dumps(gemini("partial")),
+        b"not json",
+        orjson.dumps(gemini("complete answer")),
+        b'{"id": "a2", "type": "gem',
+    ]
     s, problems = parse_gemini_file(write(tmp_path, b"\n".join(lines), name="session-1.jsonl"))
     assert [(p.line, p.reason) for p in problems] == [(4, "malformed JSON line")]
     assert [m.content for m in s[0].messages] == ["hi", "complete answer"]

@@ -21,8 +21,9 @@ SID_B = "bbbbbbbb-0000-4000-8000-000000000002"
 
 
 def _server(ingest, sid: str) -> tuple[int, str] | None:
-    rows = ingest.rows("SELECT message_count, fingerprint FROM sessions WHERE session_id = %s AND deleted_at IS NULL",
-                       sid)
+    rows = ingest.rows(
+        "SELECT message_count, fingerprint FROM sessions WHERE session_id = %s AND deleted_at IS NULL", sid
+    )
     return (rows[0][0], rows[0][1]) if rows else None
 
 
@@ -142,10 +143,13 @@ def test_a_disappeared_file_is_deleted_on_the_server(ingest, sources_root) -> No
 @pytest.mark.parametrize("in_flight", [1, 2])
 def test_one_rejected_session_does_not_block_the_others(ingest, sources_root, in_flight) -> None:
     write_session(sources_root, SID_A, 3)
-    cl.write(sources_root / "-home-demo-projects-widget" / f"{SID_B}.jsonl", [
-        cl.user("hi", sid=SID_B, uuid="x1"),
-        cl.assistant([cl.text_block("yo")], sid=SID_B, uuid="x2", parent="x1", model="m" * 300),
-    ])
+    cl.write(
+        sources_root / "-home-demo-projects-widget" / f"{SID_B}.jsonl",
+        [
+            cl.user("hi", sid=SID_B, uuid="x1"),
+            cl.assistant([cl.text_block("yo")], sid=SID_B, uuid="x2", parent="x1", model="m" * 300),
+        ],
+    )
     summary = push_now(in_flight=in_flight)
     assert summary.applied == 1 and [sid for sid, _ in summary.failed] == [SID_B]
     assert "model" in summary.failed[0][1] and summary.exit_code == 1
@@ -162,10 +166,13 @@ def test_dry_run_sends_and_records_nothing(ingest, sources_root) -> None:
 
 def test_secrets_are_redacted_before_they_leave(ingest, sources_root) -> None:
     key = "AKIA" + "ABCDEFGHIJKLMNOP"
-    cl.write(sources_root / "-home-demo-projects-widget" / f"{SID_A}.jsonl", [
-        cl.user(f"deploy with {key} please", sid=SID_A, uuid="r1"),
-        cl.assistant([cl.text_block("done")], sid=SID_A, uuid="r2", parent="r1"),
-    ])
+    cl.write(
+        sources_root / "-home-demo-projects-widget" / f"{SID_A}.jsonl",
+        [
+            cl.user(f"deploy with {key} please", sid=SID_A, uuid="r1"),
+            cl.assistant([cl.text_block("done")], sid=SID_A, uuid="r2", parent="r1"),
+        ],
+    )
     summary = push_now()
     assert set(summary.redactions) == {"aws-access-key"}  # content, its text block and first_message
     stored = ingest.rows("SELECT content FROM messages ORDER BY ordinal")[0][0]

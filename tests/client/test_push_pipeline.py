@@ -60,8 +60,10 @@ class RecordingClient(IngestClient):
         if path != "/v1/push":
             return super().post_json(path, payload, body=body)
         assert body is not None
-        items = [(s["session_id"], (s.get("base") or {}).get("ordinal", 0), len(s["messages"]), s["complete"])
-                 for s in orjson.loads(gzip.decompress(body))["sessions"]]
+        items = [
+            (s["session_id"], (s.get("base") or {}).get("ordinal", 0), len(s["messages"]), s["complete"])
+            for s in orjson.loads(gzip.decompress(body))["sessions"]
+        ]
         with self.changed:
             sent = Sent(len(self.sent), items, len(body))
             self.sent.append(sent)
@@ -82,8 +84,12 @@ class RecordingClient(IngestClient):
 
     def overlapping_pairs(self) -> list[tuple[Sent, Sent]]:
         at = {event: i for i, event in enumerate(self.events)}
-        return [(a, b) for a in self.sent for b in self.sent if a.index < b.index
-                and at["start", b.index] < at["end", a.index]]
+        return [
+            (a, b)
+            for a in self.sent
+            for b in self.sent
+            if a.index < b.index and at["start", b.index] < at["end", a.index]
+        ]
 
 
 def new_client_threads(before: set[threading.Thread]) -> list[str]:
@@ -97,8 +103,11 @@ def push_with(client: IngestClient, **options: Any) -> PushSummary:
 
 
 def server_counts(ingest) -> dict[str, int]:
-    return dict(ingest.rows("SELECT session_id, message_count FROM sessions WHERE deleted_at IS NULL "
-                            "AND fingerprint <> ''"))
+    return dict(
+        ingest.rows(
+            "SELECT session_id, message_count FROM sessions WHERE deleted_at IS NULL AND fingerprint <> ''"
+        )
+    )
 
 
 @pytest.fixture
@@ -109,8 +118,9 @@ def small_requests(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("in_flight", [1, 2])
-def test_many_sessions_land_the_same_whatever_is_in_flight(ingest, sources_root, small_requests,
-                                                            in_flight) -> None:
+def test_many_sessions_land_the_same_whatever_is_in_flight(
+    ingest, sources_root, small_requests, in_flight
+) -> None:
     expected = {small_sid(i): 3 + i % 7 for i in range(40)}
     for sid, count in expected.items():
         write_session(sources_root, sid, count)
@@ -148,7 +158,9 @@ def test_a_split_session_never_has_two_pieces_on_the_wire(ingest, sources_root, 
     assert held == [True], "no second request started while one was on the wire"
     assert client.overlapping_pairs(), "no two requests were ever on the wire together"
     for a, b in client.overlapping_pairs():
-        assert not a.session_ids & b.session_ids, f"requests {a.index} and {b.index} both carry {a.session_ids}"
+        assert not a.session_ids & b.session_ids, (
+            f"requests {a.index} and {b.index} both carry {a.session_ids}"
+        )
     big = [(first, n, complete) for s in client.sent for sid, first, n, complete in s.items if sid == BIG]
     assert len(big) > 5
     assert [first for first, _, _ in big] == [sum(n for _, n, _ in big[:i]) for i in range(len(big))]
@@ -158,7 +170,8 @@ def test_a_split_session_never_has_two_pieces_on_the_wire(ingest, sources_root, 
 
 @pytest.mark.parametrize("in_flight", [1, 2])
 def test_a_failed_request_fails_its_sessions_only_and_later_pieces_are_not_sent(
-        ingest, sources_root, small_requests, in_flight) -> None:
+    ingest, sources_root, small_requests, in_flight
+) -> None:
     write_session(sources_root, BIG, 30)  # a few pieces; its last shares a request with small sessions
     smalls = {small_sid(i): 4 for i in range(8)}
     for sid in smalls:
@@ -180,7 +193,8 @@ def test_a_failed_request_fails_its_sessions_only_and_later_pieces_are_not_sent(
 
 
 def test_abort_after_the_server_becomes_unreachable_raises_and_leaves_no_thread(
-        ingest, sources_root, small_requests) -> None:
+    ingest, sources_root, small_requests
+) -> None:
     for i in range(40):
         write_session(sources_root, small_sid(i), 6)
     config = load_config()
@@ -193,8 +207,10 @@ def test_abort_after_the_server_becomes_unreachable_raises_and_leaves_no_thread(
             return super().on_the_wire(sent, *args)
 
     before = set(threading.enumerate())
-    with Client(config, transport=httpx.HTTPTransport(retries=0, verify=tls)) as client, \
-            pytest.raises(PushError, match="cannot reach") as err:
+    with (
+        Client(config, transport=httpx.HTTPTransport(retries=0, verify=tls)) as client,
+        pytest.raises(PushError, match="cannot reach") as err,
+    ):
         push_with(client, in_flight=2)
     assert err.value.status is None
     assert 3 <= len(client.sent) <= 3 + 2  # gave up after three, at most the window more on the wire
@@ -202,8 +218,9 @@ def test_abort_after_the_server_becomes_unreachable_raises_and_leaves_no_thread(
     assert server_counts(ingest) == {}
 
 
-def test_an_error_while_building_ahead_is_raised_and_leaves_no_thread(ingest, sources_root, small_requests,
-                                                                      monkeypatch) -> None:
+def test_an_error_while_building_ahead_is_raised_and_leaves_no_thread(
+    ingest, sources_root, small_requests, monkeypatch
+) -> None:
     for i in range(20):
         write_session(sources_root, small_sid(i), 6)
     real = parts.gzip_chunks
@@ -225,7 +242,8 @@ def test_an_error_while_building_ahead_is_raised_and_leaves_no_thread(ingest, so
 
 @pytest.mark.parametrize("in_flight", [1, 2])
 def test_oversize_bodies_are_split_when_built_and_an_unsendable_message_fails_its_session(
-        ingest, sources_root, monkeypatch, in_flight) -> None:
+    ingest, sources_root, monkeypatch, in_flight
+) -> None:
     limit = 2_500
     monkeypatch.setattr(parts, "MAX_REQUEST_BYTES", limit)  # the raw packing limits stay large
     smalls = {small_sid(i): 3 + i for i in range(10)}

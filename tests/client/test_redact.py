@@ -14,7 +14,11 @@ from client.wire import session_to_wire
 AWS = "AKIA" + "Z" * 12 + "7QXA"
 CASES = [
     ("aws-access-key", f"key {AWS} here", AWS),
-    ("aws-secret-key", "aws_secret_access_key = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY", "wJalrXUtn"),
+    (
+        "aws-secret-key",
+        "aws_secret_access_key = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY",
+        "wJalrXUtn",
+    ),
     ("github-token", "token ghp_" + "a1B2" * 9 + " end", "ghp_a1B2"),
     ("github-token", "github_pat_" + "11ABCDEFG0" * 4, "github_pat_11"),
     ("anthropic-key", "ANTHROPIC=sk-ant-" + "api03-" + "x" * 40, "sk-ant-api03"),
@@ -23,10 +27,16 @@ CASES = [
     ("slack-webhook", "https://hooks.slack.com/services/" + "T0000/B0000/" + "X" * 24, "XXXXXXXXXXXX"),
     ("stripe-key", "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLy"),
     ("google-api-key", "AIza" + "SyD-" + "9" * 31, "AIzaSyD-"),
-    ("private-key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEow" + "A" * 64 + "\n-----END RSA PRIVATE KEY-----",
-     "MIIEow"),
-    ("jwt", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-     "dozjgNryP4"),
+    (
+        "private-key",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow" + "A" * 64 + "\n-----END RSA PRIVATE KEY-----",
+        "MIIEow",
+    ),
+    (
+        "jwt",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        "dozjgNryP4",
+    ),
     ("url-password", "DATABASE_URL postgres://app:s3cr3t-pw@db.internal:5432/app", "s3cr3t-pw"),
     ("dsn-password", "host=db user=app password=s3cr3t-pw dbname=app", "s3cr3t-pw"),
     ("env-secret", "export STRIPE_SECRET=abc123def456\nDEBUG=1", "abc123def456"),
@@ -49,15 +59,18 @@ def test_context_is_kept_around_the_secret() -> None:
     assert r.text("DB_PASSWORD=hunter22\nDEBUG=1") == "DB_PASSWORD=[REDACTED:env-secret]\nDEBUG=1"
 
 
-@pytest.mark.parametrize("text", [
-    "token = get_token()",                       # code, not a .env line
-    "see https://example.com:8080/path@v2 and git@github.com:org/repo.git",
-    "the task-list sk- prefix alone",
-    "PASSWORD=$DB_PASSWORD",                     # a reference, not a value
-    "AKIA is just a prefix",
-    "def private_key(self): ...",
-    "eyJhbGciOi alone is not a JWT",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token = get_token()",  # code, not a .env line
+        "see https://example.com:8080/path@v2 and git@github.com:org/repo.git",
+        "the task-list sk- prefix alone",
+        "PASSWORD=$DB_PASSWORD",  # a reference, not a value
+        "AKIA is just a prefix",
+        "def private_key(self): ...",
+        "eyJhbGciOi alone is not a JWT",
+    ],
+)
 def test_ordinary_text_is_left_alone(text: str) -> None:
     r = Redactor()
     assert r.text(text) == text and not r.counts
@@ -65,9 +78,13 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 
 def test_tool_input_json_stays_valid_json() -> None:
     r = Redactor()
-    raw = json.dumps({"command": f"AWS_SECRET_ACCESS_KEY=abc123xyz789 aws s3 ls # {AWS}",
-                      "env": "-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PRIVATE KEY-----",
-                      "url": "redis://:pa55word@cache:6379"})
+    raw = json.dumps(
+        {
+            "command": f"AWS_SECRET_ACCESS_KEY=abc123xyz789 aws s3 ls # {AWS}",
+            "env": "-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PRIVATE KEY-----",
+            "url": "redis://:pa55word@cache:6379",
+        }
+    )
     out = json.loads(r.text(raw))
     assert "abc123xyz789" not in out["command"] and AWS not in out["command"]
     assert "QUJD" not in out["env"] and "pa55word" not in out["url"]
@@ -82,11 +99,20 @@ def test_user_patterns_from_config_and_bad_ones_named() -> None:
 
 def test_redaction_covers_every_field_and_happens_before_the_fingerprint() -> None:
     secret = "ghp_" + "Q" * 36
-    session = Session("s1", "claude", first_message=f"use {secret}", messages=[
-        Message(0, "user", f"use {secret}", blocks=[{"type": "text", "text": secret}]),
-        Message(1, "assistant", "ok", tool_calls=[ToolCall(0, "Bash", input_json=json.dumps({"c": secret}),
-                                                          result_content=secret)]),
-    ])
+    session = Session(
+        "s1",
+        "claude",
+        first_message=f"use {secret}",
+        messages=[
+            Message(0, "user", f"use {secret}", blocks=[{"type": "text", "text": secret}]),
+            Message(
+                1,
+                "assistant",
+                "ok",
+                tool_calls=[ToolCall(0, "Bash", input_json=json.dumps({"c": secret}), result_content=secret)],
+            ),
+        ],
+    )
     r = Redactor()
     wire = session_to_wire(session, r)
     assert secret not in json.dumps(wire)

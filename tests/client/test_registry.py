@@ -17,12 +17,16 @@ from tests.client.test_agentsview_db import make_db
 
 def _home(tmp_path: Path, monkeypatch) -> None:
     claude = tmp_path / "claude"
-    cl.write(claude / "-home-demo-projects-widget" / f"{cl.SID}.jsonl",
-             [cl.user("hi"), cl.assistant([cl.text_block("hello")])])
+    cl.write(
+        claude / "-home-demo-projects-widget" / f"{cl.SID}.jsonl",
+        [cl.user("hi"), cl.assistant([cl.text_block("hello")])],
+    )
     codex = tmp_path / "codex"
     cx.write(codex / "2026/01/05/rollout-a.jsonl", [cx.meta(), cx.user("go"), cx.assistant("ok")])
-    cx.write(codex / "2026/01/05/rollout-b.jsonl", [cx.meta(sid="exec-1", originator="codex_exec"),
-                                                   cx.user("go"), cx.assistant("ok")])
+    cx.write(
+        codex / "2026/01/05/rollout-b.jsonl",
+        [cx.meta(sid="exec-1", originator="codex_exec"), cx.user("go"), cx.assistant("ok")],
+    )
     gemini = tmp_path / "gemini"
     chat = gemini / "tmp" / "proj" / "chats" / "session-1.json"
     chat.parent.mkdir(parents=True)
@@ -36,8 +40,12 @@ def _home(tmp_path: Path, monkeypatch) -> None:
 
 def test_shape_and_names():
     assert [s.name for s in SOURCES] == ["claude", "codex", "gemini", "agentsview"]
-    assert [s.env_var for s in SOURCES] == ["CLAUDE_PROJECTS_DIR", "CODEX_SESSIONS_DIR", "GEMINI_DIR",
-                                            "AGENTSVIEW_DB"]
+    assert [s.env_var for s in SOURCES] == [
+        "CLAUDE_PROJECTS_DIR",
+        "CODEX_SESSIONS_DIR",
+        "GEMINI_DIR",
+        "AGENTSVIEW_DB",
+    ]
     assert [s.kind for s in SOURCES] == ["native"] * 3 + ["import"]
     assert [s.name for s in native_sources()] == ["claude", "codex", "gemini"]
     assert get_source("codex") is SOURCES[1]
@@ -53,8 +61,12 @@ def test_one_loop_over_every_source(tmp_path, monkeypatch):
             sessions, problems = source.parse(path)
             assert problems == []
             found.setdefault(source.name, []).extend(s.session_id for s in sessions)
-    assert found == {"claude": [cl.SID], "codex": [f"codex:{cx.SID}"], "gemini": ["gemini:g1"],
-                     "agentsview": ["abc-123", "codex:fc-1"]}
+    assert found == {
+        "claude": [cl.SID],
+        "codex": [f"codex:{cx.SID}"],
+        "gemini": ["gemini:g1"],
+        "agentsview": ["abc-123", "codex:fc-1"],
+    }
 
 
 def test_codex_exec_opt_in(tmp_path, monkeypatch):

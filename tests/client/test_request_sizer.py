@@ -22,10 +22,12 @@ def test_the_target_fills_the_limit_at_the_ratio_seen_and_stays_in_bounds() -> N
     assert sizer.raw_target == RAW_REQUEST_BYTES
     sizer.learn(10_000_000, 3_000_000)  # compresses 3.3x
     assert sizer.raw_target == int(RequestSizer.FILL * MAX_REQUEST_BYTES * 10 / 3)
-    sizer.learn(10_000_000, 500_000)   # 20x: never above the raw cap
+    sizer.learn(10_000_000, 500_000)  # 20x: never above the raw cap
     assert sizer.raw_target == RAW_REQUEST_BYTES
     sizer.learn(10_000_000, 9_900_000)  # incompressible: never below the floor
-    assert sizer.raw_target == max(RequestSizer.MIN_RAW, int(RequestSizer.FILL * MAX_REQUEST_BYTES * 10 / 9.9))
+    assert sizer.raw_target == max(
+        RequestSizer.MIN_RAW, int(RequestSizer.FILL * MAX_REQUEST_BYTES * 10 / 9.9)
+    )
     before = sizer.raw_target
     sizer.learn(1_000, 10)  # too small a body to say anything
     assert sizer.raw_target == before
@@ -35,8 +37,14 @@ def _poorly_compressible_sessions(count: int) -> list[Outgoing]:
     rng = random.Random(7)
     out = []
     for s in range(count):
-        msgs = [{"ordinal": i, "chain_hash": f"{i:064x}",
-                 "content": " ".join(f"{rng.getrandbits(64):016x}" for _ in range(4_000))} for i in range(20)]
+        msgs = [
+            {
+                "ordinal": i,
+                "chain_hash": f"{i:064x}",
+                "content": " ".join(f"{rng.getrandbits(64):016x}" for _ in range(4_000)),
+            }
+            for i in range(20)
+        ]
         out.append(Outgoing({"session_id": f"s{s}", "fingerprint": "f" * 64, "messages": msgs}, ""))
     return out
 
@@ -81,10 +89,24 @@ def test_chunks_compress_to_the_gzip_of_their_concatenation() -> None:
 
 def _log_like_sessions(count: int, messages: int, size: int) -> list[Outgoing]:
     rng = random.Random(11)
-    return [Outgoing({"session_id": f"s{s}", "fingerprint": "f" * 64,
-                      "messages": [{"ordinal": i, "chain_hash": f"{i:064x}",
-                                    "content": f"{rng.getrandbits(64):016x} step ok\n" * (size // 26)}
-                                   for i in range(messages)]}, "") for s in range(count)]
+    return [
+        Outgoing(
+            {
+                "session_id": f"s{s}",
+                "fingerprint": "f" * 64,
+                "messages": [
+                    {
+                        "ordinal": i,
+                        "chain_hash": f"{i:064x}",
+                        "content": f"{rng.getrandbits(64):016x} step ok\n" * (size // 26),
+                    }
+                    for i in range(messages)
+                ],
+            },
+            "",
+        )
+        for s in range(count)
+    ]
 
 
 def test_requests_start_small_and_double_without_splitting_sessions() -> None:

@@ -10,7 +10,9 @@ from client.state import FileStat, SessionSummary, State, open_state
 
 
 def _summary(sid: str, fp: str = "f" * 64, n: int = 3) -> SessionSummary:
-    return SessionSummary(sid, "claude", "widget", fp, n, [[n - 1, "a" * 64], [0, "b" * 64]], f"/logs/{sid}.jsonl")
+    return SessionSummary(
+        sid, "claude", "widget", fp, n, [[n - 1, "a" * 64], [0, "b" * 64]], f"/logs/{sid}.jsonl"
+    )
 
 
 def test_state_file_is_created_private(tmp_path) -> None:
@@ -22,10 +24,14 @@ def test_state_file_is_created_private(tmp_path) -> None:
 def test_parse_cache_round_trips(tmp_path) -> None:
     with open_state(tmp_path / "s.db") as state:
         stat = FileStat(10, 123456789, 42)
-        state.save_files([("/logs/a.jsonl", "claude", stat, [["/logs/p.jsonl", 1, 2, 3]], "k1", [_summary("a")], 0)])
+        state.save_files(
+            [("/logs/a.jsonl", "claude", stat, [["/logs/p.jsonl", 1, 2, 3]], "k1", [_summary("a")], 0)]
+        )
     with open_state(tmp_path / "s.db") as state:
         cached = state.cached_files()["/logs/a.jsonl"]
-        assert cached.stat == stat and cached.parse_key == "k1" and cached.deps == [["/logs/p.jsonl", 1, 2, 3]]
+        assert (
+            cached.stat == stat and cached.parse_key == "k1" and cached.deps == [["/logs/p.jsonl", 1, 2, 3]]
+        )
         assert cached.sessions == [_summary("a")]
         state.forget_files(["/logs/a.jsonl"])
         assert state.cached_files() == {}

@@ -24,8 +24,13 @@ def _client(handler, sleeps: list[float]) -> IngestClient:
 
 def test_429_and_5xx_are_retried_with_the_same_body_honouring_retry_after() -> None:
     bodies: list[bytes] = []
-    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(503),
-                    httpx.Response(200, json={"ok": True})])
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(503),
+            httpx.Response(200, json={"ok": True}),
+        ]
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
         bodies.append(request.content)

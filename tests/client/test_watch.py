@@ -32,8 +32,14 @@ class Clock:
 def test_a_change_is_pushed_once_after_the_debounce_then_the_floor_and_a_final_push(sources_root) -> None:
     path = write_session(sources_root, SID, 2)
     clock, pushes = Clock(), []
-    w = Watcher(lambda reason: pushes.append((reason, clock.t)), poll=1, debounce=3, floor=20,
-                clock=clock, sleep=clock.sleep)
+    w = Watcher(
+        lambda reason: pushes.append((reason, clock.t)),
+        poll=1,
+        debounce=3,
+        floor=20,
+        clock=clock,
+        sleep=clock.sleep,
+    )
     # Writes at polls 2 and 3 (an agent streaming): one push, 3 s after the last write.
     clock.hooks = {2: lambda: append_turns(path, SID, 2, 1), 3: lambda: append_turns(path, SID, 3, 1)}
     w.run(max_polls=30)

@@ -32,8 +32,15 @@ EXPECTED = {
     f"{SPOTTER}/491e126e-1e71-469c-ade2-fcc8af567c74.jsonl": (13, 1, 16, 1576, 1586, 25842, 427286),
     f"{SPOTTER}/55604662-cf2a-4331-851a-ec234028f8ca.jsonl": (2, 1, 2, 3, 13, 13835, 11515),
     f"{SPOTTER}/d6e0bada-1959-4eec-a9d2-0bfade768d8f.jsonl": (6, 2, 6, 54, 212, 17696, 88231),
-    "-home-marco-projects-spotter-worktrees-spotter-4te/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl":
-        (220, 2, 242, 242, 49467, 237121, 16553628),
+    "-home-marco-projects-spotter-worktrees-spotter-4te/ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl": (
+        220,
+        2,
+        242,
+        242,
+        49467,
+        237121,
+        16553628,
+    ),
     f"{A0Y}/subagents/agent-aa84377.jsonl": (10, 1, 21, 52, 17, 52562, 306055),
 }
 
@@ -60,8 +67,13 @@ def test_problems_only_where_the_file_is_broken(parsed):
     broken = {p.name: [(x.line, x.reason) for x in probs] for p, (_, probs) in parsed.items() if probs}
     # claude-code-log's edge cases hold three top-level non-object lines; nothing else is broken
     # (agentsview's truncated.jsonl ends in a cut-off line, which is tolerated silently).
-    assert broken == {"edge_cases.jsonl": [(13, "line is not a JSON object"), (15, "line is not a JSON object"),
-                                           (16, "line is not a JSON object")]}
+    assert broken == {
+        "edge_cases.jsonl": [
+            (13, "line is not a JSON object"),
+            (15, "line is not a JSON object"),
+            (16, "line is not a JSON object"),
+        ]
+    }
 
 
 @pytest.mark.parametrize("rel", sorted(EXPECTED))
@@ -71,9 +83,15 @@ def test_counts_and_tokens(parsed, rel):
     assert len(sessions) == 1
     msgs = sessions[0].messages
     usage = [m.usage for m in msgs if m.usage]
-    got = (len(msgs), sum(m.role == "user" for m in msgs), sum(len(m.tool_calls) for m in msgs),
-           sum(u.input_tokens for u in usage), sum(u.output_tokens for u in usage),
-           sum(u.cache_creation_tokens for u in usage), sum(u.cache_read_tokens for u in usage))
+    got = (
+        len(msgs),
+        sum(m.role == "user" for m in msgs),
+        sum(len(m.tool_calls) for m in msgs),
+        sum(u.input_tokens for u in usage),
+        sum(u.output_tokens for u in usage),
+        sum(u.cache_creation_tokens for u in usage),
+        sum(u.cache_read_tokens for u in usage),
+    )
     assert got == EXPECTED[rel]
 
 
@@ -107,7 +125,10 @@ def test_tool_results_paired_where_present(parsed):
         for s in sessions:
             for m in s.messages:
                 for c in m.tool_calls:
-                    assert (c.result_content is not None) == (c.tool_use_id in result_ids), (path, c.tool_use_id)
+                    assert (c.result_content is not None) == (c.tool_use_id in result_ids), (
+                        path,
+                        c.tool_use_id,
+                    )
 
 
 def test_messages_well_formed(parsed):
@@ -126,8 +147,11 @@ def test_messages_well_formed(parsed):
 
 
 def test_compaction_summaries_kept_as_system(parsed):
-    big = [s for s in _sessions(parsed) if s.source_path and "worktrees" in s.source_path
-           and s.relationship == ""]
+    big = [
+        s
+        for s in _sessions(parsed)
+        if s.source_path and "worktrees" in s.source_path and s.relationship == ""
+    ]
     assert len(big) == 5
     for s in big:
         system = [m for m in s.messages if m.role == "system"]
@@ -140,8 +164,13 @@ def test_subagents_linked_to_parent(parsed):
     sessions = {s.session_id: s for s in _sessions(parsed)}
     subs = [s for s in sessions.values() if s.relationship == "subagent"]
     assert len(subs) == 11
-    linked_calls = {c.subagent_session_id: (s.session_id, c.tool_use_id)
-                    for s in sessions.values() for m in s.messages for c in m.tool_calls if c.subagent_session_id}
+    linked_calls = {
+        c.subagent_session_id: (s.session_id, c.tool_use_id)
+        for s in sessions.values()
+        for m in s.messages
+        for c in m.tool_calls
+        if c.subagent_session_id
+    }
     for sub in subs:
         assert sub.parent_session_id in sessions
         if "acompact" in sub.session_id:

@@ -34,7 +34,15 @@ EXPECTED = {
     "fc_args_1": ("codex:fc-args-1", 2, 1, 1, 0, "2024-01-01T10:00:00Z", "2024-01-01T10:00:05Z"),
     "fc_args_2": ("codex:fc-args-2", 2, 1, 1, 0, "2024-01-01T10:00:00Z", "2024-01-01T10:00:05Z"),
     "fc_stdin": ("codex:fc-stdin", 2, 1, 1, 0, "2024-01-01T10:00:00Z", "2024-01-01T10:00:05Z"),
-    "blockquotes_session": ("codex:quote-123", 2, 1, 0, 0, "2026-05-02T12:33:24.669Z", "2026-05-02T12:33:26.485Z"),
+    "blockquotes_session": (
+        "codex:quote-123",
+        2,
+        1,
+        0,
+        0,
+        "2026-05-02T12:33:24.669Z",
+        "2026-05-02T12:33:26.485Z",
+    ),
 }
 EXEC_ONLY = {"blockquotes_session"}  # originator codex_exec
 
@@ -68,8 +76,15 @@ def test_counts(parsed, name):
     sessions, _ = parsed[_path(name)]
     (s,) = sessions
     usage = [m.usage for m in s.messages if m.usage]
-    got = (s.session_id, len(s.messages), sum(m.role == "user" for m in s.messages),
-           sum(len(m.tool_calls) for m in s.messages), sum(u.output_tokens for u in usage), s.started_at, s.ended_at)
+    got = (
+        s.session_id,
+        len(s.messages),
+        sum(m.role == "user" for m in s.messages),
+        sum(len(m.tool_calls) for m in s.messages),
+        sum(u.output_tokens for u in usage),
+        s.started_at,
+        s.ended_at,
+    )
     assert got == EXPECTED[name]
     assert s.agent == "codex"
 
@@ -84,8 +99,9 @@ def test_exec_sessions_excluded_by_default():
 def test_tool_formatting_matches_agentsview(parsed):
     texts = {name: parsed[_path(name)][0][0].messages[1].content for name in EXPECTED}
     assert texts["fc_args_1"] == "[Bash]\n$ rg --files"
-    assert texts["fc_args_2"] == ("[Edit: internal/parser/codex.go (+1 more)]\n"
-                                  "internal/parser/codex.go\ninternal/parser/parser_test.go")
+    assert texts["fc_args_2"] == (
+        "[Edit: internal/parser/codex.go (+1 more)]\ninternal/parser/codex.go\ninternal/parser/parser_test.go"
+    )
     assert texts["fc_stdin"] == "[Bash: stdin -> sess-42]\nyes\\n"
     assert texts["function_calls"] == "[Bash: Running tests]\n[Edit: Fixing typo]"
     assert texts["blockquotes_session"].startswith("blabla1\n\n> blabla2")
@@ -96,8 +112,11 @@ def test_tool_formatting_matches_agentsview(parsed):
 
 def test_calls_paired_with_outputs_where_present(parsed):
     for path, (sessions, _) in parsed.items():
-        outputs = {o["payload"]["call_id"] for o in _raw(path) if o.get("type") == "response_item"
-                   and str(o["payload"].get("type", "")).endswith("_output")}
+        outputs = {
+            o["payload"]["call_id"]
+            for o in _raw(path)
+            if o.get("type") == "response_item" and str(o["payload"].get("type", "")).endswith("_output")
+        }
         for s in sessions:
             for m in s.messages:
                 for c in m.tool_calls:

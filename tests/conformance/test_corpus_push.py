@@ -62,17 +62,27 @@ def test_the_real_corpus_round_trips_and_secrets_stay_home(stack, tmp_path: Path
     copy = tmp_path / "corpus"
     shutil.copytree(CORPUS, copy)
     assert _plant(copy) >= 10
-    roots = {"CLAUDE_PROJECTS_DIR": copy / "claude" / "projects", "CODEX_SESSIONS_DIR": copy / "codex" / "sessions",
-             "GEMINI_DIR": copy / "gemini"}
-    env = {**env, **values, **{k: str(v) for k, v in roots.items()}, "AV_USER_PATH": str(tmp_path / "user"),
-           "AGENTSVIEW_DB": str(tmp_path / "no-agentsview.db")}
-    pushed = subprocess.run([str(BIN / "av-client"), "push", "--json"], env=env, capture_output=True, text=True,
-                            timeout=300)
+    roots = {
+        "CLAUDE_PROJECTS_DIR": copy / "claude" / "projects",
+        "CODEX_SESSIONS_DIR": copy / "codex" / "sessions",
+        "GEMINI_DIR": copy / "gemini",
+    }
+    env = {
+        **env,
+        **values,
+        **{k: str(v) for k, v in roots.items()},
+        "AV_USER_PATH": str(tmp_path / "user"),
+        "AGENTSVIEW_DB": str(tmp_path / "no-agentsview.db"),
+    }
+    pushed = subprocess.run(
+        [str(BIN / "av-client"), "push", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
     summary = json.loads(pushed.stdout)
     assert summary["redactions"].get("aws-access-key", 0) >= 10
-    verify = subprocess.run([str(BIN / "av-client"), "verify", "--json"], env=env, capture_output=True, text=True,
-                            timeout=300)
+    verify = subprocess.run(
+        [str(BIN / "av-client"), "verify", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert verify.returncode == 0, verify.stdout
 
     # What the parsers say, per session (through the same redaction the client applies).
@@ -89,21 +99,32 @@ def test_the_real_corpus_round_trips_and_secrets_stay_home(stack, tmp_path: Path
     st = Stack(stack_dir)
     cluster = st.cluster(st.state())
     with psycopg.connect(cluster.socket_dsn(dbname=DATABASE), autocommit=True) as conn:
-        rows = {r[0]: r[1:] for r in conn.execute(
-            "SELECT session_id, message_count, tool_call_count, input_tokens, output_tokens, cache_read_tokens "
-            "FROM av.sessions WHERE deleted_at IS NULL")}
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "SELECT session_id, message_count, tool_call_count, input_tokens, output_tokens, cache_read_tokens "
+                "FROM av.sessions WHERE deleted_at IS NULL"
+            )
+        }
         assert set(rows) == set(expected)
         for sid, wire in expected.items():
             msgs = wire["messages"]
             usage = [m.get("usage") or {} for m in msgs]
             assert rows[sid] == (
-                len(msgs), sum(len(m.get("tool_calls") or []) for m in msgs),
-                sum(u.get("input_tokens", 0) for u in usage), sum(u.get("output_tokens", 0) for u in usage),
-                sum(u.get("cache_read_tokens", 0) for u in usage)), sid
-        held = "\n".join(str(r[0]) for r in conn.execute(
-            "SELECT concat_ws(' ', content, blocks::text) FROM av.messages UNION ALL "
-            "SELECT concat_ws(' ', input_json, result_content) FROM av.tool_calls UNION ALL "
-            "SELECT concat_ws(' ', first_message, display_name, cwd, project) FROM av.sessions"))
+                len(msgs),
+                sum(len(m.get("tool_calls") or []) for m in msgs),
+                sum(u.get("input_tokens", 0) for u in usage),
+                sum(u.get("output_tokens", 0) for u in usage),
+                sum(u.get("cache_read_tokens", 0) for u in usage),
+            ), sid
+        held = "\n".join(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT concat_ws(' ', content, blocks::text) FROM av.messages UNION ALL "
+                "SELECT concat_ws(' ', input_json, result_content) FROM av.tool_calls UNION ALL "
+                "SELECT concat_ws(' ', first_message, display_name, cwd, project) FROM av.sessions"
+            )
+        )
     assert held
     for value in SECRET_VALUES:
         assert value not in held, f"a planted secret reached the server: {value[:6]}…"

@@ -49,10 +49,17 @@ def test_counts_and_tokens(parsed, name):
     (s,), _ = parsed[CHATS / name]
     msgs = s.messages
     usage = [m.usage for m in msgs if m.usage]
-    got = (s.session_id, len(msgs), sum(m.role == "user" for m in msgs), sum(len(m.tool_calls) for m in msgs),
-           sum(c.result_content is not None for m in msgs for c in m.tool_calls), sum(m.has_thinking for m in msgs),
-           sum(u.input_tokens for u in usage), sum(u.cache_read_tokens for u in usage),
-           sum(u.output_tokens for u in usage))
+    got = (
+        s.session_id,
+        len(msgs),
+        sum(m.role == "user" for m in msgs),
+        sum(len(m.tool_calls) for m in msgs),
+        sum(c.result_content is not None for m in msgs for c in m.tool_calls),
+        sum(m.has_thinking for m in msgs),
+        sum(u.input_tokens for u in usage),
+        sum(u.cache_read_tokens for u in usage),
+        sum(u.output_tokens for u in usage),
+    )
     assert got == EXPECTED[name]
     assert s.agent == "gemini" and s.project == "fixtureshash"
 
@@ -64,8 +71,11 @@ def test_notice_only_session_yields_nothing(parsed):
 def test_results_paired_by_id(parsed):
     (s,), _ = parsed[CHATS / "session-tool_calls_with_results.json"]
     raw = json.loads((CHATS / "session-tool_calls_with_results.json").read_text())
-    want = {tc["id"]: tc["result"][0]["functionResponse"]["response"]["output"]
-            for m in raw["messages"] for tc in m.get("toolCalls", [])}
+    want = {
+        tc["id"]: tc["result"][0]["functionResponse"]["response"]["output"]
+        for m in raw["messages"]
+        for tc in m.get("toolCalls", [])
+    }
     got = {c.tool_use_id: c.result_content for m in s.messages for c in m.tool_calls}
     assert got == want
     assert s.messages[1].content.endswith("[Read: .planning/ONE-PAGER.md]\n[Bash]\n$ ls -la")

@@ -16,12 +16,20 @@ SID_B = "b0000000-0000-4000-8000-00000000000b"
 def test_push_append_delete_verify_status_doctor(stack, tmp_path: Path) -> None:  # noqa: F811
     env, values = stack
     root = tmp_path / "claude"
-    env = {**env, **values, "AV_USER_PATH": str(tmp_path / "user"), "CLAUDE_PROJECTS_DIR": str(root),
-           "CODEX_SESSIONS_DIR": str(tmp_path / "none"), "GEMINI_DIR": str(tmp_path / "none"),
-           "AGENTSVIEW_DB": str(tmp_path / "none" / "db")}
+    env = {
+        **env,
+        **values,
+        "AV_USER_PATH": str(tmp_path / "user"),
+        "CLAUDE_PROJECTS_DIR": str(root),
+        "CODEX_SESSIONS_DIR": str(tmp_path / "none"),
+        "GEMINI_DIR": str(tmp_path / "none"),
+        "AGENTSVIEW_DB": str(tmp_path / "none" / "db"),
+    }
 
     def av(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "av-client"), *args], env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [str(BIN / "av-client"), *args], env=env, capture_output=True, text=True, timeout=120
+        )
 
     a = write_session(root, SID_A, 30)
     b = write_session(root, SID_B, 4, text="a key AKIA" + "QWERTYUIOPASDFGH")

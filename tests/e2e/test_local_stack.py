@@ -23,16 +23,24 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     data = tmp_path / "avdata"
     monkeypatch.setenv("AV_DATA_DIR", str(data))
     env = {**os.environ, "AV_DATA_DIR": str(data)}
-    up = subprocess.run([BIN / "av-admin", "local", "up", "--machine", "e2e-box"], env=env, capture_output=True,
-                        text=True, timeout=180)
+    up = subprocess.run(
+        [BIN / "av-admin", "local", "up", "--machine", "e2e-box"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert up.returncode == 0, up.stderr
-    exported = subprocess.run([BIN / "av-admin", "local", "env"], env=env, capture_output=True, text=True,
-                              check=True).stdout
+    exported = subprocess.run(
+        [BIN / "av-admin", "local", "env"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     values = dict(line.removeprefix("export ").split("=", 1) for line in exported.splitlines())
     values = {k: v.strip("'") for k, v in values.items()}
     assert set(values) == {"AV_ENDPOINT", "AV_TOKEN", "AV_CA_BUNDLE", "AV_VIEWER_URL", "AV_VIEWER_TOKEN"}
     yield env, values
-    down = subprocess.run([BIN / "av-admin", "local", "down"], env=env, capture_output=True, text=True, timeout=60)
+    down = subprocess.run(
+        [BIN / "av-admin", "local", "down"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert down.returncode == 0 and "postgres" in down.stdout
     from infra.local.paths import cluster_dir
 
@@ -48,19 +56,25 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
         for session in parse_claude_file(path)[0]:
             expected[session.session_id] = session
     push_env = {**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus)}
-    pushed = subprocess.run([BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True,
-                            timeout=120)
+    pushed = subprocess.run(
+        [BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True, timeout=120
+    )
     assert pushed.returncode == 0, pushed.stderr
     assert values["AV_TOKEN"] not in pushed.stdout + pushed.stderr
-    again = subprocess.run([BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True,
-                           timeout=120)
+    again = subprocess.run(
+        [BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True, timeout=120
+    )
     assert '"applied": 0' in again.stdout and f'"unchanged": {len(expected)}' in again.stdout
 
     verify = ssl.create_default_context(cafile=values["AV_CA_BUNDLE"])
-    with httpx.Client(base_url=values["AV_VIEWER_URL"], verify=verify,
-                      headers={"Authorization": f"Bearer {values['AV_VIEWER_TOKEN']}"}) as viewer:
-        listed = viewer.get("api/v1/sessions", params={"include_children": "true", "include_one_shot": "true",
-                                                    "limit": 500}).json()
+    with httpx.Client(
+        base_url=values["AV_VIEWER_URL"],
+        verify=verify,
+        headers={"Authorization": f"Bearer {values['AV_VIEWER_TOKEN']}"},
+    ) as viewer:
+        listed = viewer.get(
+            "api/v1/sessions", params={"include_children": "true", "include_one_shot": "true", "limit": 500}
+        ).json()
         assert listed["total"] == len(expected)
         by_id = {s["session_id"]: s for s in listed["sessions"]}
         assert set(by_id) == set(expected)
@@ -70,7 +84,9 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
             assert row["message_count"] == len(parsed.messages)
             assert row["tool_call_count"] == sum(len(m.tool_calls) for m in parsed.messages)
             assert row["output_tokens"] == sum(m.usage.output_tokens for m in parsed.messages if m.usage)
-            messages = viewer.get(f"api/v1/sessions/{row['id']}/messages", params={"limit": 1000}).json()["messages"]
+            messages = viewer.get(f"api/v1/sessions/{row['id']}/messages", params={"limit": 1000}).json()[
+                "messages"
+            ]
             assert [m["content"] for m in messages] == [m.content for m in parsed.messages]
         page = viewer.get("")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
@@ -86,9 +102,13 @@ def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -
     env, values = stack
     corpus = tmp_path / "corpus"
     write_demo_corpus(corpus, sessions=4)
-    pushed = subprocess.run([BIN / "av-client", "push"], env={**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus),
-                                                             "AV_USER_PATH": str(tmp_path / "user")},
-                            capture_output=True, text=True, timeout=120)
+    pushed = subprocess.run(
+        [BIN / "av-client", "push"],
+        env={**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus), "AV_USER_PATH": str(tmp_path / "user")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert pushed.returncode == 0, pushed.stderr
     st = Stack(Path(env["AV_DATA_DIR"]))
     dsn = st.cluster(st.state()).socket_dsn(dbname=DATABASE)
@@ -97,7 +117,8 @@ def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -
         while True:
             pending = conn.execute(
                 "SELECT count(*) FROM av.sessions s LEFT JOIN av.search_state st ON st.session_pk = s.id "
-                "WHERE st.session_pk IS NULL OR st.indexed_seq < s.change_seq").fetchone()[0]
+                "WHERE st.session_pk IS NULL OR st.indexed_seq < s.change_seq"
+            ).fetchone()[0]
             sessions = conn.execute("SELECT count(*) FROM av.sessions").fetchone()[0]
             if sessions and pending == 0:
                 break

@@ -35,7 +35,9 @@ def test_migrate_and_roles_are_idempotent_commands(db, monkeypatch) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["roles"]).exit_code == 0
     result = runner.invoke(main, ["migrate"])
-    assert result.exit_code == 0 and "schema is at version" in result.output and "applied" not in result.output
+    assert (
+        result.exit_code == 0 and "schema is at version" in result.output and "applied" not in result.output
+    )
 
 
 def test_a_plaintext_remote_admin_dsn_is_refused_with_the_fix(monkeypatch) -> None:

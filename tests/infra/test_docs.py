@@ -20,7 +20,8 @@ def test_the_ingest_openapi_document_in_the_repo_matches_the_code() -> None:
     from infra.openapi import INGEST_OPENAPI, ingest_openapi, render
 
     assert INGEST_OPENAPI.read_text() == render(ingest_openapi()), (
-        "docs/openapi-ingest.json is stale; regenerate it with `.venv/bin/python -m infra.openapi`")
+        "docs/openapi-ingest.json is stale; regenerate it with `.venv/bin/python -m infra.openapi`"
+    )
 
 
 def test_the_protocol_doc_names_every_ingest_route() -> None:

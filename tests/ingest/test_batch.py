@@ -48,8 +48,10 @@ def test_a_session_the_database_refuses_is_rejected_alone(apps) -> None:
                 END IF;
                 RETURN NEW;
             END $$""")
-        conn.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON av.messages "
-                     "FOR EACH ROW EXECUTE FUNCTION av.refuse_poison()")
+        conn.execute(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON av.messages "
+            "FOR EACH ROW EXECUTE FUNCTION av.refuse_poison()"
+        )
     r = apps.push(chained("ok1", ["fine"]), chained("bad", ["fine", "poison"]), chained("ok2", ["also fine"]))
     body = r.json()
     assert statuses(r) == {"ok1": "applied", "bad": "rejected", "ok2": "applied"}
@@ -67,14 +69,21 @@ def test_the_same_session_twice_in_one_request_is_applied_in_order(apps) -> None
 
 def test_nul_in_structured_blocks_is_made_storable(apps) -> None:
     session = make_session("blocks", messages=2)
-    session["messages"][0]["blocks"] = [{"type": "text", "text": "before\x00after"},
-                                       {"type": "text", "text": "a literal \\u0000 stays"}]
+    session["messages"][0]["blocks"] = [
+        {"type": "text", "text": "before\x00after"},
+        {"type": "text", "text": "a literal \\u0000 stays"},
+    ]
     r = apps.push(session, make_session("other"))
     assert statuses(r) == {"blocks": "applied", "other": "applied"}
     with apps.db.admin() as conn:
-        blocks = conn.execute("SELECT blocks FROM av.messages m JOIN av.sessions s ON s.id = m.session_pk "
-                              "WHERE s.session_id = 'blocks' AND m.ordinal = 0").fetchone()[0]
-    assert blocks == [{"type": "text", "text": "before\ufffdafter"}, {"type": "text", "text": "a literal \\u0000 stays"}]
+        blocks = conn.execute(
+            "SELECT blocks FROM av.messages m JOIN av.sessions s ON s.id = m.session_pk "
+            "WHERE s.session_id = 'blocks' AND m.ordinal = 0"
+        ).fetchone()[0]
+    assert blocks == [
+        {"type": "text", "text": "before\ufffdafter"},
+        {"type": "text", "text": "a literal \\u0000 stays"},
+    ]
 
 
 def test_overlapping_batches_in_any_order_neither_deadlock_nor_interleave(apps) -> None:
@@ -89,7 +98,9 @@ def test_overlapping_batches_in_any_order_neither_deadlock_nor_interleave(apps) 
         for _ in range(3):
             sessions = [chained(f"s{k}", [f"w{w}-m{j}" for j in range(5 + w)]) for k in order]
             r = apps.push(*sessions)
-            if r.status_code != 200 or any(i["status"] not in ("applied", "unchanged") for i in r.json()["results"]):
+            if r.status_code != 200 or any(
+                i["status"] not in ("applied", "unchanged") for i in r.json()["results"]
+            ):
                 errors.append(r.text[:300])
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
@@ -105,8 +116,10 @@ def test_overlapping_batches_in_any_order_neither_deadlock_nor_interleave(apps) 
         w = int(writers.pop()[1:])
         assert contents == [f"w{w}-m{j}" for j in range(5 + w)]
     with apps.db.admin() as conn:
-        rows = conn.execute("SELECT s.message_count, (SELECT count(*) FROM av.messages m WHERE m.session_pk = s.id) "
-                            "FROM av.sessions s").fetchall()
+        rows = conn.execute(
+            "SELECT s.message_count, (SELECT count(*) FROM av.messages m WHERE m.session_pk = s.id) "
+            "FROM av.sessions s"
+        ).fetchall()
     assert len(rows) == 10 and all(count == held for count, held in rows)
 
 
@@ -114,23 +127,33 @@ def test_nul_in_any_text_field_is_made_storable(apps) -> None:
     session = make_session("fields", messages=2, parent_tool_use_id="tu\x001", cwd="/w\x00rk")
     session["messages"][0]["message_key"] = "msg\x00key"
     call = session["messages"][1]["tool_calls"][0]
-    call.update(category="re\x00ad", skill_name="sk\x00ill", subagent_session_id="sub\x00agent", tool_use_id="t\x00u")
+    call.update(
+        category="re\x00ad", skill_name="sk\x00ill", subagent_session_id="sub\x00agent", tool_use_id="t\x00u"
+    )
     assert statuses(apps.push(session)) == {"fields": "applied"}
     with apps.db.admin() as conn:
-        assert conn.execute("SELECT parent_tool_use_id, cwd FROM av.sessions").fetchone() == ("tu\ufffd1", "/w\ufffdrk")
-        assert conn.execute("SELECT message_key FROM av.messages WHERE ordinal = 0").fetchone() == ("msg\ufffdkey",)
-        assert conn.execute("SELECT category, skill_name, subagent_session_id, tool_use_id FROM av.tool_calls"
-                            ).fetchone() == ("re\ufffdad", "sk\ufffdill", "sub\ufffdagent", "t\ufffdu")
+        assert conn.execute("SELECT parent_tool_use_id, cwd FROM av.sessions").fetchone() == (
+            "tu\ufffd1",
+            "/w\ufffdrk",
+        )
+        assert conn.execute("SELECT message_key FROM av.messages WHERE ordinal = 0").fetchone() == (
+            "msg\ufffdkey",
+        )
+        assert conn.execute(
+            "SELECT category, skill_name, subagent_session_id, tool_use_id FROM av.tool_calls"
+        ).fetchone() == ("re\ufffdad", "sk\ufffdill", "sub\ufffdagent", "t\ufffdu")
 
 
 def test_timestamps_are_stored_in_utc_whatever_offset_they_came_with(apps) -> None:
     session = make_session("times", messages=3)
-    session["messages"][0]["timestamp"] = "2026-11-01T10:00:00"         # no offset: UTC
-    session["messages"][1]["timestamp"] = "2026-11-01T12:00:00+02:00"   # 10:00 UTC
-    session["messages"][2]["timestamp"] = "2026-11-01T05:30:00-04:30"   # 10:00 UTC
+    session["messages"][0]["timestamp"] = "2026-11-01T10:00:00"  # no offset: UTC
+    session["messages"][1]["timestamp"] = "2026-11-01T12:00:00+02:00"  # 10:00 UTC
+    session["messages"][2]["timestamp"] = "2026-11-01T05:30:00-04:30"  # 10:00 UTC
     assert statuses(apps.push(session)) == {"times": "applied"}
     with apps.db.admin() as conn:
-        stamps = [r[0] for r in conn.execute("SELECT ts AT TIME ZONE 'UTC' FROM av.messages ORDER BY ordinal")]
+        stamps = [
+            r[0] for r in conn.execute("SELECT ts AT TIME ZONE 'UTC' FROM av.messages ORDER BY ordinal")
+        ]
     assert [str(t) for t in stamps] == ["2026-11-01 10:00:00"] * 3
 
 
@@ -143,12 +166,17 @@ def test_integers_beyond_64_bits_in_blocks_are_stored_exactly_and_block_nothing(
     odd = make_session("big", messages=1)
     odd["messages"][0]["blocks"] = [{"type": "tool_use", "input": {"n": 123}}]
     body = orjson.dumps(push_body(make_session("plain"), odd)).replace(b'{"n":123}', b'{"n":%d}' % big)
-    r = apps.ingest.post("/v1/push", content=body, headers={"Authorization": f"Bearer {apps.device_token}",
-                                                             "Content-Type": "application/json"})
+    r = apps.ingest.post(
+        "/v1/push",
+        content=body,
+        headers={"Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json"},
+    )
     assert statuses(r) == {"plain": "applied", "big": "applied"}
     with apps.db.admin() as conn:
-        stored = conn.execute("SELECT blocks -> 0 -> 'input' ->> 'n' FROM av.messages m "
-                              "JOIN av.sessions s ON s.id = m.session_pk WHERE s.session_id = 'big'").fetchone()[0]
+        stored = conn.execute(
+            "SELECT blocks -> 0 -> 'input' ->> 'n' FROM av.messages m "
+            "JOIN av.sessions s ON s.id = m.session_pk WHERE s.session_id = 'big'"
+        ).fetchone()[0]
     assert stored == str(big)
 
 
@@ -170,8 +198,8 @@ def test_what_the_database_cannot_index_is_cut_and_valid_totals_do_not_overflow(
     assert r.status_code == 200, r.text
     assert [i["status"] for i in r.json()["results"]] == ["applied"] * 4
     with apps.db.admin() as conn:
-        stored_project, = conn.execute("SELECT project FROM sessions WHERE session_id = 'wide'").fetchone()
-        peak, = conn.execute("SELECT peak_context_tokens FROM sessions WHERE session_id = 'big'").fetchone()
+        (stored_project,) = conn.execute("SELECT project FROM sessions WHERE session_id = 'wide'").fetchone()
+        (peak,) = conn.execute("SELECT peak_context_tokens FROM sessions WHERE session_id = 'big'").fetchone()
     assert len(stored_project.encode()) <= 2_000 and stored_project.endswith("more characters]")
     assert project.startswith(stored_project.split("\n[…")[0])
     assert peak == 4_000_000_000
@@ -186,7 +214,9 @@ def test_a_database_limit_on_one_session_rejects_it_alone(apps) -> None:
         conn.execute("""CREATE FUNCTION av.too_big() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF NEW.content = 'huge' THEN RAISE EXCEPTION 'row too big' USING ERRCODE = '54000'; END IF;
             RETURN NEW; END $$""")
-        conn.execute("CREATE TRIGGER too_big BEFORE INSERT ON av.messages FOR EACH ROW EXECUTE FUNCTION av.too_big()")
+        conn.execute(
+            "CREATE TRIGGER too_big BEFORE INSERT ON av.messages FOR EACH ROW EXECUTE FUNCTION av.too_big()"
+        )
     r = apps.push(chained("ok1", ["a"]), chained("limit", ["huge"]), chained("ok2", ["b"]))
     assert r.status_code == 200, r.text
     results = r.json()["results"]
@@ -205,9 +235,11 @@ def test_a_push_does_not_wait_for_the_indexer_s_locks(apps) -> None:
     assert apps.push(chained("s1", ["a"]), chained("s2", ["b"])).status_code == 200
     with apps.db.admin() as conn:
         conn.execute("BEGIN")
-        conn.execute("INSERT INTO av.search_state (session_pk, indexed_seq) "
-                     "SELECT id, 0 FROM av.sessions WHERE session_id IN ('s1', 's2') "
-                     "ON CONFLICT (session_pk) DO UPDATE SET indexed_seq = 0")
+        conn.execute(
+            "INSERT INTO av.search_state (session_pk, indexed_seq) "
+            "SELECT id, 0 FROM av.sessions WHERE session_id IN ('s1', 's2') "
+            "ON CONFLICT (session_pk) DO UPDATE SET indexed_seq = 0"
+        )
         started = time.monotonic()
         r = apps.push(chained("s1", ["a", "x"]), chained("s2", ["b", "y"]))
         waited = time.monotonic() - started

@@ -42,11 +42,14 @@ def test_a_trailer_that_lies_about_the_size_is_refused_not_trusted() -> None:
         gunzip_capped(body[:-4] + (10).to_bytes(4, "little"), 50_000)
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    (gzip.compress(b"{}") + b"trailing", "data after the end of its gzip stream"),
-    (gzip.compress(b"{}" * 1000)[:-9], "truncated"),
-    (b"{}", "not valid gzip"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (gzip.compress(b"{}") + b"trailing", "data after the end of its gzip stream"),
+        (gzip.compress(b"{}" * 1000)[:-9], "truncated"),
+        (b"{}", "not valid gzip"),
+    ],
+)
 def test_malformed_bodies_are_named(body: bytes, message: str) -> None:
     with pytest.raises(BadRequest, match=message):
         gunzip_capped(body, 1 << 20)

@@ -12,9 +12,12 @@ from tests.lambda_events import FakeContext
 
 def _indexed(apps) -> dict[str, int]:
     with apps.db.admin() as conn:
-        return dict(conn.execute(
-            "SELECT s.session_id, count(d.*) FROM sessions s JOIN search_state st ON st.session_pk = s.id "
-            "LEFT JOIN search_docs d ON d.session_pk = s.id GROUP BY s.session_id").fetchall())
+        return dict(
+            conn.execute(
+                "SELECT s.session_id, count(d.*) FROM sessions s JOIN search_state st ON st.session_pk = s.id "
+                "LEFT JOIN search_docs d ON d.session_pk = s.id GROUP BY s.session_id"
+            ).fetchall()
+        )
 
 
 def test_refresh_indexes_changed_sessions_and_follows_deletes(apps) -> None:

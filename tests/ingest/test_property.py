@@ -20,7 +20,8 @@ operations = st.lists(
         st.tuples(st.just("delete"), st.sampled_from(SESSION_IDS), st.just([])),
         st.tuples(st.just("replay"), st.just(""), st.just([])),
     ),
-    min_size=1, max_size=10,
+    min_size=1,
+    max_size=10,
 )
 
 
@@ -45,7 +46,11 @@ def test_server_converges_to_the_clients_last_state(apps, ops) -> None:
             elif answer["action"] == "send_from":
                 start = answer["from_ordinal"]
                 held = answer["held_messages"]
-                if held and held <= len(current) and session["messages"][held - 1]["chain_hash"] == answer["held_chain_head"]:
+                if (
+                    held
+                    and held <= len(current)
+                    and session["messages"][held - 1]["chain_hash"] == answer["held_chain_head"]
+                ):
                     start = held  # the exact append the client can verify itself
                 item = part(session, start)
             else:

@@ -11,8 +11,15 @@ from tests.apps import push_body
 
 
 def chained(session_id: str, contents: list[str], **meta) -> dict:
-    messages = [{"ordinal": i, "role": "user" if i % 2 == 0 else "assistant", "content": text,
-                 "timestamp": f"2026-11-01T10:00:{i % 60:02d}Z"} for i, text in enumerate(contents)]
+    messages = [
+        {
+            "ordinal": i,
+            "role": "user" if i % 2 == 0 else "assistant",
+            "content": text,
+            "timestamp": f"2026-11-01T10:00:{i % 60:02d}Z",
+        }
+        for i, text in enumerate(contents)
+    ]
     return seal({"session_id": session_id, "agent": "claude", "project": "p", "messages": messages, **meta})
 
 
@@ -22,12 +29,18 @@ def plan_item(session: dict, acknowledged: int | None = None) -> dict:
     points = {n - 2**k for k in range(12) if n - 2**k >= 0} | {0}
     if acknowledged is not None:
         points.add(acknowledged)
-    return {"session_id": session["session_id"], "fingerprint": session["fingerprint"], "message_count": n,
-            "checkpoints": [[o, msgs[o]["chain_hash"]] for o in sorted(points) if n]}
+    return {
+        "session_id": session["session_id"],
+        "fingerprint": session["fingerprint"],
+        "message_count": n,
+        "checkpoints": [[o, msgs[o]["chain_hash"]] for o in sorted(points) if n],
+    }
 
 
 def post(apps, path: str, body: dict, token: str | None = None):
-    return apps.ingest.post(path, json=body, headers={"Authorization": f"Bearer {token or apps.device_token}"})
+    return apps.ingest.post(
+        path, json=body, headers={"Authorization": f"Bearer {token or apps.device_token}"}
+    )
 
 
 def plan(apps, *sessions: dict, acknowledged: int | None = None) -> list[dict]:
@@ -47,9 +60,14 @@ def part(session: dict, start: int, *, complete: bool = True) -> dict:
 
 def stored(apps, sid: str) -> list[str]:
     with apps.db.admin() as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT m.content FROM messages m JOIN sessions s ON s.id = m.session_pk "
-            "WHERE s.session_id = %s ORDER BY m.ordinal", (sid,))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT m.content FROM messages m JOIN sessions s ON s.id = m.session_pk "
+                "WHERE s.session_id = %s ORDER BY m.ordinal",
+                (sid,),
+            )
+        ]
 
 
 def test_plan_answers_have_send_all_and_send_from(apps) -> None:
@@ -97,8 +115,12 @@ def test_part_with_a_stale_base_is_refused_and_changes_nothing(apps) -> None:
 
 def test_a_session_in_parts_is_not_have_until_complete(apps) -> None:
     whole = chained("big", [f"m{i}" for i in range(30)])
-    assert apps.push(part({**whole, "messages": whole["messages"][:10]}, 0, complete=False)).json()[
-        "results"][0]["status"] == "applied"
+    assert (
+        apps.push(part({**whole, "messages": whole["messages"][:10]}, 0, complete=False)).json()["results"][
+            0
+        ]["status"]
+        == "applied"
+    )
     answer = plan(apps, whole)[0]
     # resumes after an interruption: the server names what it holds, and the client's chain agrees there
     assert (answer["held_messages"], answer["held_chain_head"]) == (10, whole["messages"][9]["chain_hash"])
@@ -127,12 +149,15 @@ def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
     d1 = chained("d1", ["a", "b"])
     d1["messages"][1].update(model="claude-sonnet-4", usage={"input_tokens": 7, "output_tokens": 3})
     apps.push(seal(d1), chained("d2", ["c", "d", "e", "f"]))  # two user turns: not one-shot
-    r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1", "zz"]})
+    r = post(
+        apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1", "zz"]}
+    )
     assert [i["status"] for i in r.json()["results"]] == ["deleted", "not_found"]
     with apps.db.admin() as conn:  # a tombstone holds no totals that no row backs
         assert conn.execute(
             "SELECT message_count, tool_call_count, input_tokens, output_tokens, peak_context_tokens, models "
-            "FROM sessions WHERE session_id = 'd1'").fetchone() == (0, 0, 0, 0, 0, [])
+            "FROM sessions WHERE session_id = 'd1'"
+        ).fetchone() == (0, 0, 0, 0, 0, [])
     r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1"]})
     assert r.json()["results"][0]["status"] == "already_deleted"
     listed = apps.view("/api/v1/sessions").json()
@@ -146,7 +171,8 @@ def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
 def test_status_and_held_list(apps) -> None:
     def last_push() -> str | None:
         return apps.ingest.get("/v1/status", headers={"Authorization": f"Bearer {apps.device_token}"}).json()[
-            "last_push_at"]
+            "last_push_at"
+        ]
 
     assert last_push() is None
     apps.push(*[chained(f"h{i:02d}", ["x"] * (i + 1)) for i in range(5)])
@@ -160,8 +186,9 @@ def test_status_and_held_list(apps) -> None:
     seen, cursor = [], None
     for _ in range(10):
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = apps.ingest.get("/v1/sessions", params=params,
-                               headers={"Authorization": f"Bearer {apps.device_token}"}).json()
+        page = apps.ingest.get(
+            "/v1/sessions", params=params, headers={"Authorization": f"Bearer {apps.device_token}"}
+        ).json()
         seen += page["sessions"]
         cursor = page["next_cursor"]
         if not cursor:
@@ -200,10 +227,16 @@ def test_a_device_cannot_touch_another_machines_sessions(apps) -> None:
     with apps.db.admin() as conn:
         other = add_device(conn, machine="desktop").token
     apps.push(chained("mine", ["a", "b"]))
-    gone = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["mine"]},
-                token=other)
+    gone = post(
+        apps,
+        "/v1/deletes",
+        {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["mine"]},
+        token=other,
+    )
     assert gone.json()["results"][0]["status"] == "not_found"
-    r = post(apps, "/v1/plan", {"protocol": 1, "sessions": [plan_item(chained("mine", ["a", "b"]))]}, token=other)
+    r = post(
+        apps, "/v1/plan", {"protocol": 1, "sessions": [plan_item(chained("mine", ["a", "b"]))]}, token=other
+    )
     assert r.json()["results"][0]["action"] == "send_all"  # the other machine sees nothing of it
     appended = chained("mine", ["a", "b", "c"])
     assert apps.push(part(appended, 2), token=other).json()["results"][0]["status"] == "resend"
@@ -216,8 +249,10 @@ def test_the_work_and_its_recorded_answer_commit_together(apps) -> None:
     with apps.db.admin() as conn:
         conn.execute("""CREATE FUNCTION av.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'cannot record'; END $$""")
-        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON av.ingest_requests "
-                     "FOR EACH ROW EXECUTE FUNCTION av.refuse()")
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON av.ingest_requests "
+            "FOR EACH ROW EXECUTE FUNCTION av.refuse()"
+        )
     rid = uuid.uuid4().hex
     body = push_body(chained("atomic", ["a", "b"]), chained("atomic2", ["c"]), request_id=rid)
     from fastapi.testclient import TestClient
@@ -247,13 +282,22 @@ def test_requests_applied_one_session_at_a_time_do_not_deadlock(apps) -> None:
 
     def push_shuffled(seed: int) -> None:
         order = random.Random(seed).sample(names, len(names))
-        sessions = [chained(n, [f"{n}-{seed}"]) for n in order] + [chained(order[0], [f"{order[0]}-{seed}", "x"])]
+        sessions = [chained(n, [f"{n}-{seed}"]) for n in order] + [
+            chained(order[0], [f"{order[0]}-{seed}", "x"])
+        ]
         r = apps.push(*sessions)
         if r.status_code != 200:
             errors.append(r.text)
         if seed % 2:
-            r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex,
-                                           "session_ids": random.Random(seed + 1).sample(names, 3)})
+            r = post(
+                apps,
+                "/v1/deletes",
+                {
+                    "protocol": 1,
+                    "request_id": uuid.uuid4().hex,
+                    "session_ids": random.Random(seed + 1).sample(names, 3),
+                },
+            )
             if r.status_code != 200:
                 errors.append(r.text)
 

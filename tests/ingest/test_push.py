@@ -19,7 +19,8 @@ def test_push_stores_sessions_and_server_computes_totals(apps) -> None:
     with apps.db.admin() as conn:
         row = conn.execute(
             "SELECT message_count, user_message_count, tool_call_count, output_tokens, cache_read_tokens, models "
-            "FROM sessions WHERE session_id = 's1'").fetchone()
+            "FROM sessions WHERE session_id = 's1'"
+        ).fetchone()
     assert row == (5, 3, 2, 10, 200, ["claude-sonnet-4"])
 
 
@@ -40,9 +41,15 @@ def test_equal_fingerprint_is_a_noop_and_change_replaces(apps) -> None:
 
 def test_gzip_body_is_accepted(apps) -> None:
     body = gzip.compress(orjson.dumps(push_body(make_session("gz"))))
-    r = apps.ingest.post("/v1/push", content=body, headers={
-        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json",
-        "Content-Encoding": "gzip"})
+    r = apps.ingest.post(
+        "/v1/push",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {apps.device_token}",
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
 
 
@@ -62,7 +69,10 @@ def test_nul_bytes_are_made_storable_without_losing_the_rest(apps) -> None:
     session["messages"][0]["content"] = "before\x00after"
     assert apps.push(session).json()["results"][0]["status"] == "applied"
     with apps.db.admin() as conn:
-        assert conn.execute("SELECT content FROM messages WHERE ordinal = 0").fetchone()[0] == "before\ufffdafter"
+        assert (
+            conn.execute("SELECT content FROM messages WHERE ordinal = 0").fetchone()[0]
+            == "before\ufffdafter"
+        )
 
 
 def test_machine_comes_from_the_token_not_the_body(apps) -> None:
@@ -72,7 +82,9 @@ def test_machine_comes_from_the_token_not_the_body(apps) -> None:
     assert r.json()["results"][0]["status"] == "rejected"
     apps.push(make_session("s1"))
     with apps.db.admin() as conn:
-        assert conn.execute("SELECT m.name FROM sessions s JOIN machines m ON m.id = s.machine_id").fetchone() == ("laptop",)
+        assert conn.execute(
+            "SELECT m.name FROM sessions s JOIN machines m ON m.id = s.machine_id"
+        ).fetchone() == ("laptop",)
 
 
 def test_two_machines_never_overwrite_each_other(apps) -> None:
@@ -81,8 +93,10 @@ def test_two_machines_never_overwrite_each_other(apps) -> None:
     apps.push(make_session("same-id", messages=3))
     apps.push(make_session("same-id", messages=5), token=other.token)
     with apps.db.admin() as conn:
-        rows = conn.execute("SELECT m.name, s.message_count FROM sessions s JOIN machines m ON m.id = s.machine_id "
-                            "ORDER BY m.name").fetchall()
+        rows = conn.execute(
+            "SELECT m.name, s.message_count FROM sessions s JOIN machines m ON m.id = s.machine_id "
+            "ORDER BY m.name"
+        ).fetchall()
     assert rows == [("desktop", 5), ("laptop", 3)]
 
 
@@ -93,8 +107,8 @@ def test_credentials_matrix(apps) -> None:
         "Basic abc": 401,
         "Bearer ": 401,
         "Bearer avd_not-a-real-token": 401,
-        "Bearer avd_" + "A" * 38: 401,           # right shape, bad checksum
-        f"Bearer {apps.viewer_token}": 403,       # viewer credentials cannot push
+        "Bearer avd_" + "A" * 38: 401,  # right shape, bad checksum
+        f"Bearer {apps.viewer_token}": 403,  # viewer credentials cannot push
     }
     for header, status in cases.items():
         headers = {"Authorization": header} if header else {}
@@ -122,10 +136,18 @@ def test_bad_bodies_get_clear_errors_and_write_nothing(apps) -> None:
         ({"Content-Type": "application/json"}, b"{not json", 400, "not valid JSON"),
         ({"Content-Type": "application/json", "Content-Encoding": "br"}, b"{}", 415, "Content-Encoding"),
         ({"Content-Type": "application/json", "Content-Encoding": "gzip"}, b"nope", 400, "not valid gzip"),
-        ({"Content-Type": "application/json", "Content-Encoding": "gzip"}, gzip.compress(b'{"protocol": 1}')[:-6],
-         400, "truncated"),
-        ({"Content-Type": "application/json"}, orjson.dumps({"protocol": 9, "request_id": "abcdefgh", "sessions": []}),
-         400, "protocol version"),
+        (
+            {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            gzip.compress(b'{"protocol": 1}')[:-6],
+            400,
+            "truncated",
+        ),
+        (
+            {"Content-Type": "application/json"},
+            orjson.dumps({"protocol": 9, "request_id": "abcdefgh", "sessions": []}),
+            400,
+            "protocol version",
+        ),
         ({"Content-Type": "application/json"}, b"[" * 100 + b"]" * 100, 400, "nested"),
     ]
     for headers, content, status, needle in cases:
@@ -138,8 +160,15 @@ def test_bad_bodies_get_clear_errors_and_write_nothing(apps) -> None:
 
 def test_gzip_bomb_is_capped(apps) -> None:
     bomb = gzip.compress(b" " * (80 * 1024 * 1024))
-    r = apps.ingest.post("/v1/push", content=bomb, headers={
-        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    r = apps.ingest.post(
+        "/v1/push",
+        content=bomb,
+        headers={
+            "Authorization": f"Bearer {apps.device_token}",
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
     assert r.status_code == 413 and "decompressed" in r.json()["error"]
 
 
@@ -151,7 +180,9 @@ def test_a_device_pushing_too_fast_gets_429_with_retry_after(db) -> None:
 
     with db.admin() as conn:
         token = add_device(conn, machine="fast").token
-    app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local", device_rate_per_minute=3))
+    app = create_app(
+        IngestSettings(database_url=db.ingest_dsn, environment="local", device_rate_per_minute=3)
+    )
     client = TestClient(app, base_url="https://testserver")
     headers = {"Authorization": f"Bearer {token}"}
     codes = [client.get("/v1/status", headers=headers).status_code for _ in range(4)]
@@ -169,16 +200,22 @@ def test_failed_authentications_are_rate_limited_per_address(db) -> None:
 
     with db.admin() as conn:
         token = add_device(conn, machine="victim").token
-    app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local", auth_failures_per_window=3))
+    app = create_app(
+        IngestSettings(database_url=db.ingest_dsn, environment="local", auth_failures_per_window=3)
+    )
     client = TestClient(app, base_url="https://testserver")
     bad = {"Authorization": "Bearer avd_" + "B" * 38, "X-Forwarded-For": "198.51.100.7"}
     codes = [client.get("/v1/status", headers=bad).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     # even the right token is refused from that address until the window passes...
-    blocked = client.get("/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.7"})
+    blocked = client.get(
+        "/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.7"}
+    )
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     # ...while other addresses are unaffected
-    ok = client.get("/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.1"})
+    ok = client.get(
+        "/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.1"}
+    )
     assert ok.status_code == 200
     app.state.db.close()
 
@@ -192,7 +229,9 @@ def test_plain_http_is_refused_outside_the_local_stack(db) -> None:
     app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="production"))
     r = TestClient(app, base_url="http://testserver").get("/v1/health", headers={"X-Forwarded-Proto": "http"})
     assert r.status_code == 403 and "HTTPS is required" in r.json()["error"]
-    r = TestClient(app, base_url="http://testserver").get("/v1/health", headers={"X-Forwarded-Proto": "https"})
+    r = TestClient(app, base_url="http://testserver").get(
+        "/v1/health", headers={"X-Forwarded-Proto": "https"}
+    )
     assert r.status_code == 200
     app.state.db.close()
 
@@ -224,12 +263,20 @@ def test_over_long_tool_output_is_cut_with_a_marker_not_rejected(apps) -> None:
     big = "0123456789" * (MAX_TOOL_RESULT_CHARS // 10 + 5_000)
     session["messages"][1]["tool_calls"][0]["result_content"] = big
     body = gzip.compress(orjson.dumps(push_body(session)))
-    r = apps.ingest.post("/v1/push", content=body, headers={
-        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    r = apps.ingest.post(
+        "/v1/push",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {apps.device_token}",
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
     assert r.json()["results"][0]["status"] == "applied"
     with apps.db.admin() as conn:
         content, length, cut = conn.execute(
-            "SELECT result_content, result_length, result_truncated FROM tool_calls").fetchone()
+            "SELECT result_content, result_length, result_truncated FROM tool_calls"
+        ).fetchone()
     assert cut is True and length == len(big)
     assert content.startswith(big[:1000]) and content.endswith("more characters]")
     assert f"{len(big) - MAX_TOOL_RESULT_CHARS} more characters" in content
@@ -243,7 +290,10 @@ def test_a_token_without_the_push_scope_is_forbidden(apps) -> None:
 
 
 def test_a_time_out_of_range_in_utc_rejects_that_session_alone(apps) -> None:
-    good, bad = make_session("in-range"), make_session("before-year-1", created_at="0001-01-01T00:00:00+01:00")
+    good, bad = (
+        make_session("in-range"),
+        make_session("before-year-1", created_at="0001-01-01T00:00:00+01:00"),
+    )
     r = apps.push(good, bad)
     assert r.status_code == 200, r.text
     results = r.json()["results"]

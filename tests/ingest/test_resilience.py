@@ -21,7 +21,9 @@ def test_eight_machines_pushing_at_once_end_with_exact_counts(apps) -> None:
 
     def run(token: str, machine: int) -> None:
         for batch in range(3):
-            sessions = [chained(f"m{machine}-s{batch}-{k}", [f"t{j}" for j in range(20 + k)]) for k in range(4)]
+            sessions = [
+                chained(f"m{machine}-s{batch}-{k}", [f"t{j}" for j in range(20 + k)]) for k in range(4)
+            ]
             r = apps.push(*sessions, token=token)
             if r.status_code != 200 or any(i["status"] != "applied" for i in r.json()["results"]):
                 errors.append(r.text)
@@ -33,8 +35,10 @@ def test_eight_machines_pushing_at_once_end_with_exact_counts(apps) -> None:
         t.join(timeout=120)
     assert not errors
     with apps.db.admin() as conn:
-        rows = conn.execute("SELECT m.name, count(*), sum(s.message_count) FROM sessions s "
-                            "JOIN machines m ON m.id = s.machine_id GROUP BY m.name ORDER BY m.name").fetchall()
+        rows = conn.execute(
+            "SELECT m.name, count(*), sum(s.message_count) FROM sessions s "
+            "JOIN machines m ON m.id = s.machine_id GROUP BY m.name ORDER BY m.name"
+        ).fetchall()
         total_messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     assert rows == [(f"box{i}", 12, 3 * (20 + 21 + 22 + 23)) for i in range(8)]
     assert total_messages == 8 * 3 * (20 + 21 + 22 + 23)
@@ -47,11 +51,14 @@ def test_database_restart_mid_push_then_retry_completes(apps, pg_server) -> None
     body = push_body(chained("held", ["a", "b", "c"]), chained("other", ["x"]), request_id=uuid.uuid4().hex)
     answers: list = []
     blocker = psycopg.connect(apps.db.admin_dsn, autocommit=False)
-    blocker.execute("SELECT 1 FROM av.sessions WHERE session_id = 'held' FOR UPDATE")  # the push will wait here
+    blocker.execute(
+        "SELECT 1 FROM av.sessions WHERE session_id = 'held' FOR UPDATE"
+    )  # the push will wait here
 
     def push() -> None:
-        answers.append(apps.ingest.post("/v1/push", json=body,
-                                        headers={"Authorization": f"Bearer {apps.device_token}"}))
+        answers.append(
+            apps.ingest.post("/v1/push", json=body, headers={"Authorization": f"Bearer {apps.device_token}"})
+        )
 
     thread = threading.Thread(target=push)
     thread.start()
@@ -91,6 +98,9 @@ def test_lone_surrogates_are_repaired_but_invalid_utf8_bodies_are_refused(apps) 
 
 def test_oversized_body_is_refused_before_parsing(apps) -> None:
     limit = apps.ingest.app.state.settings.max_body_bytes
-    r = apps.ingest.post("/v1/push", content=b"{" + b" " * limit + b"}", headers={
-        "Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json"})
+    r = apps.ingest.post(
+        "/v1/push",
+        content=b"{" + b" " * limit + b"}",
+        headers={"Authorization": f"Bearer {apps.device_token}", "Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and str(limit) in r.json()["error"]

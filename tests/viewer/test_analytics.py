@@ -25,19 +25,36 @@ def test_summary(loaded) -> None:  # noqa: F811
     assert nine["total_sessions"] == 1
     outside = loaded.view("/api/v1/analytics/summary", **{"from": "2026-11-04", "to": "2026-11-09"}).json()
     assert outside["total_sessions"] == 0
-    berlin = loaded.view("/api/v1/analytics/summary", timezone="Europe/Berlin",
-                         **{"from": "2026-11-04", "to": "2026-11-09"}).json()
+    berlin = loaded.view(
+        "/api/v1/analytics/summary", timezone="Europe/Berlin", **{"from": "2026-11-04", "to": "2026-11-09"}
+    ).json()
     assert berlin["total_sessions"] == 1  # B moves onto the 4th
 
 
 def test_activity_heatmap_projects(loaded) -> None:  # noqa: F811
     day = loaded.view("/api/v1/analytics/activity", **R).json()["series"]
-    assert [(r["date"], r["sessions"], r["messages"], r["user_messages"], r["assistant_messages"], r["tool_calls"],
-             r["thinking_messages"]) for r in day] == [
-        ("2026-11-02", 1, 4, 2, 2, 2, 1), ("2026-11-03", 1, 6, 3, 3, 0, 0), ("2026-11-10", 1, 4, 2, 2, 0, 0)]
+    assert [
+        (
+            r["date"],
+            r["sessions"],
+            r["messages"],
+            r["user_messages"],
+            r["assistant_messages"],
+            r["tool_calls"],
+            r["thinking_messages"],
+        )
+        for r in day
+    ] == [
+        ("2026-11-02", 1, 4, 2, 2, 2, 1),
+        ("2026-11-03", 1, 6, 3, 3, 0, 0),
+        ("2026-11-10", 1, 4, 2, 2, 0, 0),
+    ]
     assert day[0]["by_agent"] == {"claude": 4}
     week = loaded.view("/api/v1/analytics/activity", granularity="week", **R).json()["series"]
-    assert [(r["date"], r["sessions"], r["messages"]) for r in week] == [("2026-11-02", 2, 10), ("2026-11-09", 1, 4)]
+    assert [(r["date"], r["sessions"], r["messages"]) for r in week] == [
+        ("2026-11-02", 2, 10),
+        ("2026-11-09", 1, 4),
+    ]
     month = loaded.view("/api/v1/analytics/activity", granularity="month", **R).json()["series"]
     assert [(r["date"], r["sessions"]) for r in month] == [("2026-11-01", 3)]
     heat = loaded.view("/api/v1/analytics/heatmap", **R).json()
@@ -50,9 +67,18 @@ def test_activity_heatmap_projects(loaded) -> None:  # noqa: F811
     assert sum(e["value"] for e in sess["entries"]) == 3
     projects = loaded.view("/api/v1/analytics/projects", **R).json()["projects"]
     alpha = projects[0]
-    assert (alpha["name"], alpha["sessions"], alpha["messages"], alpha["avg_messages"], alpha["median_messages"],
-            alpha["daily_trend"], alpha["agents"]) == ("alpha", 2, 8, 4.0, 4.0, 4.0, {"claude": 2})
-    assert alpha["first_session"] == "2026-11-02T09:00:00Z" and alpha["last_session"] == "2026-11-10T12:00:00Z"
+    assert (
+        alpha["name"],
+        alpha["sessions"],
+        alpha["messages"],
+        alpha["avg_messages"],
+        alpha["median_messages"],
+        alpha["daily_trend"],
+        alpha["agents"],
+    ) == ("alpha", 2, 8, 4.0, 4.0, 4.0, {"claude": 2})
+    assert (
+        alpha["first_session"] == "2026-11-02T09:00:00Z" and alpha["last_session"] == "2026-11-10T12:00:00Z"
+    )
 
 
 def test_hour_of_week_shape_velocity_tools_top(loaded) -> None:  # noqa: F811
@@ -63,15 +89,30 @@ def test_hour_of_week_shape_velocity_tools_top(loaded) -> None:  # noqa: F811
     assert nonzero == {(0, 9): 4, (1, 23): 6, (1, 12): 4}
     berlin = loaded.view("/api/v1/analytics/hour-of-week", timezone="Europe/Berlin", **R).json()["cells"]
     assert {(c["day_of_week"], c["hour"]): c["messages"] for c in berlin if c["messages"]} == {
-        (0, 10): 4, (2, 0): 6, (1, 13): 4}
+        (0, 10): 4,
+        (2, 0): 6,
+        (1, 13): 4,
+    }
     shape = loaded.view("/api/v1/analytics/sessions", **R).json()
     assert shape["count"] == 3
     assert {b["label"]: b["count"] for b in shape["length_distribution"]}["1-5"] == 2
     assert {b["label"]: b["count"] for b in shape["duration_distribution"]} == {
-        "<5m": 0, "5-15m": 2, "15-30m": 0, "30-60m": 0, "1-2h": 1, "2h+": 0}  # A 10m, C 7m, B 120m (1-2h inclusive)
+        "<5m": 0,
+        "5-15m": 2,
+        "15-30m": 0,
+        "30-60m": 0,
+        "1-2h": 1,
+        "2h+": 0,
+    }  # A 10m, C 7m, B 120m (1-2h inclusive)
     # autonomy = assistant messages with tool use / user messages: A 2/2 = 1, B 0/3 = 0, C 0/2 = 0
     assert {b["label"]: b["count"] for b in shape["autonomy_distribution"]} == {
-        "<0.5": 2, "0.5-1": 1, "1-2": 0, "2-5": 0, "5-10": 0, "10+": 0}
+        "<0.5": 2,
+        "0.5-1": 1,
+        "1-2": 0,
+        "2-5": 0,
+        "5-10": 0,
+        "10+": 0,
+    }
     vel = loaded.view("/api/v1/analytics/velocity", **R).json()
     assert vel["overall"]["turn_cycle_sec"] == fixtures.EXPECTED["turn_cycle_sec"]
     assert vel["overall"]["first_response_sec"] == fixtures.EXPECTED["first_response_sec"]
@@ -80,19 +121,32 @@ def test_hour_of_week_shape_velocity_tools_top(loaded) -> None:  # noqa: F811
     assert [(g["label"], g["sessions"]) for g in vel["by_complexity"]] == [("1-15", 3)]
     tools = loaded.view("/api/v1/analytics/tools", **R).json()
     assert tools["total_calls"] == 2
-    assert tools["by_category"] == [{"category": "bash", "count": 1, "pct": 50.0}, {"category": "read", "count": 1, "pct": 50.0}]
+    assert tools["by_category"] == [
+        {"category": "bash", "count": 1, "pct": 50.0},
+        {"category": "read", "count": 1, "pct": 50.0},
+    ]
     assert tools["trend"] == [{"date": "2026-11-02", "by_category": {"read": 1, "bash": 1}}]
     top = loaded.view("/api/v1/analytics/top-sessions", **R).json()["sessions"]
     assert [t["id"] for t in top] == ["desk:B", "laptop:A", "laptop:C"]
     longest = loaded.view("/api/v1/analytics/top-sessions", metric="duration", **R).json()["sessions"]
-    assert [(t["id"], t["duration_min"]) for t in longest] == [("desk:B", 120.0), ("laptop:A", 10.0), ("laptop:C", 7.0)]
+    assert [(t["id"], t["duration_min"]) for t in longest] == [
+        ("desk:B", 120.0),
+        ("laptop:A", 10.0),
+        ("laptop:C", 7.0),
+    ]
 
 
 def test_tokens_count_each_message_once(loaded) -> None:  # noqa: F811
     body = loaded.view("/api/v1/analytics/tokens", **R).json()
     assert body["totals"] == fixtures.EXPECTED["tokens"]
-    assert [(m["model"], m["input_tokens"], m["output_tokens"]) for m in body["by_model"]] == [("m1", 150, 15), ("m2", 7, 3)]
-    assert [(d["date"], d["output_tokens"]) for d in body["by_day"]] == [("2026-11-02", 15), ("2026-11-10", 3)]
+    assert [(m["model"], m["input_tokens"], m["output_tokens"]) for m in body["by_model"]] == [
+        ("m1", 150, 15),
+        ("m2", 7, 3),
+    ]
+    assert [(d["date"], d["output_tokens"]) for d in body["by_day"]] == [
+        ("2026-11-02", 15),
+        ("2026-11-10", 3),
+    ]
 
 
 def refresh(apps) -> int:
@@ -114,12 +168,20 @@ def test_search_semantics(loaded, indexed) -> None:  # noqa: F811
         return [(h["session_id"], h["ordinal"], h["source"]) for h in r.json()["results"]]
 
     assert set(hits(q="message")) >= {("laptop:A", 0, "message"), ("desk:B", 5, "message")}
-    assert set(hits(q='"u message 2"')) == {("laptop:A", 2, "message"), ("desk:B", 2, "message"),
-                                            ("laptop:E", 2, "message")}
+    assert set(hits(q='"u message 2"')) == {
+        ("laptop:A", 2, "message"),
+        ("desk:B", 2, "message"),
+        ("laptop:E", 2, "message"),
+    }
     assert hits(q='"message u 2"') == []  # a phrase is ordered
     assert {h[0] for h in hits(q='"u message 2"', project="beta")} == {"desk:B"}
     assert {h[0] for h in hits(q="message", agent="codex")} == {"desk:B"}
-    assert {h[0] for h in hits(q="message", machine="laptop")} == {"laptop:A", "laptop:C", "laptop:D", "laptop:E"}
+    assert {h[0] for h in hits(q="message", machine="laptop")} == {
+        "laptop:A",
+        "laptop:C",
+        "laptop:D",
+        "laptop:E",
+    }
     assert hits(q="needle_output") == [("laptop:A", 1, "tool_output")]
     assert hits(q="needle*") == [("laptop:A", 1, "tool_output")]
     assert hits(q="needle_out", mode="substring") == [("laptop:A", 1, "tool_output")]
@@ -128,8 +190,9 @@ def test_search_semantics(loaded, indexed) -> None:  # noqa: F811
     assert page1["count"] == 5 and page1["next_cursor"]
     seen, cursor = [], None
     for _ in range(10):
-        page = loaded.view("/api/v1/search", q="message", limit=5, sort="recent",
-                           **({"cursor": cursor} if cursor else {})).json()
+        page = loaded.view(
+            "/api/v1/search", q="message", limit=5, sort="recent", **({"cursor": cursor} if cursor else {})
+        ).json()
         seen += [(h["session_id"], h["ordinal"]) for h in page["results"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -153,7 +216,12 @@ def test_search_snippets_are_marked_and_escaped(apps, indexed) -> None:
     r = apps.view("/api/v1/search", q="handleRequest").json()["results"][0]
     assert "<mark>handleRequest</mark>" in r["snippet"]
     assert "&lt;b&gt;" in r["snippet"] and "<b>" not in r["snippet"] and "&amp;" in r["snippet"]
-    assert apps.view("/api/v1/search", q="京都", mode="substring").json()["results"][0]["snippet"].count("<mark>京都</mark>") == 1
+    assert (
+        apps.view("/api/v1/search", q="京都", mode="substring")
+        .json()["results"][0]["snippet"]
+        .count("<mark>京都</mark>")
+        == 1
+    )
     assert apps.view("/api/v1/search", q="app/main_lo", mode="substring").json()["count"] == 1
     assert apps.view("/api/v1/search", q="main_loop.py", mode="substring").json()["count"] == 1
     # the 1.5 MB tool output did not break indexing and is found by its head
@@ -168,7 +236,9 @@ def test_indexer_follows_changes_and_normalises_like_the_query(apps) -> None:
     from tests.apps import make_session
 
     with psycopg.connect(apps.db.ingest_dsn, autocommit=True, options="-c search_path=av") as conn:
-        text = conn.execute("SELECT search_text(%s)", ('a!b"c#d$e%f&g\'h(i)j*k+l,m-n.o/p:q;r<s=t>u?v@w[x\\y]z^A_B`C{D|E}F~G',)).fetchone()[0]
+        text = conn.execute(
+            "SELECT search_text(%s)", ("a!b\"c#d$e%f&g'h(i)j*k+l,m-n.o/p:q;r<s=t>u?v@w[x\\y]z^A_B`C{D|E}F~G",)
+        ).fetchone()[0]
         assert text.split() == list("abcdefghijklmnopqrstuvwxyzABCDEFG")
         assert conn.execute("SELECT search_text('東京x')").fetchone()[0].split() == ["東", "京", "x"]
     s = make_session("x", messages=2)
@@ -190,8 +260,15 @@ def test_indexer_follows_changes_and_normalises_like_the_query(apps) -> None:
             conn.execute("SELECT refresh_search(10)")
 
 
-ROLLUP_ENDPOINTS = [("activity", {}), ("activity", {"granularity": "week"}), ("hour-of-week", {}),
-                    ("sessions", {}), ("velocity", {}), ("tools", {}), ("tokens", {})]
+ROLLUP_ENDPOINTS = [
+    ("activity", {}),
+    ("activity", {"granularity": "week"}),
+    ("hour-of-week", {}),
+    ("sessions", {}),
+    ("velocity", {}),
+    ("tools", {}),
+    ("tokens", {}),
+]
 ZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham"]
 
 
@@ -199,7 +276,9 @@ def all_figures(apps, zones=ZONES, **extra) -> dict:
     out = {}
     for path, params in ROLLUP_ENDPOINTS:
         for tz in zones:
-            body = apps.view(f"/api/v1/analytics/{path}", timezone=tz, include_one_shot="true", **params, **extra).json()
+            body = apps.view(
+                f"/api/v1/analytics/{path}", timezone=tz, include_one_shot="true", **params, **extra
+            ).json()
             assert body["ok"], body
             out[(path, tuple(params.items()), tz)] = body
     return out
@@ -238,8 +317,10 @@ def test_rollups_equal_the_raw_computation_and_merge_with_pending_sessions(loade
     mixed = all_figures(loaded, **R)
     assert mixed != raw
     with loaded.db.admin() as conn:
-        rolled = conn.execute("SELECT count(*) FROM av.session_rollup r JOIN av.sessions s ON s.id = r.session_pk "
-                              "WHERE r.rolled_seq = s.change_seq").fetchone()[0]
+        rolled = conn.execute(
+            "SELECT count(*) FROM av.session_rollup r JOIN av.sessions s ON s.id = r.session_pk "
+            "WHERE r.rolled_seq = s.change_seq"
+        ).fetchone()[0]
     assert rolled == 4  # B C D E still rolled up; A (changed) and N (new) are not
     forget_rollups(loaded)
     assert all_figures(loaded, **R) == mixed
@@ -255,8 +336,11 @@ def test_rollup_slots_split_by_an_odd_offset_are_recounted(apps) -> None:
     rng = {"from": "1971-05-01", "to": "1971-06-30"}
     zones = ["Africa/Monrovia", "UTC", "Asia/Kolkata"]
     raw = all_figures(apps, zones, **rng)
-    monrovia = {(c["day_of_week"], c["hour"]): c["messages"]
-                for c in raw[("hour-of-week", (), "Africa/Monrovia")]["cells"] if c["messages"]}
+    monrovia = {
+        (c["day_of_week"], c["hour"]): c["messages"]
+        for c in raw[("hour-of-week", (), "Africa/Monrovia")]["cells"]
+        if c["messages"]
+    }
     # local 23:55:30 and 23:59:50 on Monday 31 May, 00:00:15 and 00:20:15 on Tuesday 1 June
     assert monrovia == {(0, 23): 2, (1, 0): 2}
     days = raw[("tokens", (), "Africa/Monrovia")]["by_day"]
@@ -282,8 +366,14 @@ def test_substring_recheck_pages_through_exact_hits_only(apps, indexed) -> None:
     for sort, limit in (("recent", 7), ("rank", 40), ("recent", 200)):
         seen, cursor = [], None
         for _ in range(100):
-            page = apps.view("/api/v1/search", q="foo_bar", mode="substring", sort=sort, limit=limit,
-                             **({"cursor": cursor} if cursor else {})).json()
+            page = apps.view(
+                "/api/v1/search",
+                q="foo_bar",
+                mode="substring",
+                sort=sort,
+                limit=limit,
+                **({"cursor": cursor} if cursor else {}),
+            ).json()
             seen += [(h["ordinal"], h["rank"]) for h in page["results"]]
             cursor = page["next_cursor"]
             if not cursor:

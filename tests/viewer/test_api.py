@@ -76,8 +76,12 @@ def test_auth_bearer_cookie_device_token_and_revocation(apps) -> None:
 
 
 def test_write_routes_answer_405_and_headers_are_set(apps) -> None:
-    for method, path in (("PATCH", "/api/v1/sessions/laptop:s0/rename"), ("DELETE", "/api/v1/sessions/laptop:s0"),
-                         ("POST", "/api/v1/sessions/upload"), ("PUT", "/api/v1/sessions/laptop:s0/star")):
+    for method, path in (
+        ("PATCH", "/api/v1/sessions/laptop:s0/rename"),
+        ("DELETE", "/api/v1/sessions/laptop:s0"),
+        ("POST", "/api/v1/sessions/upload"),
+        ("PUT", "/api/v1/sessions/laptop:s0/star"),
+    ):
         r = apps.viewer.request(method, path, headers={"Authorization": f"Bearer {apps.viewer_token}"})
         assert r.status_code == 405 and "read-only" in r.json()["error"]
     for path in ("/", "/api/v1/version"):

@@ -39,14 +39,19 @@ def test_session_filters(loaded) -> None:
     assert ids(v("/api/v1/sessions", max_messages=4).json()) == ["C", "A"]
     assert ids(v("/api/v1/sessions", min_user_messages=3).json()) == ["B"]
     # children of a matching parent come along; the parent filter decides
-    assert ids(v("/api/v1/sessions", include_children="true", project="alpha", min_messages=4).json()) == ["C", "A", "E"]
+    assert ids(v("/api/v1/sessions", include_children="true", project="alpha", min_messages=4).json()) == [
+        "C",
+        "A",
+        "E",
+    ]
 
 
 def test_cursor_walks_filtered_list_to_the_end_and_is_bound_to_its_filters(loaded) -> None:
     seen, cursor, pages = [], None, 0
     while pages < 10:
-        page = loaded.view("/api/v1/sessions", limit=1, include_one_shot="true",
-                           **({"cursor": cursor} if cursor else {})).json()
+        page = loaded.view(
+            "/api/v1/sessions", limit=1, include_one_shot="true", **({"cursor": cursor} if cursor else {})
+        ).json()
         assert page["total"] == 4
         seen += ids(page)
         cursor, pages = page["next_cursor"], pages + 1
@@ -59,14 +64,17 @@ def test_cursor_walks_filtered_list_to_the_end_and_is_bound_to_its_filters(loade
 
 
 def test_bad_parameters_name_themselves(loaded) -> None:
-    cases = {("/api/v1/sessions", "date", "2026-13-01"): "date:", ("/api/v1/sessions", "limit", "0"): "limit:",
-             ("/api/v1/sessions", "include_children", "maybe"): "include_children:",
-             ("/api/v1/sessions", "active_since", "yesterday"): "active_since:",
-             ("/api/v1/analytics/summary", "timezone", "Mars/Base"): "timezone:",
-             ("/api/v1/analytics/summary", "dow", "7"): "dow:",
-             ("/api/v1/analytics/activity", "granularity", "year"): "granularity:",
-             ("/api/v1/search", "mode", "regex"): "mode:",
-             ("/api/v1/sessions/laptop:A/messages", "direction", "up"): "direction:"}
+    cases = {
+        ("/api/v1/sessions", "date", "2026-13-01"): "date:",
+        ("/api/v1/sessions", "limit", "0"): "limit:",
+        ("/api/v1/sessions", "include_children", "maybe"): "include_children:",
+        ("/api/v1/sessions", "active_since", "yesterday"): "active_since:",
+        ("/api/v1/analytics/summary", "timezone", "Mars/Base"): "timezone:",
+        ("/api/v1/analytics/summary", "dow", "7"): "dow:",
+        ("/api/v1/analytics/activity", "granularity", "year"): "granularity:",
+        ("/api/v1/search", "mode", "regex"): "mode:",
+        ("/api/v1/sessions/laptop:A/messages", "direction", "up"): "direction:",
+    }
     for (path, name, value), prefix in cases.items():
         r = loaded.view(path, **{name: value, **({"q": "x"} if "search" in path else {})})
         body = r.json()
@@ -76,8 +84,12 @@ def test_bad_parameters_name_themselves(loaded) -> None:
     assert "day, week, month" in loaded.view("/api/v1/analytics/activity", granularity="year").json()["error"]
     swapped = loaded.view("/api/v1/analytics/summary", **{"from": "2026-11-10", "to": "2026-11-01"})
     assert swapped.status_code == 400 and "after" in swapped.json()["error"]
-    for path in ("/api/v1/sessions/laptop:nope", "/api/v1/sessions/laptop:nope/messages",
-                 "/api/v1/sessions/laptop:nope/children", "/api/v1/sessions/laptop:nope/export"):
+    for path in (
+        "/api/v1/sessions/laptop:nope",
+        "/api/v1/sessions/laptop:nope/messages",
+        "/api/v1/sessions/laptop:nope/children",
+        "/api/v1/sessions/laptop:nope/export",
+    ):
         r = loaded.view(path)
         assert r.status_code == 404 and r.json()["ok"] is False
 
@@ -86,10 +98,17 @@ def test_children_minimap_in_session_search_and_export(loaded) -> None:
     kids = loaded.view("/api/v1/sessions/laptop:A/children").json()["sessions"]
     assert [k["session_id"] for k in kids] == ["E"]
     mm = loaded.view("/api/v1/sessions/desk:B/minimap").json()
-    assert mm["count"] == 6 and mm["entries"][0] == {"ordinal": 0, "role": "user", "content_length": 13,
-                                                      "has_thinking": False, "has_tool_use": False}
+    assert mm["count"] == 6 and mm["entries"][0] == {
+        "ordinal": 0,
+        "role": "user",
+        "content_length": 13,
+        "has_thinking": False,
+        "has_tool_use": False,
+    }
     sampled = loaded.view("/api/v1/sessions/desk:B/minimap", max=3).json()
-    assert [e["ordinal"] for e in sampled["entries"]] == [0, 2, 5] or [e["ordinal"] for e in sampled["entries"]] == [0, 3, 5]
+    assert [e["ordinal"] for e in sampled["entries"]] == [0, 2, 5] or [
+        e["ordinal"] for e in sampled["entries"]
+    ] == [0, 3, 5]
     assert loaded.view("/api/v1/sessions/laptop:A/search", q="MESSAGE 2").json()["ordinals"] == [2]
     assert loaded.view("/api/v1/sessions/laptop:A/search", q="needle_out").json()["ordinals"] == [1]
     assert loaded.view("/api/v1/sessions/laptop:A/search", q="50%").json()["ordinals"] == []
@@ -97,7 +116,11 @@ def test_children_minimap_in_session_search_and_export(loaded) -> None:
     export = loaded.view("/api/v1/sessions/laptop:A/export")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/html")
     assert 'filename="alpha-2026-11-02.html"' in export.headers["content-disposition"]
-    assert "<script" not in export.text and "A u message 0" in export.text and "alpha needle_output" in export.text
+    assert (
+        "<script" not in export.text
+        and "A u message 0" in export.text
+        and "alpha needle_output" in export.text
+    )
 
 
 def test_export_escapes_everything(apps) -> None:
@@ -116,8 +139,11 @@ def test_etag_and_change_signals(loaded) -> None:
     first = loaded.view("/api/v1/sessions/laptop:A/messages", limit=2)
     tag = first.headers["etag"]
     assert tag.startswith('W/"')
-    again = loaded.viewer.get("/api/v1/sessions/laptop:A/messages", params={"limit": 2},
-                              headers={"Authorization": f"Bearer {loaded.viewer_token}", "If-None-Match": tag})
+    again = loaded.viewer.get(
+        "/api/v1/sessions/laptop:A/messages",
+        params={"limit": 2},
+        headers={"Authorization": f"Bearer {loaded.viewer_token}", "If-None-Match": tag},
+    )
     assert again.status_code == 304 and again.headers["etag"] == tag
     other_query = loaded.view("/api/v1/sessions/laptop:A/messages", limit=3).headers["etag"]
     assert other_query != tag
@@ -131,8 +157,11 @@ def test_etag_and_change_signals(loaded) -> None:
     assert loaded.view("/api/v1/sessions/laptop:A/version").json()["version"] > version
     assert loaded.view("/api/v1/changes").json()["global_version"] > global_version
     assert loaded.view("/api/v1/sessions/laptop:A").headers["etag"] != detail_tag
-    stale = loaded.viewer.get("/api/v1/sessions/laptop:A/messages", params={"limit": 2},
-                              headers={"Authorization": f"Bearer {loaded.viewer_token}", "If-None-Match": tag})
+    stale = loaded.viewer.get(
+        "/api/v1/sessions/laptop:A/messages",
+        params={"limit": 2},
+        headers={"Authorization": f"Bearer {loaded.viewer_token}", "If-None-Match": tag},
+    )
     assert stale.status_code == 200 and stale.json()["messages"][0]["content"] == "edited"
 
 
@@ -140,12 +169,19 @@ def test_lists_stats_version_and_sync_status(loaded) -> None:
     v = loaded.view
     assert v("/api/v1/projects").json()["projects"] == [
         {"name": "alpha", "session_count": 2, "message_count": 8, "last_activity": "2026-11-10T12:07:01Z"},
-        {"name": "beta", "session_count": 1, "message_count": 6, "last_activity": "2026-11-04T01:30:00Z"}]
+        {"name": "beta", "session_count": 1, "message_count": 6, "last_activity": "2026-11-04T01:30:00Z"},
+    ]
     assert [m["name"] for m in v("/api/v1/machines").json()["machines"]] == ["laptop", "desk"]
-    assert {a["name"]: a["session_count"] for a in v("/api/v1/agents", include_one_shot="true").json()["agents"]} == {
-        "claude": 3, "codex": 1}
+    assert {
+        a["name"]: a["session_count"] for a in v("/api/v1/agents", include_one_shot="true").json()["agents"]
+    } == {"claude": 3, "codex": 1}
     stats = v("/api/v1/stats").json()
-    assert (stats["session_count"], stats["message_count"], stats["project_count"], stats["machine_count"]) == (3, 14, 2, 2)
+    assert (
+        stats["session_count"],
+        stats["message_count"],
+        stats["project_count"],
+        stats["machine_count"],
+    ) == (3, 14, 2, 2)
     assert stats["earliest_session"] == "2026-11-02T09:00:00Z"
     assert v("/api/v1/version").json()["read_only"] is True
     status = {m["machine"]: m for m in v("/api/v1/sync/status").json()["machines"]}
@@ -155,14 +191,26 @@ def test_lists_stats_version_and_sync_status(loaded) -> None:
 
 
 AGENTSVIEW_WRITES = [
-    ("PATCH", "/api/v1/sessions/laptop:A/rename"), ("DELETE", "/api/v1/sessions/laptop:A"),
-    ("POST", "/api/v1/sessions/laptop:A/restore"), ("DELETE", "/api/v1/sessions/laptop:A/permanent"),
-    ("DELETE", "/api/v1/trash"), ("PUT", "/api/v1/sessions/laptop:A/star"), ("DELETE", "/api/v1/sessions/laptop:A/star"),
-    ("POST", "/api/v1/starred/bulk"), ("POST", "/api/v1/sessions/laptop:A/messages/1/pin"),
-    ("DELETE", "/api/v1/sessions/laptop:A/messages/1/pin"), ("POST", "/api/v1/sessions/upload"),
-    ("POST", "/api/v1/sessions/laptop:A/publish"), ("PUT", "/api/v1/settings"), ("POST", "/api/v1/sync"),
-    ("POST", "/api/v1/resync"), ("POST", "/api/v1/insights/generate"), ("DELETE", "/api/v1/insights/1"),
-    ("POST", "/api/v1/config/github"), ("POST", "/api/v1/config/terminal"), ("POST", "/api/v1/sessions/laptop:A/resume"),
+    ("PATCH", "/api/v1/sessions/laptop:A/rename"),
+    ("DELETE", "/api/v1/sessions/laptop:A"),
+    ("POST", "/api/v1/sessions/laptop:A/restore"),
+    ("DELETE", "/api/v1/sessions/laptop:A/permanent"),
+    ("DELETE", "/api/v1/trash"),
+    ("PUT", "/api/v1/sessions/laptop:A/star"),
+    ("DELETE", "/api/v1/sessions/laptop:A/star"),
+    ("POST", "/api/v1/starred/bulk"),
+    ("POST", "/api/v1/sessions/laptop:A/messages/1/pin"),
+    ("DELETE", "/api/v1/sessions/laptop:A/messages/1/pin"),
+    ("POST", "/api/v1/sessions/upload"),
+    ("POST", "/api/v1/sessions/laptop:A/publish"),
+    ("PUT", "/api/v1/settings"),
+    ("POST", "/api/v1/sync"),
+    ("POST", "/api/v1/resync"),
+    ("POST", "/api/v1/insights/generate"),
+    ("DELETE", "/api/v1/insights/1"),
+    ("POST", "/api/v1/config/github"),
+    ("POST", "/api/v1/config/terminal"),
+    ("POST", "/api/v1/sessions/laptop:A/resume"),
     ("POST", "/api/v1/sessions/laptop:A/open"),
 ]
 
@@ -178,12 +226,16 @@ def test_every_agentsview_write_route_is_405(apps, method, path) -> None:
 def test_failed_logins_are_rate_limited_per_client(apps) -> None:
     headers = {"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}
     for _ in range(10):
-        assert apps.viewer.post("/api/v1/auth/login", json={"token": "avv_wrong"}, headers=headers).status_code == 401
+        assert (
+            apps.viewer.post("/api/v1/auth/login", json={"token": "avv_wrong"}, headers=headers).status_code
+            == 401
+        )
     limited = apps.viewer.post("/api/v1/auth/login", json={"token": apps.viewer_token}, headers=headers)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     assert limited.json()["status"] == 429
-    other = apps.viewer.post("/api/v1/auth/login", json={"token": apps.viewer_token},
-                             headers={"X-Forwarded-For": "198.51.100.7"})
+    other = apps.viewer.post(
+        "/api/v1/auth/login", json={"token": apps.viewer_token}, headers={"X-Forwarded-For": "198.51.100.7"}
+    )
     assert other.status_code == 200
 
 

@@ -19,8 +19,9 @@ def decoyed(apps):
     s = make_session("phr", messages=EXACT + DECOYS)
     for m in s["messages"]:
         exact = m["ordinal"] < EXACT  # the oldest messages
-        m["content"] = (f"step {m['ordinal']}: " +
-                        ("alpha beta, then 索引 built" if exact else "beta alpha, 引 then 索 built"))
+        m["content"] = f"step {m['ordinal']}: " + (
+            "alpha beta, then 索引 built" if exact else "beta alpha, 引 then 索 built"
+        )
         m.pop("tool_calls", None)
         m["has_tool_use"] = False
     assert apps.push(s).json()["results"][0]["status"] == "applied"

@@ -40,8 +40,16 @@ expect = sync_api.expect
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Read at import: the autouse clean_environ fixture removes AV_* variables before each test.
 TAKE_SCREENSHOTS = os.environ.get("AV_SCREENSHOTS") == "1"
@@ -100,8 +108,9 @@ def site(db: TestDatabase, tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def page_watch(browser: sync_api.Browser) -> Iterator[tuple[sync_api.Page, Watch]]:
-    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 800},
-                                  color_scheme="light")
+    context = browser.new_context(
+        ignore_https_errors=True, viewport={"width": 1280, "height": 800}, color_scheme="light"
+    )
     context.add_init_script(CSP_PROBE)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -188,7 +197,9 @@ def test_login_wrong_token_then_list(site: Site, page_watch: tuple[sync_api.Page
     watch.check(page)
 
 
-def test_open_session_tools_thinking_paging_reload(site: Site, page_watch: tuple[sync_api.Page, Watch]) -> None:
+def test_open_session_tools_thinking_paging_reload(
+    site: Site, page_watch: tuple[sync_api.Page, Watch]
+) -> None:
     page, watch = page_watch
     page.goto(site.url)
     login(page, site.token)
@@ -279,8 +290,9 @@ def test_unknown_session_shows_error(site: Site, page_watch: tuple[sync_api.Page
     assert any("404" in p for p in watch.problems)  # the 404 is expected here
 
 
-def test_works_under_a_base_path(db: TestDatabase, tmp_path: Path,
-                                 page_watch: tuple[sync_api.Page, Watch]) -> None:
+def test_works_under_a_base_path(
+    db: TestDatabase, tmp_path: Path, page_watch: tuple[sync_api.Page, Watch]
+) -> None:
     device_token, viewer_token = _credentials(db)
     push_samples(db.ingest_dsn, device_token)
     page, watch = page_watch
