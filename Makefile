@@ -12,7 +12,7 @@ APT      := DEBIAN_FRONTEND=noninteractive apt-get
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test setup pg-binaries chromium sam down lint
+.PHONY: demo test check setup pg-binaries chromium sam down lint
 
 demo: setup pg-binaries
 	$(BIN)/av-admin local up
@@ -25,7 +25,13 @@ test: setup pg-binaries chromium sam
 	$(BIN)/pytest
 
 lint: setup
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Every gate, then the whole suite: what CI runs (.ci/run).
+check: lint
+	$(MAKE) test
 
 setup: $(VENV)/.installed
 

@@ -127,7 +127,7 @@ def dsn_from_secret(arn: str) -> str:
     from psycopg.conninfo import make_conninfo
 
     try:
-        value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+        value: str = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     except Exception as exc:  # botocore's errors carry no secret material
         raise SettingsError(
             f"AV_DATABASE_SECRET_ARN: cannot read the secret: {type(exc).__name__}: {exc}"

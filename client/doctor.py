@@ -75,7 +75,7 @@ def _dns(host: str, port: int) -> Check:
             f"{host} does not resolve: {exc}",
             "check the endpoint's host name and your network",
         )
-    return Check("dns", "ok", f"{host} → {', '.join(addrs[:4])}")
+    return Check("dns", "ok", f"{host} → {', '.join(str(a) for a in addrs[:4])}")
 
 
 def _tls(config: ClientConfig) -> tuple[Check, httpx.Response | None]:

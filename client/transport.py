@@ -44,7 +44,7 @@ class PushError(RuntimeError):
 
 def retry_delay(attempt: int, retry_after: str | None, *, now: float | None = None) -> float:
     """Exponential backoff with jitter; a server's ``Retry-After`` (seconds or HTTP date) is a floor."""
-    delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
+    delay: float = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
     if retry_after:
         wait: float | None = None
         if retry_after.strip().isdigit():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 import psycopg
@@ -113,7 +113,8 @@ def _document_request_bodies(app: FastAPI) -> None:
             return app.openapi_schema
         document = original()
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (*REQUEST_BODIES.values(), SessionIn):
+        models: list[type[BaseModel]] = [*REQUEST_BODIES.values(), SessionIn]
+        for model in models:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
@@ -156,7 +157,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     if settings.environment != "local":
 
         @app.middleware("http")
-        async def _https_only(request: Request, call_next: Any) -> Response:
+        async def _https_only(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
             # API Gateway terminates TLS and says so in X-Forwarded-Proto; anything else
             # reached the function some other way and may have crossed a network in clear.
             proto = request.headers.get("x-forwarded-proto", request.url.scheme)
@@ -196,7 +199,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
                     results.append(
                         ItemResult(
                             session_id=item.session_id,
-                            status=outcome.status,  # type: ignore[arg-type]
+                            status=outcome.status,
                             reason=outcome.reason,
                         )
                     )

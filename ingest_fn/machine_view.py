@@ -50,7 +50,7 @@ def _delete(conn: psycopg.Connection, machine_id: int, sid: str) -> DeleteResult
             status = "already_deleted"
         else:
             status = "not_found"
-    return DeleteResult(session_id=sid, status=status)  # type: ignore[arg-type]
+    return DeleteResult(session_id=sid, status=status)
 
 
 def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def plan(conn: psycopg.Connection, *, machine_id: int, sessions: list[PlanSessio
                 pks.append(row[0])
                 ordinals.append(ordinal)
                 hashes.append(chain_hash)
-    agreed = dict(conn.execute(MATCHING_CHECKPOINTS_SQL, (pks, ordinals, hashes)).fetchall()) if pks else {}
+    agreed: dict[int, int] = (
+        dict(conn.execute(MATCHING_CHECKPOINTS_SQL, (pks, ordinals, hashes)).fetchall()) if pks else {}
+    )
     results = []
     for item in sessions:
         row = held.get(item.session_id)

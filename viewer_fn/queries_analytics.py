@@ -200,7 +200,7 @@ def filtered_sessions(conn: psycopg.Connection, f: AnalyticsFilter) -> list[dict
     where = root_where(f.sessions, params)
     extra = (DOW_SQL if f.dow is not None else "") + "\n  " + (HOUR_SQL if f.hour is not None else "")
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(SESSIONS_SQL.format(where=where, dow_hour=extra), params)  # type: ignore[arg-type]
+        cur.execute(SESSIONS_SQL.format(where=where, dow_hour=extra), params)
         return cur.fetchall()
 
 
@@ -212,7 +212,7 @@ def _rows(conn: psycopg.Connection, sql: str, params: dict[str, Any]) -> list[di
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SET LOCAL jit = off")
         cur.execute("SET LOCAL work_mem = '64MB'")
-        cur.execute(sql, params)  # type: ignore[arg-type]
+        cur.execute(sql, params)
         rows = cur.fetchall()
         # SET LOCAL outlives a released savepoint: restore the connection's own settings.
         cur.execute("RESET jit")

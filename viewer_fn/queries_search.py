@@ -39,6 +39,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from avcore.db import scalar
 from viewer_fn.queries_sessions import like_pattern
 from viewer_fn.search_query import Compiled
 
@@ -131,7 +132,7 @@ def _ilike_all(column: str, compiled: Compiled, params: dict[str, Any]) -> str:
 
 def _estimated_matches(conn: psycopg.Connection, params: dict[str, Any]) -> float:
     """The planner's estimate of matching documents (from the tsv column's statistics; ~1 ms)."""
-    plan = conn.execute(ESTIMATE_SQL, params).fetchone()[0]  # type: ignore[index]
+    plan = scalar(conn.execute(ESTIMATE_SQL, params).fetchone())
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
@@ -142,19 +143,19 @@ def _indexed(conn: psycopg.Connection, sql: str, params: dict[str, Any]) -> list
     # without seeing the query's terms -- the walk, which reads the whole ts index for a rare
     # term (measured: 8 ms became 200 ms at 100k messages).
     if _estimated_matches(conn, params) < WALK_MIN_ESTIMATE:
-        return conn.execute(sql, params, prepare=False).fetchall()  # type: ignore[arg-type]
+        return conn.execute(sql, params, prepare=False).fetchall()
     try:
         with conn.transaction():
             conn.execute("SET LOCAL enable_bitmapscan = off")
             conn.execute(f"SET LOCAL statement_timeout = {int(WALK_BUDGET_MS)}")
-            rows = conn.execute(sql, params, prepare=False).fetchall()  # type: ignore[arg-type]
+            rows = conn.execute(sql, params, prepare=False).fetchall()
             # SET LOCAL outlives a released savepoint: restore the connection's own limits.
             conn.execute("RESET enable_bitmapscan")
             conn.execute("RESET statement_timeout")
             return rows
     except psycopg.errors.QueryCanceled:
         pass
-    return conn.execute(sql, params, prepare=False).fetchall()  # type: ignore[arg-type]
+    return conn.execute(sql, params, prepare=False).fetchall()
 
 
 def _recheck(
@@ -177,7 +178,7 @@ def _recheck(
                 (r[0], r[1], r[2])
                 for r in conn.execute(
                     RECHECK_SQL,
-                    {  # type: ignore[arg-type]
+                    {
                         **params,
                         "pks": [h[0] for h in check],
                         "ords": [h[1] for h in check],
@@ -201,7 +202,7 @@ def search(
     offset: int,
 ) -> list[dict[str, Any]]:
     """One page of hits (``limit + 1`` rows, so the caller knows whether there is more)."""
-    pending = conn.execute(PENDING_SQL.format(where=session_where), params).fetchone()[0]  # type: ignore[arg-type, index]
+    pending = scalar(conn.execute(PENDING_SQL.format(where=session_where), params).fetchone())
     params.update(tsq=compiled.tsquery, window=SEARCH_WINDOW, pending=pending)
     ranked = sort == "rank"
     sql = INDEXED_SQL.format(
@@ -213,7 +214,7 @@ def search(
             m_match=_ilike_all("m.content", compiled, params),
             t_match=_ilike_all("t.result_content", compiled, params),
         )
-        hits += [(*h[:4], 0.0) for h in conn.execute(query, params).fetchall()]  # type: ignore[arg-type]
+        hits += [(*h[:4], 0.0) for h in conn.execute(query, params).fetchall()]
     newest = [-(h[3].timestamp()) if h[3] else float("inf") for h in hits]
     order = sorted(
         range(len(hits)),

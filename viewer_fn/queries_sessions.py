@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from avcore.db import scalar
 from viewer_fn.filters import SessionFilter, session_where
 
 SESSION_COLUMNS = """
@@ -85,13 +86,13 @@ def list_sessions(
     total = None
     with conn.cursor() as cur:
         if with_total:
-            cur.execute(COUNT_SESSIONS_SQL.format(where=where), params)  # type: ignore[arg-type]
-            total = cur.fetchone()[0]  # type: ignore[index]
+            cur.execute(COUNT_SESSIONS_SQL.format(where=where), params)
+            total = scalar(cur.fetchone())
     if after is not None:
         where += " AND (s.last_activity, s.id) < (%(after_ts)s, %(after_id)s)"
         params.update(after_ts=after[0], after_id=after[1])
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(LIST_SESSIONS_SQL.format(where=where), params)  # type: ignore[arg-type]
+        cur.execute(LIST_SESSIONS_SQL.format(where=where), params)
         return cur.fetchall(), total
 
 
@@ -122,7 +123,7 @@ def list_messages(
         rng, direction = ("ordinal >= %(start)s" if start is not None else "TRUE"), "ASC"
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            MESSAGES_SQL.format(range=rng, direction=direction),  # type: ignore[arg-type]
+            MESSAGES_SQL.format(range=rng, direction=direction),
             {"pk": pk, "start": start, "limit": limit},
         )
         messages = cur.fetchall()

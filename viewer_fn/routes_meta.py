@@ -49,7 +49,7 @@ def _group(request: Request, conn: Conn, kind: str) -> dict[str, Any]:
     where = root_where(SessionFilter.from_request(request), params)
     column, join = GROUPS[kind]
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(GROUP_COUNTS_SQL.format(column=column, join=join, where=where), params)  # type: ignore[arg-type]
+        cur.execute(GROUP_COUNTS_SQL.format(column=column, join=join, where=where), params)
         return {"ok": True, kind: cur.fetchall()}
 
 
@@ -73,7 +73,7 @@ def stats(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
     params: dict[str, Any] = {}
     where = root_where(SessionFilter.from_request(request), params)
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(STATS_SQL.format(where=where), params)  # type: ignore[arg-type]
+        cur.execute(STATS_SQL.format(where=where), params)
         return {"ok": True, **(cur.fetchone() or {})}
 
 

@@ -31,14 +31,16 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 import orjson
 
-from client.model import Message, ParseProblem, Session, ToolCall, Usage
+from client.model import Message, ParseProblem, Role, Session, ToolCall, Usage
 from client.sources.paths import env_or_home
 
 from .claude_messages import usage_from
+
+ROLES = get_args(Role)
 
 _SESSION_COLS = (
     "id",
@@ -190,12 +192,12 @@ def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[Pars
         if sid is None or not isinstance(ordinal, int):
             problems.append(ParseProblem(spath, None, f"message row without session/ordinal (id {mid})"))
             continue
-        role = role if role in ("user", "assistant", "system") else "system"
+        role = role if role in ROLES else "system"
         calls = calls_by_id.get(mid, []) if by_id else calls_by_ord.get((str(sid), ordinal), [])
         messages[str(sid)].append(
             Message(
                 ordinal=ordinal,
-                role=role,
+                role=cast(Role, role),
                 content=content if isinstance(content, str) else _str(content) or "",
                 timestamp=_str(ts),
                 model=_str(model),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 FORK_THRESHOLD = 3
 
@@ -30,7 +31,7 @@ class Entry:
     """One user/assistant line, as the DAG walk and message builder need it."""
 
     kind: str  # "user" | "assistant"
-    obj: dict
+    obj: dict[str, Any]
     line_no: int
     uuid: str
     parent: str

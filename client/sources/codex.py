@@ -189,7 +189,9 @@ class _Builder:
 
     def token_count(self, p: dict[str, Any]) -> None:
         info = p.get("info")
-        last = info.get("last_token_usage") if type(info) is dict else None
+        if type(info) is not dict:
+            return
+        last = info.get("last_token_usage")
         if type(last) is not dict:
             return
         total = info.get("total_token_usage")
@@ -293,9 +295,10 @@ class _Builder:
             name, args, raw = "web_search", p.get("action"), ""
             input_json = orjson.dumps(args).decode() if type(args) is dict else None
         else:
-            name = p.get("name")
-            if type(name) is not str or not name:
+            called = p.get("name")
+            if type(called) is not str or not called:
                 return
+            name = called
             args, raw, input_json = parse_arguments(p)
         summary = p.get("summary")
         text = format_call(name, summary if type(summary) is str else "", args, raw)
@@ -344,10 +347,10 @@ def _scan(data: bytes, spath: str, problems: list[ParseProblem]) -> _Builder:
             # timestamp - and not decoded: only their timestamp counts. Anything else, or
             # anything not matching exactly, takes the normal path.
             if raw[_EVENT_AT : raw.find(b'"', _EVENT_AT)] not in _EVENTS_USED and b"\\" not in raw[14:38]:
-                ts = raw[14:38].decode("ascii", "replace")
+                event_ts = raw[14:38].decode("ascii", "replace")
                 if not first:
-                    first = ts
-                last = ts
+                    first = event_ts
+                last = event_ts
                 continue
         try:
             obj = _loads(raw)
@@ -358,7 +361,7 @@ def _scan(data: bytes, spath: str, problems: list[ParseProblem]) -> _Builder:
         if type(obj) is not dict:
             problems.append(ParseProblem(spath, idx + 1, "line is not a JSON object"))
             continue
-        ts = obj.get("timestamp")
+        ts: str | None = obj.get("timestamp")
         if type(ts) is str and ts:
             if not first:
                 first = ts

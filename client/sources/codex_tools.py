@@ -115,9 +115,8 @@ def _command(args: Any, raw: str) -> str:
             cmd = parts[2]
         else:
             cmd = shlex.join(parts)
-    if type(cmd) is not str or not cmd.strip():
-        cmd = raw
-    return cmd.strip().split("\n", 1)[0]
+    text: str = cmd if type(cmd) is str and cmd.strip() else raw
+    return text.strip().split("\n", 1)[0]
 
 
 def patched_files(patch: str) -> list[str]:

@@ -261,8 +261,8 @@ def parse_gemini_file(path: Path) -> tuple[list[Session], list[ParseProblem]]:
             return [], [ParseProblem(spath, None, "malformed JSON file")]
         if type(root) is not dict:
             return [], [ParseProblem(spath, None, "file is not a JSON object")]
-        header, records = root, root.get("messages")
-        records = records if type(records) is list else []
+        header, listed = root, root.get("messages")
+        records = listed if type(listed) is list else []
     sid = header.get("sessionId")
     if type(sid) is not str or not sid:
         return [], problems + [ParseProblem(spath, None, "missing sessionId")]

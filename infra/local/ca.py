@@ -108,6 +108,12 @@ class LocalCA:
 
     def _issue_server(self) -> None:
         ca_key = serialization.load_pem_private_key((self.dir / "ca.key").read_bytes(), password=None)
+        if not isinstance(
+            ca_key, ec.EllipticCurvePrivateKey
+        ):  # ours is always EC; anything else was swapped in
+            raise RuntimeError(
+                f"{self.dir / 'ca.key'} is not the EC key this CA writes; delete the CA folder to recreate it"
+            )
         ca_cert = x509.load_pem_x509_certificate(self.ca_cert.read_bytes())
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
@@ -127,8 +133,8 @@ class LocalCA:
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-            )  # type: ignore[arg-type]
-            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+            )
+            .sign(ca_key, hashes.SHA256())
         )
         write_private(self.server_key, _key_pem(key))
         self.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
