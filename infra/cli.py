@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
+import psycopg
 
 from avcore.db.policy import InsecureConnectionError, InvalidDsnError
 from avcore.db.pool import DatabaseUnavailable
-from infra.admin_db import admin_dsn, connect_admin
+from infra.admin_db import admin_dsn, become_owner, connect_admin
+from infra.migrate import DEFAULT_LOCK_TIMEOUT_MS
 
 dsn_option = click.option("--dsn", help="Administrator DSN (default: $AV_ADMIN_DSN).")
 insecure_option = click.option(
@@ -17,6 +21,17 @@ insecure_option = click.option(
     is_flag=True,
     help="Allow a plaintext connection to a non-local PostgreSQL (not recommended).",
 )
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Print the SQL statements this would run, and change nothing."
+)
+
+
+@contextmanager
+def owner_connection(dsn: str | None, allow_insecure: bool) -> Iterator[psycopg.Connection]:
+    """An administrator connection acting as av_owner (credentials live in its tables)."""
+    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+        become_owner(conn)
+        yield conn
 
 
 class AdminGroup(click.Group):
@@ -27,6 +42,13 @@ class AdminGroup(click.Group):
             return super().invoke(ctx)
         except (InsecureConnectionError, InvalidDsnError, DatabaseUnavailable) as exc:
             raise click.ClickException(str(exc)) from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            # Anything the command-specific checks did not foresee still names the refusal.
+            raise click.ClickException(
+                f"permission denied: {exc.diag.message_primary}. The administrator DSN's role lacks a "
+                "privilege this command needs; run `av-admin roles` as the RDS/Aurora master user "
+                "(or another role with CREATEROLE) first"
+            ) from None
         except RuntimeError as exc:
             if type(exc).__module__.startswith(("infra", "avcore")):
                 raise click.ClickException(str(exc)) from None
@@ -36,39 +58,68 @@ class AdminGroup(click.Group):
 @click.group(cls=AdminGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="av-admin")
 def main() -> None:
-    """Operate av-cloud: database roles, migrations, credentials, the local stack."""
+    """Operate av-cloud: database roles, migrations, credentials, the local stack.
+
+    Every database command works as a non-superuser with CREATEROLE (the master user of
+    Amazon RDS and Aurora), speaks TLS to any non-local host, and takes --dry-run.
+    """
 
 
 @main.command()
 @dsn_option
 @insecure_option
-def roles(dsn: str | None, allow_insecure: bool) -> None:
-    """Create or update the owner, ingest and viewer roles (idempotent).
+@dry_run_option
+def roles(dsn: str | None, allow_insecure: bool, dry_run: bool) -> None:
+    """Create or update the owner, ingest and viewer roles and the schema (idempotent).
 
-    Passwords for the two login roles are taken from $AV_INGEST_DB_PASSWORD and
-    $AV_VIEWER_DB_PASSWORD when set; otherwise existing passwords are kept.
+    Needs CREATEROLE (not SUPERUSER) and ownership of the database. Passwords for the two
+    login roles are taken from $AV_INGEST_DB_PASSWORD and $AV_VIEWER_DB_PASSWORD when set;
+    otherwise existing passwords are kept. Only what differs is changed, in one transaction.
     """
-    from infra.roles import ensure_roles
+    from infra.roles import apply_roles, plan_roles
 
     with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
-        ensure_roles(
+        plan = plan_roles(
             conn,
             ingest_password=os.environ.get("AV_INGEST_DB_PASSWORD"),
             viewer_password=os.environ.get("AV_VIEWER_DB_PASSWORD"),
         )
-    click.echo("roles av_owner, av_ingest, av_viewer are in place")
+        if dry_run:
+            click.echo(plan.script())
+        else:
+            apply_roles(conn, plan)
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not dry_run:
+        done = f"{len(plan.steps)} change(s)" if plan.steps else "nothing to change"
+        click.echo(f"roles av_owner, av_ingest, av_viewer are in place ({done})")
 
 
 @main.command()
 @dsn_option
 @insecure_option
-def migrate(dsn: str | None, allow_insecure: bool) -> None:
-    """Apply pending schema migrations (idempotent, under an advisory lock)."""
-    from infra.migrate import applied_version
+@dry_run_option
+@click.option(
+    "--lock-timeout",
+    "lock_timeout_ms",
+    type=click.IntRange(min=100),
+    default=DEFAULT_LOCK_TIMEOUT_MS,
+    show_default=True,
+    help="Milliseconds a migration may wait for a table lock before it is rolled back.",
+)
+def migrate(dsn: str | None, allow_insecure: bool, dry_run: bool, lock_timeout_ms: int) -> None:
+    """Apply pending schema migrations (idempotent, under an advisory lock).
+
+    Runs as av_owner (SET ROLE), so the administrator needs only membership in it.
+    """
+    from infra.migrate import applied_version, migration_script
     from infra.migrate import migrate as run
 
     with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
-        done = run(conn)
+        if dry_run:
+            click.echo(migration_script(conn))
+            return
+        done = run(conn, lock_timeout_ms=lock_timeout_ms)
         version = applied_version(conn)
     for m in done:
         click.echo(f"applied {m.version:04d}_{m.name}")
@@ -94,13 +145,22 @@ def device() -> None:
 )
 @dsn_option
 @insecure_option
+@dry_run_option
 def device_add(
-    name: str, machine: str | None, scopes: tuple[str, ...], dsn: str | None, allow_insecure: bool
+    name: str,
+    machine: str | None,
+    scopes: tuple[str, ...],
+    dsn: str | None,
+    allow_insecure: bool,
+    dry_run: bool,
 ) -> None:
     """Create a device token; it is printed once and stored only as a hash."""
-    from infra.credentials import add_device
+    from infra.credentials import add_device, add_device_script
 
-    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+    if dry_run:
+        click.echo(add_device_script(machine=machine or name, name=name, scopes=scopes))
+        return
+    with owner_connection(dsn, allow_insecure) as conn:
         issued = add_device(conn, machine=machine or name, name=name, scopes=scopes)
     click.echo(
         f"device {issued.id} for machine {machine or name!r}. Token (shown once, store it now):", err=True
@@ -115,7 +175,7 @@ def device_list(dsn: str | None, allow_insecure: bool) -> None:
     """List devices (never their tokens)."""
     from infra.credentials import list_devices
 
-    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+    with owner_connection(dsn, allow_insecure) as conn:
         for d in list_devices(conn):
             state = f"revoked {d.revoked_at:%Y-%m-%d}" if d.revoked_at else "active"
             seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
@@ -126,11 +186,15 @@ def device_list(dsn: str | None, allow_insecure: bool) -> None:
 @click.argument("device_id", type=int)
 @dsn_option
 @insecure_option
-def device_revoke(device_id: int, dsn: str | None, allow_insecure: bool) -> None:
+@dry_run_option
+def device_revoke(device_id: int, dsn: str | None, allow_insecure: bool, dry_run: bool) -> None:
     """Revoke a device; its next request is refused."""
-    from infra.credentials import revoke_device
+    from infra.credentials import revoke_device, revoke_device_script
 
-    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+    if dry_run:
+        click.echo(revoke_device_script(device_id))
+        return
+    with owner_connection(dsn, allow_insecure) as conn:
         revoke_device(conn, device_id)
     click.echo(f"device {device_id} revoked")
 
@@ -144,11 +208,15 @@ def viewer() -> None:
 @click.argument("name")
 @dsn_option
 @insecure_option
-def viewer_add(name: str, dsn: str | None, allow_insecure: bool) -> None:
+@dry_run_option
+def viewer_add(name: str, dsn: str | None, allow_insecure: bool, dry_run: bool) -> None:
     """Create a viewer token; it is printed once and stored only as a hash."""
-    from infra.credentials import add_viewer
+    from infra.credentials import add_viewer, add_viewer_script
 
-    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+    if dry_run:
+        click.echo(add_viewer_script(name=name))
+        return
+    with owner_connection(dsn, allow_insecure) as conn:
         issued = add_viewer(conn, name=name)
     click.echo(f"viewer credential {issued.id}. Token (shown once, store it now):", err=True)
     click.echo(issued.token)
@@ -158,11 +226,15 @@ def viewer_add(name: str, dsn: str | None, allow_insecure: bool) -> None:
 @click.argument("viewer_id", type=int)
 @dsn_option
 @insecure_option
-def viewer_revoke(viewer_id: int, dsn: str | None, allow_insecure: bool) -> None:
+@dry_run_option
+def viewer_revoke(viewer_id: int, dsn: str | None, allow_insecure: bool, dry_run: bool) -> None:
     """Revoke a viewer credential (and every browser login made with it)."""
-    from infra.credentials import revoke_viewer
+    from infra.credentials import revoke_viewer, revoke_viewer_script
 
-    with connect_admin(admin_dsn(dsn), allow_insecure=allow_insecure) as conn:
+    if dry_run:
+        click.echo(revoke_viewer_script(viewer_id))
+        return
+    with owner_connection(dsn, allow_insecure) as conn:
         revoke_viewer(conn, viewer_id)
     click.echo(f"viewer credential {viewer_id} revoked")
 

@@ -12,6 +12,7 @@ from datetime import datetime
 import psycopg
 
 from avcore.tokens import DEVICE_PREFIX, VIEWER_PREFIX, new_token, token_hash, token_hint
+from infra.admin_db import AdminError
 
 ENSURE_MACHINE_SQL = """
 INSERT INTO machines (name) VALUES (%s)
@@ -34,7 +35,7 @@ REVOKE_VIEWER_SQL = (
 )
 
 
-class CredentialError(RuntimeError):
+class CredentialError(AdminError):
     """A credential operation failed; the message names what was wrong."""
 
 
@@ -99,3 +100,64 @@ def list_viewers(conn: psycopg.Connection) -> list[tuple[object, ...]]:
 def revoke_viewer(conn: psycopg.Connection, viewer_id: int) -> None:
     if conn.execute(REVOKE_VIEWER_SQL, (viewer_id,)).fetchone() is None:
         raise CredentialError(f"no active viewer credential with id {viewer_id}")
+
+
+def _shown(query: str, params: tuple[object, ...]) -> str:
+    """A statement as it would run, with its parameters written in (for ``--dry-run``)."""
+    placeholders = iter(params)
+    return " ".join(query.split()).replace("%s", "{}").format(*(str(p) for p in placeholders)) + ";"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def dry_run_script(action: str, statements: list[str]) -> str:
+    """What a credential command would run, as the owner role; nothing is changed."""
+    return "\n".join(
+        [f"-- av-admin {action} --dry-run: nothing is changed", "SET ROLE av_owner;", *statements]
+    )
+
+
+def add_device_script(*, machine: str, name: str | None = None, scopes: tuple[str, ...] = ("push",)) -> str:
+    scope_list = "ARRAY[" + ", ".join(_literal(s) for s in scopes) + "]"
+    return dry_run_script(
+        "device add",
+        [
+            _shown(ENSURE_MACHINE_SQL, (_literal(machine),)),
+            _shown(
+                ADD_DEVICE_SQL,
+                (
+                    "<the id returned above>",
+                    _literal(name or machine),
+                    "<SHA-256 of the new token>",
+                    f"'{DEVICE_PREFIX}…' (the token's first characters)",
+                    scope_list,
+                ),
+            ),
+        ],
+    )
+
+
+def add_viewer_script(*, name: str) -> str:
+    return dry_run_script(
+        "viewer add",
+        [
+            _shown(
+                ADD_VIEWER_SQL,
+                (
+                    _literal(name),
+                    "<SHA-256 of the new token>",
+                    f"'{VIEWER_PREFIX}…' (the token's first characters)",
+                ),
+            )
+        ],
+    )
+
+
+def revoke_device_script(device_id: int) -> str:
+    return dry_run_script("device revoke", [_shown(REVOKE_DEVICE_SQL, (device_id,))])
+
+
+def revoke_viewer_script(viewer_id: int) -> str:
+    return dry_run_script("viewer revoke", [_shown(REVOKE_VIEWER_SQL, (viewer_id,))])

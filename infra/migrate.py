@@ -18,10 +18,13 @@ import psycopg
 from psycopg import sql
 
 from avcore.schema import DB_SCHEMA, INGEST_ROLE, MIGRATIONS_TABLE, OWNER_ROLE, VIEWER_ROLE
+from infra.admin_db import AdminError, become_owner
 
 # Arbitrary but fixed: the advisory lock key every migrator agrees on.
 MIGRATION_LOCK_KEY = 0x61766D6967  # "avmig"
 FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# How long a migration statement may wait for a table lock before it gives up (see migrate()).
+DEFAULT_LOCK_TIMEOUT_MS = 5_000
 
 CREATE_TABLE_SQL = f"""
 CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
@@ -30,11 +33,10 @@ CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
     checksum   text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 )"""
-APPLIED_SQL = f"SELECT version, name, checksum FROM {MIGRATIONS_TABLE} ORDER BY version"  # noqa: S608
 RECORD_SQL = f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum) VALUES (%s, %s, %s)"  # noqa: S608
 
 
-class MigrationError(RuntimeError):
+class MigrationError(AdminError):
     """Migrations cannot be applied safely; the message says why and what to do."""
 
 
@@ -74,40 +76,103 @@ def _check_roles(conn: psycopg.Connection) -> None:
         )
 
 
-def migrate(conn: psycopg.Connection) -> list[Migration]:
-    """Apply pending migrations; return those applied now. Idempotent."""
+def _schema_exists(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (DB_SCHEMA,)).fetchone() is not None
+
+
+def pending(conn: psycopg.Connection) -> list[Migration]:
+    """Migrations not yet applied (all of them on an empty database); refuses edited ones."""
+    exists = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL", (f"{DB_SCHEMA}.{MIGRATIONS_TABLE}",)
+    ).fetchone()
+    applied: dict[int, tuple[int, str, str]] = {}
+    if exists and exists[0]:
+        query = sql.SQL("SELECT version, name, checksum FROM {}.{}").format(
+            sql.Identifier(DB_SCHEMA), sql.Identifier(MIGRATIONS_TABLE)
+        )
+        applied = {row[0]: row for row in conn.execute(query).fetchall()}
+    todo = []
+    for migration in load_migrations():
+        if migration.version in applied:
+            _, name, checksum = applied[migration.version]
+            if checksum != migration.checksum:
+                raise MigrationError(
+                    f"migration {migration.version:04d}_{name} was changed after it was applied; "
+                    "restore it and add a new migration instead"
+                )
+            continue
+        todo.append(migration)
+    return todo
+
+
+def migrate(conn: psycopg.Connection, *, lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS) -> list[Migration]:
+    """Apply pending migrations; return those applied now. Idempotent.
+
+    Each statement waits at most ``lock_timeout_ms`` for a table lock: a migration queued
+    behind a long query would otherwise make every later query queue behind it, which is an
+    outage. When the wait is over, that migration is rolled back and the error says to retry.
+    """
     conn.autocommit = True
     _check_roles(conn)
     conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
     try:
-        conn.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
-                sql.Identifier(DB_SCHEMA), sql.Identifier(OWNER_ROLE)
+        if not _schema_exists(conn):
+            # As the administrator: creating a schema needs CREATE on the database, which
+            # av_owner may not have. `av-admin roles` normally created it already.
+            conn.execute(
+                sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                    sql.Identifier(DB_SCHEMA), sql.Identifier(OWNER_ROLE)
+                )
             )
-        )
-        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(OWNER_ROLE)))
-        conn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(DB_SCHEMA)))
+        become_owner(conn)
+        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{lock_timeout_ms}ms")))
         conn.execute(CREATE_TABLE_SQL)
-        applied = {row[0]: row for row in conn.execute(APPLIED_SQL).fetchall()}
-        done = []
-        for migration in load_migrations():
-            if migration.version in applied:
-                _, name, checksum = applied[migration.version]
-                if checksum != migration.checksum:
-                    raise MigrationError(
-                        f"migration {migration.version:04d}_{name} was changed after it was applied; "
-                        "restore it and add a new migration instead"
-                    )
-                continue
-            with conn.transaction():
-                conn.execute(migration.sql)  # a trusted file shipped with the code, not a LiteralString
-                conn.execute(RECORD_SQL, (migration.version, migration.name, migration.checksum))
+        done: list[Migration] = []
+        for migration in pending(conn):
+            try:
+                with conn.transaction():
+                    conn.execute(migration.sql)  # a trusted file shipped with the code, not a LiteralString
+                    conn.execute(RECORD_SQL, (migration.version, migration.name, migration.checksum))
+            except psycopg.errors.LockNotAvailable:
+                raise MigrationError(
+                    f"migration {migration.version:04d}_{migration.name} waited more than "
+                    f"{lock_timeout_ms} ms for a table lock (a long query or transaction holds it) and "
+                    "was rolled back; nothing of it was applied. Run `av-admin migrate` again"
+                    + (f" ({len(done)} earlier migration(s) of this run are applied)" if done else "")
+                ) from None
             done.append(migration)
         return done
     finally:
         if not conn.closed and not conn.broken:
             conn.execute("RESET ROLE")
+            conn.execute("RESET lock_timeout")
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+
+
+def migration_script(conn: psycopg.Connection) -> str:
+    """What ``migrate`` would run now, as SQL (``av-admin migrate --dry-run``); changes nothing."""
+    _check_roles(conn)
+    todo = pending(conn)
+    lines = [f"-- av-admin migrate: {len(todo)} pending migration(s)"]
+    if not todo:
+        return "\n".join([*lines, "-- nothing to apply: the schema is up to date"])
+    owner, schema = sql.Identifier(OWNER_ROLE), sql.Identifier(DB_SCHEMA)
+    if not _schema_exists(conn):
+        lines.append(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {};").format(schema, owner).as_string(conn))
+    lines.append(sql.SQL("SET ROLE {};").format(owner).as_string(conn))
+    lines.append(sql.SQL("SET search_path = {};").format(schema).as_string(conn))
+    lines.append(CREATE_TABLE_SQL.strip() + ";")
+    for migration in todo:
+        lines += [
+            f"-- {migration.version:04d}_{migration.name}",
+            "BEGIN;",
+            migration.sql.strip(),
+            f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum) "
+            f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}');",
+            "COMMIT;",
+        ]
+    lines.append("RESET ROLE;")
+    return "\n".join(lines)
 
 
 def applied_version(conn: psycopg.Connection) -> int | None:

@@ -118,11 +118,31 @@ def start_server() -> Iterator[PgServer]:
             )
             yield PgServer(dsn, host, port, ingest_pw, viewer_pw, None, "testcontainers")
         return
+    with throwaway_cluster() as (cluster, ca_cert):
+        yield PgServer(
+            cluster.socket_dsn(),
+            "127.0.0.1",
+            cluster.port,
+            ingest_pw,
+            viewer_pw,
+            ca_cert,
+            "throwaway cluster",
+            cluster,
+        )
+
+
+@contextmanager
+def throwaway_cluster(*, hostssl_only: bool = False) -> Iterator[tuple[Cluster, Path]]:
+    """A new cluster with TLS on (a test CA; the CA certificate's path is yielded), removed afterwards.
+
+    The bootstrap superuser is reached over the Unix socket; TCP needs a password
+    (and, with ``hostssl_only``, TLS).
+    """
     base = Path(tempfile.mkdtemp(prefix="av-test-pg-"))
     os.chmod(base, 0o711)  # the postgres user must traverse it when we are root
     ca = LocalCA(base / "tls")
     ca.ensure()
-    cluster = Cluster(base=base / "pg", port=free_port(), fast_unsafe=True)
+    cluster = Cluster(base=base / "pg", port=free_port(), fast_unsafe=True, hostssl_only=hostssl_only)
     cluster.init()
     key, cert = cluster.base / "server.key", cluster.base / "server.crt"
     shutil.copy(ca.server_key, key)
@@ -135,16 +155,7 @@ def start_server() -> Iterator[PgServer]:
     cluster.ssl_cert, cluster.ssl_key = cert, key
     cluster.start()
     try:
-        yield PgServer(
-            cluster.socket_dsn(),
-            "127.0.0.1",
-            cluster.port,
-            ingest_pw,
-            viewer_pw,
-            ca.ca_cert,
-            "throwaway cluster",
-            cluster,
-        )
+        yield cluster, ca.ca_cert
     finally:
         cluster.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
