@@ -7,7 +7,7 @@ A test asserts this equals the highest migration number.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_SCHEMA = "av"
 MIGRATIONS_TABLE = "schema_migrations"
 

@@ -269,6 +269,14 @@ def _print_status(report: dict[str, Any]) -> None:
             f"{server.get('messages')} messages, {server.get('tool_calls')} tool calls, "
             f"{server.get('deleted_sessions')} deleted; last push {server.get('last_push_at')}"
         )
+        failures = server.get("index_failures") or []
+        if failures:
+            names = ", ".join(f["session_id"] for f in failures[:5]) + (" …" if len(failures) > 5 else "")
+            click.echo(
+                f"Server could not index {len(failures)} session(s) for search and analytics "
+                f"(stored, and still found by scanning): {names}",
+                err=True,
+            )
     else:
         click.echo(f"Server: unreachable: {report.get('server_error')}", err=True)
 

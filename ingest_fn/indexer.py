@@ -8,6 +8,11 @@ few not-yet-indexed sessions directly, so search never misses a pushed message.
 
 Runs as a scheduled Lambda (``handler``, see template.yaml) or, on the local
 stack, as a loop: ``python -m ingest_fn.indexer --every 2``.
+
+One session that cannot be indexed never stops the others (``av.index_pass``, migration
+0005): it is recorded in ``index_failures``, skipped until it changes, logged here, counted
+in the ``IndexerFailedSessions`` metric, and listed by ``/v1/status`` and the viewer's
+``/sync/status``. The viewer still finds and counts it, from its raw rows.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import logging
 import signal
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from avcore.db.policy import plan_connection
@@ -24,8 +30,21 @@ from avcore.settings import IngestSettings, load
 
 log = logging.getLogger("av.indexer")
 SESSIONS_PER_BATCH = 50
-REFRESH_SQL = "SELECT refresh_search(%s)"
+ONE_BATCH_SQL = "SELECT indexed, failed FROM index_pass(%s)"
+FAILURES_SQL = """
+SELECT m.name || ':' || s.session_id, f.sqlstate, f.error FROM index_failures f
+JOIN sessions s ON s.id = f.session_pk JOIN machines m ON m.id = s.machine_id
+WHERE f.failed_at >= %s ORDER BY f.failed_at, f.session_pk"""
+FAILING_NOW_SQL = "SELECT count(*) FROM index_failures"
 SAFETY_MARGIN_S = 5.0
+METRICS_NAMESPACE = "av-cloud"
+
+
+@dataclass(frozen=True)
+class PassResult:
+    indexed: int  # sessions whose search documents and rollups are now current
+    failed: int  # sessions that failed in this pass (recorded, skipped until they change)
+    failing: int  # sessions recorded as failing now, from this pass or earlier ones
 
 
 def database(settings: IngestSettings) -> Database:
@@ -38,18 +57,60 @@ def database(settings: IngestSettings) -> Database:
     )
 
 
-def refresh(db: Database, *, budget_s: float) -> int:
-    """Index changed sessions in batches until none are left or ``budget_s`` is spent."""
+def refresh(db: Database, *, budget_s: float) -> PassResult:
+    """Index changed sessions in batches until none are left or ``budget_s`` is spent.
+    A session that fails is logged with its error and left out; the others go on."""
     deadline = time.monotonic() + budget_s
-    total = 0
+    indexed = failed = 0
     with db.connection() as conn:
+        started = conn.execute("SELECT now()").fetchone()
         while time.monotonic() < deadline:
-            row = conn.execute(REFRESH_SQL, (SESSIONS_PER_BATCH,)).fetchone()
-            done = int(row[0]) if row else 0
-            total += done
-            if done < SESSIONS_PER_BATCH:
+            row = conn.execute(ONE_BATCH_SQL, (SESSIONS_PER_BATCH,)).fetchone()
+            done, bad = (int(row[0]), int(row[1])) if row else (0, 0)
+            indexed, failed = indexed + done, failed + bad
+            if done + bad < SESSIONS_PER_BATCH:
                 break
-    return total
+        if failed:
+            for session, sqlstate, error in conn.execute(FAILURES_SQL, (started[0] if started else None,)):
+                log.error(
+                    "a session could not be indexed; it is skipped until it changes",
+                    extra={"session": session, "sqlstate": sqlstate, "error": error},
+                )
+        failing = conn.execute(FAILING_NOW_SQL).fetchone()
+    result = PassResult(indexed, failed, int(failing[0]) if failing else 0)
+    log_pass(result)
+    return result
+
+
+def log_pass(result: PassResult) -> None:
+    """One log line per pass that indexed or failed anything, in CloudWatch's embedded metric
+    format, so ``IndexedSessions`` and ``IndexerFailedSessions`` are metrics without an API call."""
+    if not (result.indexed or result.failed):
+        return
+    log.log(
+        logging.ERROR if result.failed else logging.INFO,
+        "search index refreshed",
+        extra={
+            "sessions": result.indexed,
+            "failed_sessions": result.failed,
+            "failing_sessions": result.failing,
+            "IndexedSessions": result.indexed,
+            "IndexerFailedSessions": result.failed,
+            "_aws": {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": METRICS_NAMESPACE,
+                        "Dimensions": [[]],
+                        "Metrics": [
+                            {"Name": "IndexedSessions", "Unit": "Count"},
+                            {"Name": "IndexerFailedSessions", "Unit": "Count"},
+                        ],
+                    }
+                ],
+            },
+        },
+    )
 
 
 _db: Database | None = None
@@ -61,9 +122,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _db is None:
         _db = database(load(IngestSettings))
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 50.0
-    indexed = refresh(_db, budget_s=max(1.0, remaining - SAFETY_MARGIN_S))
-    log.info("search index refreshed", extra={"sessions": indexed})
-    return {"indexed_sessions": indexed}
+    result = refresh(_db, budget_s=max(1.0, remaining - SAFETY_MARGIN_S))
+    return {
+        "indexed_sessions": result.indexed,
+        "failed_sessions": result.failed,
+        "failing_sessions": result.failing,
+    }
 
 
 def main() -> None:
@@ -84,9 +148,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     while not stopping:
         try:
-            indexed = refresh(db, budget_s=30.0)
-            if indexed:
-                log.info("search index refreshed", extra={"sessions": indexed})
+            refresh(db, budget_s=30.0)
         except Exception:  # the loop must outlive a database restart
             log.exception("indexer pass failed; retrying")
         time.sleep(args.every)

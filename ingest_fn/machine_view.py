@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from ingest_fn.protocol import DeleteResult, HeldSession
+from ingest_fn.protocol import DeleteResult, HeldSession, IndexFailure
 from ingest_fn.store import in_lock_order
 
 TOMBSTONE_SQL = """
@@ -26,6 +26,9 @@ SELECT m.name, m.last_push_at,
        COALESCE(sum(s.message_count), 0), COALESCE(sum(s.tool_call_count), 0)
 FROM machines m LEFT JOIN sessions s ON s.machine_id = m.id
 WHERE m.id = %s GROUP BY m.id"""
+INDEX_FAILURES_SQL = """
+SELECT s.session_id, f.failed_at, f.error FROM index_failures f JOIN sessions s ON s.id = f.session_pk
+WHERE s.machine_id = %s ORDER BY f.failed_at DESC, s.session_id LIMIT 100"""
 HELD_PAGE_SQL = """
 SELECT session_id, fingerprint, message_count, deleted_at IS NOT NULL
 FROM sessions WHERE machine_id = %s AND session_id > %s
@@ -57,6 +60,10 @@ def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:
     row = conn.execute(STATUS_SQL, (machine_id,)).fetchone()
     assert row is not None
     machine, last_push, live, deleted, messages, tool_calls = row
+    failures = [
+        IndexFailure(session_id=sid, failed_at=at, error=error)
+        for sid, at, error in conn.execute(INDEX_FAILURES_SQL, (machine_id,))
+    ]
     return {
         "machine": machine,
         "last_push_at": last_push,
@@ -64,6 +71,7 @@ def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:
         "deleted_sessions": deleted,
         "messages": messages,
         "tool_calls": tool_calls,
+        "index_failures": failures,
     }
 
 

@@ -205,6 +205,14 @@ class DeleteResponse(BaseModel):
     results: list[DeleteResult]
 
 
+class IndexFailure(BaseModel):
+    """A session the indexer could not index (it is still stored, found and counted)."""
+
+    session_id: str
+    failed_at: datetime
+    error: str
+
+
 class StatusResponse(BaseModel):
     ok: bool = True
     protocol: int = PROTOCOL_VERSION
@@ -215,6 +223,8 @@ class StatusResponse(BaseModel):
     messages: int
     tool_calls: int
     last_push_at: datetime | None
+    # The newest (at most 100) of this machine's sessions the indexer could not index.
+    index_failures: list[IndexFailure] = Field(default_factory=list)
 
 
 class HeldSession(BaseModel):

@@ -85,7 +85,7 @@ WITH per_message AS (
            max(cache_creation_tokens) AS cache_creation_tokens, max(cache_read_tokens) AS cache_read_tokens
     FROM messages
     WHERE session_pk = ANY(%(pks)s)
-      AND (input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) > 0
+      AND (input_tokens::bigint + output_tokens + cache_creation_tokens + cache_read_tokens) > 0
     GROUP BY 1, 2
 )
 SELECT (ts AT TIME ZONE %(tz)s)::date AS day, COALESCE(model, '') AS model, count(*) AS messages,
@@ -128,7 +128,7 @@ WITH r AS (
            max(cache_creation_tokens) AS cache_creation_tokens, max(cache_read_tokens) AS cache_read_tokens
     FROM messages
     WHERE session_pk IN (SELECT session_pk FROM split)
-      AND (input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) > 0
+      AND (input_tokens::bigint + output_tokens + cache_creation_tokens + cache_read_tokens) > 0
     GROUP BY 1, 2
 )
 SELECT day, model, sum(messages)::bigint AS messages, sum(input_tokens)::bigint AS input_tokens,

@@ -34,6 +34,16 @@ SELECT m.name AS machine, m.last_push_at, count(s.id) FILTER (WHERE s.deleted_at
        max(s.updated_at) AS last_session_update
 FROM machines m LEFT JOIN sessions s ON s.machine_id = m.id
 GROUP BY m.id ORDER BY m.last_push_at DESC NULLS LAST, m.name"""
+# The indexer's backlog (sessions written since they were indexed; the viewer scans them) and
+# the sessions it could not index (migration 0005), newest first.
+INDEXER_SQL = """
+SELECT (SELECT count(*) FROM sessions s LEFT JOIN search_state st ON st.session_pk = s.id
+        WHERE st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AS pending_sessions,
+       (SELECT count(*) FROM index_failures) AS failing_sessions"""
+INDEX_FAILURES_SQL = """
+SELECT m.name || ':' || s.session_id AS session_id, f.failed_at, f.error
+FROM index_failures f JOIN sessions s ON s.id = f.session_pk JOIN machines m ON m.id = s.machine_id
+ORDER BY f.failed_at DESC, f.session_pk LIMIT 100"""
 GLOBAL_VERSION_SQL = "SELECT COALESCE(max(change_seq), 0) FROM sessions"
 
 router = APIRouter()
@@ -84,12 +94,18 @@ def version(who: CurrentViewer) -> dict[str, Any]:
 
 @router.get("/sync/status")
 def sync_status(who: CurrentViewer, conn: Conn) -> dict[str, Any]:
-    """Per machine: last push, live sessions and messages held. ``last_sync`` is the newest push."""
+    """Per machine: last push, live sessions and messages held. ``last_sync`` is the newest push.
+    ``indexer``: sessions not indexed yet, and those the indexer could not index (still found
+    by search and counted by analytics, from their raw rows)."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(SYNC_STATUS_SQL)
         rows = cur.fetchall()
+        cur.execute(INDEXER_SQL)
+        indexer = cur.fetchone() or {}
+        cur.execute(INDEX_FAILURES_SQL)
+        indexer["failures"] = cur.fetchall()
     pushes = [r["last_push_at"] for r in rows if r["last_push_at"] is not None]
-    return {"ok": True, "last_sync": max(pushes) if pushes else None, "machines": rows}
+    return {"ok": True, "last_sync": max(pushes) if pushes else None, "machines": rows, "indexer": indexer}
 
 
 @router.get("/changes")
