@@ -14,6 +14,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from avprotocol.limits import MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES
+
 T = TypeVar("T", bound=BaseSettings)
 
 PLACEHOLDERS = frozenset(
@@ -75,8 +77,8 @@ class DatabaseSettings(BaseSettings):
 class IngestSettings(DatabaseSettings):
     """Settings for ``ingest_fn``."""
 
-    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
-    max_decompressed_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024)
+    max_decompressed_bytes: int = Field(default=MAX_DECOMPRESSED_BYTES, ge=1024)
     device_rate_per_minute: int = Field(default=120, ge=1)
     auth_failures_per_window: int = Field(default=20, ge=1)
     auth_failure_window_s: int = Field(default=300, ge=10)

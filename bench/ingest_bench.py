@@ -10,7 +10,7 @@ measures, each into a fresh database with the product's schema:
 1. raw COPY of exactly the rows the server stores (messages, tool_calls) — baseline;
 2. raw COPY of the messages into a table with only a primary key and lz4 — the
    cost of storing the data at all (architecture.md's "cost of being searchable");
-3. the server-side write path alone: validation and ``ingest_fn.batch.apply_batch``
+3. the server-side write path alone: validation and ``ingest_fn.store.write_sessions``
    per request-sized group of sessions, as /v1/push runs them;
 4. end to end, as av-client pushes: its own code cuts the sessions into pieces,
    packs and gzips requests (``client.parts``) and sends them with its pipelined
@@ -49,17 +49,18 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from avprotocol.answers import PushResponse, StatusResponse  # noqa: E402
+from avprotocol.session import SessionIn  # noqa: E402
 from client.config import PUSH_IN_FLIGHT_DEFAULT, ClientConfig  # noqa: E402
 from client.fingerprint import seal  # noqa: E402
-from client.parts import Outgoing, Request, RequestSizer, pack, pieces  # noqa: E402
+from client.parts import Outgoing, Request, RequestSizer, requests  # noqa: E402
 from client.sender import PipelinedSender  # noqa: E402
 from client.transport import IngestClient  # noqa: E402
 from infra.credentials import add_device  # noqa: E402
 from infra.local.ca import LocalCA  # noqa: E402
 from infra.pgcluster import free_port  # noqa: E402
-from ingest_fn.batch import apply_batch  # noqa: E402
-from ingest_fn.protocol import SessionIn  # noqa: E402
-from ingest_fn.store import COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL, copy_rows  # noqa: E402
+from ingest_fn.rows import COPY_MESSAGES_SQL, COPY_TOOL_CALLS_SQL, copy_rows  # noqa: E402
+from ingest_fn.store import write_sessions  # noqa: E402
 from tests.pg import create_database, prepare_template, start_server  # noqa: E402
 
 WORDS = (
@@ -171,7 +172,7 @@ def bench_pk_only_lz4(db, sessions: list[dict]) -> float:
 
 
 def bench_write_path(db, sessions: list[dict]) -> float:
-    """What /v1/push does with a request once its body is decoded: validate, then apply_batch."""
+    """What /v1/push does with a request once its body is decoded: validate, then write_sessions."""
     import psycopg
 
     requests = requests_of(sessions)
@@ -179,7 +180,7 @@ def bench_write_path(db, sessions: list[dict]) -> float:
         machine_id = conn.execute("INSERT INTO machines (name) VALUES ('w') RETURNING id").fetchone()[0]
         started = time.perf_counter()
         for batch in requests:
-            outcomes = apply_batch(
+            outcomes = write_sessions(
                 conn, machine_id=machine_id, sessions=[SessionIn.model_validate(s) for s in batch]
             )
             assert all(o.status == "applied" for o in outcomes), outcomes
@@ -332,26 +333,23 @@ def push_as_client(server: Server, token: str, sessions: list[dict], *, in_fligh
     )
     answered = 0
 
-    def on_answer(request: Request, answer: dict) -> None:
+    def on_answer(request: Request, answer: PushResponse) -> None:
         nonlocal answered
-        assert [i["status"] for i in answer["results"]] == ["applied"] * len(request.pieces), answer
+        assert [i.status for i in answer.results] == ["applied"] * len(request.pieces), answer
         answered += 1
 
     def on_error(request: Request, exc: Exception) -> None:
         raise exc
 
     with IngestClient(config) as client:
-        warm(client.get_json, in_flight)
+        warm(lambda path: client.get(path, answer=StatusResponse), in_flight)
         started = time.perf_counter()
-        outgoing = [Outgoing(s, "") for s in sessions]
-        sizer = RequestSizer()
-        stream = (piece for o in outgoing for piece in pieces(o, 0, sizer))
+        outgoing = [(Outgoing(s, ""), 0) for s in sessions]
         PipelinedSender(
-            lambda r: client.post_json("/v1/push", {"request_id": r.request_id}, body=r.body),
+            lambda r: client.post("/v1/push", r.body, answer=PushResponse, request_id=r.request_id),
             in_flight=in_flight,
-            sizer=sizer,
         ).send(
-            pack(stream, sizer),
+            requests(outgoing, RequestSizer()),
             on_answer=on_answer,
             on_error=on_error,
             on_oversize=lambda o: on_error(None, RuntimeError(o)),
@@ -444,7 +442,7 @@ def main() -> None:
     print(f"raw COPY, text format (for reference)  {rows / t_text:9.0f} msg/s {mb / t_text:7.1f} MB/s")
     print(f"raw COPY (PK-only lz4 table)           {rows / t_plain:9.0f} msg/s {mb / t_plain:7.1f} MB/s")
     print(
-        f"server write path (apply_batch)        {rows / t_write:9.0f} msg/s {mb / t_write:7.1f} MB/s   "
+        f"server write path (write_sessions)     {rows / t_write:9.0f} msg/s {mb / t_write:7.1f} MB/s   "
         f"{t_copy / t_write:6.1%} of COPY  (budget >= 50 %)"
     )
     ratio_line(

@@ -297,7 +297,8 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
         _print_json(report.to_json())
     else:
         click.echo(
-            f"{report.local} local sessions, {report.server} on the server, {report.matching} identical"
+            f"{report.local} local sessions, {report.server} on the server "
+            f"(database {report.database_id}), {report.matching} identical"
         )
         for sid in report.missing:
             click.echo(f"missing on server: {sid}")

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from avprotocol.answers import HealthResponse, StatusResponse
 from client.config import ClientConfig, ConfigError, config_path, load_config, redact_patterns
 from client.redact import RedactionConfigError, Redactor
 from client.sources.registry import sources
@@ -82,7 +83,7 @@ def _tls(config: ClientConfig) -> tuple[Check, httpx.Response | None]:
     try:
         with IngestClient(config) as client:
             client.sleep = lambda s: None
-            client.get_json("/v1/health")
+            client.get("/v1/health", answer=HealthResponse)
             response = client.last_response
     except PushError as exc:
         text = str(exc)
@@ -103,7 +104,7 @@ def _token(config: ClientConfig) -> Check:
     try:
         with IngestClient(config) as client:
             client.sleep = lambda s: None
-            status = client.get_json("/v1/status")
+            status = client.get("/v1/status", answer=StatusResponse)
     except PushError as exc:
         if exc.status == 401:
             return Check(
@@ -121,7 +122,7 @@ def _token(config: ClientConfig) -> Check:
     return Check(
         "token",
         "ok",
-        f"accepted for machine {status.get('machine')!r} (server holds {status.get('sessions')} sessions)",
+        f"accepted for machine {status.machine!r} (server holds {status.sessions} sessions)",
     )
 
 

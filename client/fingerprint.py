@@ -22,10 +22,11 @@ from typing import Any
 
 import orjson
 
+from avprotocol.limits import MAX_CHECKPOINTS
+
 GENESIS = "0" * 64
 CHAIN_EXCLUDED = frozenset({"chain_hash"})
 FINGERPRINT_EXCLUDED = frozenset({"fingerprint", "messages", "base", "complete"})
-MAX_CHECKPOINTS = 64
 
 
 def canonical(value: Any) -> bytes:

@@ -16,19 +16,23 @@ ordinal order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from avprotocol.limits import MAX_MESSAGES_PER_SESSION_PART, MAX_SESSIONS_PER_PUSH, SEND_BODY_BYTES
+from avprotocol.requests import item_chunks, push_body_chunks
+from avprotocol.session import BaseIn
 from client.compression import gzip_chunks
 
-MAX_REQUEST_BYTES = 4 * 1024 * 1024  # gzip on the wire; API Gateway allows 6 MB after base64
+MAX_REQUEST_BYTES = SEND_BODY_BYTES  # gzip on the wire; API Gateway allows 6 MB after base64
 RAW_REQUEST_BYTES = 16 * 1024 * 1024  # uncompressed target per request (logs gzip ~5-10x)
 RAW_PIECE_BYTES = 16 * 1024 * 1024
-MAX_ITEMS_PER_REQUEST = 200  # the server accepts 500
-MAX_MESSAGES_PER_PIECE = 20_000  # the server accepts 50,000
+# Smaller than the server accepts: a request's answer comes back sooner, and a refused one costs less.
+MAX_ITEMS_PER_REQUEST = MAX_SESSIONS_PER_PUSH * 2 // 5  # 200
+MAX_MESSAGES_PER_PIECE = MAX_MESSAGES_PER_SESSION_PART * 2 // 5  # 20,000
 
 
 @dataclass
@@ -97,23 +101,17 @@ class Piece:
     complete: bool
 
     @property
-    def base(self) -> dict[str, Any] | None:
+    def base(self) -> BaseIn | None:
         if self.start == 0:
             return None
-        return {"ordinal": self.start, "chain_hash": self.session.messages[self.start - 1]["chain_hash"]}
+        return BaseIn(ordinal=self.start, chain_hash=self.session.messages[self.start - 1]["chain_hash"])
 
     def chunks(self) -> list[bytes]:
         """The item's JSON in pieces, joined once for the whole request (each join copies megabytes)."""
-        extra: dict[str, Any] = {"complete": self.complete}
-        if self.base is not None:
-            extra["base"] = self.base
-        out = [self.session.meta_bytes()[:-1], b",", orjson.dumps(extra)[1:-1], b',"messages":[']
-        for i in range(self.start, self.end):
-            out += (self.session.message_bytes(i), b",")
-        if self.end > self.start:
-            out.pop()  # the last comma
-        out.append(b"]}")
-        return out
+        messages = (self.session.message_bytes(i) for i in range(self.start, self.end))
+        return item_chunks(
+            self.session.meta_bytes(), complete=self.complete, base=self.base, messages=messages
+        )
 
     def release(self) -> None:
         """Drop the encoded messages of a piece that will not be sent."""
@@ -222,13 +220,7 @@ def pack(stream: Iterator[Piece], sizer: RequestSizer | None = None) -> Iterator
 
 
 def request_chunks(request_id: str, batch: list[Piece]) -> list[bytes]:
-    out = [b'{"protocol":1,"request_id":"%s","sessions":[' % request_id.encode()]
-    for i, piece in enumerate(batch):
-        if i:
-            out.append(b",")
-        out += piece.chunks()
-    out.append(b"]}")
-    return out
+    return push_body_chunks(request_id, (piece.chunks() for piece in batch))
 
 
 def request_body(request_id: str, batch: list[Piece]) -> bytes:
@@ -274,6 +266,11 @@ class Oversize:
     def session_ids(self) -> frozenset[str]:
         return frozenset({self.piece.session.session_id})
 
+    @property
+    def wanted(self) -> bool:
+        """Whether it is still news: not once its session has failed for another reason."""
+        return not self.piece.session.failed
+
 
 def build_requests(batch: list[Piece], sizer: RequestSizer | None = None) -> Iterator[Request | Oversize]:
     """Gzip one packed batch; a body over ``MAX_REQUEST_BYTES`` is split (halves, then ``Piece.split``)."""
@@ -306,3 +303,14 @@ def build_requests(batch: list[Piece], sizer: RequestSizer | None = None) -> Ite
         halves = [[split[0]], [split[1]]]
     for half in halves:
         yield from build_requests(half, sizer)
+
+
+def requests(outgoing: Iterable[tuple[Outgoing, int]], sizer: RequestSizer) -> Iterator[Request | Oversize]:
+    """Every request a push sends for ``outgoing`` (each session from its start ordinal), built lazily.
+
+    Nothing is cut or encoded before it is asked for, so a session that fails while earlier
+    requests are answered costs nothing more (:mod:`client.sender` asks as it sends).
+    """
+    stream = (piece for session, start in outgoing for piece in pieces(session, start, sizer))
+    for batch in pack(stream, sizer):
+        yield from build_requests(batch, sizer)

@@ -30,26 +30,35 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import orjson
+from pydantic import BaseModel
 
-from client.compression import gzip_body
+from avprotocol import PROTOCOL_VERSION
+from avprotocol.answers import (
+    DeleteResponse,
+    ItemResult,
+    PlanResponse,
+    PlanResult,
+    PushResponse,
+    StatusResponse,
+)
+from avprotocol.limits import MAX_CHECKPOINTS, MAX_DELETES
+from avprotocol.requests import DeleteRequest, PlanRequest, PlanSessionIn
 from client.config import PUSH_IN_FLIGHT_DEFAULT
 from client.model import ParseProblem
-from client.parts import Outgoing, Oversize, Piece, Request, RequestSizer, pack, pieces
+from client.parts import Outgoing, Oversize, Piece, Request, RequestSizer, requests
 from client.redact import NO_REDACTION_KEY, Redactor
 from client.scan import ScannedFile, parse_file, scan, select_sources, summarize
 from client.sender import PipelinedSender
 from client.sources.registry import Source
 from client.state import SessionSummary, State, now_iso
-from client.transport import IngestClient, PushError
+from client.transport import IngestClient, PushError, gzip_json
 
-MAX_CHECKPOINTS = 64
 MAX_PLAN_SESSIONS = 2_000  # the server accepts 5,000; smaller plans keep each answer quick
 MAX_ROUNDS = 3
-MAX_DELETES = 5_000
 ABORT_AFTER_UNREACHABLE = 3  # consecutive requests that never reached the server
+A = TypeVar("A", PlanResponse, DeleteResponse)
 
 
 @dataclass
@@ -221,41 +230,40 @@ class Pusher:
 
     # -- plan --------------------------------------------------------------------------------
 
-    def _plan(self, planned: dict[str, _Planned]) -> list[dict[str, Any]]:
+    def _plan(self, planned: dict[str, _Planned]) -> list[PlanResult]:
         items = list(planned.values())
-        results: list[dict[str, Any]] = []
+        results: list[PlanResult] = []
         for i in range(0, len(items), MAX_PLAN_SESSIONS):
             batch = items[i : i + MAX_PLAN_SESSIONS]
-            body = {
-                "protocol": 1,
-                "sessions": [
-                    {
-                        "session_id": p.summary.session_id,
-                        "fingerprint": p.summary.fingerprint,
-                        "message_count": p.summary.message_count,
-                        "checkpoints": self._checkpoints(p),
-                    }
+            request = PlanRequest(
+                protocol=PROTOCOL_VERSION,
+                sessions=[
+                    PlanSessionIn(
+                        session_id=p.summary.session_id,
+                        fingerprint=p.summary.fingerprint,
+                        message_count=p.summary.message_count,
+                        checkpoints=self._checkpoints(p),
+                    )
                     for p in batch
                 ],
-            }
-            answer = self._post("/v1/plan", body)
-            got = answer.get("results") or []
+            )
+            got = self._post("/v1/plan", request, PlanResponse).results
             if len(got) != len(batch):
                 raise PushError(f"/v1/plan answered {len(got)} results for {len(batch)} sessions")
             results.extend(got)
         return results
 
-    def _checkpoints(self, p: _Planned) -> list[list[Any]]:
+    def _checkpoints(self, p: _Planned) -> list[tuple[int, str]]:
         if p.light:
-            return p.summary.checkpoints[:1]
-        points = p.summary.checkpoints
+            return [(o, h) for o, h in p.summary.checkpoints[:1]]
+        points = [(o, h) for o, h in p.summary.checkpoints]
         known = self.acked.get(p.summary.session_id)
         # The last message this database acknowledged is where an append starts: offer it exactly,
         # so k appended messages cost k messages, not up to twice that.
         if known and p.wire is not None and 0 < known.message_count <= len(p.wire["messages"]):
             ordinal = known.message_count - 1
             if all(o != ordinal for o, _ in points):
-                extra = [ordinal, p.wire["messages"][ordinal]["chain_hash"]]
+                extra = (ordinal, p.wire["messages"][ordinal]["chain_hash"])
                 points = sorted([*points[: MAX_CHECKPOINTS - 1], extra], key=lambda c: -c[0])
         return points
 
@@ -270,21 +278,21 @@ class Pusher:
             if database_id != self.expected_db or self.options.full:
                 self.acked = self.state.acked(self.target_id)
 
-    def _post(self, path: str, payload: dict[str, Any], body: bytes | None = None) -> dict[str, Any]:
-        data = body if body is not None else gzip_body(orjson.dumps(payload))
+    def _post(self, path: str, request: BaseModel, answer: type[A]) -> A:
+        data = gzip_json(request)
         try:
-            answer = self.client.post_json(path, payload, body=data)
+            got = self.client.post(path, data, answer=answer, request_id=getattr(request, "request_id", None))
         except PushError as exc:
             self._not_answered(exc)
             raise
-        self._answered(answer, len(data))
-        return answer
+        self._answered(got.database_id, len(data))
+        return got
 
-    def _answered(self, answer: dict[str, Any], sent_bytes: int) -> None:
+    def _answered(self, database_id: str, sent_bytes: int) -> None:
         self._unreachable = 0
         self.summary.requests += 1
         self.summary.bytes_sent += sent_bytes
-        self._learn_database(answer.get("database_id"))
+        self._learn_database(database_id)
 
     def _not_answered(self, exc: PushError) -> None:
         self._unreachable = self._unreachable + 1 if exc.status is None else 0
@@ -295,32 +303,29 @@ class Pusher:
         s = self.summary
         results = self._plan(planned)
         again: dict[str, _Planned] = {}
-        to_send: list[tuple[_Planned, dict[str, Any]]] = []
+        to_send: list[tuple[_Planned, PlanResult]] = []
         have: list[SessionSummary] = []
         for result, p in zip(results, planned.values(), strict=True):
-            action = result.get("action")
-            if action == "have":
+            if result.session_id != p.summary.session_id:
+                s.failed.append((p.summary.session_id, "the server's plan answered for another session"))
+            elif result.action == "have":
                 have.append(p.summary)
             elif p.light:
                 again[p.summary.session_id] = _Planned(p.summary, False, p.wire, p.source)
-            elif action in ("send_all", "send_from"):
-                to_send.append((p, result))
             else:
-                s.failed.append(
-                    (p.summary.session_id, f"the server answered an unknown plan action {action!r}")
-                )
+                to_send.append((p, result))
         s.have += len(have)
         if self.target_id is not None and not self.options.dry_run:
             self.state.acknowledge(self.target_id, have)
         if self.options.dry_run:
             for p, result in to_send:
                 s.would_send += 1
-                s.would_send_messages += p.summary.message_count - int(result.get("from_ordinal") or 0)
+                s.would_send_messages += p.summary.message_count - (result.from_ordinal or 0)
             return {}
         again.update(self._send(to_send))
         return again
 
-    def _load_wire(self, to_send: list[tuple[_Planned, dict[str, Any]]]) -> None:
+    def _load_wire(self, to_send: list[tuple[_Planned, PlanResult]]) -> None:
         """Read the files of sessions that came from the parse cache (they must be sent now)."""
         by_file: dict[str, list[_Planned]] = {}
         for p, _ in to_send:
@@ -332,7 +337,7 @@ class Pusher:
             for p in group:
                 p.wire = scanned.wire.get(p.summary.session_id) if scanned and scanned.wire else None
 
-    def _send(self, to_send: list[tuple[_Planned, dict[str, Any]]]) -> dict[str, _Planned]:
+    def _send(self, to_send: list[tuple[_Planned, PlanResult]]) -> dict[str, _Planned]:
         self._load_wire(to_send)
         again: dict[str, _Planned] = {}
         outgoing: list[tuple[Outgoing, int, _Planned]] = []
@@ -346,32 +351,29 @@ class Pusher:
                 again[sid] = _Planned(_summary_of(p.wire, p.summary), False, p.wire, p.source)
                 continue
             start = 0
-            if result.get("action") == "send_from":
-                start = int(result.get("from_ordinal") or 0)
+            if result.action == "send_from":
+                start = result.from_ordinal or 0
                 msgs = p.wire["messages"]
-                base_ok = 0 < start <= len(msgs) and msgs[start - 1]["chain_hash"] == result.get(
-                    "base_chain_hash"
-                )
+                base_ok = 0 < start <= len(msgs) and msgs[start - 1]["chain_hash"] == result.base_chain_hash
                 start = start if base_ok else 0
             outgoing.append((Outgoing(p.wire, p.summary.file or ""), start, p))
         by_id = {o.session_id: (o, p) for o, _, p in outgoing}
-        stream = (piece for o, start, _ in outgoing for piece in pieces(o, start, self.sizer))
 
-        def answered(request: Request, answer: dict[str, Any]) -> None:
-            self._answered(answer, len(request.body))
+        def answered(request: Request, answer: PushResponse) -> None:
+            self._answered(answer.database_id, len(request.body))
             again.update(self._apply_answer(request.pieces, answer, by_id))
 
-        PipelinedSender(self._post_push, in_flight=self.options.in_flight, sizer=self.sizer).send(
-            pack(stream, self.sizer),
+        PipelinedSender(self._post_push, in_flight=self.options.in_flight).send(
+            requests(((o, start) for o, start, _ in outgoing), self.sizer),
             on_answer=answered,
             on_error=self._push_failed,
             on_oversize=self._oversize,
         )
         return again
 
-    def _post_push(self, request: Request) -> dict[str, Any]:
+    def _post_push(self, request: Request) -> PushResponse:
         """Runs in a sending thread, so it only transports: the answer is applied by ``answered``, in this one."""
-        return self.client.post_json("/v1/push", {"request_id": request.request_id}, body=request.body)
+        return self.client.post("/v1/push", request.body, answer=PushResponse, request_id=request.request_id)
 
     def _push_failed(self, request: Request, exc: PushError) -> None:
         self._not_answered(exc)
@@ -391,18 +393,15 @@ class Pusher:
         )
 
     def _apply_answer(
-        self, batch: list[Piece], answer: dict[str, Any], by_id: dict[str, tuple[Outgoing, _Planned]]
+        self, batch: list[Piece], answer: PushResponse, by_id: dict[str, tuple[Outgoing, _Planned]]
     ) -> dict[str, _Planned]:
         s = self.summary
         again: dict[str, _Planned] = {}
         done: list[SessionSummary] = []
-        results = answer.get("results") or []
         for i, piece in enumerate(batch):
-            item = results[i] if i < len(results) else {}
             sid = piece.session.session_id
-            status = item.get("status")
-            if item.get("session_id") not in (None, sid):
-                status, item = "rejected", {"reason": "the server answered for another session"}
+            item = answer.results[i] if i < len(answer.results) else None
+            status = item.status if item is not None and item.session_id == sid else None
             if status in ("applied", "unchanged"):
                 s.messages_sent += piece.end - piece.start
                 if piece.complete:
@@ -416,11 +415,7 @@ class Pusher:
                 again[sid] = _Planned(p.summary, False, p.wire, p.source)
             else:
                 piece.session.failed = True
-                reason = item.get("reason") or f"status {status!r}"
-                errors = item.get("errors") or []
-                if errors:
-                    reason += ": " + "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors[:3])
-                s.failed.append((sid, reason))
+                s.failed.append((sid, _rejection(item, sid, len(answer.results), len(batch))))
         if self.target_id is not None:
             self.state.acknowledge(self.target_id, done)
         return again
@@ -431,7 +426,7 @@ class Pusher:
         """Sessions this database acknowledged whose file is gone go to /v1/deletes."""
         if self.target_id is None and self.expected_db and not self.options.dry_run:
             # Nothing was planned this run: learn which database we talk to before deleting.
-            self._learn_database(self.client.get_json("/v1/status").get("database_id"))
+            self._learn_database(self.client.get("/v1/status", answer=StatusResponse).database_id)
         o = self.options
         ids = sorted(
             sid
@@ -449,16 +444,27 @@ class Pusher:
             return
         for i in range(0, len(ids), MAX_DELETES):
             batch = ids[i : i + MAX_DELETES]
+            request = DeleteRequest(protocol=PROTOCOL_VERSION, request_id=uuid.uuid4().hex, session_ids=batch)
             try:
-                answer = self._post(
-                    "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": batch}
-                )
+                answer = self._post("/v1/deletes", request, DeleteResponse)
             except PushError as exc:
                 self.summary.failed.extend((sid, f"delete: {exc}") for sid in batch)
                 continue
-            statuses = {r.get("session_id"): r.get("status") for r in answer.get("results") or []}
+            statuses = {r.session_id: r.status for r in answer.results}
             self.summary.deleted += sum(1 for sid in batch if statuses.get(sid) == "deleted")
             self.state.unacknowledge(self.target_id, [sid for sid in batch if sid in statuses])
+
+
+def _rejection(item: ItemResult | None, session_id: str, answered: int, sent: int) -> str:
+    """Why a session's piece was not applied, as the summary lists it."""
+    if item is None:
+        return f"the server answered {answered} results for {sent} sessions"
+    if item.session_id != session_id:
+        return "the server answered for another session"
+    reason = item.reason or f"status {item.status!r}"
+    if item.errors:
+        reason += ": " + "; ".join(f"{e.field}: {e.message}" for e in item.errors[:3])
+    return reason
 
 
 def _summary_of(wire: dict[str, Any], old: SessionSummary) -> SessionSummary:

@@ -4,9 +4,10 @@ Building and gzipping a 16 MB request costs 100-200 ms of client CPU, and the se
 needs its own time to write it; sent one at a time, a push takes the sum of both. Here
 three things overlap:
 
-* a *builder* thread packs batches into gzip bodies (:func:`client.parts.build_requests`;
-  zlib releases the GIL), never more than ``in_flight`` + 1 ready ahead (``in_flight`` queued,
-  one held for the ordering rule), so memory stays bounded (a body is at most 4 MB gzip);
+* a *builder* thread draws requests from the lazy iterator it is given (:func:`client.parts.requests`
+  cuts, packs and gzips them as they are asked for; ISA-L releases the GIL), never more than
+  ``in_flight`` + 1 ready ahead (``in_flight`` queued, one held for the ordering rule), so memory
+  stays bounded (a body is at most 4 MB gzip);
 * up to ``in_flight`` requests are on the wire at once, through one shared ``IngestClient``
   (``httpx.Client`` is thread-safe; ``last_response`` is kept per thread);
 * the calling thread alone applies answers, one at a time and in submission order, so the
@@ -30,47 +31,43 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from client.config import PUSH_IN_FLIGHT_DEFAULT, PUSH_IN_FLIGHT_MAX
-from client.parts import Oversize, Piece, Request, RequestSizer, build_requests
+from client.parts import Oversize, Request
 from client.transport import PushError
 
-Answer = dict[str, Any]
-Submit = Callable[[Request], "Future[Answer]"]
+Answer = TypeVar("Answer")
+Outbound = Request | Oversize
 
 
-class PipelinedSender:
-    """Sends batches of pieces with up to ``in_flight`` requests on the wire; see the module docstring."""
+class PipelinedSender(Generic[Answer]):
+    """Sends requests with up to ``in_flight`` of them on the wire; see the module docstring."""
 
-    def __init__(
-        self,
-        post: Callable[[Request], Answer],
-        *,
-        in_flight: int = PUSH_IN_FLIGHT_DEFAULT,
-        sizer: RequestSizer | None = None,
-    ) -> None:
+    def __init__(self, post: Callable[[Request], Answer], *, in_flight: int = PUSH_IN_FLIGHT_DEFAULT) -> None:
         if not 1 <= in_flight <= PUSH_IN_FLIGHT_MAX:
             raise ValueError(f"in_flight must be 1..{PUSH_IN_FLIGHT_MAX}, not {in_flight}")
         self.post = post  # called from the sending threads: it must touch no shared state but the client
         self.in_flight = in_flight
-        self.sizer = sizer  # learns from each body built; pack() reads it (both in the building thread)
 
     def send(
         self,
-        batches: Iterator[list[Piece]],
+        outbound: Iterator[Outbound],
         *,
         on_answer: Callable[[Request, Answer], None],
         on_error: Callable[[Request, PushError], None],
         on_oversize: Callable[[Oversize], None],
     ) -> None:
-        """Send every batch; the callbacks run in the calling thread, in submission order.
+        """Send every request ``outbound`` yields; the callbacks run in the calling thread, in order.
+
+        ``outbound`` is drawn lazily (by the builder thread when ``in_flight`` > 1), so it may
+        build each request as it is asked for; it must skip the pieces of failed sessions.
 
         An exception from a callback (e.g. giving up on an unreachable server), from building or
         from the transport (anything but ``PushError``) stops the run: requests not yet on the wire
         are dropped, those on it are awaited and their answers ignored, then the exception propagates.
         """
-        with self._prepared(batches) as prepared, self._wire() as submit:
+        with self._prepared(outbound) as prepared, self._wire() as submit:
             window: deque[tuple[Request, Future[Answer]]] = deque()
 
             def settle_oldest() -> None:
@@ -88,7 +85,7 @@ class PipelinedSender:
                 while any(item.session_ids & sent.session_ids for sent, _ in window):
                     settle_oldest()
                 if isinstance(item, Oversize):
-                    if not item.piece.session.failed:
+                    if item.wanted:
                         on_oversize(item)
                     continue
                 request = item.without_failed()
@@ -101,19 +98,19 @@ class PipelinedSender:
                 settle_oldest()
 
     @contextmanager
-    def _prepared(self, batches: Iterator[list[Piece]]) -> Iterator[Iterator[Request | Oversize]]:
+    def _prepared(self, outbound: Iterator[Outbound]) -> Iterator[Iterator[Outbound]]:
         if self.in_flight == 1:
-            # Built only after the previous answer was applied, so a failed session's later pieces are never built.
-            yield (item for batch in batches for item in build_requests(batch, self.sizer))
+            # Drawn only after the previous answer was applied, so a failed session's later pieces are never built.
+            yield outbound
             return
-        builder = _Builder(batches, ahead=self.in_flight, sizer=self.sizer)
+        builder = _Builder(outbound, ahead=self.in_flight)
         try:
             yield builder.items()
         finally:
             builder.stop()
 
     @contextmanager
-    def _wire(self) -> Iterator[Submit]:
+    def _wire(self) -> Iterator[Callable[[Request], Future[Answer]]]:
         if self.in_flight == 1:
             yield self._post_here
             return
@@ -140,30 +137,28 @@ class _End:
 
 
 class _Builder:
-    """The thread that builds request bodies ahead of the sender, at most ``ahead`` of them waiting."""
+    """The thread that draws requests ahead of the sender, at most ``ahead`` of them waiting."""
 
-    def __init__(self, batches: Iterator[list[Piece]], *, ahead: int, sizer: RequestSizer | None) -> None:
-        self._batches = batches
-        self._sizer = sizer
-        self._ready: queue.Queue[Request | Oversize | _End] = queue.Queue(maxsize=ahead)
+    def __init__(self, outbound: Iterator[Outbound], *, ahead: int) -> None:
+        self._outbound = outbound
+        self._ready: queue.Queue[Outbound | _End] = queue.Queue(maxsize=ahead)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="av-push-build", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        # build_requests and pack skip sessions already marked failed, which only saves work:
-        # what is sent is decided again in the sending thread (Request.without_failed).
+        # The iterator skips sessions already marked failed, which only saves work: what is
+        # sent is decided again in the sending thread (Request.without_failed).
         try:
-            for batch in self._batches:
-                for item in build_requests(batch, self._sizer):
-                    if not self._put(item):
-                        return
+            for item in self._outbound:
+                if not self._put(item):
+                    return
         except BaseException as exc:  # never lost: the sending thread raises it
             self._put(_End(exc))
         else:
             self._put(_End(None))
 
-    def _put(self, item: Request | Oversize | _End) -> bool:
+    def _put(self, item: Outbound | _End) -> bool:
         """Wait for room in the queue; ``False`` once the sender has stopped."""
         while not self._stopping.is_set():
             try:
@@ -173,7 +168,7 @@ class _Builder:
             return True
         return False
 
-    def items(self) -> Iterator[Request | Oversize]:
+    def items(self) -> Iterator[Outbound]:
         while True:
             item = self._ready.get()
             if isinstance(item, _End):

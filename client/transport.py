@@ -1,10 +1,14 @@
-"""The HTTPS channel to ingest_fn: verified TLS, gzip bodies, polite retries.
+"""The HTTPS channel to ingest_fn: verified TLS, gzip bodies, typed answers, polite retries.
 
 One ``httpx.Client`` per run, shared by the threads of a pipelined push (it is
 thread-safe; ``last_response`` is kept per thread). httpx's own retries cover
 connection failures only, so 429 and 5xx are retried here with exponential
 backoff and jitter, honouring ``Retry-After``. The token only ever travels in
 the Authorization header.
+
+Every answer is read into its protocol model (``avprotocol.answers``): an answer
+that is not what the protocol says is a :class:`PushError` naming the field, not
+a ``KeyError`` (or a silent ``None``) somewhere later.
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ import uuid
 import warnings
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-import orjson
+from pydantic import BaseModel, ValidationError
 
+from avprotocol import PROTOCOL_VERSION, __version__
 from client.compression import gzip_body
 from client.config import ClientConfig
+
+M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 CONNECT_RETRIES = 2
@@ -86,7 +93,7 @@ class IngestClient:
             timeout=DEFAULT_TIMEOUT,
             verify=tls,  # used for proxy transports httpx builds from the environment
             transport=transport or httpx.HTTPTransport(retries=CONNECT_RETRIES, verify=tls),
-            headers={"Authorization": f"Bearer {config.token}", "User-Agent": "av-client/0.1"},
+            headers={"Authorization": f"Bearer {config.token}", "User-Agent": f"av-client/{__version__}"},
         )
 
     @property
@@ -100,20 +107,19 @@ class IngestClient:
     def __exit__(self, *exc: object) -> None:
         self._client.close()
 
-    def post_json(self, path: str, payload: dict[str, Any], *, body: bytes | None = None) -> dict[str, Any]:
-        """POST gzip JSON. A retry resends the same bytes (same ``request_id``), so the server replays."""
-        data = body if body is not None else gzip_body(orjson.dumps(payload))
+    def post(self, path: str, body: bytes, *, answer: type[M], request_id: str | None = None) -> M:
+        """POST a gzip JSON ``body``; a retry resends the same bytes (same ``request_id``), so the server replays."""
         headers = {
             "Content-Type": "application/json",
             "Content-Encoding": "gzip",
-            "X-Request-Id": str(payload.get("request_id") or uuid.uuid4().hex),
+            "X-Request-Id": request_id or uuid.uuid4().hex,
         }
-        return self._send("POST", path, content=data, headers=headers)
+        return self._send("POST", path, answer, content=body, headers=headers)
 
-    def get_json(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self._send("GET", path, params=params)
+    def get(self, path: str, *, answer: type[M], params: dict[str, Any] | None = None) -> M:
+        return self._send("GET", path, answer, params=params)
 
-    def _send(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+    def _send(self, method: str, path: str, answer: type[M], **kw: Any) -> M:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 response = self._client.request(method, path, **kw)
@@ -128,15 +134,33 @@ class IngestClient:
             if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
                 self.sleep(retry_delay(attempt, response.headers.get("retry-after")))
                 continue
+            if response.is_success:
+                return _read(answer, response, f"{method} {path}")
             try:
                 body = response.json()
             except ValueError:
                 body = {}
-            if response.is_success:
-                return body if isinstance(body, dict) else {}
             message = body.get("error") if isinstance(body, dict) else None
             raise PushError(
                 f"{method} {path} failed: HTTP {response.status_code}: {message or response.reason_phrase}",
                 status=response.status_code,
             )
         raise AssertionError("unreachable")
+
+
+def gzip_json(request: BaseModel) -> bytes:
+    """A request model as the gzip JSON body the server reads."""
+    return gzip_body(request.model_dump_json().encode())
+
+
+def _read(answer: type[M], response: httpx.Response, what: str) -> M:
+    try:
+        return answer.model_validate_json(response.content)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        raise PushError(
+            f"{what}: the server's answer is not a protocol v{PROTOCOL_VERSION} {answer.__name__} ({problems})",
+            status=response.status_code,
+        ) from None

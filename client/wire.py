@@ -1,8 +1,8 @@
 """Parsed sessions → protocol v1 JSON (see docs/protocol.md), redacted, bounded and sealed.
 
 Order matters: text is made encodable, secrets are redacted, over-long text is
-cut with the same limits and marker the server applies, and only then is the
-session sealed (chain hashes and fingerprint). So the fingerprint describes
+cut with the protocol's limits and marker (``avprotocol``, which the server applies
+too), and only then is the session sealed (chain hashes and fingerprint). So the fingerprint describes
 exactly what the server will hold, and the server never has to cut anything
 (which would make its copy differ from the fingerprint the client sent).
 """
@@ -13,15 +13,11 @@ from typing import Any
 
 import orjson
 
+from avprotocol.limits import MAX_INPUT_JSON_CHARS, MAX_TEXT_CHARS, MAX_TOOL_RESULT_CHARS
+from avprotocol.text import cut as cut_text
 from client.fingerprint import seal
 from client.model import Message, Session
 from client.redact import Redactor
-
-# Mirrors ingest_fn/store.py (the client does not import server code).
-MAX_TEXT_CHARS = 1_000_000
-MAX_TOOL_RESULT_CHARS = 2_000_000
-MAX_INPUT_JSON_CHARS = 1_000_000
-TRUNCATION_MARKER = "\n[… truncated by av-cloud: {dropped} more characters]"
 
 
 def _clean(text: str) -> str:
@@ -44,9 +40,7 @@ def _scrub(value: Any) -> Any:
 
 
 def cut(text: str | None, limit: int) -> str | None:
-    if text is None or len(text) <= limit:
-        return text
-    return text[:limit] + TRUNCATION_MARKER.format(dropped=len(text) - limit)
+    return None if text is None else cut_text(text, limit)
 
 
 def _bound(session: dict[str, Any]) -> None:

@@ -18,16 +18,15 @@ from fastapi.concurrency import run_in_threadpool
 from isal import igzip_lib
 
 from avcore.web import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from avprotocol.limits import MAX_GZIP_MEMBERS, MAX_JSON_DEPTH
 
 T = TypeVar("T")
-MAX_JSON_DEPTH = 64
 GZIP_MAGIC = b"\x1f\x8b"
 # isal's stub types IsalError as a plain object; at run time it is an Exception subclass.
 ISAL_ERROR = cast(type[Exception], igzip_lib.IsalError)
-# av-client sends one member. Each further member costs a copy of the rest of the body
-# (and an empty one inflates to nothing, so the size cap never stops them): a 6 MB body
-# of 20-byte empty members took ~30 s of CPU before this bound.
-MAX_GZIP_MEMBERS = 16
+# MAX_GZIP_MEMBERS: av-client sends one member. Each further member costs a copy of the rest
+# of the body (and an empty one inflates to nothing, so the size cap never stops them): a 6 MB
+# body of 20-byte empty members took ~30 s of CPU before that bound.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

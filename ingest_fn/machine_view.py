@@ -1,4 +1,4 @@
-"""What the server holds for one machine: deletes (tombstones), status, the held list."""
+"""What the server holds for one machine: deletes (tombstones), status, the held list, its last push."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from ingest_fn.protocol import DeleteResult, HeldSession, IndexFailure
+from avprotocol.answers import DeleteResult, HeldSession, IndexFailure
 from ingest_fn.store import in_lock_order
 
 TOMBSTONE_SQL = """
@@ -29,6 +29,8 @@ WHERE m.id = %s GROUP BY m.id"""
 INDEX_FAILURES_SQL = """
 SELECT s.session_id, f.failed_at, f.error FROM index_failures f JOIN sessions s ON s.id = f.session_pk
 WHERE s.machine_id = %s ORDER BY f.failed_at DESC, s.session_id LIMIT 100"""
+TOUCH_MACHINE_SQL = "UPDATE machines SET last_push_at = now() WHERE id = %s"
+DATABASE_ID_SQL = "SELECT value FROM meta WHERE key = 'database_id'"
 HELD_PAGE_SQL = """
 SELECT session_id, fingerprint, message_count, deleted_at IS NOT NULL
 FROM sessions WHERE machine_id = %s AND session_id > %s
@@ -78,3 +80,14 @@ def status(conn: psycopg.Connection, *, machine_id: int) -> dict[str, Any]:
 def held_sessions(conn: psycopg.Connection, *, machine_id: int, after: str, limit: int) -> list[HeldSession]:
     rows = conn.execute(HELD_PAGE_SQL, (machine_id, after, limit)).fetchall()
     return [HeldSession(session_id=r[0], fingerprint=r[1], message_count=r[2], deleted=r[3]) for r in rows]
+
+
+def touch_machine(conn: psycopg.Connection, machine_id: int) -> None:
+    """Record that the machine pushed (once per request, not per session)."""
+    conn.execute(TOUCH_MACHINE_SQL, (machine_id,))
+
+
+def database_id(conn: psycopg.Connection) -> str:
+    """The id of this database (a client that sees it change knows the server was replaced)."""
+    row = conn.execute(DATABASE_ID_SQL).fetchone()
+    return row[0] if row else ""

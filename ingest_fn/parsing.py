@@ -18,8 +18,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from avcore.web import BadRequest
-from ingest_fn.body import MAX_JSON_DEPTH, checked_json, depth_ok
-from ingest_fn.protocol import MAX_SESSIONS_PER_PUSH, PROTOCOL_VERSION, ItemResult, PushRequest, SessionIn
+from avprotocol import PROTOCOL_VERSION
+from avprotocol.answers import ItemResult
+from avprotocol.limits import MAX_JSON_DEPTH, MAX_SESSIONS_PER_PUSH
+from avprotocol.requests import PushRequest
+from avprotocol.session import SessionIn
+from ingest_fn.body import checked_json, depth_ok
 
 M = TypeVar("M", bound=BaseModel)
 # body → sessions → a session → messages → a message → blocks: the blocks list sits this deep.
@@ -27,6 +31,7 @@ BLOCKS_DEPTH = 6
 
 
 def errors_of(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors as the protocol's ``FieldError`` objects (the first 20)."""
     return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()[:20]]
 
 
@@ -78,6 +83,13 @@ def parse_push_carefully(data: bytes) -> ParsedPush:
         except ValidationError as exc:
             sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
             items.append(
-                ItemResult(session_id=sid, status="rejected", reason="invalid session", errors=errors_of(exc))
+                ItemResult.model_validate(
+                    {
+                        "session_id": sid,
+                        "status": "rejected",
+                        "reason": "invalid session",
+                        "errors": errors_of(exc),
+                    }
+                )
             )
     return ParsedPush(request.request_id, items)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import psycopg
 
-from ingest_fn.protocol import PlanResult, PlanSessionIn
+from avprotocol.answers import PlanResult
+from avprotocol.requests import PlanSessionIn
 
 HELD_SQL = """
 SELECT session_id, id, fingerprint, deleted_at IS NOT NULL, message_count, chain_head

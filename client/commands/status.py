@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from avprotocol.answers import StatusResponse
 from client.config import ConfigError, load_config
 from client.redact import NO_REDACTION_KEY, Redactor
 from client.scan import cache_valid, select_sources
@@ -68,7 +69,7 @@ def status(state: State, *, redact: bool = True, patterns: tuple[str, ...] = ())
 
     try:
         with connected(config) as client:
-            out["server"] = client.get_json("/v1/status")
+            out["server"] = client.get("/v1/status", answer=StatusResponse).model_dump(mode="json")
     except PushError as exc:
         out["server_error"] = str(exc)
     return out

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from avprotocol.answers import HeldSession, HeldSessionsResponse
+from avprotocol.limits import MAX_HELD_PAGE
 from client.redact import NO_REDACTION_KEY, Redactor
 from client.scan import scan, select_sources
 from client.state import SessionSummary, State
 from client.transport import IngestClient
-
-PAGE = 5_000
 
 
 @dataclass
@@ -63,19 +63,20 @@ def local_sessions(state: State, *, redactor: Redactor | None) -> dict[str, Sess
     return out
 
 
-def server_sessions(client: IngestClient) -> tuple[dict[str, dict[str, Any]], str | None]:
-    held: dict[str, dict[str, Any]] = {}
+def server_sessions(client: IngestClient) -> tuple[dict[str, HeldSession], str | None]:
+    """Every session the server holds for this machine (``GET /v1/sessions``, page by page)."""
+    held: dict[str, HeldSession] = {}
     cursor: str | None = None
     database_id = None
     for _ in range(1_000_000):
-        params: dict[str, Any] = {"limit": PAGE}
+        params: dict[str, Any] = {"limit": MAX_HELD_PAGE}
         if cursor:
             params["cursor"] = cursor
-        page = client.get_json("/v1/sessions", params)
-        database_id = page.get("database_id", database_id)
-        for s in page.get("sessions") or []:
-            held[s["session_id"]] = s
-        cursor = page.get("next_cursor")
+        page = client.get("/v1/sessions", answer=HeldSessionsResponse, params=params)
+        database_id = page.database_id
+        for s in page.sessions:
+            held[s.session_id] = s
+        cursor = page.next_cursor
         if not cursor:
             break
     return held, database_id
@@ -89,21 +90,21 @@ def verify(
     report = VerifyReport(
         local=len(local),
         database_id=database_id,
-        server=sum(1 for s in held.values() if not s.get("deleted")),
+        server=sum(1 for s in held.values() if not s.deleted),
     )
     for sid, mine in sorted(local.items()):
         theirs = held.get(sid)
-        if theirs is None or theirs.get("deleted"):
+        if theirs is None or theirs.deleted:
             report.missing.append(sid)
-        elif theirs.get("fingerprint") != mine.fingerprint:
+        elif theirs.fingerprint != mine.fingerprint:
             report.different.append(
                 {
                     "session_id": sid,
                     "local_messages": mine.message_count,
-                    "server_messages": theirs.get("message_count"),
+                    "server_messages": theirs.message_count,
                 }
             )
         else:
             report.matching += 1
-    report.extra = sorted(sid for sid, s in held.items() if sid not in local and not s.get("deleted"))
+    report.extra = sorted(sid for sid, s in held.items() if sid not in local and not s.deleted)
     return report

@@ -52,6 +52,14 @@ def test_push_status_verify_through_the_cli(ingest, sources_root) -> None:
     assert run("push").exit_code == 0
     ok = run("verify")
     assert ok.exit_code == 0 and "1 identical" in ok.output
+    # the server's real database id, as /v1/status and the database itself know it (it used to be null)
+    (database_id,) = ingest.rows("SELECT value FROM av.meta WHERE key = 'database_id'")[0]
+    assert (
+        json.loads(run("verify", "--json").output)["database_id"]
+        == database_id
+        == status["server"]["database_id"]
+    )
+    assert f"(database {database_id})" in ok.output
     status = json.loads(run("status", "--json").output)
     assert status["local"]["pending_sessions"] == 0 and status["local"]["last_push"]["exit_code"] == 0
 

@@ -98,21 +98,21 @@ def test_an_interrupted_push_is_finished_by_the_next(ingest, sources_root, monke
     write_session(sources_root, SID_A, 120)
     from client.transport import IngestClient
 
-    real_post = IngestClient.post_json
+    real_post = IngestClient.post
     calls = {"n": 0}
 
-    def killed_after_three(self, path, payload, *, body=None):
+    def killed_after_three(self, path, body, **kw):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real_post(self, path, payload, body=body)
+        return real_post(self, path, body, **kw)
 
-    monkeypatch.setattr(IngestClient, "post_json", killed_after_three)
+    monkeypatch.setattr(IngestClient, "post", killed_after_three)
     with pytest.raises(KeyboardInterrupt):
         push_now()
     held = _server(ingest, SID_A)
     assert held is None or held[1] == ""  # parts arrived, but no fingerprint until the complete part
-    monkeypatch.setattr(IngestClient, "post_json", real_post)
+    monkeypatch.setattr(IngestClient, "post", real_post)
     resumed = push_now()
     assert resumed.applied == 1 and resumed.messages_sent < 120  # send_from where the parts stopped
     _verify_ok()

@@ -56,10 +56,9 @@ class RecordingClient(IngestClient):
         self.sent: list[Sent] = []
         self.events: list[tuple[str, int]] = []
 
-    def post_json(self, path: str, payload: dict[str, Any], *, body: bytes | None = None) -> dict[str, Any]:
+    def post(self, path: str, body: bytes, *, answer: Any, request_id: str | None = None) -> Any:
         if path != "/v1/push":
-            return super().post_json(path, payload, body=body)
-        assert body is not None
+            return super().post(path, body, answer=answer, request_id=request_id)
         items = [
             (s["session_id"], (s.get("base") or {}).get("ordinal", 0), len(s["messages"]), s["complete"])
             for s in orjson.loads(gzip.decompress(body))["sessions"]
@@ -70,13 +69,13 @@ class RecordingClient(IngestClient):
             self.events.append(("start", sent.index))
             self.changed.notify_all()
         try:
-            return self.on_the_wire(sent, path, payload, body)
+            return self.on_the_wire(sent, path, body, answer)
         finally:
             with self.changed:
                 self.events.append(("end", sent.index))
 
-    def on_the_wire(self, sent: Sent, path: str, payload: dict[str, Any], body: bytes) -> dict[str, Any]:
-        return super().post_json(path, payload, body=body)
+    def on_the_wire(self, sent: Sent, path: str, body: bytes, answer: Any) -> Any:
+        return super().post(path, body, answer=answer)
 
     def wait_for_another_start(self, sent: Sent) -> bool:
         with self.changed:
@@ -143,7 +142,7 @@ def test_a_split_session_never_has_two_pieces_on_the_wire(ingest, sources_root, 
     held: list[bool] = []
 
     class Client(RecordingClient):
-        def on_the_wire(self, sent: Sent, *args: Any) -> dict[str, Any]:
+        def on_the_wire(self, sent: Sent, *args: Any) -> Any:
             if BIG in sent.session_ids:
                 # Leave time for a wrong sender to put BIG's next piece on the wire meanwhile.
                 threading.Event().wait(0.05)
@@ -178,10 +177,10 @@ def test_a_failed_request_fails_its_sessions_only_and_later_pieces_are_not_sent(
         write_session(sources_root, sid, 4)
 
     class Client(RecordingClient):
-        def on_the_wire(self, sent: Sent, path: str, payload: dict[str, Any], body: bytes) -> dict[str, Any]:
+        def on_the_wire(self, sent: Sent, path: str, body: bytes, answer: Any) -> Any:
             if sent.index == 0:
                 body = b"not gzip"  # the real server refuses this request with 400
-            return super().on_the_wire(sent, path, payload, body)
+            return super().on_the_wire(sent, path, body, answer)
 
     with Client(load_config()) as client:
         summary = push_with(client, in_flight=in_flight)
@@ -202,7 +201,7 @@ def test_abort_after_the_server_becomes_unreachable_raises_and_leaves_no_thread(
     dead = f"https://127.0.0.1:{free_port()}"
 
     class Client(RecordingClient):
-        def on_the_wire(self, sent: Sent, *args: Any) -> dict[str, Any]:
+        def on_the_wire(self, sent: Sent, *args: Any) -> Any:
             self._client.base_url = httpx.URL(dead)  # the plan got through; now nobody listens
             return super().on_the_wire(sent, *args)
 

@@ -9,11 +9,22 @@ from email.utils import formatdate
 import httpx
 import orjson
 import pytest
+from pydantic import BaseModel
 
+from avprotocol.answers import StatusResponse
 from client.config import ClientConfig
-from client.transport import IngestClient, PushError, retry_delay
+from client.transport import IngestClient, PushError, gzip_json, retry_delay
 
 CONFIG = ClientConfig("https://ingest.example.com", "avd_secret", None, False)
+
+
+class Ok(BaseModel):
+    ok: bool
+
+
+class Payload(BaseModel):
+    request_id: str
+    x: int
 
 
 def _client(handler, sleeps: list[float]) -> IngestClient:
@@ -40,7 +51,8 @@ def test_429_and_5xx_are_retried_with_the_same_body_honouring_retry_after() -> N
 
     sleeps: list[float] = []
     with _client(handler, sleeps) as client:
-        assert client.post_json("/v1/push", {"request_id": "r1234567", "x": 1}) == {"ok": True}
+        body = gzip_json(Payload(request_id="r1234567", x=1))
+        assert client.post("/v1/push", body, answer=Ok, request_id="r1234567") == Ok(ok=True)
     assert len(set(bodies)) == 1 and orjson.loads(gzip.decompress(bodies[0]))["request_id"] == "r1234567"
     assert sleeps[0] >= 7 and 0 < sleeps[1] <= 1.0
 
@@ -51,7 +63,7 @@ def test_network_errors_are_retried_then_reported() -> None:
 
     sleeps: list[float] = []
     with _client(handler, sleeps) as client, pytest.raises(PushError, match="cannot reach") as err:
-        client.get_json("/v1/status")
+        client.get("/v1/status", answer=StatusResponse)
     assert err.value.status is None and len(sleeps) == 4
     assert sleeps == sorted(sleeps) or max(sleeps) <= 30  # grows, capped
 
@@ -64,7 +76,7 @@ def test_a_4xx_is_not_retried_and_names_the_status() -> None:
         return httpx.Response(401, json={"ok": False, "error": "unknown token"})
 
     with _client(handler, []) as client, pytest.raises(PushError, match="HTTP 401: unknown token") as err:
-        client.get_json("/v1/status")
+        client.get("/v1/status", answer=StatusResponse)
     assert err.value.status == 401 and len(calls) == 1 and "avd_secret" not in str(err.value)
 
 
@@ -78,19 +90,19 @@ def test_backoff_is_exponential_with_jitter_and_retry_after_dates_work() -> None
 
 def test_the_token_is_never_in_repr_or_url() -> None:
     seen = []
-    with _client(lambda r: seen.append(str(r.url)) or httpx.Response(200, json={}), []) as client:
-        client.get_json("/v1/sessions", {"limit": 5})
+    with _client(lambda r: seen.append(str(r.url)) or httpx.Response(200, json={"ok": True}), []) as client:
+        client.get("/v1/sessions", answer=Ok, params={"limit": 5})
     assert "avd_secret" not in repr(CONFIG) and "avd_secret" not in seen[0]
 
 
 def test_last_response_is_each_threads_own() -> None:
     """A pipelined push shares one client between threads; one thread's answer must not replace another's."""
-    client = _client(lambda r: httpx.Response(200 if r.url.path == "/a" else 201, json={}), [])
+    client = _client(lambda r: httpx.Response(200 if r.url.path == "/a" else 201, json={"ok": True}), [])
     first_done, second_done = threading.Event(), threading.Event()
     seen: dict[str, int | None] = {}
 
     def first() -> None:
-        client.get_json("/a")
+        client.get("/a", answer=Ok)
         first_done.set()
         second_done.wait(5)
         seen["first"] = client.last_response.status_code if client.last_response else None
@@ -99,8 +111,17 @@ def test_last_response_is_each_threads_own() -> None:
     with client:
         thread.start()
         first_done.wait(5)
-        client.get_json("/b")  # made after the other thread's request, before it looks
+        client.get("/b", answer=Ok)  # made after the other thread's request, before it looks
         second_done.set()
         thread.join(5)
         assert seen == {"first": 200} and client.last_response is not None
         assert client.last_response.status_code == 201
+
+
+def test_an_answer_that_is_not_the_protocol_is_an_error_naming_the_field() -> None:
+    """The bug this prevents: reading a field the server never sends gave a silent None."""
+    answer = {"ok": True, "protocol": 1, "machine": "m", "sessions": 1}  # no database_id, ...
+    with _client(lambda r: httpx.Response(200, json=answer), []) as client:
+        with pytest.raises(PushError, match="not a protocol v1 StatusResponse.*database_id") as err:
+            client.get("/v1/status", answer=StatusResponse)
+    assert err.value.status == 200  # the server was reached: not counted as unreachable

@@ -6,7 +6,7 @@ Needs aws-sam-cli in ``.venv-sam`` (``make test`` creates it). Without it these 
 What is checked:
 * ``sam validate --lint`` is clean;
 * ``sam build`` (BuildMethod makefile, infra/sam/Makefile) succeeds into a temp dir;
-* the layer holds ``python/avcore`` + exactly the pinned wheels, the functions hold only
+* the layer holds ``python/avcore``, ``python/avprotocol`` + exactly the pinned wheels, the functions hold only
   their own package, nothing from ``client/`` or ``infra/`` ships, sizes are within bounds;
 * the handlers import from the BUILT artifacts alone (fresh interpreter, no site-packages),
   and the import time is measured (sanity bound 1.5 s; the architecture budget is 300 ms).
@@ -203,10 +203,11 @@ def test_layer_shape(build_dir: Path) -> None:
     top = {p.name for p in layer.iterdir()}
     assert top <= {"python", "certs"}, f"unexpected entries at the layer root: {top}"
     py = layer / "python"
-    for pkg in ("avcore", "fastapi", "mangum", "psycopg", "psycopg_binary", "pydantic", "pydantic_core",
+    for pkg in ("avcore", "avprotocol", "fastapi", "mangum", "psycopg", "psycopg_binary", "pydantic", "pydantic_core",
                 "pydantic_settings", "orjson", "starlette"):  # fmt: skip
         assert (py / pkg / "__init__.py").is_file() or (py / pkg).is_dir(), f"layer lacks python/{pkg}"
     assert (py / "avcore" / "__init__.py").is_file()
+    assert (py / "avprotocol" / "session.py").is_file()
     assert not (py / "avcore" / "requirements.txt").exists()
     assert not (py / "bin").exists(), "console scripts (build-machine shebangs) must not ship"
     # exactly the pinned distributions, at the pinned versions
@@ -250,7 +251,8 @@ def test_nothing_else_ships(build_dir: Path) -> None:
         names = {p.name for p in art.iterdir()}
         assert not {"client", "infra", "tests", "bench", "docs", ".venv", ".venv-sam"} & names, (art, names)
     for fn in ("IngestFunction", "ViewerFunction"):
-        assert not list((build_dir / fn).rglob("avcore")), f"avcore must ship once, in the layer, not in {fn}"
+        for pkg in ("avcore", "avprotocol"):
+            assert not list((build_dir / fn).rglob(pkg)), f"{pkg} must ship once, in the layer, not in {fn}"
 
 
 def test_bytecode_is_precompiled_for_zip_deploys(build_dir: Path) -> None:
@@ -289,11 +291,11 @@ import json, sys, time
 t0 = time.perf_counter()
 import {module} as m
 t1 = time.perf_counter()
-import fastapi, mangum, psycopg, avcore
+import fastapi, mangum, psycopg, avcore, avprotocol
 assert callable(m.handler), "handler is not callable"
 print(json.dumps({{"import_s": t1 - t0,
                    "handler": m.__file__, "fastapi": fastapi.__file__, "psycopg": psycopg.__file__,
-                   "avcore": avcore.__file__, "mangum": mangum.__file__,
+                   "avcore": avcore.__file__, "mangum": mangum.__file__, "avprotocol": avprotocol.__file__,
                    "site": [p for p in sys.path if "site-packages" in p]}}))
 """
 
@@ -331,7 +333,7 @@ def test_handler_imports_from_built_artifacts(
         info = json.loads(proc.stdout.strip().splitlines()[-1])
         times.append(info["import_s"])
     assert info["handler"].startswith(str(fn_dir)), info
-    for dep in ("fastapi", "psycopg", "avcore", "mangum"):
+    for dep in ("fastapi", "psycopg", "avcore", "avprotocol", "mangum"):
         assert info[dep].startswith(str(layer_py)), f"{dep} was not imported from the layer: {info[dep]}"
     assert not info["site"], f"site-packages leaked into the probe: {info['site']}"
     median = statistics.median(times)

@@ -1,4 +1,4 @@
-"""A push's sessions written together (ingest_fn/batch.py): same rules, one transaction, safe fallback."""
+"""A push's sessions written together (ingest_fn/store.py): same rules, one transaction, safe fallback."""
 
 from __future__ import annotations
 

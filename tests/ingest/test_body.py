@@ -8,8 +8,9 @@ import os
 import pytest
 
 from avcore.web import BadRequest, PayloadTooLarge
+from avprotocol.limits import MAX_GZIP_MEMBERS
 from client.compression import gzip_body
-from ingest_fn.body import MAX_GZIP_MEMBERS, gunzip_capped
+from ingest_fn.body import gunzip_capped
 
 
 def test_a_single_member_inflates_exactly() -> None:

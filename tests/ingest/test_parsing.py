@@ -6,9 +6,10 @@ import orjson
 import pytest
 
 from avcore.web import BadRequest
-from ingest_fn.body import MAX_JSON_DEPTH
+from avprotocol.answers import ItemResult
+from avprotocol.limits import MAX_JSON_DEPTH
+from avprotocol.session import SessionIn
 from ingest_fn.parsing import parse_push, parse_push_carefully
-from ingest_fn.protocol import ItemResult, SessionIn
 from tests.apps import make_session, push_body
 
 
@@ -39,7 +40,7 @@ def test_an_invalid_session_is_named_alone_and_the_rest_kept() -> None:
     items = parse_push(data).items
     assert isinstance(items[0], SessionIn) and items[0].session_id == "good"
     assert isinstance(items[1], ItemResult) and items[1].status == "rejected"
-    assert items[1].errors[0]["field"] == "messages.0.role"
+    assert items[1].errors[0].field == "messages.0.role"
 
 
 def test_blocks_nested_beyond_the_limit_are_refused_even_when_the_schema_accepts_them() -> None:
@@ -60,7 +61,7 @@ def test_lone_surrogates_take_the_careful_path_and_are_repaired() -> None:
 
 
 def test_the_sessions_limit_holds_on_both_paths() -> None:
-    from ingest_fn.protocol import MAX_SESSIONS_PER_PUSH
+    from avprotocol.limits import MAX_SESSIONS_PER_PUSH
 
     many = [make_session(f"s{i}", messages=1) for i in range(MAX_SESSIONS_PER_PUSH + 1)]
     with pytest.raises(BadRequest) as valid_ones:

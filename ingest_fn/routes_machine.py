@@ -1,0 +1,68 @@
+"""What the server holds for the device's machine: deletes, status, the held list; and health."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from avcore.web import BadRequest
+from avprotocol import PROTOCOL_VERSION, __version__
+from avprotocol.answers import DeleteResponse, HealthResponse, HeldSessionsResponse, StatusResponse
+from avprotocol.limits import DEFAULT_HELD_PAGE, MAX_HELD_PAGE
+from avprotocol.requests import DeleteRequest
+from ingest_fn.deps import Conn, Device, read_body, recorded_answer
+from ingest_fn.machine_view import database_id, delete_sessions, held_sessions, status
+from ingest_fn.parsing import validate_request
+from ingest_fn.replay import once
+
+router = APIRouter()
+
+
+@router.post("/v1/deletes", response_model=DeleteResponse)
+async def deletes_route(request: Request, device: Device, conn: Conn) -> Response:
+    req = validate_request(DeleteRequest, await read_body(request), "deletes")
+
+    def delete_all() -> dict[str, Any]:
+        results = delete_sessions(conn, machine_id=device.machine_id, session_ids=req.session_ids)
+        return DeleteResponse(
+            request_id=req.request_id, database_id=database_id(conn), results=results
+        ).model_dump(mode="json")
+
+    answer, replayed = await run_in_threadpool(
+        once, conn, device_id=device.device_id, request_id=req.request_id, compute=delete_all
+    )
+    return recorded_answer(answer, replayed)
+
+
+@router.get("/v1/status", response_model=StatusResponse)
+def status_route(device: Device, conn: Conn) -> StatusResponse:
+    return StatusResponse(database_id=database_id(conn), **status(conn, machine_id=device.machine_id))
+
+
+@router.get("/v1/sessions", response_model=HeldSessionsResponse)
+def held_route(
+    device: Device,
+    conn: Conn,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_HELD_PAGE)] = DEFAULT_HELD_PAGE,
+) -> HeldSessionsResponse:
+    try:
+        after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else ""
+    except ValueError:
+        raise BadRequest("cursor: invalid (use next_cursor from the previous page)") from None
+    rows = held_sessions(conn, machine_id=device.machine_id, after=after, limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = base64.urlsafe_b64encode(rows[-1].session_id.encode()).decode()
+    return HeldSessionsResponse(database_id=database_id(conn), sessions=rows, next_cursor=next_cursor)
+
+
+@router.get("/v1/health", response_model=HealthResponse)
+def health_route() -> HealthResponse:
+    """No authentication: whether the function is up, and which release and protocol it speaks."""
+    return HealthResponse(protocol=PROTOCOL_VERSION, version=__version__)

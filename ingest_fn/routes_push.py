@@ -1,0 +1,64 @@
+"""``POST /v1/plan`` (what the server lacks) and ``POST /v1/push`` (sessions and parts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from avprotocol.answers import ItemResult, PlanResponse, PushResponse
+from avprotocol.requests import PlanRequest
+from avprotocol.session import SessionIn
+from ingest_fn.deps import Conn, Device, read_body, recorded_answer
+from ingest_fn.machine_view import database_id, touch_machine
+from ingest_fn.parsing import ParsedPush, parse_push, validate_request
+from ingest_fn.planning import plan
+from ingest_fn.replay import once
+from ingest_fn.store import Outcome, write_sessions
+
+router = APIRouter()
+
+
+@router.post("/v1/plan", response_model=PlanResponse)
+async def plan_route(request: Request, device: Device, conn: Conn) -> PlanResponse:
+    req = validate_request(PlanRequest, await read_body(request), "plan")
+    results = await run_in_threadpool(plan, conn, machine_id=device.machine_id, sessions=req.sessions)
+    return PlanResponse(database_id=database_id(conn), results=results)
+
+
+@router.post("/v1/push", response_model=PushResponse)
+async def push_route(request: Request, device: Device, conn: Conn) -> Response:
+    parsed: ParsedPush = await read_body(request, parse_push)
+    # Database work runs off the event loop, so under uvicorn the next request's body
+    # is received (and a second database connection used) while this one writes.
+    answer, replayed = await run_in_threadpool(
+        once,
+        conn,
+        device_id=device.device_id,
+        request_id=parsed.request_id,
+        compute=lambda: push_answer(conn, machine_id=device.machine_id, parsed=parsed),
+    )
+    if not replayed and any(r["status"] == "applied" for r in answer["results"]):
+        # After the commit, not inside it: every request of a machine updates this one row,
+        # and holding its lock until commit would make a machine's requests queue.
+        await run_in_threadpool(touch_machine, conn, device.machine_id)
+    return recorded_answer(answer, replayed)
+
+
+def push_answer(conn: psycopg.Connection, *, machine_id: int, parsed: ParsedPush) -> dict[str, Any]:
+    """Write the valid sessions; every item's result in request order (rejections where they were)."""
+    sessions = [item for item in parsed.items if isinstance(item, SessionIn)]
+    outcomes: list[Outcome] = write_sessions(conn, machine_id=machine_id, sessions=sessions)
+    written = iter(zip(sessions, outcomes, strict=True))
+    results: list[ItemResult] = []
+    for item in parsed.items:
+        if isinstance(item, ItemResult):
+            results.append(item)
+        else:
+            session, outcome = next(written)
+            results.append(outcome.result(session.session_id))
+    response = PushResponse(request_id=parsed.request_id, database_id=database_id(conn), results=results)
+    return response.model_dump(mode="json")
