@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -140,13 +141,37 @@ def error_response(
     )
 
 
+def _quoted_choices(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as ``a, b, c``."""
+    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
+
+
+def _validation_message(err: Any) -> str:
+    """One parameter's problem in the house style: what was wrong and what is allowed."""
+    kind, ctx, value = err.get("type"), err.get("ctx") or {}, err.get("input")
+    shown = repr(value) if isinstance(value, str) else value
+    worded = {
+        "missing": "required",
+        "greater_than_equal": f"must be at least {ctx.get('ge')} (got {shown})",
+        "less_than_equal": f"must be at most {ctx.get('le')} (got {shown})",
+        "greater_than": f"must be more than {ctx.get('gt')} (got {shown})",
+        "less_than": f"must be less than {ctx.get('lt')} (got {shown})",
+        "int_parsing": f"{shown} is not an integer",
+        "bool_parsing": f"{shown} is not a boolean; use true or false",
+        "literal_error": f"{shown} is not allowed; use one of {_quoted_choices(str(ctx.get('expected', '')))}",
+        "string_too_long": f"at most {ctx.get('max_length')} characters",
+        "string_too_short": f"at least {ctx.get('min_length')} characters",
+    }
+    return worded.get(kind) or str(err.get("msg", "invalid"))
+
+
 def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    """Each problem names its field first (``limit: must be at most 500 (got 900)``)."""
     errors = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-        errors.append({"field": loc or "body", "message": err.get("msg", "invalid")})
-    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return f"invalid request: {summary}", errors
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header"))
+        errors.append({"field": loc or "body", "message": _validation_message(err)})
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors
 
 
 def install_error_handling(app: FastAPI, *, component: str) -> None:

@@ -277,9 +277,9 @@ def tokens(rows: list[dict[str, Any]]) -> dict[str, Any]:
     fields = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
     totals = dict.fromkeys(fields, 0) | {"messages": 0}
     models: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0) | {"messages": 0})
-    days: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0) | {"messages": 0})
+    days: dict[date | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0) | {"messages": 0})
     for r in rows:
-        for target in (totals, models[r["model"]], days[r["day"].isoformat() if r["day"] else "undated"]):
+        for target in (totals, models[r["model"]], days[r["day"]]):
             for k in (*fields, "messages"):
                 target[k] += int(r[k])
     return {
@@ -287,5 +287,9 @@ def tokens(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "by_model": [
             {"model": m, **v} for m, v in sorted(models.items(), key=lambda kv: -kv[1]["output_tokens"])
         ],
-        "by_day": [{"date": d, **v} for d, v in sorted(days.items())],
+        # Messages without a timestamp (date null) come last.
+        "by_day": [
+            {"date": d, **v}
+            for d, v in sorted(days.items(), key=lambda kv: (kv[0] is None, kv[0] or date.min))
+        ],
     }

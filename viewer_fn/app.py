@@ -18,7 +18,8 @@ from avcore.db.pool import Database
 from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
 from avcore.web import MethodNotAllowed, NotFound, install_error_handling, install_request_middleware
-from viewer_fn import routes_analytics, routes_auth, routes_meta, routes_search, routes_sessions
+from viewer_fn import openapi, routes_analytics, routes_auth, routes_meta, routes_search, routes_sessions
+from viewer_fn.deps import REQUIRE_VIEWER
 from viewer_fn.ratelimit import LoginLimiter
 from viewer_fn.signing import Signer
 
@@ -57,7 +58,9 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=f"{base}/api/v1/openapi.json",
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app)
     app.state.db = db
     app.state.settings = settings
     app.state.signer = Signer(settings.session_secret.get_secret_value())
@@ -66,8 +69,12 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     install_request_middleware(app, component="viewer_fn")
 
     api = APIRouter(prefix=f"{base}/api/v1")
-    for module in (routes_auth, routes_sessions, routes_search, routes_analytics, routes_meta):
-        api.include_router(module.router)
+    api.include_router(routes_auth.router)
+    # Every other route needs a viewer credential: one router-level dependency.
+    protected = APIRouter(dependencies=[REQUIRE_VIEWER], responses=openapi.ERRORS)
+    for module in (routes_sessions, routes_search, routes_analytics, routes_meta):
+        protected.include_router(module.router)
+    api.include_router(protected)
 
     # Every write route agentsview has (star, pin, rename, trash, upload, settings, sync,
     # insights, ...) lands here: one answer, whatever the path.

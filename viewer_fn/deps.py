@@ -30,6 +30,9 @@ def _viewer(request: Request, conn: Conn) -> Viewer:
 
 
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]
+# For routers whose routes need a viewer but not its identity: one router-level dependency,
+# resolved before any query parameter is parsed, so an unauthenticated request gets 401, never 400.
+REQUIRE_VIEWER = Depends(_viewer)
 
 
 def settings_of(request: Request) -> ViewerSettings:

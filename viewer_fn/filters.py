@@ -1,29 +1,59 @@
-"""The session filter agentsview's list, lists, stats and analytics share, as SQL.
+"""The session filter agentsview's list, lists, stats, search and analytics share, as SQL.
 
-:class:`SessionFilter` holds parsed values; :func:`session_where` turns them into
-predicates over a ``sessions`` alias. Only clause structure is assembled here;
-every value is a bound parameter. The base rules follow agentsview: a listed
-session has messages and is not deleted; one-shot sessions (at most one user
-message) are hidden unless ``include_one_shot``; subagent and fork children are
-hidden unless ``include_children``, in which case a child is listed when it or
-its parent matches the filters.
+:class:`SessionFilter` holds parsed values; :func:`session_where` and friends turn
+it into a :class:`Where` -- predicates over a ``sessions`` alias *and* the values
+they bind -- so a query combines filters by value (datasette's
+``build_where_clauses()``) and never by mutating a shared parameter dict. Only
+clause structure is assembled here; every value is a bound parameter.
+
+The base rules follow agentsview: a listed session has messages and is not
+deleted; one-shot sessions (at most one user message) are hidden unless
+``include_one_shot``; subagent and fork children are hidden unless
+``include_children``, in which case a child is listed when it or its parent
+matches the filters.
+
+:func:`session_filter` is the FastAPI dependency that declares the filter's
+query parameters once, for every route that takes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Query
 
 from avcore.web import BadRequest
-from viewer_fn import params as p
+from viewer_fn.params import CommaList, Day, Flag, Instant
 
 CHILD_RELATIONSHIPS = "('subagent', 'fork')"
 MACHINE_IDS_SQL = "(SELECT id FROM machines WHERE name = ANY(%({key})s))"
 PARENT_MATCHES_SQL = """EXISTS (SELECT 1 FROM sessions {parent}
     WHERE {parent}.machine_id = {s}.machine_id AND {parent}.session_id = {s}.parent_session_id AND {where})"""
+
+
+@dataclass(frozen=True)
+class Where:
+    """A conjunction of SQL predicates with the values they bind (``%(name)s`` placeholders)."""
+
+    predicates: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.predicates) or "TRUE"
+
+    def __and__(self, other: Where) -> Where:
+        clash = set(self.params) & set(other.params)
+        if clash:  # two filters binding one name would silently share a value
+            raise ValueError(f"parameter names bound twice: {sorted(clash)}")
+        return Where(self.predicates + other.predicates, {**self.params, **other.params})
+
+    def bind(self, **more: Any) -> dict[str, Any]:
+        """The parameters to execute with: this clause's values plus the query's own."""
+        return {**self.params, **more}
 
 
 @dataclass(frozen=True)
@@ -42,40 +72,53 @@ class SessionFilter:
     include_one_shot: bool = False
     include_children: bool = False
 
-    @classmethod
-    def from_request(cls, request: Request) -> SessionFilter:
-        q = request.query_params
-        f = cls(
-            project=p.csv("project", q.get("project")),
-            exclude_project=p.csv("exclude_project", q.get("exclude_project")),
-            machine=p.csv("machine", q.get("machine")),
-            agent=p.csv("agent", q.get("agent")),
-            date=p.day("date", q.get("date")),
-            date_from=p.day("date_from", q.get("date_from")),
-            date_to=p.day("date_to", q.get("date_to")),
-            active_since=p.instant("active_since", q.get("active_since")),
-            min_messages=p.integer("min_messages", q.get("min_messages"), lo=0),
-            max_messages=p.integer("max_messages", q.get("max_messages"), lo=0),
-            min_user_messages=p.integer("min_user_messages", q.get("min_user_messages"), lo=0),
-            include_one_shot=p.flag("include_one_shot", q.get("include_one_shot")),
-            include_children=p.flag("include_children", q.get("include_children")),
-        )
-        if f.date_from and f.date_to and f.date_from > f.date_to:
-            raise BadRequest(f"date_from: {f.date_from} is after date_to {f.date_to}")
-        return f
 
-    def key(self) -> dict[str, Any]:
-        """A JSON-able summary, used to bind cursors to the filter they were made for."""
-        return {
-            f.name: str(getattr(self, f.name))
-            for f in fields(self)
-            if getattr(self, f.name) not in (None, False)
-        }
+def session_filter(
+    project: Annotated[CommaList, Query(description="only these projects (comma list)")] = None,
+    exclude_project: Annotated[CommaList, Query(description="not these projects (comma list)")] = None,
+    machine: Annotated[CommaList, Query(description="only these machines (comma list)")] = None,
+    agent: Annotated[CommaList, Query(description="only these agents (comma list)")] = None,
+    date: Annotated[Day, Query(description="UTC calendar day of the session's start")] = None,
+    date_from: Annotated[Day, Query(description="started on or after this UTC day")] = None,
+    date_to: Annotated[Day, Query(description="started on or before this UTC day")] = None,
+    active_since: Annotated[Instant, Query(description="last activity at or after this instant")] = None,
+    min_messages: Annotated[int | None, Query(ge=0)] = None,
+    max_messages: Annotated[int | None, Query(ge=0)] = None,
+    min_user_messages: Annotated[int | None, Query(ge=0)] = None,
+    include_one_shot: Annotated[
+        Flag, Query(description="also sessions with at most one user message (hidden by default)")
+    ] = False,
+    include_children: Annotated[
+        Flag,
+        Query(description="also subagent and fork sessions: a child is listed when it or its parent matches"),
+    ] = False,
+) -> SessionFilter:
+    if date_from and date_to and date_from > date_to:
+        raise BadRequest(f"date_from: {date_from} is after date_to {date_to}")
+    return SessionFilter(
+        project=project,
+        exclude_project=exclude_project,
+        machine=machine,
+        agent=agent,
+        date=date,
+        date_from=date_from,
+        date_to=date_to,
+        active_since=active_since,
+        min_messages=min_messages,
+        max_messages=max_messages,
+        min_user_messages=min_user_messages,
+        include_one_shot=include_one_shot,
+        include_children=include_children,
+    )
 
 
-def _matching(f: SessionFilter, s: str, params: dict[str, Any], prefix: str) -> list[str]:
+SessionFilterDep = Annotated[SessionFilter, Depends(session_filter)]
+
+
+def _matching(f: SessionFilter, s: str, prefix: str) -> Where:
     """Predicates for the user's filters (not the base rules) over alias ``s``."""
     where: list[str] = []
+    params: dict[str, Any] = {}
     started = f"COALESCE({s}.started_at, {s}.created_at)"
     for name, column, negate in (
         ("project", "project", False),
@@ -110,34 +153,36 @@ def _matching(f: SessionFilter, s: str, params: dict[str, Any], prefix: str) -> 
             params[f"{prefix}{name}"] = getattr(f, name)
     if not f.include_one_shot:
         where.append(f"{s}.user_message_count > 1")
-    return where
+    return Where(tuple(where), params)
 
 
-def base_where(s: str) -> list[str]:
-    return [f"{s}.deleted_at IS NULL", f"{s}.message_count > 0"]
+def base_where(s: str) -> Where:
+    return Where((f"{s}.deleted_at IS NULL", f"{s}.message_count > 0"))
 
 
-def session_where(f: SessionFilter, params: dict[str, Any], s: str = "s") -> str:
-    """The WHERE body for the session list (and its counts) over alias ``s``."""
-    own = _matching(f, s, params, "")
-    where = base_where(s)
+def _roots(s: str) -> Where:
+    return Where((f"{s}.relationship NOT IN {CHILD_RELATIONSHIPS}",))
+
+
+def session_where(f: SessionFilter, s: str = "s") -> Where:
+    """The session list (and its count) over alias ``s``."""
+    own = _matching(f, s, "")
     if not f.include_children:
-        where.append(f"{s}.relationship NOT IN {CHILD_RELATIONSHIPS}")
-        where += own
-        return " AND ".join(where)
-    mine = " AND ".join(own) or "TRUE"
-    parent_where = " AND ".join(base_where("par") + _matching(f, "par", params, "par_")) or "TRUE"
-    parent = PARENT_MATCHES_SQL.format(parent="par", s=s, where=parent_where)
-    where.append(f"(({mine}) OR ({s}.relationship IN {CHILD_RELATIONSHIPS} AND {parent}))")
-    return " AND ".join(where)
+        return base_where(s) & _roots(s) & own
+    parent_filter = base_where("par") & _matching(f, "par", "par_")
+    parent = PARENT_MATCHES_SQL.format(parent="par", s=s, where=parent_filter.sql)
+    either = Where(
+        (f"(({own.sql}) OR ({s}.relationship IN {CHILD_RELATIONSHIPS} AND {parent}))",),
+        {**own.params, **parent_filter.params},
+    )
+    return base_where(s) & either
 
 
-def root_where(f: SessionFilter, params: dict[str, Any], s: str = "s") -> str:
+def root_where(f: SessionFilter, s: str = "s") -> Where:
     """Root sessions only, whatever ``include_children`` says: lists, stats and analytics."""
-    where = base_where(s) + [f"{s}.relationship NOT IN {CHILD_RELATIONSHIPS}"] + _matching(f, s, params, "")
-    return " AND ".join(where)
+    return base_where(s) & _roots(s) & _matching(f, s, "")
 
 
-def any_session_where(f: SessionFilter, params: dict[str, Any], s: str = "s") -> str:
+def any_session_where(f: SessionFilter, s: str = "s") -> Where:
     """Live sessions, children included, under the user's filters: what search looks in."""
-    return " AND ".join(base_where(s) + _matching(f, s, params, ""))
+    return base_where(s) & _matching(f, s, "")

@@ -1,114 +1,116 @@
-"""Query-parameter parsing shared by every route: one place, one error style.
+"""Query-parameter types shared by every route: declared once, documented in OpenAPI.
 
-FastAPI's own validation answers in English but not always with the allowed values,
-so routes take raw strings and parse them here. Every failure is a
-:class:`~avcore.web.BadRequest` whose message starts with the parameter's name and
-says what is allowed, e.g. ``date_from: '2026-13-01' is not a date; use YYYY-MM-DD``.
+Routes declare their parameters with these types, so FastAPI parses and validates
+them and the OpenAPI document lists each one with its type, bounds and allowed
+values. Failures become one 400 whose message starts with the parameter's name
+(``avcore.web`` words pydantic's error kinds), e.g.
+``date_from: '2026-13-01' is not a date; use YYYY-MM-DD``.
+
+Lists take agentsview's comma form (``project=a,b``) and the repeated form
+(``project=a&project=b``) alike; an empty value means "not given".
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from avcore.web import BadRequest, NotFound
+from fastapi import Path, Query
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
 
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+from avcore.web import NotFound
+
 MAX_LIST_ITEMS = 100  # a comma list longer than this is a mistake, not a filter
 
 
-def csv(name: str, value: str | None) -> list[str] | None:
-    """A comma list (``a,b``) as a list without blanks; None when absent or empty."""
+def _invalid(message: str) -> PydanticCustomError:
+    # The message is final (no placeholders): avcore.web prefixes the parameter's name.
+    return PydanticCustomError("av_parameter", message.replace("{", "{{").replace("}", "}}"))
+
+
+def _comma_list(value: Any) -> list[str] | None:
     if value is None:
         return None
-    items = [v.strip() for v in value.split(",") if v.strip()]
+    raw = [value] if isinstance(value, str) else list(value)
+    items = [item.strip() for text in raw for item in str(text).split(",") if item.strip()]
     if len(items) > MAX_LIST_ITEMS:
-        raise BadRequest(f"{name}: at most {MAX_LIST_ITEMS} comma-separated values")
+        raise _invalid(f"at most {MAX_LIST_ITEMS} comma-separated values")
     return items or None
 
 
-def flag(name: str, value: str | None) -> bool:
-    if value is None:
-        return False
-    text = value.strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise BadRequest(f"{name}: {value!r} is not a boolean; use true or false")
-
-
-def integer(
-    name: str, value: str | None, *, default: int | None = None, lo: int | None = None, hi: int | None = None
-) -> int | None:
+def _day(value: Any) -> date | None:
     if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not an integer") from None
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        bounds = (
-            f"between {lo} and {hi}"
-            if lo is not None and hi is not None
-            else (f"at least {lo}" if lo is not None else f"at most {hi}")
-        )
-        raise BadRequest(f"{name}: must be {bounds} (got {number})")
-    return number
-
-
-def day(name: str, value: str | None) -> date | None:
-    if not value:
         return None
+    if isinstance(value, date):
+        return value
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(str(value))
     except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not a date; use YYYY-MM-DD") from None
+        raise _invalid(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
-def instant(name: str, value: str | None) -> datetime | None:
+def _instant(value: Any) -> datetime | None:
     """An RFC 3339 timestamp; a naive one is taken as UTC."""
-    if not value:
+    if value is None or value == "":
         return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(
-            f"{name}: {value!r} is not a timestamp; use RFC 3339, e.g. 2026-11-01T10:00:00Z"
-        ) from None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise _invalid(f"{value!r} is not a timestamp; use RFC 3339, e.g. 2026-11-01T10:00:00Z") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def zone(name: str, value: str | None) -> str:
-    """An IANA timezone name (default UTC), checked against the tz database."""
-    if not value:
-        return "UTC"
+def _flag(value: Any) -> Any:
+    """``include_x=`` (empty) reads as false, like an absent flag; the rest is pydantic's bool."""
+    if isinstance(value, str) and value.strip() == "":
+        return False
+    return value
+
+
+def _zone(value: str) -> str:
+    """An IANA timezone name, checked against the tz database."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadRequest(
-            f"{name}: {value!r} is not an IANA timezone; use a name like Europe/Berlin or UTC"
-        ) from None
+        raise _invalid(f"{value!r} is not an IANA timezone; use a name like Europe/Berlin or UTC") from None
     return value
 
 
-def choice(name: str, value: str | None, allowed: tuple[str, ...], default: str) -> str:
-    if value is None or value == "":
-        return default
-    if value not in allowed:
-        raise BadRequest(f"{name}: {value!r} is not allowed; use one of {', '.join(allowed)}")
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise _invalid("must not contain NUL characters")
     return value
+
+
+CommaList = Annotated[list[str] | None, BeforeValidator(_comma_list)]
+Day = Annotated[date | None, BeforeValidator(_day)]
+Instant = Annotated[datetime | None, BeforeValidator(_instant)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Zone = Annotated[str, AfterValidator(_zone)]
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+SessionId = Annotated[
+    str,
+    Path(
+        description="`<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from",
+        examples=["laptop:0b7c5f0e-2f4a-4c1e-9d1b-5a6e7f8a9b0c"],
+    ),
+]
+Limit = Annotated[int, Query(ge=1, description="rows per page")]
+Cursor = Annotated[
+    str | None,
+    Query(description="the opaque `next` token of the previous page; send the same other parameters"),
+]
 
 
 def session_key(sid: str) -> tuple[str, str]:
     """``<machine>:<session id>`` split in two; anything else cannot name a session."""
     machine, sep, session_id = sid.partition(":")
-    if not sep or not machine or not session_id:
+    if not sep or not machine or not session_id or "\x00" in sid:
         raise NotFound(f"no session with id {sid!r} (ids look like '<machine>:<session id>')")
     return machine, session_id
-
-
-def drop_none(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None}

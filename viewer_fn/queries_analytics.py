@@ -190,17 +190,11 @@ class AnalyticsFilter:
 
 
 def filtered_sessions(conn: psycopg.Connection, f: AnalyticsFilter) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {
-        "tz": f.tz,
-        "day_from": f.day_from,
-        "day_to": f.day_to,
-        "dow": f.dow,
-        "hour": f.hour,
-    }
-    where = root_where(f.sessions, params)
+    where = root_where(f.sessions)
     extra = (DOW_SQL if f.dow is not None else "") + "\n  " + (HOUR_SQL if f.hour is not None else "")
+    params = where.bind(tz=f.tz, day_from=f.day_from, day_to=f.day_to, dow=f.dow, hour=f.hour)
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(SESSIONS_SQL.format(where=where, dow_hour=extra), params)
+        cur.execute(SESSIONS_SQL.format(where=where.sql, dow_hour=extra), params)
         return cur.fetchall()
 
 

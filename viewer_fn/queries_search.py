@@ -40,6 +40,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from avcore.db import scalar
+from viewer_fn.filters import Where
 from viewer_fn.queries_sessions import like_pattern
 from viewer_fn.search_query import Compiled
 
@@ -195,13 +196,13 @@ def search(
     conn: psycopg.Connection,
     compiled: Compiled,
     *,
-    session_where: str,
-    params: dict[str, Any],
+    where: Where,
     sort: str,
     limit: int,
     offset: int,
 ) -> list[dict[str, Any]]:
     """One page of hits (``limit + 1`` rows, so the caller knows whether there is more)."""
+    session_where, params = where.sql, where.bind()
     pending = scalar(conn.execute(PENDING_SQL.format(where=session_where), params).fetchone())
     params.update(tsq=compiled.tsquery, window=SEARCH_WINDOW, pending=pending)
     ranked = sort == "rank"

@@ -3,6 +3,8 @@
 The list is keyset-paged on ``(last_activity, id)``, which the ``sessions_recent``
 index serves directly; the total is counted once, on the first page, and carried
 in the cursor after that (as agentsview does), so later pages skip the COUNT.
+Children are keyset-paged on ``(start, id)``; messages, the minimap and in-session
+search on the ordinal.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from avcore.db import scalar
-from viewer_fn.filters import SessionFilter, session_where
+from viewer_fn.filters import Where
 
 SESSION_COLUMNS = """
     m.name || ':' || s.session_id AS id, s.session_id, m.name AS machine, s.agent, s.project, s.cwd,
@@ -37,13 +39,18 @@ WHERE m.name = %(machine)s AND s.session_id = %(session_id)s AND s.deleted_at IS
 SESSION_VERSION_SQL = """
 SELECT s.id, s.change_seq FROM sessions s JOIN machines m ON m.id = s.machine_id
 WHERE m.name = %(machine)s AND s.session_id = %(session_id)s AND s.deleted_at IS NULL"""
+# Every child, whatever its relationship (subagent, fork, continuation), oldest first.
+# first_pushed_at is never null, so (start, id) is a total order a keyset can follow.
+CHILD_START = "COALESCE(s.started_at, s.created_at, s.first_pushed_at)"
 CHILDREN_SQL = f"""
-SELECT s.id AS pk, {SESSION_COLUMNS}
+SELECT s.id AS pk, {CHILD_START} AS sort_start, {SESSION_COLUMNS}
 FROM sessions s JOIN machines m ON m.id = s.machine_id
 WHERE s.machine_id = (SELECT machine_id FROM sessions WHERE id = %(pk)s)
   AND s.parent_session_id = (SELECT session_id FROM sessions WHERE id = %(pk)s)
-  AND s.deleted_at IS NULL
-ORDER BY COALESCE(s.started_at, s.created_at) NULLS LAST, s.id"""
+  AND s.deleted_at IS NULL {{after}}
+ORDER BY {CHILD_START}, s.id
+LIMIT %(limit)s"""
+CHILDREN_AFTER = f"AND ({CHILD_START}, s.id) > (%(after_ts)s, %(after_id)s)"
 MESSAGE_COLUMNS = """ordinal, role, content, blocks, ts AS timestamp, model, message_key, has_thinking, has_tool_use,
        is_system, content_length, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens"""
 MESSAGES_SQL = f"""
@@ -60,39 +67,39 @@ WHERE session_pk = %(pk)s AND message_ordinal BETWEEN %(lo)s AND %(hi)s
 ORDER BY message_ordinal, call_index"""
 MINIMAP_SQL = """
 SELECT ordinal, role, content_length, has_thinking, has_tool_use
-FROM messages WHERE session_pk = %(pk)s AND ordinal >= %(start)s ORDER BY ordinal"""
+FROM messages WHERE session_pk = %(pk)s AND ordinal >= %(start)s ORDER BY ordinal LIMIT %(limit)s"""
 # In-session search is agentsview's: case-insensitive substring over the whole message
 # and every tool output of one session (a primary-key range scan, never the whole table).
 SESSION_SEARCH_SQL = r"""
-SELECT ordinal FROM messages
-WHERE session_pk = %(pk)s AND content ILIKE %(pattern)s ESCAPE '\'
-UNION
-SELECT message_ordinal FROM tool_calls
-WHERE session_pk = %(pk)s AND (result_content ILIKE %(pattern)s ESCAPE '\' OR input_json ILIKE %(pattern)s ESCAPE '\')
-ORDER BY 1"""
+SELECT ordinal FROM (
+    SELECT ordinal FROM messages
+    WHERE session_pk = %(pk)s AND ordinal >= %(start)s AND content ILIKE %(pattern)s ESCAPE '\'
+    UNION
+    SELECT message_ordinal FROM tool_calls
+    WHERE session_pk = %(pk)s AND message_ordinal >= %(start)s
+      AND (result_content ILIKE %(pattern)s ESCAPE '\' OR input_json ILIKE %(pattern)s ESCAPE '\')
+) hits ORDER BY 1 LIMIT %(limit)s"""
 
 
 def list_sessions(
     conn: psycopg.Connection,
-    f: SessionFilter,
+    where: Where,
     *,
     limit: int,
     after: tuple[datetime, int] | None,
     with_total: bool,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page (``limit + 1`` rows, so the caller knows whether there is a next one)."""
-    params: dict[str, Any] = {"limit": limit + 1}
-    where = session_where(f, params)
     total = None
-    with conn.cursor() as cur:
-        if with_total:
-            cur.execute(COUNT_SESSIONS_SQL.format(where=where), params)
-            total = scalar(cur.fetchone())
+    if with_total:
+        total = scalar(conn.execute(COUNT_SESSIONS_SQL.format(where=where.sql), where.bind()).fetchone())
     if after is not None:
-        where += " AND (s.last_activity, s.id) < (%(after_ts)s, %(after_id)s)"
-        params.update(after_ts=after[0], after_id=after[1])
+        where = where & Where(
+            ("(s.last_activity, s.id) < (%(after_ts)s, %(after_id)s)",),
+            {"after_ts": after[0], "after_id": after[1]},
+        )
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(LIST_SESSIONS_SQL.format(where=where), params)
+        cur.execute(LIST_SESSIONS_SQL.format(where=where.sql), where.bind(limit=limit + 1))
         return cur.fetchall(), total
 
 
@@ -108,9 +115,15 @@ def session_version(conn: psycopg.Connection, *, machine: str, session_id: str) 
     return (row[0], row[1]) if row else None
 
 
-def children(conn: psycopg.Connection, pk: int) -> list[dict[str, Any]]:
+def children(
+    conn: psycopg.Connection, pk: int, *, limit: int, after: tuple[datetime, int] | None
+) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` children after the keyset ``after`` (start, pk)."""
+    params: dict[str, Any] = {"pk": pk, "limit": limit + 1}
+    if after is not None:
+        params.update(after_ts=after[0], after_id=after[1])
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(CHILDREN_SQL, {"pk": pk})
+        cur.execute(CHILDREN_SQL.format(after=CHILDREN_AFTER if after else ""), params)
         return cur.fetchall()
 
 
@@ -145,9 +158,9 @@ def attach_tool_calls(cur: psycopg.Cursor[Any], pk: int, messages: list[dict[str
         msg["tool_calls"] = calls.get(msg["ordinal"], [])
 
 
-def minimap(conn: psycopg.Connection, *, pk: int, start: int) -> list[dict[str, Any]]:
+def minimap(conn: psycopg.Connection, *, pk: int, start: int, limit: int) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(MINIMAP_SQL, {"pk": pk, "start": start})
+        cur.execute(MINIMAP_SQL, {"pk": pk, "start": start, "limit": limit})
         return cur.fetchall()
 
 
@@ -156,5 +169,7 @@ def like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_in_session(conn: psycopg.Connection, *, pk: int, q: str) -> list[int]:
-    return [r[0] for r in conn.execute(SESSION_SEARCH_SQL, {"pk": pk, "pattern": like_pattern(q)})]
+def search_in_session(conn: psycopg.Connection, *, pk: int, q: str, start: int, limit: int) -> list[int]:
+    """Up to ``limit`` matching ordinals from ``start`` on, ascending."""
+    params = {"pk": pk, "pattern": like_pattern(q), "start": start, "limit": limit}
+    return [r[0] for r in conn.execute(SESSION_SEARCH_SQL, params)]

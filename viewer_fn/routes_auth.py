@@ -2,39 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import Field
 
-from avcore.web import ApiError, BadRequest, client_address, json_response
+from avcore.web import ApiError, client_address
 from viewer_fn.auth import COOKIE_NAME, check_token, login_cookie
 from viewer_fn.deps import CurrentViewer, settings_of, signer_of
+from viewer_fn.models import ApiModel, ErrorBody, Ok
+from viewer_fn.models_meta import Me
 
-router = APIRouter()
+router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login")
-async def login(request: Request) -> Response:
+class Login(ApiModel):
+    token: str = Field(min_length=1, max_length=512, description="a viewer token from `av-admin viewer add`")
+
+
+@router.post(
+    "/auth/login",
+    response_model=Me,
+    responses={
+        400: {"model": ErrorBody, "description": 'the body is not {"token": "..."}'},
+        401: {"model": ErrorBody, "description": "invalid or revoked token"},
+        403: {"model": ErrorBody, "description": "a device token"},
+        429: {"model": ErrorBody, "description": "too many failed logins from this address; see Retry-After"},
+    },
+)
+def login(body: Login, request: Request) -> Response:
+    """Check a viewer token and set the ``av_session`` cookie (HttpOnly, Secure, SameSite=Strict)."""
     limiter, client = request.app.state.login_limiter, client_address(request)
     limiter.check(client)
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest('send JSON: {"token": "<viewer token>"}') from None
-    token = body.get("token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not token:
-        raise BadRequest("token: required (a viewer token from `av-admin viewer add`)")
     settings = settings_of(request)
     try:
         with request.app.state.db.connection() as conn:
-            who = check_token(conn, token.strip())
+            who = check_token(conn, body.token.strip())
     except ApiError as exc:
         if exc.status in (401, 403):
             limiter.failed(client)
         raise
     limiter.succeeded(client)
-    response = json_response({"ok": True, "name": who.name})
+    response = Response(Me(name=who.name).model_dump_json(), media_type="application/json")
     response.set_cookie(
         COOKIE_NAME,
         login_cookie(signer_of(request), who, settings.session_ttl_s),
@@ -47,15 +55,15 @@ async def login(request: Request) -> Response:
     return response
 
 
-@router.post("/auth/logout")
+@router.post("/auth/logout", response_model=Ok)
 def logout(request: Request) -> Response:
-    response = json_response({"ok": True})
+    response = Response(Ok().model_dump_json(), media_type="application/json")
     response.delete_cookie(
         COOKIE_NAME, path=f"{settings_of(request).base_path}/", secure=True, httponly=True, samesite="strict"
     )
     return response
 
 
-@router.get("/auth/me")
-def me(who: CurrentViewer) -> dict[str, Any]:
-    return {"ok": True, "name": who.name}
+@router.get("/auth/me", responses={401: {"model": ErrorBody, "description": "not logged in"}})
+def me(who: CurrentViewer) -> Me:
+    return Me(name=who.name)

@@ -1,85 +1,95 @@
 """Session routes: the filtered list, one session, its messages, children, minimap,
-in-session search, change version and HTML export (agentsview §3.1, read side).
+in-session search, change version and HTML export (agentsview's read side).
 
 Detail, messages, minimap and children answer with a weak ETag derived from the
-session's ``change_seq`` and honour ``If-None-Match`` (conditional.py).
+session's ``change_seq`` and honour ``If-None-Match`` (conditional.py). Lists are
+one envelope with one cursor scheme (paging.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from avcore.web import BadRequest, NotFound
 from viewer_fn import params as p
-from viewer_fn.conditional import conditional_json
-from viewer_fn.deps import Conn, CurrentViewer, settings_of, signer_of
+from viewer_fn.conditional import conditional
+from viewer_fn.deps import Conn, settings_of
 from viewer_fn.export import export_filename, render_export
-from viewer_fn.filters import SessionFilter
+from viewer_fn.filters import SessionFilterDep, session_where
+from viewer_fn.models import (
+    ChildrenPage,
+    Message,
+    MessagePage,
+    MinimapEntry,
+    MinimapPage,
+    OrdinalPage,
+    Session,
+    SessionDetail,
+    SessionPage,
+    SessionVersion,
+)
+from viewer_fn.openapi import NOT_FOUND
+from viewer_fn.paging import PagerDep, position_error
 from viewer_fn.queries_sessions import (
     children,
     get_session,
     list_messages,
-    list_sessions,
     minimap,
     search_in_session,
     session_version,
 )
-from viewer_fn.signing import BadSignature
+from viewer_fn.queries_sessions import list_sessions as query_sessions
 
 DEFAULT_SESSION_PAGE = 50
 MAX_SESSION_PAGE = 500  # agentsview's cap
+DEFAULT_CHILD_PAGE = 100
+MAX_CHILD_PAGE = 500
 DEFAULT_MESSAGE_PAGE = 200
+DEFAULT_MINIMAP_PAGE = 20_000  # ~100 bytes an entry: a page stays near 2 MB
+MAX_MINIMAP_PAGE = 20_000
+MAX_ORDINAL_PAGE = 100_000
 EXPORT_MAX_MESSAGES = 20_000  # one export is one response: Lambda answers at most 6 MB
-CURSOR_PURPOSE = "cursor"
 
-router = APIRouter()
-
-
-def public(row: dict[str, Any]) -> dict[str, Any]:
-    row.pop("pk", None)
-    return row
+router = APIRouter(tags=["sessions"])
 
 
-def _cursor(
-    request: Request, raw: str | None, f: SessionFilter
-) -> tuple[tuple[datetime, int] | None, int | None]:
-    if not raw:
-        return None, None
+def _keyset(position: Any) -> tuple[datetime, int]:
     try:
-        data = signer_of(request).unsign(CURSOR_PURPOSE, raw)
-        if data.get("f", {}) != f.key():
-            raise ValueError("made for other filters")
-        return (datetime.fromisoformat(data["t"]), int(data["i"])), data.get("n")
-    except (BadSignature, KeyError, ValueError, TypeError, AttributeError):
-        raise BadRequest(
-            "cursor: invalid (pass the next_cursor of the previous page, with the same filters)"
-        ) from None
+        return datetime.fromisoformat(position[0]), int(position[1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise position_error() from None
 
 
-@router.get("/sessions")
-def sessions(request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
-    """Newest activity first; every agentsview filter; an opaque signed keyset cursor."""
-    q = request.query_params
-    limit = p.integer("limit", q.get("limit"), default=DEFAULT_SESSION_PAGE, lo=1, hi=MAX_SESSION_PAGE)
-    assert limit is not None
-    f = SessionFilter.from_request(request)
-    after, carried_total = _cursor(request, q.get("cursor"), f)
-    rows, total = list_sessions(conn, f, limit=limit, after=after, with_total=after is None)
+def _ordinal(position: Any) -> int:
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise position_error()
+    return position
+
+
+@router.get("/sessions", response_model=SessionPage)
+def list_sessions(
+    f: SessionFilterDep,
+    conn: Conn,
+    paging: PagerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_SESSION_PAGE)] = DEFAULT_SESSION_PAGE,
+) -> SessionPage:
+    """Newest activity first (``last_activity``, then id); every agentsview filter."""
+    after, carried_total = None, None
+    if paging.position is not None:
+        after = _keyset(paging.position)
+        carried_total = paging.position[2] if len(paging.position) > 2 else None
+    rows, total = query_sessions(conn, session_where(f), limit=limit, after=after, with_total=after is None)
     total = total if after is None else carried_total
-    next_cursor = None
+    position = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = signer_of(request).sign(
-            CURSOR_PURPOSE,
-            {"t": last["last_activity"].isoformat(), "i": last["pk"], "n": total, "f": f.key()},
-        )
-    return {"ok": True, "sessions": [public(r) for r in rows], "next_cursor": next_cursor, "total": total}
+        position = [rows[-1]["last_activity"].isoformat(), rows[-1]["pk"], total]
+    return SessionPage(rows=[Session.model_validate(r) for r in rows], total=total, **paging.links(position))
 
 
 def session_or_404(conn: psycopg.Connection, sid: str) -> dict[str, Any]:
@@ -98,45 +108,81 @@ def version_or_404(conn: psycopg.Connection, sid: str) -> tuple[int, int]:
     return found
 
 
-@router.get("/sessions/{sid}")
-def session_detail(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Response:
+@router.get("/sessions/{sid}", responses=NOT_FOUND, response_model=SessionDetail)
+def session_detail(sid: p.SessionId, request: Request, conn: Conn) -> Response:
     _, version = version_or_404(conn, sid)
-    return conditional_json(
-        request, version, lambda: {"ok": True, "session": public(session_or_404(conn, sid))}
+    return conditional(
+        request, version, lambda: SessionDetail(session=Session.model_validate(session_or_404(conn, sid)))
     )
 
 
-@router.get("/sessions/{sid}/version")
-def session_change(sid: str, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
+@router.get("/sessions/{sid}/version", responses=NOT_FOUND)
+def session_change(sid: p.SessionId, conn: Conn) -> SessionVersion:
     """The cheap change signal for one session: poll it, refetch when it moves."""
     _, version = version_or_404(conn, sid)
-    return {"ok": True, "id": sid, "version": version}
+    return SessionVersion(id=sid, version=version)
 
 
-@router.get("/sessions/{sid}/messages")
-def messages(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Response:
-    """A page by ordinal: ``from`` inclusive, ``direction`` asc (default) or desc."""
-    q = request.query_params
+@router.get("/sessions/{sid}/messages", responses=NOT_FOUND, response_model=MessagePage)
+def messages(
+    sid: p.SessionId,
+    request: Request,
+    conn: Conn,
+    paging: PagerDep,
+    start: Annotated[
+        int | None,
+        Query(
+            alias="from", ge=0, description="first ordinal (inclusive); desc without it starts at the last"
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, description="messages per page, at most AV_MAX_PAGE_SIZE")
+    ] = None,
+    direction: Literal["asc", "desc"] = "asc",
+) -> Response:
+    """A page of messages by ordinal, ascending (default) or descending."""
     max_page = settings_of(request).max_page_size
-    start = p.integer("from", q.get("from"), lo=0)
-    limit = p.integer("limit", q.get("limit"), default=min(DEFAULT_MESSAGE_PAGE, max_page), lo=1, hi=max_page)
-    direction = p.choice("direction", q.get("direction"), ("asc", "desc"), "asc")
-    assert limit is not None
+    if limit is None:
+        limit = min(DEFAULT_MESSAGE_PAGE, max_page)
+    elif limit > max_page:
+        raise BadRequest(f"limit: must be at most {max_page} (got {limit})")
+    if paging.position is not None:
+        start = _ordinal(paging.position)
     pk, version = version_or_404(conn, sid)
+    descending = direction == "desc"
 
-    def build() -> dict[str, Any]:
-        rows = list_messages(conn, pk=pk, start=start, limit=limit, descending=direction == "desc")
-        return {"ok": True, "messages": rows, "count": len(rows)}
+    def build() -> MessagePage:
+        rows = list_messages(conn, pk=pk, start=start, limit=limit + 1, descending=descending)
+        position = None
+        if len(rows) > limit:
+            position = rows[limit]["ordinal"]
+            rows = rows[:limit]
+        return MessagePage(rows=[Message.model_validate(r) for r in rows], **paging.links(position))
 
-    return conditional_json(request, version, build)
+    return conditional(request, version, build)
 
 
-@router.get("/sessions/{sid}/children")
-def session_children(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Response:
+@router.get("/sessions/{sid}/children", responses=NOT_FOUND, response_model=ChildrenPage)
+def session_children(
+    sid: p.SessionId,
+    request: Request,
+    conn: Conn,
+    paging: PagerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHILD_PAGE)] = DEFAULT_CHILD_PAGE,
+) -> Response:
+    """Every child session -- subagent, fork, continuation -- oldest first, with its ``relationship``."""
     pk, version = version_or_404(conn, sid)
-    return conditional_json(
-        request, version, lambda: {"ok": True, "sessions": [public(r) for r in children(conn, pk)]}
-    )
+    after = _keyset(paging.position) if paging.position is not None else None
+
+    def build() -> ChildrenPage:
+        rows = children(conn, pk, limit=limit, after=after)
+        position = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            position = [rows[-1]["sort_start"].isoformat(), rows[-1]["pk"]]
+        return ChildrenPage(rows=[Session.model_validate(r) for r in rows], **paging.links(position))
+
+    return conditional(request, version, build)
 
 
 def sample(entries: list[dict[str, Any]], at_most: int) -> list[dict[str, Any]]:
@@ -149,37 +195,78 @@ def sample(entries: list[dict[str, Any]], at_most: int) -> list[dict[str, Any]]:
     return [entries[round(i * (n - 1) / (at_most - 1))] for i in range(at_most)]
 
 
-@router.get("/sessions/{sid}/minimap")
-def session_minimap(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> Response:
-    q = request.query_params
-    start = p.integer("from", q.get("from"), default=0, lo=0)
-    at_most = p.integer("max", q.get("max"), default=0, lo=0, hi=100_000)
-    assert start is not None and at_most is not None
+@router.get("/sessions/{sid}/minimap", responses=NOT_FOUND, response_model=MinimapPage)
+def session_minimap(
+    sid: p.SessionId,
+    request: Request,
+    conn: Conn,
+    paging: PagerDep,
+    start: Annotated[int, Query(alias="from", ge=0, description="first ordinal")] = 0,
+    at_most: Annotated[
+        int,
+        Query(
+            alias="max",
+            ge=0,
+            le=MAX_MINIMAP_PAGE,
+            description="> 0: at most this many entries, evenly sampled over the whole rest of the session "
+            "(first and last kept; one page)",
+        ),
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_MINIMAP_PAGE)] = DEFAULT_MINIMAP_PAGE,
+) -> Response:
+    """One entry per message (role, length, thinking, tool use): the session's shape at a glance."""
+    if paging.position is not None:
+        start = _ordinal(paging.position)
     pk, version = version_or_404(conn, sid)
 
-    def build() -> dict[str, Any]:
-        entries = sample(minimap(conn, pk=pk, start=start), at_most)
-        return {"ok": True, "entries": entries, "count": len(entries)}
+    def build() -> MinimapPage:
+        if at_most > 0:
+            entries = sample(minimap(conn, pk=pk, start=start, limit=2**31 - 1), at_most)
+            return MinimapPage(
+                rows=[MinimapEntry.model_validate(e) for e in entries], next=None, next_url=None
+            )
+        entries = minimap(conn, pk=pk, start=start, limit=limit + 1)
+        position = None
+        if len(entries) > limit:
+            position = entries[limit]["ordinal"]
+            entries = entries[:limit]
+        return MinimapPage(rows=[MinimapEntry.model_validate(e) for e in entries], **paging.links(position))
 
-    return conditional_json(request, version, build)
+    return conditional(request, version, build)
 
 
-@router.get("/sessions/{sid}/search")
-def session_search(sid: str, request: Request, who: CurrentViewer, conn: Conn) -> dict[str, Any]:
+@router.get("/sessions/{sid}/search", responses=NOT_FOUND)
+def session_search(
+    sid: p.SessionId,
+    conn: Conn,
+    paging: PagerDep,
+    q: Annotated[p.Text, Query(min_length=1, max_length=500, description="text to find (case-insensitive)")],
+    limit: Annotated[int, Query(ge=1, le=MAX_ORDINAL_PAGE)] = MAX_ORDINAL_PAGE,
+) -> OrdinalPage:
     """Ordinals whose text or tool input/output contains ``q`` (case-insensitive substring)."""
-    q = (request.query_params.get("q") or "").strip()
-    if not q:
-        raise BadRequest("q: required (the text to find in this session)")
     pk, _ = version_or_404(conn, sid)
-    return {"ok": True, "ordinals": search_in_session(conn, pk=pk, q=q)}
+    start = _ordinal(paging.position) if paging.position is not None else 0
+    found = search_in_session(conn, pk=pk, q=q, start=start, limit=limit + 1)
+    position = None
+    if len(found) > limit:
+        position = found[limit]
+        found = found[:limit]
+    return OrdinalPage(rows=found, **paging.links(position))
 
 
-@router.get("/sessions/{sid}/export")
-def session_export(sid: str, who: CurrentViewer, conn: Conn) -> Response:
+@router.get(
+    "/sessions/{sid}/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "the session as one HTML file"},
+        **NOT_FOUND,
+    },
+)
+def session_export(sid: p.SessionId, conn: Conn) -> Response:
     """One self-contained HTML file (inline CSS, no script), as an attachment."""
     session = session_or_404(conn, sid)
     rows = list_messages(conn, pk=session["pk"], start=None, limit=EXPORT_MAX_MESSAGES, descending=False)
-    body = render_export(public(session), rows, truncated=session["message_count"] > EXPORT_MAX_MESSAGES)
+    body = render_export(session, rows, truncated=session["message_count"] > EXPORT_MAX_MESSAGES)
     return Response(
         body,
         media_type="text/html; charset=utf-8",

@@ -76,7 +76,7 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
             "api/v1/sessions", params={"include_children": "true", "include_one_shot": "true", "limit": 500}
         ).json()
         assert listed["total"] == len(expected)
-        by_id = {s["session_id"]: s for s in listed["sessions"]}
+        by_id = {s["session_id"]: s for s in listed["rows"]}
         assert set(by_id) == set(expected)
         for sid, parsed in expected.items():
             row = by_id[sid]
@@ -84,9 +84,11 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
             assert row["message_count"] == len(parsed.messages)
             assert row["tool_call_count"] == sum(len(m.tool_calls) for m in parsed.messages)
             assert row["output_tokens"] == sum(m.usage.output_tokens for m in parsed.messages if m.usage)
-            messages = viewer.get(f"api/v1/sessions/{row['id']}/messages", params={"limit": 1000}).json()[
-                "messages"
-            ]
+            messages, url = [], f"api/v1/sessions/{row['id']}/messages?limit=1000"
+            while url:  # pages are bounded by bytes too: follow next_url to the end
+                page = viewer.get(url).json()
+                messages += page["rows"]
+                url = page["next_url"]
             assert [m["content"] for m in messages] == [m.content for m in parsed.messages]
         page = viewer.get("")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]

@@ -165,7 +165,7 @@ def test_search_semantics(loaded, indexed) -> None:  # noqa: F811
     def hits(**params):
         r = loaded.view("/api/v1/search", **params)
         assert r.status_code == 200, r.json()
-        return [(h["session_id"], h["ordinal"], h["source"]) for h in r.json()["results"]]
+        return [(h["session_id"], h["ordinal"], h["source"]) for h in r.json()["rows"]]
 
     assert set(hits(q="message")) >= {("laptop:A", 0, "message"), ("desk:B", 5, "message")}
     assert set(hits(q='"u message 2"')) == {
@@ -187,18 +187,18 @@ def test_search_semantics(loaded, indexed) -> None:  # noqa: F811
     assert hits(q="needle_out", mode="substring") == [("laptop:A", 1, "tool_output")]
     assert hits(q="message 1 -B") and all(h[0] != "desk:B" for h in hits(q="message 1 -B"))
     page1 = loaded.view("/api/v1/search", q="message", limit=5, sort="recent").json()
-    assert page1["count"] == 5 and page1["next_cursor"]
+    assert len(page1["rows"]) == 5 and page1["next"]
     seen, cursor = [], None
     for _ in range(10):
         page = loaded.view(
             "/api/v1/search", q="message", limit=5, sort="recent", **({"cursor": cursor} if cursor else {})
         ).json()
-        seen += [(h["session_id"], h["ordinal"]) for h in page["results"]]
-        cursor = page["next_cursor"]
+        seen += [(h["session_id"], h["ordinal"]) for h in page["rows"]]
+        cursor = page["next"]
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 20  # every non-system message of A B C D E
-    forged = loaded.view("/api/v1/search", q="other", cursor=page1["next_cursor"])
+    forged = loaded.view("/api/v1/search", q="other", cursor=page1["next"])
     assert forged.status_code == 400 and forged.json()["error"].startswith("cursor:")
     assert loaded.view("/api/v1/search").status_code == 400
 
@@ -213,19 +213,19 @@ def test_search_snippets_are_marked_and_escaped(apps, indexed) -> None:
     assert apps.push(s).json()["results"][0]["status"] == "applied"
     if indexed:
         assert refresh(apps) == 1
-    r = apps.view("/api/v1/search", q="handleRequest").json()["results"][0]
+    r = apps.view("/api/v1/search", q="handleRequest").json()["rows"][0]
     assert "<mark>handleRequest</mark>" in r["snippet"]
     assert "&lt;b&gt;" in r["snippet"] and "<b>" not in r["snippet"] and "&amp;" in r["snippet"]
     assert (
         apps.view("/api/v1/search", q="京都", mode="substring")
-        .json()["results"][0]["snippet"]
+        .json()["rows"][0]["snippet"]
         .count("<mark>京都</mark>")
         == 1
     )
-    assert apps.view("/api/v1/search", q="app/main_lo", mode="substring").json()["count"] == 1
-    assert apps.view("/api/v1/search", q="main_loop.py", mode="substring").json()["count"] == 1
+    assert len(apps.view("/api/v1/search", q="app/main_lo", mode="substring").json()["rows"]) == 1
+    assert len(apps.view("/api/v1/search", q="main_loop.py", mode="substring").json()["rows"]) == 1
     # the 1.5 MB tool output did not break indexing and is found by its head
-    big = apps.view("/api/v1/search", q="start").json()["results"]
+    big = apps.view("/api/v1/search", q="start").json()["rows"]
     assert [(h["ordinal"], h["source"]) for h in big] == [(1, "tool_output")]
     assert len(big[0]["snippet"]) < 1000
 
@@ -245,16 +245,16 @@ def test_indexer_follows_changes_and_normalises_like_the_query(apps) -> None:
     s["messages"][0]["content"] = "alpha marker"
     apps.push(s)
     assert refresh(apps) == 1
-    assert apps.view("/api/v1/search", q="marker").json()["count"] == 1
+    assert len(apps.view("/api/v1/search", q="marker").json()["rows"]) == 1
     s["messages"][0]["content"] = "beta replaced"
     s["fingerprint"] = "e" * 64
     apps.push(s)
     # pending again: the old words are gone at once, the new ones found before re-indexing
-    assert apps.view("/api/v1/search", q="marker").json()["count"] == 0
-    assert apps.view("/api/v1/search", q="replaced").json()["count"] == 1
+    assert apps.view("/api/v1/search", q="marker").json()["rows"] == []
+    assert len(apps.view("/api/v1/search", q="replaced").json()["rows"]) == 1
     assert refresh(apps) == 1
-    assert apps.view("/api/v1/search", q="marker").json()["count"] == 0
-    assert apps.view("/api/v1/search", q="replaced").json()["results"][0]["rank"] > 0  # from the index now
+    assert apps.view("/api/v1/search", q="marker").json()["rows"] == []
+    assert apps.view("/api/v1/search", q="replaced").json()["rows"][0]["rank"] > 0  # from the index now
     with psycopg.connect(apps.db.viewer_dsn, autocommit=True, options="-c search_path=av") as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT refresh_search(10)")
@@ -374,14 +374,14 @@ def test_substring_recheck_pages_through_exact_hits_only(apps, indexed) -> None:
                 limit=limit,
                 **({"cursor": cursor} if cursor else {}),
             ).json()
-            seen += [(h["ordinal"], h["rank"]) for h in page["results"]]
-            cursor = page["next_cursor"]
+            seen += [(h["ordinal"], h["rank"]) for h in page["rows"]]
+            cursor = page["next"]
             if not cursor:
                 break
         assert sorted(o for o, _ in seen) == list(range(0, 300, 3))
         if sort == "recent":
             assert [o for o, _ in seen] == sorted((o for o, _ in seen), reverse=True)  # newest first
         assert all((r > 0) == indexed for _, r in seen)  # ranked from the index; 0 while pending
-    words = apps.view("/api/v1/search", q="foo bar", sort="recent", limit=5).json()["results"]
+    words = apps.view("/api/v1/search", q="foo bar", sort="recent", limit=5).json()["rows"]
     assert [h["ordinal"] for h in words] == [299, 298, 297, 296, 295]
     assert all((h["rank"] > 0) == indexed for h in words)

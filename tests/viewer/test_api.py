@@ -24,8 +24,8 @@ def test_list_is_newest_first_and_the_cursor_walks_to_the_end(apps) -> None:
         assert page["ok"] is True
         if cursor is None:
             assert page["total"] == 7
-        seen += [s["session_id"] for s in page["sessions"]]
-        cursor = page["next_cursor"]
+        seen += [s["session_id"] for s in page["rows"]]
+        cursor = page["next"]
         guard += 1
         if not cursor or guard > 10:
             break
@@ -39,11 +39,11 @@ def test_detail_and_messages_in_both_directions(apps) -> None:
     detail = apps.view("/api/v1/sessions/laptop:big").json()["session"]
     assert (detail["machine"], detail["message_count"], detail["tool_call_count"]) == ("laptop", 25, 12)
     asc = apps.view("/api/v1/sessions/laptop:big/messages", limit=10, **{"from": 5}).json()
-    assert [m["ordinal"] for m in asc["messages"]] == list(range(5, 15))
-    assert asc["messages"][0]["tool_calls"][0]["tool_name"] == "Read"  # ordinal 5: assistant
-    assert asc["messages"][1]["tool_calls"] == []
+    assert [m["ordinal"] for m in asc["rows"]] == list(range(5, 15))
+    assert asc["rows"][0]["tool_calls"][0]["tool_name"] == "Read"  # ordinal 5: assistant
+    assert asc["rows"][1]["tool_calls"] == []
     desc = apps.view("/api/v1/sessions/laptop:big/messages", limit=4, direction="desc").json()
-    assert [m["ordinal"] for m in desc["messages"]] == [24, 23, 22, 21]
+    assert [m["ordinal"] for m in desc["rows"]] == [24, 23, 22, 21]
 
 
 def test_errors_name_the_problem(apps) -> None:

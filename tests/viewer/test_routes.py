@@ -19,7 +19,7 @@ def loaded(apps):
 
 
 def ids(page) -> list[str]:
-    return [s["session_id"] for s in page["sessions"]]
+    return [s["session_id"] for s in page["rows"]]
 
 
 def test_session_filters(loaded) -> None:
@@ -54,12 +54,12 @@ def test_cursor_walks_filtered_list_to_the_end_and_is_bound_to_its_filters(loade
         ).json()
         assert page["total"] == 4
         seen += ids(page)
-        cursor, pages = page["next_cursor"], pages + 1
+        cursor, pages = page["next"], pages + 1
         if not cursor:
             break
     assert seen == ["C", "D", "B", "A"]
     first = loaded.view("/api/v1/sessions", limit=1).json()
-    other = loaded.view("/api/v1/sessions", limit=1, project="beta", cursor=first["next_cursor"])
+    other = loaded.view("/api/v1/sessions", limit=1, project="beta", cursor=first["next"])
     assert other.status_code == 400 and other.json()["error"].startswith("cursor:")
 
 
@@ -95,10 +95,10 @@ def test_bad_parameters_name_themselves(loaded) -> None:
 
 
 def test_children_minimap_in_session_search_and_export(loaded) -> None:
-    kids = loaded.view("/api/v1/sessions/laptop:A/children").json()["sessions"]
+    kids = loaded.view("/api/v1/sessions/laptop:A/children").json()["rows"]
     assert [k["session_id"] for k in kids] == ["E"]
     mm = loaded.view("/api/v1/sessions/desk:B/minimap").json()
-    assert mm["count"] == 6 and mm["entries"][0] == {
+    assert len(mm["rows"]) == 6 and mm["rows"][0] == {
         "ordinal": 0,
         "role": "user",
         "content_length": 13,
@@ -106,12 +106,12 @@ def test_children_minimap_in_session_search_and_export(loaded) -> None:
         "has_tool_use": False,
     }
     sampled = loaded.view("/api/v1/sessions/desk:B/minimap", max=3).json()
-    assert [e["ordinal"] for e in sampled["entries"]] == [0, 2, 5] or [
-        e["ordinal"] for e in sampled["entries"]
+    assert [e["ordinal"] for e in sampled["rows"]] == [0, 2, 5] or [
+        e["ordinal"] for e in sampled["rows"]
     ] == [0, 3, 5]
-    assert loaded.view("/api/v1/sessions/laptop:A/search", q="MESSAGE 2").json()["ordinals"] == [2]
-    assert loaded.view("/api/v1/sessions/laptop:A/search", q="needle_out").json()["ordinals"] == [1]
-    assert loaded.view("/api/v1/sessions/laptop:A/search", q="50%").json()["ordinals"] == []
+    assert loaded.view("/api/v1/sessions/laptop:A/search", q="MESSAGE 2").json()["rows"] == [2]
+    assert loaded.view("/api/v1/sessions/laptop:A/search", q="needle_out").json()["rows"] == [1]
+    assert loaded.view("/api/v1/sessions/laptop:A/search", q="50%").json()["rows"] == []
     assert loaded.view("/api/v1/sessions/laptop:A/search").status_code == 400
     export = loaded.view("/api/v1/sessions/laptop:A/export")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/html")
@@ -162,18 +162,18 @@ def test_etag_and_change_signals(loaded) -> None:
         params={"limit": 2},
         headers={"Authorization": f"Bearer {loaded.viewer_token}", "If-None-Match": tag},
     )
-    assert stale.status_code == 200 and stale.json()["messages"][0]["content"] == "edited"
+    assert stale.status_code == 200 and stale.json()["rows"][0]["content"] == "edited"
 
 
 def test_lists_stats_version_and_sync_status(loaded) -> None:
     v = loaded.view
-    assert v("/api/v1/projects").json()["projects"] == [
+    assert v("/api/v1/projects").json()["rows"] == [
         {"name": "alpha", "session_count": 2, "message_count": 8, "last_activity": "2026-11-10T12:07:01Z"},
         {"name": "beta", "session_count": 1, "message_count": 6, "last_activity": "2026-11-04T01:30:00Z"},
     ]
-    assert [m["name"] for m in v("/api/v1/machines").json()["machines"]] == ["laptop", "desk"]
+    assert [m["name"] for m in v("/api/v1/machines").json()["rows"]] == ["laptop", "desk"]
     assert {
-        a["name"]: a["session_count"] for a in v("/api/v1/agents", include_one_shot="true").json()["agents"]
+        a["name"]: a["session_count"] for a in v("/api/v1/agents", include_one_shot="true").json()["rows"]
     } == {"claude": 3, "codex": 1}
     stats = v("/api/v1/stats").json()
     assert (

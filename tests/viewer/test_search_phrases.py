@@ -31,7 +31,7 @@ def decoyed(apps):
 def _ordinals(apps, **params: object) -> set[int]:
     r = apps.view("/api/v1/search", limit=50, **params)
     assert r.status_code == 200, r.text
-    return {h["ordinal"] for h in r.json()["results"]}
+    return {h["ordinal"] for h in r.json()["rows"]}
 
 
 @pytest.mark.parametrize("indexed", [False, True], ids=["pending", "indexed"])

@@ -183,12 +183,12 @@ async function loadSessions(reset) {
       list.replaceChildren();
       state.total = data.total;
     }
-    for (const s of data.sessions) {
+    for (const s of data.rows) {
       state.sessions.push(s);
       remember(s);
       list.appendChild(sessionItem(s));
     }
-    state.nextCursor = data.next_cursor;
+    state.nextCursor = data.next;
     if (!state.sessions.length) {
       list.replaceChildren(h("li", { className: "list-empty muted",
         text: Object.values(state.filters).some(Boolean) ? "No sessions match these filters." : "No sessions yet." }));
@@ -270,14 +270,14 @@ async function loadMessages(seq) {
     if (seq !== state.sessionSeq) return;
     const list = $("session").querySelector(".messages");
     const frag = document.createDocumentFragment();
-    for (const m of data.messages) {
+    for (const m of data.rows) {
       frag.appendChild(renderMessage(m, state.session.machine));
       state.lastOrdinal = Math.max(state.lastOrdinal, m.ordinal);
     }
     list.appendChild(frag);
-    state.loaded += data.messages.length;
-    // A full page may be followed by more; message_count says whether it is.
-    state.hasMore = data.messages.length >= MESSAGE_PAGE && state.loaded < (state.session.message_count || Infinity);
+    state.loaded += data.rows.length;
+    // Pages are bounded by bytes as well as by count: `next` says whether more follow.
+    state.hasMore = data.next !== null;
     renderMoreButton();
   } catch (e) {
     if (seq !== state.sessionSeq) return;

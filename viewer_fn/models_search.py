@@ -1,0 +1,34 @@
+"""Response models of global search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from viewer_fn.models import ApiModel, Page, Role
+
+
+class SearchHit(ApiModel):
+    session_id: str = Field(description="`<machine>:<session id>` of the session holding the hit")
+    project: str
+    machine: str
+    agent: str
+    ordinal: int = Field(description="the message's ordinal: open the session at it")
+    role: Role
+    timestamp: datetime | None
+    rank: float = Field(description="ts_rank_cd of the match (0 for sessions not yet indexed)")
+    source: Literal["message", "tool_output"]
+    tool_name: str | None
+    snippet: str = Field(
+        description="~260 characters around the first match, HTML-escaped, matches in <mark>: "
+        "safe to insert as HTML, no other markup"
+    )
+
+
+class SearchPage(Page[SearchHit]):
+    query: str
+    mode: Literal["words", "substring"]
+    sort: Literal["rank", "recent"]
+    window: int = Field(description="ranking and paging apply to the newest `window` matches")
