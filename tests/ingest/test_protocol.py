@@ -161,7 +161,7 @@ def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
     r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1"]})
     assert r.json()["results"][0]["status"] == "already_deleted"
     listed = apps.view("/api/v1/sessions").json()
-    assert [s["session_id"] for s in listed["sessions"]] == ["d2"]
+    assert [s["session_id"] for s in listed["rows"]] == ["d2"]
     assert apps.view("/api/v1/sessions/laptop:d1").status_code == 404
     assert plan(apps, chained("d1", ["a", "b"]))[0]["action"] == "send_all"
     assert apps.push(chained("d1", ["a", "b"])).json()["results"][0]["status"] == "applied"  # restored
