@@ -132,7 +132,7 @@ def test_a_failing_session_is_isolated_recorded_reported_and_retried_when_it_cha
     assert [f["session_id"] for f in indexer["failures"]] == ["laptop:bad"]
 
     # Still found by search (scanned as pending) and counted by analytics (from raw rows).
-    hits = apps.view("/api/v1/search", q="of bad").json()["results"]
+    hits = apps.view("/api/v1/search", q="of bad").json()["rows"]
     assert {h["session_id"] for h in hits} == {"laptop:bad"}
     sessions = apps.view("/api/v1/analytics/summary", **YEAR).json()
     assert sessions["total_sessions"] == 4
