@@ -31,13 +31,14 @@ from client.config import (
 )
 from client.push import PushOptions, PushSummary
 from client.redact import RedactionConfigError
+from client.sources.registry import agent_names
 from client.state import open_state
 from client.transport import PushError
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_ERROR = 2
-AGENTS = ("claude", "codex", "gemini")
+AGENTS = agent_names()
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:

@@ -22,6 +22,7 @@ import httpx
 from avprotocol.answers import HealthResponse, StatusResponse
 from client.config import ClientConfig, ConfigError, config_path, load_config, redact_patterns
 from client.redact import RedactionConfigError, Redactor
+from client.sources.paths import override
 from client.sources.registry import sources
 from client.state import state_path
 from client.transport import IngestClient, PushError
@@ -141,20 +142,43 @@ def _clock(response: httpx.Response | None) -> Check:
     return Check("clock", "ok", f"{skew:+.1f} s from the server's clock")
 
 
-def _sources() -> Check:
-    found = []
+def _sources() -> list[Check]:
+    """Which agents' stores exist here and where; an override pointing nowhere is a warning."""
+    found: list[str] = []
+    missing: list[str] = []
+    checks: list[Check] = []
     for s in sources():
-        root = s.default_root()
-        if root.exists():
-            found.append(f"{s.name}: {len(s.discover(root))} files in {root}")
+        hits = s.found()
+        if hits:
+            found.append(f"{s.name} (" + ", ".join(f"{n} in {root}" for root, n in hits) + ")")
+        else:
+            missing.append(s.name)
+        chosen = override(s.env_var)
+        if chosen is not None and not chosen.exists():
+            checks.append(
+                Check(
+                    f"source {s.name}",
+                    "warn",
+                    f"{s.env_var} is set to {chosen}, which does not exist",
+                    f"point {s.env_var} at {s.label}'s data, or unset it to use the default locations",
+                )
+            )
     if not found:
-        return Check(
-            "sources",
-            "warn",
-            "no agent logs found on this machine",
-            "set CLAUDE_PROJECTS_DIR / CODEX_SESSIONS_DIR / GEMINI_DIR if your logs live elsewhere",
+        checks.insert(
+            0,
+            Check(
+                "sources",
+                "warn",
+                "no agent logs found on this machine (looked for " + ", ".join(missing) + ")",
+                "set the agent's override variable if its logs live elsewhere (see docs/client.md, Sources)",
+            ),
         )
-    return Check("sources", "ok", "; ".join(found))
+        return checks
+    detail = "found " + "; ".join(found)
+    if missing:
+        detail += "; not found: " + ", ".join(missing)
+    checks.insert(0, Check("sources", "ok", detail))
+    return checks
 
 
 def _state() -> Check:
@@ -170,7 +194,7 @@ def _state() -> Check:
 def run_checks() -> list[Check]:
     checks: list[Check] = []
     config_check, config = _config()
-    checks += [config_check, _redaction(), _sources(), _state()]
+    checks += [config_check, _redaction(), *_sources(), _state()]
     if config is None:
         checks += [Check(n, "skip", "no configuration") for n in ("dns", "tls", "token", "clock")]
         return checks

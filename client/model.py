@@ -78,8 +78,13 @@ class Session:
 
 @dataclass
 class ParseProblem:
-    """A malformed line or file: reported, skipped, never fatal."""
+    """A malformed line or file: reported, skipped, never fatal.
+
+    ``transient``: the file could not be read *now* (a database busy past our
+    wait); its parse is not cached, so the next push reads it again.
+    """
 
     path: str
     line: int | None
     reason: str
+    transient: bool = False

@@ -213,7 +213,7 @@ class Pusher:
             self.state.save_files(
                 (f.path, f.source, f.stat, f.deps, self.parse_key, f.sessions, len(f.problems))
                 for f in chunk
-                if not f.from_cache
+                if f.cacheable
             )
         self.progress("scanned", len(chunk))
         pending = planned

@@ -21,7 +21,8 @@ from typing import Any
 from client.fingerprint import checkpoints
 from client.model import ParseProblem, Session
 from client.redact import Redactor
-from client.sources.registry import Source, sources
+from client.sources.base import Source
+from client.sources.registry import sources
 from client.state import CachedFile, FileStat, SessionSummary
 from client.wire import session_to_wire
 
@@ -43,6 +44,11 @@ class ScannedFile:
     def from_cache(self) -> bool:
         return self.wire is None
 
+    @property
+    def cacheable(self) -> bool:
+        """False when the file could not be read just now: the next run must read it again."""
+        return not self.from_cache and not any(p.transient for p in self.problems)
+
 
 def select_sources(agent: str | None) -> list[Source]:
     chosen = [s for s in sources() if s.kind == "native" and (agent is None or s.name == agent)]
@@ -55,17 +61,9 @@ def _dep_stat(path: Path) -> list[Any]:
     return [str(path), *(st.size, st.mtime_ns, st.inode)] if st else [str(path), -1, -1, -1]
 
 
-def dependencies(source: str, path: Path, sessions: Sequence[Session]) -> list[list[Any]]:
-    """Other files whose content this file's parse used (a Claude subagent reads its parent's log)."""
-    if source != "claude":
-        return []
-    project_dir = (
-        path.parents[2] if path.parent.name == "subagents" and len(path.parents) > 2 else path.parent
-    )
-    parents = sorted(
-        {s.parent_session_id for s in sessions if s.relationship == "subagent" and s.parent_session_id}
-    )
-    return [_dep_stat(project_dir / f"{p}.jsonl") for p in parents]
+def dependencies(source: Source, path: Path, sessions: Sequence[Session]) -> list[list[Any]]:
+    """Other files whose content this file's parse used (a database's WAL, a subagent's parent log)."""
+    return [_dep_stat(dep) for dep in source.depends(path, sessions)]
 
 
 def cache_valid(entry: CachedFile | None, stat: FileStat, parse_key: str) -> bool:
@@ -100,7 +98,7 @@ def parse_file(source: Source, path: Path, redactor: Redactor | None) -> Scanned
         str(path),
         source.name,
         stat,
-        dependencies(source.name, path, kept),
+        dependencies(source, path, kept),
         [summarize(w, str(path)) for w in wire.values()],
         wire,
         problems,
@@ -121,7 +119,7 @@ def scan(
     parsed_bytes = 0
     held = 0
     for source in chosen:
-        for path in source.discover(source.default_root()):
+        for path in source.files():
             stat = FileStat.of(path)
             if stat is None:
                 continue  # vanished between discover and stat

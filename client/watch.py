@@ -54,7 +54,14 @@ def single_instance(lock_path: Path) -> Iterator[None]:
 
 
 def snapshot(agent: str | None = None) -> dict[str, FileStat | None]:
-    return {str(p): FileStat.of(p) for s in select_sources(agent) for p in s.discover(s.default_root())}
+    """Every discovered path and the files its parse depends on (a database's WAL), with their stat."""
+    out: dict[str, FileStat | None] = {}
+    for source in select_sources(agent):
+        for path in source.files():
+            out[str(path)] = FileStat.of(path)
+            for dep in source.depends(path, ()):
+                out[str(dep)] = FileStat.of(dep)
+    return out
 
 
 @dataclass

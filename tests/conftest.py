@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from client.sources.registry import sources
 from tests.pg import PgServer, TestDatabase, create_database, drop_database, prepare_template, start_server
 
 # Timing is not what these properties are about; a loaded CI machine must not fail them.
@@ -19,11 +20,23 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+# Where agents' stores are found: every source's override, and the base folders of its defaults.
+SOURCE_VARIABLES = frozenset(s.env_var for s in sources()) | {
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_STATE_HOME",
+    "APPDATA",
+    "LOCALAPPDATA",
+}
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No AV_*/PG* settings leak between tests; each test gets its own user dir."""
+    """No AV_*/PG* settings or source overrides leak between tests; each test gets its own user dir."""
     for name in list(os.environ):
-        if name.startswith(("AV_", "PG", "CLAUDE_", "CODEX_", "GEMINI_")) and name != "AV_TEST_DSN":
+        if (
+            name.startswith(("AV_", "PG", "CLAUDE_", "CODEX_", "GEMINI_")) and name != "AV_TEST_DSN"
+        ) or name in SOURCE_VARIABLES:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AV_USER_PATH", str(tmp_path / "user"))
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

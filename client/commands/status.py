@@ -26,7 +26,7 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
     files = 0
     seen: set[str] = set()
     for source in select_sources(None):
-        for path in source.discover(source.default_root()):
+        for path in source.files():
             files += 1
             stat = FileStat.of(path)
             entry = cache.get(str(path))

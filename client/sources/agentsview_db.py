@@ -7,8 +7,8 @@ kept as they are, and ``agent`` comes from its ``agent`` column.
 
 Design:
 
-* Opened read-only through a ``file:...?mode=ro`` URI with the stdlib
-  ``sqlite3``: agentsview may be running and must never see us write.
+* Read through :mod:`client.sources.sqlite_store` (read-only, one snapshot,
+  WAL included): agentsview may be running and must never see us write.
 * Tolerant of older and newer schemas: ``PRAGMA table_info`` says which
   columns exist and only those are selected (missing ones read as NULL). Only
   ``sessions.id`` and ``messages(session_id, ordinal, role, content)`` are
@@ -36,7 +36,9 @@ from typing import Any, cast, get_args
 import orjson
 
 from client.model import Message, ParseProblem, Role, Session, ToolCall, Usage
-from client.sources.paths import env_or_home
+from client.sources.base import Source, sqlite_dependencies
+from client.sources.paths import anywhere
+from client.sources.sqlite_store import StoreUnreadable, read_snapshot
 
 from .claude_messages import usage_from
 
@@ -92,7 +94,7 @@ _RELATIONSHIPS = frozenset({"", "subagent", "fork", "continuation"})
 
 def agentsview_db_path() -> Path:
     """`$AGENTSVIEW_DB`, else `~/.agentsview/sessions.db`."""
-    return env_or_home("AGENTSVIEW_DB", ".agentsview", "sessions.db")
+    return SOURCE.default_root()
 
 
 def discover_agentsview_db(root: Path) -> list[Path]:
@@ -138,16 +140,12 @@ def parse_agentsview_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
     path = Path(path)
     spath = str(path)
     try:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        con = sqlite3.connect(uri, uri=True)
-    except (OSError, sqlite3.Error, ValueError) as exc:
-        return [], [ParseProblem(spath, None, f"cannot open database: {exc}")]
-    try:
-        return _read(con, spath)
+        with read_snapshot(path) as con:
+            return _read(con, spath)
+    except StoreUnreadable as exc:
+        return [], [ParseProblem(spath, None, exc.reason, transient=exc.transient)]
     except sqlite3.Error as exc:
         return [], [ParseProblem(spath, None, f"cannot read database: {exc}")]
-    finally:
-        con.close()
 
 
 def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[ParseProblem]]:
@@ -254,3 +252,15 @@ def _read(con: sqlite3.Connection, spath: str) -> tuple[list[Session], list[Pars
             )
         )
     return sessions, problems
+
+
+SOURCE = Source(
+    name="agentsview",
+    label="agentsview database (import)",
+    env_var="AGENTSVIEW_DB",
+    locations=(anywhere(".agentsview/sessions.db"),),
+    discover=discover_agentsview_db,
+    parse=parse_agentsview_db,
+    depends=sqlite_dependencies,
+    kind="import",
+)

@@ -34,6 +34,7 @@ Design:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,8 @@ import orjson
 
 from client.model import ParseProblem, Session
 from client.project import project_name
-from client.sources.paths import env_or_home
+from client.sources.base import Source
+from client.sources.paths import anywhere
 from client.sources.reading import gc_paused, read_log
 
 from .claude_blocks import result_text
@@ -55,7 +57,7 @@ _JSONError = orjson.JSONDecodeError
 
 def claude_projects_dir() -> Path:
     """`$CLAUDE_PROJECTS_DIR`, else `~/.claude/projects`."""
-    return env_or_home("CLAUDE_PROJECTS_DIR", ".claude", "projects")
+    return SOURCE.default_root()
 
 
 def discover_claude_files(root: Path) -> list[Path]:
@@ -361,3 +363,25 @@ def _agent_link(obj: dict[str, Any]) -> tuple[str, str] | None:
     for tool_use_id, session in links.items():
         return session.removeprefix("agent-"), tool_use_id
     return None
+
+
+def claude_dependencies(path: Path, sessions: Sequence[Session]) -> list[Path]:
+    """A subagent's parse reads its parent's log (to find the Task call that started it)."""
+    project_dir = (
+        path.parents[2] if path.parent.name == "subagents" and len(path.parents) > 2 else path.parent
+    )
+    parents = sorted(
+        {s.parent_session_id for s in sessions if s.relationship == "subagent" and s.parent_session_id}
+    )
+    return [project_dir / f"{p}.jsonl" for p in parents]
+
+
+SOURCE = Source(
+    name="claude",
+    label="Claude Code",
+    env_var="CLAUDE_PROJECTS_DIR",
+    locations=(anywhere(".claude/projects"),),
+    discover=discover_claude_files,
+    parse=parse_claude_file,
+    depends=claude_dependencies,
+)

@@ -54,6 +54,7 @@ Design:
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,8 @@ import orjson
 
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
-from client.sources.paths import env_or_home
+from client.sources.base import Source
+from client.sources.paths import anywhere
 from client.sources.reading import gc_paused, read_log
 
 from .codex_tools import content_text, format_call, make_call, output_text, parse_arguments, uuid_from_stem
@@ -89,7 +91,7 @@ _EVENTS_USED = frozenset({b"token_count", b"turn_aborted"})
 
 def codex_sessions_dir() -> Path:
     """`$CODEX_SESSIONS_DIR`, else `~/.codex/sessions`."""
-    return env_or_home("CODEX_SESSIONS_DIR", ".codex", "sessions")
+    return SOURCE.default_root()
 
 
 def discover_codex_files(root: Path) -> list[Path]:
@@ -437,3 +439,19 @@ def _session(path: Path, spath: str, b: _Builder, include_exec: bool) -> list[Se
             messages=messages,
         )
     ]
+
+
+def source(*, include_exec: bool = False) -> Source:
+    """Codex rollouts; ``codex exec`` one-shots only when asked for."""
+    return Source(
+        name="codex",
+        label="Codex",
+        env_var="CODEX_SESSIONS_DIR",
+        # `codex archive` moves a rollout from the dated tree to archived_sessions.
+        locations=(anywhere(".codex/sessions"), anywhere(".codex/archived_sessions")),
+        discover=discover_codex_files,
+        parse=partial(parse_codex_file, include_exec=include_exec),
+    )
+
+
+SOURCE = source()

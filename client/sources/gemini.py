@@ -41,7 +41,8 @@ import orjson
 
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
-from client.sources.paths import env_or_home
+from client.sources.base import Source
+from client.sources.paths import anywhere
 from client.sources.reading import read_log
 
 _loads = orjson.loads
@@ -72,7 +73,7 @@ _CATEGORIES: dict[str, str] = {
 
 def gemini_dir() -> Path:
     """`$GEMINI_DIR`, else `~/.gemini`."""
-    return env_or_home("GEMINI_DIR", ".gemini")
+    return SOURCE.default_root()
 
 
 def discover_gemini_files(root: Path) -> list[Path]:
@@ -347,3 +348,13 @@ def _known_dirs(root: str, _m1: int, _m2: int) -> dict[str, str]:
         if short:
             out.setdefault(short, p)
     return out
+
+
+SOURCE = Source(
+    name="gemini",
+    label="Gemini CLI",
+    env_var="GEMINI_DIR",
+    locations=(anywhere(".gemini"),),
+    discover=discover_gemini_files,
+    parse=parse_gemini_file,
+)

@@ -11,13 +11,20 @@ from tests.client.ingest_server import Ingest, serve_ingest
 
 
 @pytest.fixture
-def sources_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Claude logs under tmp_path/claude; every other source points at nothing."""
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty home directory: every source's default location finds nothing."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def sources_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_home: Path) -> Path:
+    """Claude logs under tmp_path/claude; every other source finds nothing (an empty home)."""
     root = tmp_path / "claude"
     root.mkdir()
     monkeypatch.setenv("CLAUDE_PROJECTS_DIR", str(root))
-    for var in ("CODEX_SESSIONS_DIR", "GEMINI_DIR", "AGENTSVIEW_DB"):
-        monkeypatch.setenv(var, str(tmp_path / "absent" / var))
     return root
 
 

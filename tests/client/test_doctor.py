@@ -47,3 +47,27 @@ def test_an_unresolvable_host_fails_dns(monkeypatch) -> None:
     monkeypatch.setenv("AV_TOKEN", "avd_x")
     dns = _by_name()["dns"]
     assert dns.level == "fail" and "does not resolve" in dns.detail
+
+
+def test_sources_lists_each_agent_found_and_where(sources_root, empty_home, tmp_path, monkeypatch) -> None:
+    from tests.client import claude_lines as cl
+
+    cl.write(sources_root / "-home-demo-widget" / f"{cl.SID}.jsonl", [cl.user("hi")])
+    gemini = empty_home / ".gemini"  # found at its default location, no override
+    (gemini / "tmp" / "p" / "chats").mkdir(parents=True)
+    (gemini / "tmp" / "p" / "chats" / "session-1.json").write_text("{}")
+    monkeypatch.setenv("CODEX_SESSIONS_DIR", str(tmp_path / "moved-away"))
+    checks = _by_name()
+    sources = checks["sources"]
+    assert sources.level == "ok"
+    assert f"claude (1 in {sources_root})" in sources.detail
+    assert f"gemini (1 in {gemini})" in sources.detail
+    assert "not found: codex" in sources.detail
+    moved = checks["source codex"]
+    assert moved.level == "warn" and str(tmp_path / "moved-away") in moved.detail
+    assert "CODEX_SESSIONS_DIR" in moved.fix
+
+
+def test_no_sources_names_what_was_looked_for(empty_home) -> None:
+    sources = _by_name()["sources"]
+    assert sources.level == "warn" and "claude" in sources.detail and "override variable" in sources.fix

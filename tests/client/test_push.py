@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from client import parts
 from client.commands.run import connected, run_push
 from client.commands.verify import verify
+from client.model import ParseProblem
 from client.push import PushOptions
 from client.sources import claude
 from client.state import open_state
@@ -51,12 +53,21 @@ def test_unchanged_files_are_not_read(ingest, sources_root, monkeypatch) -> None
     push_now()
     opened: list[Path] = []
     real = claude.parse_claude_file
-    monkeypatch.setattr("client.sources.registry.parse_claude_file", lambda p: opened.append(p) or real(p))
-    from client.sources import registry
-
-    monkeypatch.setattr(registry, "SOURCES", registry.sources())
+    monkeypatch.setattr(claude, "SOURCE", replace(claude.SOURCE, parse=lambda p: opened.append(p) or real(p)))
     summary = push_now()
     assert opened == [] and summary.have == 1
+
+
+def test_a_file_unreadable_for_now_is_read_again_next_time(ingest, sources_root, monkeypatch) -> None:
+    write_session(sources_root, SID_A, 4)
+    real = claude.parse_claude_file
+    busy = ParseProblem("x", None, "database busy", transient=True)
+    monkeypatch.setattr(claude, "SOURCE", replace(claude.SOURCE, parse=lambda p: ([], [busy])))
+    first = push_now()
+    assert first.applied == 0 and first.problems == [busy]
+    monkeypatch.setattr(claude, "SOURCE", replace(claude.SOURCE, parse=real))
+    second = push_now()  # not served from the parse cache: the file is read again
+    assert second.applied == 1 and second.files_parsed == 1
 
 
 def test_an_append_sends_only_the_new_messages(ingest, sources_root) -> None:

@@ -72,7 +72,7 @@ def test_the_real_corpus_round_trips_and_secrets_stay_home(stack, tmp_path: Path
         **values,
         **{k: str(v) for k, v in roots.items()},
         "AV_USER_PATH": str(tmp_path / "user"),
-        "AGENTSVIEW_DB": str(tmp_path / "no-agentsview.db"),
+        "HOME": str(tmp_path / "home"),
     }
     pushed = subprocess.run(
         [str(BIN / "av-client"), "push", "--json"], env=env, capture_output=True, text=True, timeout=300

@@ -20,10 +20,8 @@ def test_push_append_delete_verify_status_doctor(stack, tmp_path: Path) -> None:
         **env,
         **values,
         "AV_USER_PATH": str(tmp_path / "user"),
+        "HOME": str(tmp_path / "home"),  # no agent's default location holds anything
         "CLAUDE_PROJECTS_DIR": str(root),
-        "CODEX_SESSIONS_DIR": str(tmp_path / "none"),
-        "GEMINI_DIR": str(tmp_path / "none"),
-        "AGENTSVIEW_DB": str(tmp_path / "none" / "db"),
     }
 
     def av(*args: str) -> subprocess.CompletedProcess[str]:

@@ -55,7 +55,7 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
     for path in discover_claude_files(corpus):
         for session in parse_claude_file(path)[0]:
             expected[session.session_id] = session
-    push_env = {**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus)}
+    push_env = {**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus), "HOME": str(tmp_path / "home")}
     pushed = subprocess.run(
         [BIN / "av-client", "push", "--json"], env=push_env, capture_output=True, text=True, timeout=120
     )
@@ -106,7 +106,13 @@ def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -
     write_demo_corpus(corpus, sessions=4)
     pushed = subprocess.run(
         [BIN / "av-client", "push"],
-        env={**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus), "AV_USER_PATH": str(tmp_path / "user")},
+        env={
+            **env,
+            **values,
+            "CLAUDE_PROJECTS_DIR": str(corpus),
+            "AV_USER_PATH": str(tmp_path / "user"),
+            "HOME": str(tmp_path / "home"),
+        },
         capture_output=True,
         text=True,
         timeout=120,
