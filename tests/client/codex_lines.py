@@ -7,6 +7,7 @@ Claude builders' ``jsonl``).
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,29 @@ def meta(
     return _line("session_meta", payload, ts)
 
 
-def turn_context(model: str = "gpt-5-codex", ts: str = TS) -> dict:
-    return _line(
-        "turn_context",
-        {"cwd": CWD, "approval_policy": "on-request", "model": model, "effort": "medium", "summary": "auto"},
-        ts,
-    )
+def turn_context(model: str = "gpt-5-codex", ts: str = TS, *, turn_id: str | None = None) -> dict:
+    payload = {
+        "cwd": CWD,
+        "approval_policy": "on-request",
+        "model": model,
+        "effort": "medium",
+        "summary": "auto",
+    }
+    if turn_id is not None:
+        payload["turn_id"] = turn_id
+    return _line("turn_context", payload, ts)
+
+
+def v7(ms: int, n: int = 0) -> str:
+    """A UUIDv7 created at Unix time ``ms`` (Codex's thread and turn ids), ``n`` as its random part."""
+    return str(uuid.UUID(int=(ms << 80) | (7 << 76) | (2 << 62) | n))
+
+
+def subagent_meta(sid: str, parent: str, ts: str = TS, *, legacy: bool = False) -> dict:
+    """A spawned thread's ``session_meta``: current nested shape, or the older top-level keys."""
+    if legacy:
+        return meta(ts, sid=sid, thread_source="subagent", parent_thread_id=parent)
+    return meta(ts, sid=sid, source={"subagent": {"thread_spawn": {"parent_thread_id": parent, "depth": 1}}})
 
 
 def user(text: str, ts: str = TS) -> dict:
@@ -135,8 +153,8 @@ def token_count_empty(ts: str = TS) -> dict:
     return _line("event_msg", {"type": "token_count", "info": None, "rate_limits": {"primary": None}}, ts)
 
 
-def event(kind: str, ts: str = TS, **payload: Any) -> dict:
-    return _line("event_msg", {"type": kind, **payload}, ts)
+def event(event_type: str, ts: str = TS, **payload: Any) -> dict:
+    return _line("event_msg", {"type": event_type, **payload}, ts)
 
 
 def write(path: Path, lines: list[dict | str | bytes], *, trailing_newline: bool = True) -> Path:
