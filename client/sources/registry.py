@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from client.sources.base import ParseResult, Source
 
-from . import agentsview_db, claude, codex, copilot, gemini
+from . import agentsview_db, claude, codex, copilot, gemini, opencode
 
 __all__ = ["ParseResult", "Source", "SOURCES", "sources", "native_sources", "get_source", "agent_names"]
 
@@ -31,6 +31,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         codex.source(include_exec=include_codex_exec) if include_codex_exec else codex.SOURCE,
         gemini.SOURCE,
         copilot.SOURCE,
+        opencode.SOURCE,
         agentsview_db.SOURCE,
     )
 
