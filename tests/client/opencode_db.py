@@ -74,25 +74,38 @@ def tool(name: str, call_id: str, inp: dict, output: str | None = None, **state:
 def step_finish(inp: int, out: int, *, reasoning: int = 0, read: int = 0, write: int = 0) -> dict:
     return {
         "type": "step-finish",
-        "tokens": {"input": inp, "output": out, "reasoning": reasoning, "cache": {"read": read, "write": write}},
+        "tokens": {
+            "input": inp,
+            "output": out,
+            "reasoning": reasoning,
+            "cache": {"read": read, "write": write},
+        },
     }
 
 
-def storage_session(root: Path, sid: str, messages: list[tuple[dict, list[dict]]], *, project: str = "global") -> Path:
+def storage_session(
+    root: Path, sid: str, messages: list[tuple[dict, list[dict]]], *, project: str = "global"
+) -> Path:
     """Write a ``storage/`` tree session: ``messages`` is [(message data, [part data…])]."""
     storage = root / "storage"
     path = storage / "session" / project / f"{sid}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(
-        orjson.dumps({"id": sid, "directory": "/home/demo/projects/widget", "title": "Stored", "time": {"created": T0}})
+        orjson.dumps(
+            {"id": sid, "directory": "/home/demo/projects/widget", "title": "Stored", "time": {"created": T0}}
+        )
     )
     for i, (data, parts) in enumerate(messages):
         mid = f"msg_{i:04d}"
         mfile = storage / "message" / sid / f"{mid}.json"
         mfile.parent.mkdir(parents=True, exist_ok=True)
-        mfile.write_bytes(orjson.dumps({"id": mid, "sessionID": sid, "time": {"created": T0 + i * 1000}, **data}))
+        mfile.write_bytes(
+            orjson.dumps({"id": mid, "sessionID": sid, "time": {"created": T0 + i * 1000}, **data})
+        )
         for j, part in enumerate(parts):
             pfile = storage / "part" / mid / f"prt_{j}.json"
             pfile.parent.mkdir(parents=True, exist_ok=True)
-            pfile.write_bytes(orjson.dumps({"id": f"prt_{i}_{j}", "messageID": mid, "time": {"start": T0 + j}, **part}))
+            pfile.write_bytes(
+                orjson.dumps({"id": f"prt_{i}_{j}", "messageID": mid, "time": {"start": T0 + j}, **part})
+            )
     return path

@@ -41,12 +41,21 @@ def test_a_session_with_reasoning_tools_steps_and_a_subagent(tmp_path: Path) -> 
     assert reply.content == "[Thinking]\ntwo steps\n[/Thinking]\n[Bash]\n$ make\n[Task: review]\nall done"
     assert reply.model == "claude-sonnet-4-5" and reply.has_thinking
     u = reply.usage
-    assert (u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_creation_tokens) == (300, 35, 200, 7)
+    assert (u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_creation_tokens) == (
+        300,
+        35,
+        200,
+        7,
+    )
     bash, task = reply.tool_calls
     assert (bash.result_content, bash.result_is_error) == ("ok\n", False)
     assert (task.category, task.subagent_session_id) == ("task", "opencode:ses_sub")
     sub = sessions["opencode:ses_sub"]
-    assert (sub.parent_session_id, sub.relationship, sub.display_name) == ("opencode:ses_main", "subagent", None)
+    assert (sub.parent_session_id, sub.relationship, sub.display_name) == (
+        "opencode:ses_main",
+        "subagent",
+        None,
+    )
 
 
 def test_bad_rows_are_reported_bad_bytes_repaired(tmp_path: Path) -> None:
@@ -55,11 +64,12 @@ def test_bad_rows_are_reported_bad_bytes_repaired(tmp_path: Path) -> None:
     db.message("ses_1", "user", oc.text("hello"))
     db.con.execute("INSERT INTO message VALUES ('msg_bad', 'ses_1', 1, 1, '{broken')")
     db.con.execute(
-        "INSERT INTO message VALUES ('msg_x', 'ses_1', ?, ?, '{\"role\":\"assistant\"}')", (oc.T0 + 9000, oc.T0 + 9000)
+        "INSERT INTO message VALUES ('msg_x', 'ses_1', ?, ?, '{\"role\":\"assistant\"}')",
+        (oc.T0 + 9000, oc.T0 + 9000),
     )
     db.con.execute(
         "INSERT INTO part VALUES ('prt_x', 'msg_x', 'ses_1', 0, 0, CAST(? AS BLOB))",
-        ('{"type":"text","text":"caf'.encode() + b"\xe9" + b'"}',),
+        (b'{"type":"text","text":"caf' + b"\xe9" + b'"}',),
     )
     db.close()
     sessions, problems = parse_db(tmp_path)
@@ -77,7 +87,10 @@ def test_storage_sessions_win_over_the_database(tmp_path: Path) -> None:
     stored = oc.storage_session(
         tmp_path,
         "ses_both",
-        [({"role": "user"}, [oc.text("stored copy")]), ({"role": "assistant", "tokens": {}}, [oc.text("reply")])],
+        [
+            ({"role": "user"}, [oc.text("stored copy")]),
+            ({"role": "assistant", "tokens": {}}, [oc.text("reply")]),
+        ],
     )
     assert SOURCE.discover(tmp_path) == [tmp_path / "opencode.db", stored]
     sessions, problems = SOURCE.collect(tmp_path)
