@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from client.sources.base import ParseResult, Source
 
-from . import agentsview_db, claude, codex, copilot, cursor, gemini, opencode
+from . import agentsview_db, amp, claude, codex, copilot, cursor, gemini, opencode
 
 __all__ = ["ParseResult", "Source", "SOURCES", "sources", "native_sources", "get_source", "agent_names"]
 
@@ -33,6 +33,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         copilot.SOURCE,
         opencode.SOURCE,
         cursor.SOURCE,
+        amp.SOURCE,
         agentsview_db.SOURCE,
     )
 
