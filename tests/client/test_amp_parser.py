@@ -71,4 +71,4 @@ def test_a_broken_document_is_one_problem_and_bad_bytes_are_repaired(tmp_path: P
     (s,), problems = parse_amp_file(bad)
     assert problems == [] and s.messages[0].content == "caf\ufffd"
     thread(tmp_path, "notes.json", {"id": "x"})  # not a thread file name
-    assert discover_amp_files(tmp_path) == [bad, broken]
+    assert discover_amp_files(tmp_path) == [broken, bad]
