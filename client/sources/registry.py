@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from client.sources.base import ParseResult, Source
 
-from . import agentsview_db, amp, claude, codex, copilot, cursor, gemini, opencode
+from . import agentsview_db, amp, claude, codex, copilot, cursor, gemini, opencode, zencoder
 
 __all__ = ["ParseResult", "Source", "SOURCES", "sources", "native_sources", "get_source", "agent_names"]
 
@@ -34,6 +34,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         opencode.SOURCE,
         cursor.SOURCE,
         amp.SOURCE,
+        zencoder.SOURCE,
         agentsview_db.SOURCE,
     )
 
