@@ -1,13 +1,28 @@
-"""The schema version this code understands.
+"""Which database schemas this code runs on: a range, so deploys and rollbacks need no downtime.
 
-Migrations live in ``infra/migrations`` (operator tooling, not shipped to Lambda);
-the functions only need the number, to refuse a database they do not understand.
-A test asserts this equals the highest migration number.
+Migrations live in ``infra/migrations`` (operator tooling, not shipped to Lambda).
+Schema changes follow expand/contract (docs/deploy.md, "Upgrading"):
+
+* an **expand** migration only adds (a table, a nullable column, an index, a function),
+  so code built for an older schema keeps working on the new one. Migrations are applied
+  before the new code is deployed, so old and new code both run on the expanded schema
+  during a deploy, and rolling the code back needs no schema change;
+* a **contract** migration removes or changes something older code uses. It declares the
+  oldest code that still works once it is applied, with a header line
+  ``-- av:code-built-for >= N`` (N = a schema version), and ships only in a release after
+  every deployed function was built for N or later.
+
+So this code runs on a database whose version is at least ``OLDEST_SCHEMA`` (it needs
+every migration it ships: migrate, then deploy) and whose contract migrations all allow
+code built for ``SCHEMA_VERSION``: that includes every newer, expand-only schema.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 5  # the newest migration this code was built and tested with (a test checks)
+OLDEST_SCHEMA = SCHEMA_VERSION  # the code uses everything its own migrations made
 DB_SCHEMA = "av"
 MIGRATIONS_TABLE = "schema_migrations"
 
@@ -16,26 +31,43 @@ OWNER_ROLE = "av_owner"
 INGEST_ROLE = "av_ingest"
 VIEWER_ROLE = "av_viewer"
 
+# One query for every schema this code may meet: ``to_jsonb`` reads ``code_min`` where the
+# column exists (av-admin migrate adds it) and yields NULL where it does not yet.
+SCHEMA_STATE_SQL = (
+    "SELECT max(version), coalesce(max((to_jsonb(m) ->> 'code_min')::integer), 0) "
+    f"FROM {MIGRATIONS_TABLE} m"  # noqa: S608 - a constant
+)
+
 
 class SchemaMismatch(RuntimeError):
-    """The database schema version is not the one this code was built for."""
+    """The database schema is outside the range this code runs on; the message says what to do."""
 
 
-def check_schema_version(found: int | None, *, component: str) -> None:
-    """Raise SchemaMismatch naming both versions unless ``found`` is ours."""
-    if found == SCHEMA_VERSION:
-        return
-    if found is None:
-        raise SchemaMismatch(
-            f"{component} understands schema version {SCHEMA_VERSION}, but the database has no "
-            f"av-cloud schema (version none); run `av-admin migrate`"
-        )
-    if found < SCHEMA_VERSION:
-        raise SchemaMismatch(
-            f"{component} understands schema version {SCHEMA_VERSION}, but the database is at "
-            f"version {found}; run `av-admin migrate` to upgrade it"
-        )
-    raise SchemaMismatch(
-        f"{component} understands schema version {SCHEMA_VERSION}, but the database is at "
-        f"version {found}, which is newer; deploy the matching av-cloud release"
+@dataclass(frozen=True)
+class SchemaState:
+    """What a database holds: its newest migration, and the oldest code its contracts allow."""
+
+    version: int | None
+    code_min: int = 0
+
+
+def check_schema(found: SchemaState, *, component: str) -> None:
+    """Raise SchemaMismatch naming the versions unless this code runs on ``found``."""
+    runs_on = (
+        f"{component} (built for schema version {SCHEMA_VERSION}) runs on version {OLDEST_SCHEMA} or later"
     )
+    if found.version is None:
+        raise SchemaMismatch(
+            f"{runs_on}, but the database has no av-cloud schema (version none); run `av-admin migrate`"
+        )
+    if found.version < OLDEST_SCHEMA:
+        raise SchemaMismatch(
+            f"{runs_on}, but the database is at version {found.version}; run `av-admin migrate` "
+            "(migrations go before the code that needs them)"
+        )
+    if found.code_min > SCHEMA_VERSION:
+        raise SchemaMismatch(
+            f"{component} was built for schema version {SCHEMA_VERSION}, but the database (version "
+            f"{found.version}) has a contract migration that needs code built for version "
+            f"{found.code_min} or later; deploy a matching av-cloud release"
+        )

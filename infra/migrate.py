@@ -26,14 +26,24 @@ FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # How long a migration statement may wait for a table lock before it gives up (see migrate()).
 DEFAULT_LOCK_TIMEOUT_MS = 5_000
 
+# A contract migration's header: "-- av:code-built-for >= N" (see avcore/schema.py).
+CODE_MIN_HEADER = re.compile(r"^--\s*av:code-built-for\s*>=\s*(\d+)\s*$", re.MULTILINE)
+
 CREATE_TABLE_SQL = f"""
 CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
     version    integer PRIMARY KEY,
     name       text NOT NULL,
     checksum   text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    code_min   integer NOT NULL DEFAULT 0
 )"""
-RECORD_SQL = f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum) VALUES (%s, %s, %s)"  # noqa: S608
+# Databases migrated before schema ranges existed lack the column; the functions read it
+# through to_jsonb, so they work with and without it.
+HAS_CODE_MIN_SQL = f"""
+SELECT 1 FROM information_schema.columns
+WHERE table_schema = %s AND table_name = '{MIGRATIONS_TABLE}' AND column_name = 'code_min'"""
+ADD_CODE_MIN_SQL = f"ALTER TABLE {MIGRATIONS_TABLE} ADD COLUMN code_min integer NOT NULL DEFAULT 0"
+RECORD_SQL = f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum, code_min) VALUES (%s, %s, %s, %s)"  # noqa: S608
 
 
 class MigrationError(AdminError):
@@ -50,6 +60,12 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
+    @property
+    def code_min(self) -> int:
+        """The oldest code (by the schema version it was built for) this migration lets run; 0: any."""
+        found = CODE_MIN_HEADER.findall(self.sql)
+        return max((int(n) for n in found), default=0)
+
 
 def load_migrations() -> list[Migration]:
     """The migrations shipped in ``infra/migrations``, in version order, without gaps."""
@@ -62,6 +78,11 @@ def load_migrations() -> list[Migration]:
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
             raise MigrationError(f"migration numbers must be 1..N without gaps; found {migration.version}")
+        if migration.code_min > migration.version:
+            raise MigrationError(
+                f"migration {migration.version:04d}_{migration.name} declares code-built-for >= "
+                f"{migration.code_min}, a schema version after its own"
+            )
     return found
 
 
@@ -127,12 +148,17 @@ def migrate(conn: psycopg.Connection, *, lock_timeout_ms: int = DEFAULT_LOCK_TIM
         become_owner(conn)
         conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{lock_timeout_ms}ms")))
         conn.execute(CREATE_TABLE_SQL)
+        if conn.execute(HAS_CODE_MIN_SQL, (DB_SCHEMA,)).fetchone() is None:
+            conn.execute(ADD_CODE_MIN_SQL)
         done: list[Migration] = []
         for migration in pending(conn):
             try:
                 with conn.transaction():
                     conn.execute(migration.sql)  # a trusted file shipped with the code, not a LiteralString
-                    conn.execute(RECORD_SQL, (migration.version, migration.name, migration.checksum))
+                    conn.execute(
+                        RECORD_SQL,
+                        (migration.version, migration.name, migration.checksum, migration.code_min),
+                    )
             except psycopg.errors.LockNotAvailable:
                 raise MigrationError(
                     f"migration {migration.version:04d}_{migration.name} waited more than "
@@ -162,13 +188,15 @@ def migration_script(conn: psycopg.Connection) -> str:
     lines.append(sql.SQL("SET ROLE {};").format(owner).as_string(conn))
     lines.append(sql.SQL("SET search_path = {};").format(schema).as_string(conn))
     lines.append(CREATE_TABLE_SQL.strip() + ";")
+    if conn.execute(HAS_CODE_MIN_SQL, (DB_SCHEMA,)).fetchone() is None:
+        lines.append(ADD_CODE_MIN_SQL + ";  -- only where the table predates it")
     for migration in todo:
         lines += [
             f"-- {migration.version:04d}_{migration.name}",
             "BEGIN;",
             migration.sql.strip(),
-            f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum) "
-            f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}');",
+            f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum, code_min) "
+            f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', {migration.code_min});",
             "COMMIT;",
         ]
     lines.append("RESET ROLE;")

@@ -19,27 +19,25 @@ import psycopg
 from psycopg import pq
 
 from avcore.db.policy import ConnectionPlan, check_connected, scrub_secret
-from avcore.schema import MIGRATIONS_TABLE, check_schema_version
+from avcore.schema import MIGRATIONS_TABLE, SCHEMA_STATE_SQL, SchemaState, check_schema
 
 log = logging.getLogger(__name__)
 
 IDLE_PROBE_AFTER_S = 30.0
 CONNECT_TIMEOUT_S = 10
 
-SCHEMA_VERSION_SQL = f"SELECT max(version) FROM {MIGRATIONS_TABLE}"  # noqa: S608 - constant
-
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached; the message carries no credentials."""
 
 
-def read_schema_version(conn: psycopg.Connection) -> int | None:
-    """The highest applied migration, or None when there is no av-cloud schema."""
+def read_schema_state(conn: psycopg.Connection) -> SchemaState:
+    """The highest applied migration and the oldest code the schema allows (version None: no schema)."""
     exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (MIGRATIONS_TABLE,)).fetchone()
     if not exists or not exists[0]:
-        return None
-    row = conn.execute(SCHEMA_VERSION_SQL).fetchone()
-    return row[0] if row else None
+        return SchemaState(None)
+    row = conn.execute(SCHEMA_STATE_SQL).fetchone()
+    return SchemaState(row[0], row[1]) if row else SchemaState(None)
 
 
 class Database:
@@ -79,7 +77,7 @@ class Database:
             check_connected(conn, self.plan, allow_insecure=self.allow_insecure)
             conn.autocommit = True
             if self.check_schema:
-                check_schema_version(read_schema_version(conn), component=self.component)
+                check_schema(read_schema_state(conn), component=self.component)
             if self._on_connect:
                 self._on_connect(conn)
         except BaseException:

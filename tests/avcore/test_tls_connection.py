@@ -246,11 +246,27 @@ def test_unmigrated_database_is_refused_naming_both_versions(empty_db) -> None:
     assert _wait_no_backends(empty_db, "av-test-schema") == 0  # the refused connection was closed
 
 
-def test_newer_database_is_refused_naming_both_versions(db) -> None:
+def test_a_newer_expand_only_database_is_served(db) -> None:
+    """Migrations go before the code: until the new code is deployed, the old runs on the new schema."""
     with db.admin() as admin:
         admin.execute(
-            "UPDATE av.schema_migrations SET version = 99 "
-            "WHERE version = (SELECT max(version) FROM av.schema_migrations)"
+            "INSERT INTO av.schema_migrations (version, name, checksum) VALUES (%s, 'future_expand', 'x')",
+            (SCHEMA_VERSION + 1,),
+        )
+    database = Database(plan_connection(db.ingest_dsn), component="ingest_fn")
+    try:
+        with database.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        database.close()
+
+
+def test_a_contract_migration_for_newer_code_is_refused_naming_the_versions(db) -> None:
+    with db.admin() as admin:
+        admin.execute(
+            "INSERT INTO av.schema_migrations (version, name, checksum, code_min) "
+            "VALUES (%s, 'future_contract', 'x', %s)",
+            (SCHEMA_VERSION + 2, SCHEMA_VERSION + 1),
         )
     database = Database(plan_connection(db.ingest_dsn), component="viewer_fn")
     with pytest.raises(SchemaMismatch) as err:
@@ -258,9 +274,32 @@ def test_newer_database_is_refused_naming_both_versions(db) -> None:
             pass
     message = str(err.value)
     assert "viewer_fn" in message
-    assert "version 99" in message
-    assert f"schema version {SCHEMA_VERSION}" in message
-    assert "newer" in message
+    assert f"version {SCHEMA_VERSION + 2}" in message
+    assert f"built for schema version {SCHEMA_VERSION}" in message
+    assert f"built for version {SCHEMA_VERSION + 1} or later" in message and "deploy" in message
+
+
+def test_an_older_database_is_refused_with_the_fix(db) -> None:
+    with db.admin() as admin:
+        admin.execute("DELETE FROM av.schema_migrations WHERE version = %s", (SCHEMA_VERSION,))
+    database = Database(plan_connection(db.ingest_dsn), component="ingest_fn")
+    with pytest.raises(
+        SchemaMismatch, match=f"database is at version {SCHEMA_VERSION - 1}; run `av-admin migrate`"
+    ):
+        with database.connection():
+            pass
+
+
+def test_a_database_migrated_before_schema_ranges_is_read(db) -> None:
+    """Without the code_min column (older av-admin), the functions still read the version."""
+    with db.admin() as admin:
+        admin.execute("ALTER TABLE av.schema_migrations DROP COLUMN code_min")
+    database = Database(plan_connection(db.ingest_dsn), component="ingest_fn")
+    try:
+        with database.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        database.close()
 
 
 def test_schema_check_can_be_skipped(empty_db) -> None:

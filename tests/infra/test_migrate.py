@@ -58,3 +58,61 @@ def test_edited_migration_is_refused(db) -> None:
         conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1")
         with pytest.raises(MigrationError, match="was changed after it was applied"):
             migrate(conn)
+
+
+# --- schema ranges: expand/contract -----------------------------------------------------
+
+
+def test_a_contract_header_is_read_and_checked() -> None:
+    from infra.migrate import Migration
+
+    assert Migration(7, "add_things", "CREATE TABLE t (x int);").code_min == 0
+    contract = Migration(9, "drop_old", "-- av:code-built-for >= 8\nALTER TABLE t DROP COLUMN x;")
+    assert contract.code_min == 8
+    assert all(m.code_min <= m.version for m in load_migrations())
+
+
+def test_each_migration_records_the_oldest_code_it_allows(db) -> None:
+    with db.admin() as conn:
+        rows = conn.execute("SELECT version, code_min FROM schema_migrations ORDER BY version").fetchall()
+    assert rows == [(m.version, m.code_min) for m in load_migrations()]
+
+
+def test_migrate_adds_the_code_min_column_to_an_older_migrations_table(db) -> None:
+    with db.admin() as conn:
+        conn.execute("ALTER TABLE schema_migrations DROP COLUMN code_min")
+        assert migrate(conn) == []
+        assert conn.execute("SELECT max(code_min) FROM schema_migrations").fetchone() == (0,)
+
+
+def test_todays_code_serves_a_database_expanded_by_the_next_release(apps) -> None:
+    """A deploy migrates first, and a rollback leaves the schema: both run this code on version N+1."""
+    from avcore.schema import SCHEMA_VERSION
+    from tests.apps import make_session
+
+    assert apps.push(make_session("before")).status_code == 200
+    expand = """
+        ALTER TABLE sessions ADD COLUMN next_release_note text;
+        ALTER TABLE messages ADD COLUMN next_release_flags integer;
+        CREATE TABLE next_release_things (id bigint PRIMARY KEY, note text);
+        CREATE INDEX next_release_sessions_note ON sessions (next_release_note);
+    """
+    with apps.db.admin() as conn:
+        conn.execute("SET ROLE av_owner")
+        conn.execute(expand)
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, 'next_release', 'x')",
+            (SCHEMA_VERSION + 1,),
+        )
+    apps.ingest.app.state.db.close()  # new connections, as after a deploy: each checks the schema again
+    apps.viewer.app.state.db.close()
+    pushed = apps.push(make_session("after", messages=5), make_session("before", messages=4, version=2))
+    assert pushed.status_code == 200, pushed.text
+    assert [r["status"] for r in pushed.json()["results"]] == ["applied", "applied"]
+    listed = apps.view("/api/v1/sessions")
+    assert listed.status_code == 200, listed.text
+    assert {s["session_id"] for s in listed.json()["sessions"]} == {"before", "after"}
+    sid = next(s["id"] for s in listed.json()["sessions"] if s["session_id"] == "after")
+    detail = apps.view(f"/api/v1/sessions/{sid}/messages")
+    assert detail.status_code == 200, detail.text
+    assert apps.view("/api/v1/search", q="message").status_code == 200
