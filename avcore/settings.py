@@ -7,13 +7,14 @@ variable, never later in the middle of a request.
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from avcore.secrets import PENDING, SecretError
+from avcore.secrets import store as secret_store
 from avprotocol.limits import MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES
 
 T = TypeVar("T", bound=BaseSettings)
@@ -50,6 +51,7 @@ class DatabaseSettings(BaseSettings):
 
     database_url: SecretStr | None = Field(default=None, description="libpq DSN (URI or keywords)")
     database_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN holding the DSN")
+    secret_max_age_s: int = Field(default=300, ge=0, le=86_400)
     db_allow_insecure: bool = False
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=900_000)
     db_pool_size: int = Field(default=1, ge=1, le=32)
@@ -66,12 +68,19 @@ class DatabaseSettings(BaseSettings):
             raise ValueError("AV_DATABASE_URL (or AV_DATABASE_SECRET_ARN) is not set")
         return self
 
-    def dsn(self) -> str:
-        """The DSN, from the environment or Secrets Manager (cached per container)."""
+    def dsn(self, *, refresh: bool = False) -> str:
+        """The DSN, from the environment or Secrets Manager (held ``secret_max_age_s``; ``refresh``: now)."""
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         assert self.database_secret_arn is not None
-        return dsn_from_secret(self.database_secret_arn)
+        return dsn_from_secret(self.database_secret_arn, force=refresh, max_age_s=self.secret_max_age_s)
+
+    def pending_dsn(self) -> str | None:
+        """The DSN a rotation in progress has set on the server but not yet made current, if any."""
+        if self.database_secret_arn is None:
+            return None
+        value = secret_store.get(self.database_secret_arn, stage=PENDING, force=True)
+        return None if value is None else dsn_from_secret_value(value, self.database_secret_arn)
 
 
 class IngestSettings(DatabaseSettings):
@@ -87,21 +96,31 @@ class IngestSettings(DatabaseSettings):
 class ViewerSettings(DatabaseSettings):
     """Settings for ``viewer_fn``."""
 
-    session_secret: SecretStr = Field(description="key for signing login cookies and cursors")
+    session_secret: SecretStr | None = Field(default=None, description="key for signing cookies and cursors")
+    session_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN holding that key")
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
     base_path: str = ""
     max_page_size: int = Field(default=1000, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> ViewerSettings:
-        secret = self.session_secret.get_secret_value()
-        if is_placeholder(secret):
-            raise ValueError("AV_SESSION_SECRET is a placeholder; set it to 32+ random characters")
-        if len(secret) < 32:
-            raise ValueError("AV_SESSION_SECRET is too short; it needs at least 32 characters")
+        if self.session_secret is None and self.session_secret_arn is None:
+            raise ValueError("AV_SESSION_SECRET (or AV_SESSION_SECRET_ARN) is not set")
+        if self.session_secret is not None:
+            check_session_key(self.session_secret.get_secret_value(), "AV_SESSION_SECRET")
+        elif self.session_secret_arn is not None and is_placeholder(self.session_secret_arn):
+            raise ValueError("AV_SESSION_SECRET_ARN is a placeholder; set it to a Secrets Manager ARN")
         if self.base_path and (not self.base_path.startswith("/") or self.base_path.endswith("/")):
             raise ValueError("AV_BASE_PATH must start with '/' and not end with '/', e.g. /prod")
         return self
+
+
+def check_session_key(secret: str, name: str) -> None:
+    """Refuse a cookie-signing key that is a placeholder or too short, naming where it came from."""
+    if is_placeholder(secret):
+        raise ValueError(f"{name} is a placeholder; set it to 32+ random characters")
+    if len(secret) < 32:
+        raise ValueError(f"{name} is too short; it needs at least 32 characters")
 
 
 def load(cls: type[T], **overrides: Any) -> T:
@@ -118,29 +137,32 @@ def load(cls: type[T], **overrides: Any) -> T:
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
 
 
-@functools.lru_cache(maxsize=8)
-def dsn_from_secret(arn: str) -> str:
-    """Fetch a DSN from Secrets Manager once per container.
+def dsn_from_secret(arn: str, *, force: bool = False, max_age_s: float | None = None) -> str:
+    """The DSN a Secrets Manager secret holds (its current version), read through the secret store."""
+    try:
+        value = secret_store.current(arn, force=force, max_age_s=max_age_s)
+    except SecretError as exc:
+        raise SettingsError(f"AV_DATABASE_SECRET_ARN: {exc}") from None
+    return dsn_from_secret_value(value, arn)
 
-    The secret is either a DSN string, ``{"dsn": ...}``, or the JSON shape RDS
-    writes (``username``, ``password``, ``host``, ``port``, ``dbname``).
+
+def dsn_from_secret_value(value: str, arn: str) -> str:
+    """A DSN from a secret's value: a DSN string, ``{"dsn": ...}``, or the JSON shape RDS writes.
+
+    The RDS shape (``username``, ``password``, ``host``, ``port``, ``dbname``) is also what
+    Secrets Manager's PostgreSQL rotation functions read and write.
     """
-    import boto3  # imported here: only deployments that use a secret pay for boto3
     from psycopg.conninfo import make_conninfo
 
-    try:
-        value: str = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-    except Exception as exc:  # botocore's errors carry no secret material
-        raise SettingsError(
-            f"AV_DATABASE_SECRET_ARN: cannot read the secret: {type(exc).__name__}: {exc}"
-        ) from None
     value = value.strip()
     if not value.startswith("{"):
         return value
     try:
         data = json.loads(value)
     except json.JSONDecodeError:
-        raise SettingsError("AV_DATABASE_SECRET_ARN: the secret is neither a DSN nor valid JSON") from None
+        raise SettingsError(
+            f"AV_DATABASE_SECRET_ARN: the secret {arn} is neither a DSN nor valid JSON"
+        ) from None
     if "dsn" in data:
         return str(data["dsn"])
     missing = [k for k in ("username", "password", "host") if k not in data]

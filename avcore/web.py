@@ -29,6 +29,8 @@ from starlette.responses import Response
 
 from avcore.db.pool import DatabaseUnavailable
 from avcore.schema import SchemaMismatch
+from avcore.secrets import SecretError
+from avcore.settings import SettingsError
 
 log = logging.getLogger("av")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -201,6 +203,17 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
         log.error("database unavailable", extra={"detail": str(exc)})
         return error_response(
             503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"}
+        )
+
+    @app.exception_handler(SecretError)
+    @app.exception_handler(SettingsError)
+    async def _secret_unreadable(request: Request, exc: Exception) -> Response:
+        # Secrets are read again at run time (rotation); Secrets Manager may be briefly unreachable.
+        log.error("a secret could not be read", extra={"detail": str(exc)})
+        return error_response(
+            503,
+            "the service's credentials could not be read; try again shortly",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(psycopg.OperationalError)

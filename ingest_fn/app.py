@@ -16,8 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from avcore.db.policy import plan_connection
-from avcore.db.pool import Database
+from avcore.db.connect import database_for
 from avcore.runtime import built_and_settled
 from avcore.settings import IngestSettings, load
 from avcore.web import error_response, install_error_handling, install_request_middleware
@@ -49,18 +48,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or load(IngestSettings)
-    dsn = settings.dsn()
-    db = Database(
-        plan_connection(
-            dsn,
-            allow_insecure=settings.db_allow_insecure,
-            server_settings={"statement_timeout": str(settings.db_statement_timeout_ms)},
-            application_name="av-ingest",
-        ),
+    db = database_for(
+        settings,
         component="ingest_fn",
-        allow_insecure=settings.db_allow_insecure,
-        max_size=settings.db_pool_size,
-        dsn_for_scrubbing=dsn,
+        application_name="av-ingest",
+        server_settings={"statement_timeout": str(settings.db_statement_timeout_ms)},
     )
     app = FastAPI(
         title="av-cloud ingest",

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from avcore.db.policy import plan_connection
+from avcore.db.connect import database_for
 from avcore.db.pool import Database
 from avcore.settings import IngestSettings, load
 
@@ -48,13 +48,7 @@ class PassResult:
 
 
 def database(settings: IngestSettings) -> Database:
-    dsn = settings.dsn()
-    return Database(
-        plan_connection(dsn, allow_insecure=settings.db_allow_insecure, application_name="av-indexer"),
-        component="indexer",
-        allow_insecure=settings.db_allow_insecure,
-        dsn_for_scrubbing=dsn,
-    )
+    return database_for(settings, component="indexer", application_name="av-indexer", max_size=1)
 
 
 def refresh(db: Database, *, budget_s: float) -> PassResult:

@@ -13,15 +13,14 @@ from importlib import resources
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
-from avcore.db.policy import plan_connection
-from avcore.db.pool import Database
+from avcore.db.connect import database_for
 from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
 from avcore.web import MethodNotAllowed, NotFound, install_error_handling, install_request_middleware
 from viewer_fn import openapi, routes_analytics, routes_auth, routes_meta, routes_search, routes_sessions
 from viewer_fn.deps import REQUIRE_VIEWER
+from viewer_fn.keys import SigningKeys
 from viewer_fn.ratelimit import LoginLimiter
-from viewer_fn.signing import Signer
 
 STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -35,21 +34,14 @@ READ_ONLY_MESSAGE = "the viewer is read-only: it cannot change sessions, setting
 
 def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     settings = settings or load(ViewerSettings)
-    dsn = settings.dsn()
-    db = Database(
-        plan_connection(
-            dsn,
-            allow_insecure=settings.db_allow_insecure,
-            application_name="av-viewer",
-            server_settings={
-                "default_transaction_read_only": "on",
-                "statement_timeout": str(settings.db_statement_timeout_ms),
-            },
-        ),
+    db = database_for(
+        settings,
         component="viewer_fn",
-        allow_insecure=settings.db_allow_insecure,
-        max_size=settings.db_pool_size,
-        dsn_for_scrubbing=dsn,
+        application_name="av-viewer",
+        server_settings={
+            "default_transaction_read_only": "on",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+        },
     )
     base = settings.base_path
     app = FastAPI(
@@ -63,7 +55,8 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     openapi.install(app)
     app.state.db = db
     app.state.settings = settings
-    app.state.signer = Signer(settings.session_secret.get_secret_value())
+    app.state.keys = SigningKeys(settings)
+    app.state.keys.signer()  # a missing or unusable key fails the cold start, not the first login
     app.state.login_limiter = LoginLimiter()
     install_error_handling(app, component="viewer_fn")
     install_request_middleware(app, component="viewer_fn")

@@ -1,7 +1,7 @@
 """Per-request dependencies: a pooled read-only connection and the authenticated viewer.
 
-Everything a route needs lives on ``app.state`` (settings, database, signer, login
-limiter), set once per container by :func:`viewer_fn.app.create_app`.
+Everything a route needs lives on ``app.state`` (settings, database, signing keys,
+login limiter), set once per container by :func:`viewer_fn.app.create_app`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 
 from avcore.settings import ViewerSettings
 from viewer_fn.auth import Viewer, authenticate
+from viewer_fn.keys import SigningKeys
 from viewer_fn.signing import Signer
 
 
@@ -26,7 +27,7 @@ Conn = Annotated[psycopg.Connection, Depends(_connection)]
 
 
 def _viewer(request: Request, conn: Conn) -> Viewer:
-    return authenticate(conn, request, request.app.state.signer)
+    return authenticate(conn, request, signer_of(request))
 
 
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]
@@ -41,5 +42,6 @@ def settings_of(request: Request) -> ViewerSettings:
 
 
 def signer_of(request: Request) -> Signer:
-    signer: Signer = request.app.state.signer
-    return signer
+    """The signer for this request (its key may have been rotated since the last one)."""
+    keys: SigningKeys = request.app.state.keys
+    return keys.signer()

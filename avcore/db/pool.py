@@ -5,6 +5,12 @@ reuses it across invocations; under uvicorn the same class holds a few. A
 connection is re-opened when it is broken, and one that sat idle (a frozen Lambda
 container) is probed before use, because the server may have dropped it.
 Every new connection passes the TLS re-check and the schema-version check.
+
+Credentials may change under a running container (a password rotation). Each new
+connection asks its :class:`PlanSource` for the current plan (which re-reads a secret
+it has held too long), and a connection refused for its password is retried once
+with the secret read again at once, then with a rotation's pending version: a
+rotation costs a warm container one extra read, never a 503.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import psycopg
 from psycopg import pq
@@ -29,6 +36,28 @@ CONNECT_TIMEOUT_S = 10
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached; the message carries no credentials."""
+
+
+class PlanSource(Protocol):
+    """Where a Database's connection plans come from, when credentials can change at run time."""
+
+    def plan(self, *, refresh: bool = False) -> ConnectionPlan:
+        """The plan for a new connection; ``refresh``: the last one was refused, read credentials again now."""
+        ...
+
+    def pending_plan(self) -> ConnectionPlan | None:
+        """The plan with credentials a rotation has set but not yet made current, if there are any."""
+        ...
+
+
+class _AuthenticationFailed(Exception):
+    def __init__(self, unavailable: DatabaseUnavailable) -> None:
+        self.unavailable = unavailable
+
+
+def _is_authentication_failure(message: str) -> bool:
+    # libpq reports the server's FATAL as text only (no SQLSTATE on a failed connection).
+    return "authentication failed" in message
 
 
 def read_schema_state(conn: psycopg.Connection) -> SchemaState:
@@ -53,8 +82,10 @@ class Database:
         dsn_for_scrubbing: str = "",
         check_schema: bool = True,
         on_connect: Callable[[psycopg.Connection], None] | None = None,
+        plans: PlanSource | None = None,
     ) -> None:
         self.plan = plan
+        self._plans = plans
         self.component = component
         self.allow_insecure = allow_insecure
         self.check_schema = check_schema
@@ -64,15 +95,54 @@ class Database:
         self._lock = threading.Lock()
         self._idle: list[tuple[psycopg.Connection, float]] = []
 
-    def _connect(self) -> psycopg.Connection:
+    def _open(self, plan: ConnectionPlan) -> psycopg.Connection:
         try:
-            conn = psycopg.connect(self.plan.conninfo(), connect_timeout=CONNECT_TIMEOUT_S)
+            return psycopg.connect(plan.conninfo(), connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.OperationalError as exc:
             # The plan holds the password too, so scrub even when no DSN was handed over.
-            reason = scrub_secret(scrub_secret(str(exc).strip(), self.plan.conninfo()), self._dsn)
-            raise DatabaseUnavailable(
-                f"cannot connect to PostgreSQL at {self.plan.display_host}: {reason}"
-            ) from None
+            reason = scrub_secret(scrub_secret(str(exc).strip(), plan.conninfo()), self._dsn)
+            unavailable = DatabaseUnavailable(
+                f"cannot connect to PostgreSQL at {plan.display_host}: {reason}"
+            )
+            if _is_authentication_failure(reason):
+                raise _AuthenticationFailed(unavailable) from None
+            raise unavailable from None
+
+    def _open_current(self) -> psycopg.Connection:
+        """A connection with the current credentials; after a refusal, with re-read ones."""
+        plan = self._plans.plan() if self._plans else self.plan
+        try:
+            conn = self._open(plan)
+        except _AuthenticationFailed as refused:
+            if self._plans is None:
+                raise refused.unavailable from None
+            tried = {plan.conninfo()}
+            sources = self._plans
+            for read in (
+                lambda: sources.plan(refresh=True),
+                sources.pending_plan,
+            ):  # the second only if needed
+                candidate = read()
+                if candidate is None or candidate.conninfo() in tried:
+                    continue
+                tried.add(candidate.conninfo())
+                try:
+                    conn = self._open(candidate)
+                except _AuthenticationFailed:
+                    continue
+                log.warning(
+                    "database credentials had changed; connected with the ones read again",
+                    extra={"component": self.component},
+                )
+                plan = candidate
+                break
+            else:
+                raise refused.unavailable from None
+        self.plan = plan
+        return conn
+
+    def _connect(self) -> psycopg.Connection:
+        conn = self._open_current()
         try:
             check_connected(conn, self.plan, allow_insecure=self.allow_insecure)
             conn.autocommit = True

@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 from psycopg.conninfo import conninfo_to_dict
 
+from avcore.secrets import store as secret_store
 from avcore.settings import (
     DatabaseSettings,
     IngestSettings,
@@ -26,9 +27,9 @@ PASSWORD = "Sup3r/Secret 'pw' \\ x"
 
 @pytest.fixture(autouse=True)
 def _fresh_secret_cache() -> Iterator[None]:
-    dsn_from_secret.cache_clear()
+    secret_store.clear()
     yield
-    dsn_from_secret.cache_clear()
+    secret_store.clear()
 
 
 @pytest.fixture
@@ -221,27 +222,26 @@ def test_missing_secret_names_the_variable(aws, monkeypatch: pytest.MonkeyPatch)
     assert "ResourceNotFound" in str(err.value)
 
 
-def test_secret_is_fetched_once_per_container(aws, monkeypatch: pytest.MonkeyPatch, client_calls) -> None:
+def test_secret_is_held_per_container(aws, monkeypatch: pytest.MonkeyPatch) -> None:
     arn = _secret(GOOD_DSN)
-    client_calls.clear()
     settings = _load_with_secret(monkeypatch, arn)
+    reads = secret_store.reads
     assert settings.dsn() == GOOD_DSN
     assert settings.dsn() == GOOD_DSN
-    assert load(IngestSettings).dsn() == GOOD_DSN  # a second settings object shares the cache
-    assert client_calls == [("secretsmanager",)]
-    # the cache really is what saved the calls: once cleared, the secret is read again
-    dsn_from_secret.cache_clear()
-    assert settings.dsn() == GOOD_DSN
-    assert len(client_calls) == 2
+    assert load(IngestSettings).dsn() == GOOD_DSN  # a second settings object shares the store
+    assert secret_store.reads == reads + 1
+    # the store really is what saved the reads: a refresh reads again
+    assert settings.dsn(refresh=True) == GOOD_DSN
+    assert secret_store.reads == reads + 2
 
 
-def test_a_failed_read_is_not_cached(aws, monkeypatch: pytest.MonkeyPatch, client_calls) -> None:
+def test_a_failed_read_is_not_cached(aws) -> None:
     name = "av/later"
     with pytest.raises(SettingsError):
         dsn_from_secret(name)
     _secret(GOOD_DSN, name=name)
     assert dsn_from_secret(name) == GOOD_DSN
-    assert len(client_calls) == 3  # read (failed), create_secret, read again
+    assert secret_store.reads == 2  # read (failed), read again
 
 
 @pytest.mark.parametrize(
