@@ -111,8 +111,8 @@ def test_todays_code_serves_a_database_expanded_by_the_next_release(apps) -> Non
     assert [r["status"] for r in pushed.json()["results"]] == ["applied", "applied"]
     listed = apps.view("/api/v1/sessions")
     assert listed.status_code == 200, listed.text
-    assert {s["session_id"] for s in listed.json()["sessions"]} == {"before", "after"}
-    sid = next(s["id"] for s in listed.json()["sessions"] if s["session_id"] == "after")
+    assert {s["session_id"] for s in listed.json()["rows"]} == {"before", "after"}
+    sid = next(s["id"] for s in listed.json()["rows"] if s["session_id"] == "after")
     detail = apps.view(f"/api/v1/sessions/{sid}/messages")
     assert detail.status_code == 200, detail.text
     assert apps.view("/api/v1/search", q="message").status_code == 200
