@@ -354,6 +354,22 @@ def watch_cmd(poll: float, debounce: float, floor: float, agent: str | None, no_
         _fail(str(exc))
 
 
+@main.command("rules")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def rules_cmd(as_json: bool) -> None:
+    """List the redaction rules in the order they run: kind, source, keywords, what each finds."""
+    from client.redact import Redactor
+
+    with _errors():
+        table = Redactor(redact_patterns()).describe()
+    if as_json:
+        _print_json(table)
+        return
+    for row in table:
+        keywords = ",".join(row["keywords"]) or "(always)"
+        click.echo(f"{row['kind']:<40} {row['source']:<9} {keywords[:40]:<40} {row['description']}")
+
+
 @main.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def doctor_cmd(as_json: bool) -> None:

@@ -82,11 +82,14 @@ def _read_file_config() -> dict[str, str]:
     return {k: str(v) for k, v in read_config_file().items() if isinstance(v, str | int)}
 
 
-def redact_patterns() -> tuple[str, ...]:
-    """``redact_patterns`` from config.json: extra regexes whose matches are redacted as ``custom``."""
+def redact_patterns() -> tuple[str | dict[str, Any], ...]:
+    """``redact_patterns`` from config.json: your rules, added to the built-in table (client/redact.py):
+    regex strings (redacted as ``custom``) or objects in gitleaks' rule shape (``id``, ``regex``, …)."""
     value = read_config_file().get("redact_patterns", [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"redact_patterns in {config_path()} must be a list of regex strings")
+    if not isinstance(value, list) or not all(isinstance(v, str | dict) for v in value):
+        raise ConfigError(
+            f"redact_patterns in {config_path()} must be a list of regex strings or rule objects"
+        )
     return tuple(value)
 
 

@@ -48,7 +48,7 @@ from avprotocol.requests import DeleteRequest, PlanRequest, PlanSessionIn
 from client.config import PUSH_IN_FLIGHT_DEFAULT
 from client.model import ParseProblem
 from client.parts import Outgoing, Oversize, Piece, Request, RequestSizer, requests
-from client.redact import NO_REDACTION_KEY, Redactor
+from client.redact import NO_REDACTION_KEY, Redactor, UserRule
 from client.scan import ScannedFile, parse_file, scan, select_sources, summarize
 from client.sender import PipelinedSender
 from client.sources.registry import Source
@@ -68,7 +68,7 @@ class PushOptions:
     agent: str | None = None
     project: str | None = None
     redact: bool = True
-    redact_patterns: tuple[str, ...] = ()
+    redact_patterns: tuple[UserRule, ...] = ()
     in_flight: int = PUSH_IN_FLIGHT_DEFAULT  # push requests on the wire at once; 1: strictly one at a time
 
 

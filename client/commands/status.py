@@ -8,7 +8,7 @@ from typing import Any
 
 from avprotocol.answers import StatusResponse
 from client.config import ConfigError, load_config
-from client.redact import NO_REDACTION_KEY, Redactor
+from client.redact import NO_REDACTION_KEY, Redactor, UserRule
 from client.scan import cache_valid, select_sources
 from client.state import FileStat, State
 from client.transport import PushError
@@ -58,7 +58,7 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
     }
 
 
-def status(state: State, *, redact: bool = True, patterns: tuple[str, ...] = ()) -> dict[str, Any]:
+def status(state: State, *, redact: bool = True, patterns: tuple[UserRule, ...] = ()) -> dict[str, Any]:
     try:
         config = load_config()
     except ConfigError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 
 from avprotocol.answers import HeldSession, HeldSessionsResponse
 from avprotocol.limits import MAX_HELD_PAGE
-from client.redact import NO_REDACTION_KEY, Redactor
+from client.redact import NO_REDACTION_KEY, Redactor, UserRule
 from client.scan import scan, select_sources
 from client.state import SessionSummary, State
 from client.transport import IngestClient
@@ -83,7 +83,7 @@ def server_sessions(client: IngestClient) -> tuple[dict[str, HeldSession], str |
 
 
 def verify(
-    client: IngestClient, state: State, *, redact: bool = True, patterns: tuple[str, ...] = ()
+    client: IngestClient, state: State, *, redact: bool = True, patterns: tuple[UserRule, ...] = ()
 ) -> VerifyReport:
     local = local_sessions(state, redactor=Redactor(patterns) if redact else None)
     held, database_id = server_sessions(client)

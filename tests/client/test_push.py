@@ -185,9 +185,9 @@ def test_secrets_are_redacted_before_they_leave(ingest, sources_root) -> None:
         ],
     )
     summary = push_now()
-    assert set(summary.redactions) == {"aws-access-key"}  # content, its text block and first_message
+    assert set(summary.redactions) == {"aws-access-token"}  # content, its text block and first_message
     stored = ingest.rows("SELECT content FROM messages ORDER BY ordinal")[0][0]
-    assert key not in stored and "[REDACTED:aws-access-key]" in stored
+    assert key not in stored and "[REDACTED:aws-access-token]" in stored
     _verify_ok()
     raw = push_now(redact=False)  # opting out changes what the server holds
     assert raw.applied == 1 and key in ingest.rows("SELECT content FROM messages ORDER BY ordinal")[0][0]

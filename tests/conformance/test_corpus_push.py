@@ -134,7 +134,7 @@ def test_the_real_corpus_round_trips_and_secrets_stay_home(stack, tmp_path: Path
         summary = json.loads(pushed.stdout)
         assert summary["failed"] == []
         if n == 0:
-            assert summary["redactions"].get("aws-access-key", 0) >= 10
+            assert summary["redactions"].get("aws-access-token", 0) >= 10
             verify = subprocess.run(
                 [str(BIN / "av-client"), "verify", "--json"],
                 env=round_env,

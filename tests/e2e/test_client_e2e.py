@@ -32,7 +32,7 @@ def test_push_append_delete_verify_status_doctor(stack, tmp_path: Path) -> None:
     a = write_session(root, SID_A, 30)
     b = write_session(root, SID_B, 4, text="a key AKIA" + "QWERTYUIOPASDFGH")
     first = json.loads(av("push", "--json").stdout)
-    assert first["applied"] == 2 and first["redactions"]["aws-access-key"] >= 1
+    assert first["applied"] == 2 and first["redactions"]["aws-access-token"] >= 1
     append_turns(a, SID_A, 30, 3)
     second = json.loads(av("push", "--json").stdout)
     assert second["applied"] == 1 and second["messages_sent"] == 3 and second["unchanged"] == 1
