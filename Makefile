@@ -12,17 +12,24 @@ APT      := DEBIAN_FRONTEND=noninteractive apt-get
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test check setup pg-binaries chromium sam down lint
+.PHONY: demo test check setup pg-binaries chromium sam down lint web web-test node
 
-demo: setup pg-binaries
+demo: setup pg-binaries web
 	$(BIN)/av-admin local up
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash infra/local/demo.sh
 
 down: setup
 	$(BIN)/av-admin local down
 
-test: setup pg-binaries chromium sam
+test: setup pg-binaries chromium sam web web-test
 	$(BIN)/pytest
+
+# The page's own checks: types (svelte-check), unit tests (Vitest), and the API types generated
+# from the viewer's OpenAPI document still matching it (the page and the API cannot drift).
+web-test: web
+	cd web && npm run --silent check
+	cd web && npm run --silent test
+	cd web && AV_PYTHON="$(CURDIR)/$(BIN)/python" node scripts/gen-api.mjs --check
 
 lint: setup
 	$(BIN)/ruff format --check .
@@ -62,3 +69,28 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; \
 	    else echo "Chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
+
+# The web viewer (web/: Svelte 5 + Vite + TypeScript) built into viewer_fn/site/, which the
+# local stack, the tests and `sam build` serve. Built output is never committed. `npm ci`
+# installs exactly package-lock.json; both steps rerun only when their inputs changed.
+WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null) web/index.html web/vite.config.ts \
+	web/svelte.config.js web/tsconfig.json web/.env web/package.json
+NODE_MIN := 20.19
+
+web: viewer_fn/site/index.html
+
+viewer_fn/site/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build
+	@test -f $@
+
+web/node_modules/.package-lock.json: web/package-lock.json | node
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Node.js and npm: Debian's packages when missing (as root), then a version check, since Vite
+# needs Node $(NODE_MIN) or newer.
+node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq nodejs npm >/dev/null; \
+	    else echo "Node.js is missing: run 'sudo apt-get install nodejs npm'" >&2; exit 1; fi; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 19)) { console.error("Node.js " + process.versions.node + " is too old for the web viewer: it needs $(NODE_MIN) or newer"); process.exit(1); }'

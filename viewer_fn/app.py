@@ -8,27 +8,25 @@ per concept (routes_*.py); this module only wires them, once per container.
 
 from __future__ import annotations
 
-from importlib import resources
-
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import Response
 
 from avcore.db.connect import database_for
 from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
-from avcore.web import MethodNotAllowed, NotFound, install_error_handling, install_request_middleware
-from viewer_fn import openapi, routes_analytics, routes_auth, routes_meta, routes_search, routes_sessions
+from avcore.web import MethodNotAllowed, install_error_handling, install_request_middleware
+from viewer_fn import (
+    openapi,
+    routes_analytics,
+    routes_auth,
+    routes_meta,
+    routes_search,
+    routes_sessions,
+    static_files,
+)
 from viewer_fn.deps import REQUIRE_VIEWER
 from viewer_fn.keys import SigningKeys
 from viewer_fn.ratelimit import LoginLimiter
 
-STATIC_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-}
 READ_ONLY_MESSAGE = "the viewer is read-only: it cannot change sessions, settings or anything else"
 
 
@@ -76,37 +74,8 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
         raise MethodNotAllowed(READ_ONLY_MESSAGE, headers={"Allow": "GET, HEAD"})
 
     app.include_router(api)
-    _mount_static(app, base)
+    static_files.mount(app, base)  # after the API: its fallback must not shadow /api
     return app
-
-
-def _static_file(name: str) -> Response:
-    folder = resources.files("viewer_fn") / "static"
-    target = folder / name
-    if "/" in name or name.startswith(".") or not target.is_file():
-        raise NotFound(f"no file {name!r}")
-    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    return Response(
-        target.read_bytes(),
-        media_type=STATIC_TYPES.get(suffix, "application/octet-stream"),
-        headers={"Cache-Control": "no-cache"},
-    )
-
-
-def _mount_static(app: FastAPI, base: str) -> None:
-    @app.get(f"{base}/", include_in_schema=False)
-    def index() -> Response:
-        return _static_file("index.html")
-
-    if base:
-
-        @app.get(base, include_in_schema=False)
-        def index_redirect() -> Response:
-            return Response(status_code=301, headers={"Location": f"{base}/"})
-
-    @app.get(f"{base}/static/{{name}}", include_in_schema=False)
-    def static(name: str) -> Response:
-        return _static_file(name)
 
 
 def serving_app() -> FastAPI:

@@ -236,9 +236,14 @@ def test_functions_contain_only_their_package(build_dir: Path) -> None:
         assert {p.name for p in root.iterdir()} == {pkg}, f"{fn} artifact root: {sorted(os.listdir(root))}"
         assert (root / pkg / "__init__.py").is_file()
         assert (root / pkg / "handler.py").is_file(), f"{pkg}/handler.py is not in the {fn} artifact"
-    static = build_dir / "ViewerFunction" / "viewer_fn" / "static"
-    for name in ("index.html", "app.js", "app.css"):
-        assert (static / name).is_file(), f"viewer_fn/static/{name} is not in the ViewerFunction artifact"
+    site = build_dir / "ViewerFunction" / "viewer_fn" / "site"
+    assert (site / "index.html").is_file(), "viewer_fn/site/index.html is not in the ViewerFunction artifact"
+    assert list((site / "static").glob("index-*.js")), (
+        "the web viewer's scripts are not in the ViewerFunction artifact"
+    )
+    assert list((site / "static").glob("*.br")), (
+        "the precompressed copies are not in the ViewerFunction artifact"
+    )
 
 
 def test_nothing_else_ships(build_dir: Path) -> None:

@@ -217,25 +217,122 @@ def codex_session(now: datetime) -> dict[str, Any]:
     return _session(sid, "codex", "buildbot", CODEX_FIRST, t, msgs)
 
 
-def push_samples(ingest_dsn: str, device_token: str) -> None:
-    """Push the sample sessions through the real ingest app (in-process)."""
+# Markup and script tricks that must render as text and run nothing, in every field.
+XSS = [
+    "<script>window.__pwned=1;alert(1)</script>",
+    '<img src=x onerror="window.__pwned=2;alert(2)">',
+    '<svg onload="window.__pwned=3"><circle r=1 /></svg>',
+    "[click me](javascript:window.__pwned=4) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCg1KTwvc2NyaXB0Pg==)",
+    '<a href="javascript:alert(6)">link</a><iframe src="https://evil.example/"></iframe>',
+    '<style>body{background:url(https://evil.example/css)}</style><p style="color:red">styled</p>',
+    "![track](https://evil.example/pixel.png)",
+    '"><script>alert(7)</script><meta http-equiv="refresh" content="0;url=https://evil.example/">',
+]
+XSS_TEXT = "\n\n".join(XSS)
+XSS_LINE = " ".join(x.replace("\n", " ") for x in XSS[:3])
+XSS_ID = f"{MACHINE}:sess-xss"
+
+
+def hostile_session(now: datetime) -> dict[str, Any]:
+    """Hostile content in every field the page shows: text, thinking, tool name/input/result,
+    project, branch, model, title."""
+    sid, t = "sess-xss", now - timedelta(minutes=30)
+    tool_input = json.dumps(
+        {"command": XSS_LINE, "file_path": XSS[1], "old_string": XSS[0], "new_string": XSS[2]}
+    )
+    msgs = [
+        _msg(sid, 0, "user", XSS_TEXT, t, blocks=[{"type": "text", "text": XSS_TEXT}]),
+        _msg(
+            sid,
+            1,
+            "assistant",
+            XSS_TEXT,
+            t + timedelta(seconds=5),
+            model=XSS_LINE[:200],
+            has_thinking=True,
+            has_tool_use=True,
+            blocks=[
+                {"type": "thinking", "text": XSS_TEXT},
+                {"type": "text", "text": XSS_TEXT},
+                {"type": "tool_use", "id": "toolu_x1", "name": "Edit"},
+                {"type": "tool_use", "id": "toolu_x2", "name": XSS[1][:60]},
+            ],
+            tool_calls=[
+                {
+                    "call_index": 0,
+                    "tool_name": "Edit",
+                    "tool_use_id": "toolu_x1",
+                    "category": "edit",
+                    "input_json": tool_input,
+                    "result_content": XSS_TEXT,
+                },
+                {
+                    "call_index": 1,
+                    "tool_name": XSS[1][:60],
+                    "tool_use_id": "toolu_x2",
+                    "category": XSS[0][:40],
+                    "input_json": json.dumps({"x": XSS_TEXT}),
+                    "result_content": XSS_TEXT,
+                    "result_is_error": True,
+                },
+            ],
+        ),
+        _msg(sid, 2, "user", "and again " + XSS_LINE, t + timedelta(seconds=9)),
+    ]
+    return _session(
+        sid, "claude", XSS_LINE[:120], XSS_LINE[:200], t, msgs, git_branch=XSS[0][:80], cwd=XSS[1][:100]
+    )
+
+
+def huge_session(now: datetime, count: int) -> dict[str, Any]:
+    sid, t = "sess-huge", now - timedelta(days=1)
+    msgs = []
+    for i in range(count):
+        role = "user" if i % 2 == 0 else "assistant"
+        # Varied heights: every 7th message is long, so positions are not a simple product.
+        extra = (
+            "\n\n" + "\n".join(f"- detail line {j} of message {i}" for j in range(12)) if i % 7 == 0 else ""
+        )
+        msgs.append(
+            _msg(sid, i, role, f"Huge step {i}: {role} text (message {i}){extra}", t + timedelta(seconds=i))
+        )
+    return _session(sid, "claude", "huge", "Huge step 0: user text (message 0)", t, msgs)
+
+
+def push_sessions(
+    ingest_dsn: str, device_token: str, sessions: list[dict[str, Any]], request_id: str
+) -> None:
+    """Push sessions through the real ingest app (in-process)."""
     from ingest_fn.app import create_app
 
-    now = datetime.now(UTC)
-    sessions = [tools_session(now), subagent_session(now), big_session(now), codex_session(now)]
-    app = create_app(IngestSettings(database_url=ingest_dsn, environment="local"))
+    app = create_app(
+        IngestSettings(database_url=ingest_dsn, environment="local", device_rate_per_minute=100_000)
+    )
     try:
         with TestClient(app, base_url="https://testserver") as client:
             resp = client.post(
                 "/v1/push",
                 headers={"Authorization": f"Bearer {device_token}"},
-                json={"protocol": 1, "request_id": "browser-test-1", "sessions": sessions},
+                json={"protocol": 1, "request_id": request_id, "sessions": sessions},
             )
             assert resp.status_code == 200, resp.text
             statuses = [r["status"] for r in resp.json()["results"]]
             assert statuses == ["applied"] * len(sessions), resp.json()
     finally:
         app.state.db.close()
+
+
+def push_samples(ingest_dsn: str, device_token: str) -> None:
+    """The sample sessions: tools (with a subagent child), big, codex, and the hostile one."""
+    now = datetime.now(UTC)
+    sessions = [
+        tools_session(now),
+        subagent_session(now),
+        big_session(now),
+        codex_session(now),
+        hostile_session(now),
+    ]
+    push_sessions(ingest_dsn, device_token, sessions, "browser-test-1")
 
 
 def free_port() -> int:

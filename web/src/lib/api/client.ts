@@ -1,0 +1,103 @@
+/** The one way the page talks to the viewer API.
+ *
+ * Paths are checked against the generated OpenAPI types (schema.d.ts, `npm run gen:api`), so a
+ * route the page calls cannot disappear from the API unnoticed: the type check fails. Answers
+ * are typed from the same document wherever the API declares a response model.
+ */
+import { apiBase, isCrossOrigin } from "../config";
+import type { paths } from "./schema";
+
+type GetPaths = { [P in keyof paths]: paths[P] extends { get: unknown } ? P : never }[keyof paths];
+type PostPaths = { [P in keyof paths]: paths[P] extends { post: unknown } ? P : never }[keyof paths];
+type JsonOf<Op> = Op extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : unknown;
+export type GetAnswer<P extends GetPaths> = paths[P] extends { get: infer Op } ? JsonOf<Op> : never;
+
+export type QueryValue = string | number | boolean | null | undefined | readonly string[];
+export type Query = Record<string, QueryValue>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Called when the API says the login is missing or expired (401): the app shows the login page. */
+let onUnauthorized: (message: string) => void = () => {};
+export function setUnauthorizedHandler(handler: (message: string) => void): void {
+  onUnauthorized = handler;
+}
+
+export function buildUrl(base: string, path: string, params: Record<string, string> = {}, query: Query = {}): string {
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name} for ${path}`);
+    return encodeURIComponent(value);
+  });
+  const url = new URL(filled.replace(/^\//, ""), base);
+  for (const [key, value] of Object.entries(query)) {
+    if (value === null || value === undefined || value === "" || value === false) continue;
+    if (Array.isArray(value)) {
+      if (value.length) url.searchParams.set(key, value.join(","));
+    } else {
+      url.searchParams.set(key, String(value));
+    }
+  }
+  return url.href;
+}
+
+async function request(url: string, init: RequestInit): Promise<unknown> {
+  const base = apiBase();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      // Same origin: the login cookie goes by default. Hosted apart: it must be asked for.
+      credentials: isCrossOrigin(base) ? "include" : "same-origin",
+      headers: { Accept: "application/json", ...(init.headers ?? {}) },
+    });
+  } catch {
+    throw new ApiError(0, "cannot reach the server; check your connection");
+  }
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    /* not JSON: reported below */
+  }
+  const failed = !response.ok || body === null || (typeof body === "object" && (body as { ok?: unknown }).ok === false);
+  if (failed) {
+    const error = typeof body === "object" && body !== null ? (body as { error?: unknown }).error : undefined;
+    const message = typeof error === "string" && error ? error : `request failed (HTTP ${response.status})`;
+    if (response.status === 401) onUnauthorized(message);
+    throw new ApiError(response.status, message);
+  }
+  return body;
+}
+
+export interface GetOptions {
+  params?: Record<string, string>;
+  query?: Query;
+  signal?: AbortSignal;
+}
+
+export function get<P extends GetPaths>(path: P, options: GetOptions = {}): Promise<GetAnswer<P>> {
+  const url = buildUrl(apiBase(), path, options.params, options.query);
+  return request(url, { method: "GET", signal: options.signal }) as Promise<GetAnswer<P>>;
+}
+
+export function post<P extends PostPaths>(path: P, body?: unknown): Promise<unknown> {
+  return request(buildUrl(apiBase(), path), {
+    method: "POST",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** A URL for a plain link or download (export), carrying no secret: the cookie authenticates. */
+export function linkTo<P extends GetPaths>(path: P, params: Record<string, string> = {}, query: Query = {}): string {
+  return buildUrl(apiBase(), path, params, query);
+}

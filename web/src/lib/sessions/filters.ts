@@ -1,0 +1,89 @@
+/** The session-list filters, read from and written to the URL's query (one source of truth). */
+import type { Query } from "../api/client";
+
+export type GroupBy = "none" | "project" | "agent" | "machine";
+export const GROUPS: readonly GroupBy[] = ["none", "project", "agent", "machine"];
+
+export interface ListFilters {
+  project: string[];
+  machine: string[];
+  agent: string[];
+  date_from: string;
+  date_to: string;
+  min_messages: string;
+  max_messages: string;
+  include_one_shot: boolean;
+  group: GroupBy;
+}
+
+/** Query keys the list owns (the rest of the query belongs to the current page). */
+export const FILTER_KEYS = [
+  "project",
+  "machine",
+  "agent",
+  "date_from",
+  "date_to",
+  "min_messages",
+  "max_messages",
+  "include_one_shot",
+  "group",
+] as const;
+
+const list = (q: URLSearchParams, key: string): string[] =>
+  (q.get(key) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function readFilters(q: URLSearchParams): ListFilters {
+  const group = q.get("group") as GroupBy | null;
+  return {
+    project: list(q, "project"),
+    machine: list(q, "machine"),
+    agent: list(q, "agent"),
+    date_from: q.get("date_from") ?? "",
+    date_to: q.get("date_to") ?? "",
+    min_messages: q.get("min_messages") ?? "",
+    max_messages: q.get("max_messages") ?? "",
+    include_one_shot: q.get("include_one_shot") === "1",
+    group: group && GROUPS.includes(group) ? group : "none",
+  };
+}
+
+/** The API query for the list: children included, so the page can show them as a tree. */
+export function apiQuery(f: ListFilters): Query {
+  return {
+    project: f.project,
+    machine: f.machine,
+    agent: f.agent,
+    date_from: f.date_from,
+    date_to: f.date_to,
+    min_messages: f.min_messages,
+    max_messages: f.max_messages,
+    include_one_shot: f.include_one_shot,
+    include_children: true,
+  };
+}
+
+/** The query values to carry in links, so moving between views keeps the filters. */
+export function filterQuery(q: URLSearchParams): URLSearchParams {
+  const kept = new URLSearchParams();
+  for (const key of FILTER_KEYS) {
+    const value = q.get(key);
+    if (value) kept.set(key, value);
+  }
+  return kept;
+}
+
+export function activeFilterCount(f: ListFilters): number {
+  return (
+    f.project.length +
+    f.machine.length +
+    f.agent.length +
+    (f.date_from ? 1 : 0) +
+    (f.date_to ? 1 : 0) +
+    (f.min_messages ? 1 : 0) +
+    (f.max_messages ? 1 : 0) +
+    (f.include_one_shot ? 1 : 0)
+  );
+}
