@@ -19,7 +19,7 @@ const documentFile = resolve(repo, "docs/openapi-viewer.json");
 
 function loadDocument() {
   if (existsSync(documentFile)) return { source: "docs/openapi-viewer.json", doc: JSON.parse(readFileSync(documentFile, "utf8")) };
-  const python = process.env.AV_PYTHON || resolve(repo, ".venv/bin/python");
+  const python = process.env.AV_PYTHON ? resolve(process.env.AV_PYTHON) : resolve(repo, ".venv/bin/python");
   const dump = [
     "import json",
     "from avcore.settings import ViewerSettings",

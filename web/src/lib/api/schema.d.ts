@@ -491,6 +491,8 @@ export interface paths {
         /**
          * Sync Status
          * @description Per machine: last push, live sessions and messages held. ``last_sync`` is the newest push.
+         *     ``indexer``: sessions not indexed yet, and those the indexer could not index (still found
+         *     by search and counted by analytics, from their raw rows).
          */
         get: operations["sync_status_api_v1_sync_status_get"];
         put?: never;
