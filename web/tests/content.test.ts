@@ -5,15 +5,15 @@ import { parts } from "../src/lib/session/content";
 function message(extra: Partial<Message>): Message {
   return {
     ordinal: 0, role: "assistant", content: "", blocks: null, timestamp: null, model: null, message_key: null,
-    has_thinking: false, has_tool_use: false, is_system: false, content_length: 0, input_tokens: null,
-    output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null, ...extra,
+    has_thinking: false, has_tool_use: false, is_system: false, content_length: 0, input_tokens: 0,
+    output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, tool_calls: [], ...extra,
   };
 }
 
 function call(extra: Partial<ToolCall>): ToolCall {
   return {
-    call_index: 0, tool_use_id: null, tool_name: "Bash", category: "bash", input_json: "{}", skill_name: null,
-    result_content: null, result_length: null, result_truncated: null, result_is_error: null, subagent_session_id: null,
+    call_index: 0, tool_use_id: "", tool_name: "Bash", category: "bash", input_json: "{}", skill_name: null,
+    result_content: null, result_length: null, result_truncated: false, result_is_error: false, subagent_session_id: null,
     ...extra,
   };
 }

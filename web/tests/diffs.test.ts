@@ -3,8 +3,8 @@ import type { ToolCall } from "../src/lib/api/types";
 import { toolDiff } from "../src/lib/session/diffs";
 
 const call = (tool_name: string, input: unknown): ToolCall => ({
-  call_index: 0, tool_use_id: null, tool_name, category: null, input_json: typeof input === "string" ? input : JSON.stringify(input),
-  skill_name: null, result_content: null, result_length: null, result_truncated: null, result_is_error: null, subagent_session_id: null,
+  call_index: 0, tool_use_id: "", tool_name, category: "", input_json: typeof input === "string" ? input : JSON.stringify(input),
+  skill_name: null, result_content: null, result_length: null, result_truncated: false, result_is_error: false, subagent_session_id: null,
 });
 
 describe("toolDiff", () => {

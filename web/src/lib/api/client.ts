@@ -14,6 +14,9 @@ export type GetAnswer<P extends GetPaths> = paths[P] extends { get: infer Op } ?
 
 export type QueryValue = string | number | boolean | null | undefined | readonly string[];
 export type Query = Record<string, QueryValue>;
+type QueryOf<P extends GetPaths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+/** The query a route declares: a misspelt or removed parameter is a type error. */
+export type QueryFor<P extends GetPaths> = { [K in keyof QueryOf<P>]?: QueryValue };
 
 export class ApiError extends Error {
   constructor(
@@ -78,14 +81,14 @@ async function request(url: string, init: RequestInit): Promise<unknown> {
   return body;
 }
 
-export interface GetOptions {
+export interface GetOptions<P extends GetPaths> {
   params?: Record<string, string>;
-  query?: Query;
+  query?: QueryFor<P>;
   signal?: AbortSignal;
 }
 
-export function get<P extends GetPaths>(path: P, options: GetOptions = {}): Promise<GetAnswer<P>> {
-  const url = buildUrl(apiBase(), path, options.params, options.query);
+export function get<P extends GetPaths>(path: P, options: GetOptions<P> = {}): Promise<GetAnswer<P>> {
+  const url = buildUrl(apiBase(), path, options.params, options.query as Query | undefined);
   return request(url, { method: "GET", signal: options.signal }) as Promise<GetAnswer<P>>;
 }
 
@@ -98,6 +101,6 @@ export function post<P extends PostPaths>(path: P, body?: unknown): Promise<unkn
 }
 
 /** A URL for a plain link or download (export), carrying no secret: the cookie authenticates. */
-export function linkTo<P extends GetPaths>(path: P, params: Record<string, string> = {}, query: Query = {}): string {
-  return buildUrl(apiBase(), path, params, query);
+export function linkTo<P extends GetPaths>(path: P, params: Record<string, string> = {}, query: QueryFor<P> = {}): string {
+  return buildUrl(apiBase(), path, params, query as Query);
 }

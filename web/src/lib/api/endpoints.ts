@@ -1,10 +1,12 @@
 /** Typed calls for the routes the page uses. */
-import { get, post, type Query } from "./client";
+import { get, post, type GetAnswer, type QueryFor } from "./client";
 import type { Message, NamedCount, Session, SessionsPage } from "./types";
 
+/** The most pages a "read every page" helper follows (a guard against a server that loops). */
+const MAX_PAGES = 200;
+
 export async function me(): Promise<string> {
-  const answer = (await get("/api/v1/auth/me")) as { name?: unknown };
-  return typeof answer.name === "string" ? answer.name : "";
+  return (await get("/api/v1/auth/me")).name;
 }
 
 export async function login(token: string): Promise<string> {
@@ -16,18 +18,16 @@ export async function logout(): Promise<void> {
   await post("/api/v1/auth/logout");
 }
 
-export async function listSessions(query: Query, signal?: AbortSignal): Promise<SessionsPage> {
-  return (await get("/api/v1/sessions", { query, signal })) as unknown as SessionsPage;
+export function listSessions(query: QueryFor<"/api/v1/sessions">, signal?: AbortSignal): Promise<SessionsPage> {
+  return get("/api/v1/sessions", { query, signal });
 }
 
 export async function session(id: string, signal?: AbortSignal): Promise<Session> {
-  const answer = (await get("/api/v1/sessions/{sid}", { params: { sid: id }, signal })) as { session: Session };
-  return answer.session;
+  return (await get("/api/v1/sessions/{sid}", { params: { sid: id }, signal })).session;
 }
 
 export async function sessionVersion(id: string): Promise<number> {
-  const answer = (await get("/api/v1/sessions/{sid}/version", { params: { sid: id } })) as { version: number };
-  return answer.version;
+  return (await get("/api/v1/sessions/{sid}/version", { params: { sid: id } })).version;
 }
 
 export async function messages(
@@ -35,33 +35,48 @@ export async function messages(
   query: { from?: number; limit?: number; direction?: "asc" | "desc" },
   signal?: AbortSignal,
 ): Promise<Message[]> {
-  const answer = (await get("/api/v1/sessions/{sid}/messages", { params: { sid: id }, query, signal })) as {
-    messages: Message[];
-  };
-  return answer.messages;
+  return (await get("/api/v1/sessions/{sid}/messages", { params: { sid: id }, query, signal })).rows;
 }
 
 export async function children(id: string): Promise<Session[]> {
-  const answer = (await get("/api/v1/sessions/{sid}/children", { params: { sid: id } })) as { sessions: Session[] };
-  return answer.sessions;
+  const out: Session[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page: GetAnswer<"/api/v1/sessions/{sid}/children"> = await get("/api/v1/sessions/{sid}/children", { params: { sid: id }, query: { cursor, limit: 500 } });
+    out.push(...page.rows);
+    cursor = page.next;
+    if (!cursor) break;
+  }
+  return out;
 }
 
 export async function findInSession(id: string, q: string): Promise<number[]> {
-  const answer = (await get("/api/v1/sessions/{sid}/search", { params: { sid: id }, query: { q } })) as {
-    ordinals: number[];
-  };
-  return answer.ordinals;
+  const out: number[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page: GetAnswer<"/api/v1/sessions/{sid}/search"> = await get("/api/v1/sessions/{sid}/search", { params: { sid: id }, query: { q, cursor, limit: 1000 } });
+    out.push(...page.rows);
+    cursor = page.next;
+    if (!cursor) break;
+  }
+  return out;
 }
 
 export type ListName = "projects" | "machines" | "agents";
 
-export async function namedList(which: ListName, query: Query = {}): Promise<NamedCount[]> {
-  const path = `/api/v1/${which}` as const;
-  const answer = (await get(path, { query })) as Record<string, unknown>;
-  return (answer[which] as NamedCount[] | undefined) ?? [];
+/** Every value the server knows for a filter (the typeahead's options). */
+export async function namedList(which: ListName, query: QueryFor<"/api/v1/projects"> = {}): Promise<NamedCount[]> {
+  const out: NamedCount[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page: GetAnswer<"/api/v1/projects"> = await get(`/api/v1/${which}`, { query: { ...query, cursor, limit: 500 } });
+    out.push(...page.rows);
+    cursor = page.next;
+    if (!cursor) break;
+  }
+  return out;
 }
 
 export async function globalVersion(): Promise<number> {
-  const answer = (await get("/api/v1/changes")) as { global_version?: number | null };
-  return answer.global_version ?? 0;
+  return (await get("/api/v1/changes")).global_version;
 }

@@ -1,5 +1,5 @@
 /** The session-list filters, read from and written to the URL's query (one source of truth). */
-import type { Query } from "../api/client";
+import type { QueryFor } from "../api/client";
 
 export type GroupBy = "none" | "project" | "agent" | "machine";
 export const GROUPS: readonly GroupBy[] = ["none", "project", "agent", "machine"];
@@ -51,7 +51,7 @@ export function readFilters(q: URLSearchParams): ListFilters {
 }
 
 /** The API query for the list: children included, so the page can show them as a tree. */
-export function apiQuery(f: ListFilters): Query {
+export function apiQuery(f: ListFilters): QueryFor<"/api/v1/sessions"> {
   return {
     project: f.project,
     machine: f.machine,

@@ -57,9 +57,9 @@ class SessionListStore {
     try {
       const page = await api.listSessions({ ...apiQuery(this.filters), limit: PAGE_SIZE, cursor: first ? null : this.cursor });
       if (seq !== this.seq) return;
-      this.sessions = first ? page.sessions : this.merge(this.sessions, page.sessions);
-      this.cursor = page.next_cursor;
-      this.total = page.total;
+      this.sessions = first ? page.rows : this.merge(this.sessions, page.rows);
+      this.cursor = page.next;
+      this.total = page.total ?? this.total;
       this.revision++;
     } catch (err) {
       if (seq === this.seq) this.error = err instanceof Error ? err.message : String(err);
@@ -81,9 +81,9 @@ class SessionListStore {
     try {
       const page = await api.listSessions({ ...apiQuery(this.filters), limit: PAGE_SIZE });
       if (seq !== this.seq) return;
-      this.sessions = this.merge(this.sessions, page.sessions);
-      this.total = page.total;
-      if (this.cursor === null && page.next_cursor !== null && this.sessions.length <= PAGE_SIZE) this.cursor = page.next_cursor;
+      this.sessions = this.merge(this.sessions, page.rows);
+      this.total = page.total ?? this.total;
+      if (this.cursor === null && page.next !== null && this.sessions.length <= PAGE_SIZE) this.cursor = page.next;
       this.revision++;
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 401) this.error = err instanceof Error ? err.message : String(err);
