@@ -138,6 +138,12 @@ def string(d: Any, *keys: str) -> str:
     return ""
 
 
+def obj(d: Any, key: str) -> dict[str, Any]:
+    """``d[key]`` when it is a JSON object (``d`` untrusted), else an empty one."""
+    v = d.get(key) if type(d) is dict else None
+    return v if type(v) is dict else {}
+
+
 def number(v: Any) -> int:
     """A non-negative token count from untrusted input (bools, strings and negatives are 0)."""
     if type(v) is int and v > 0:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from client.sources.base import ParseResult, Source
 
-from . import agentsview_db, amp, claude, codex, copilot, cursor, gemini, opencode, zencoder
+from . import agentsview_db, amp, claude, codex, copilot, cursor, gemini, iflow, opencode, zencoder
 
 __all__ = ["ParseResult", "Source", "SOURCES", "sources", "native_sources", "get_source", "agent_names"]
 
@@ -35,6 +35,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         cursor.SOURCE,
         amp.SOURCE,
         zencoder.SOURCE,
+        iflow.SOURCE,
         agentsview_db.SOURCE,
     )
 
