@@ -20,7 +20,19 @@ from __future__ import annotations
 
 from client.sources.base import ParseResult, Source
 
-from . import agentsview_db, amp, claude, codex, copilot, cursor, gemini, iflow, opencode, zencoder
+from . import (
+    agentsview_db,
+    amp,
+    claude,
+    codex,
+    copilot,
+    cursor,
+    gemini,
+    iflow,
+    opencode,
+    vscode_copilot,
+    zencoder,
+)
 
 __all__ = ["ParseResult", "Source", "SOURCES", "sources", "native_sources", "get_source", "agent_names"]
 
@@ -36,6 +48,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         amp.SOURCE,
         zencoder.SOURCE,
         iflow.SOURCE,
+        vscode_copilot.SOURCE,
         agentsview_db.SOURCE,
     )
 
