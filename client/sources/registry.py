@@ -29,7 +29,9 @@ from . import (
     cursor,
     gemini,
     iflow,
+    openclaw,
     opencode,
+    pi,
     vscode_copilot,
     zencoder,
 )
@@ -49,6 +51,8 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         zencoder.SOURCE,
         iflow.SOURCE,
         vscode_copilot.SOURCE,
+        pi.SOURCE,
+        openclaw.SOURCE,
         agentsview_db.SOURCE,
     )
 
