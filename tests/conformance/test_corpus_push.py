@@ -74,6 +74,10 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "cursor": ["cursor/projects"],
     "amp": ["amp/threads", *sorted(f"amp/{p.name}/threads" for p in (CORPUS / "amp").glob("usage-*"))],
     "zencoder": ["zencoder/sessions"],
+    "iflow": ["iflow/projects"],
+    "vscode-copilot": ["vscode-copilot"],
+    "pi": ["pi/sessions"],
+    "openclaw": ["openclaw/agents", "openclaw/archive-naming/agents"],
 }
 
 
