@@ -32,6 +32,7 @@ from . import (
     openclaw,
     opencode,
     pi,
+    qwen,
     vscode_copilot,
     zencoder,
 )
@@ -53,6 +54,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         vscode_copilot.SOURCE,
         pi.SOURCE,
         openclaw.SOURCE,
+        qwen.SOURCE,
         agentsview_db.SOURCE,
     )
 
