@@ -22,6 +22,7 @@ from client.sources.base import ParseResult, Source
 
 from . import (
     agentsview_db,
+    aider,
     amp,
     claude,
     codex,
@@ -55,6 +56,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         pi.SOURCE,
         openclaw.SOURCE,
         qwen.SOURCE,
+        aider.SOURCE,
         agentsview_db.SOURCE,
     )
 

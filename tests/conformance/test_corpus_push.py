@@ -78,6 +78,8 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "vscode-copilot": ["vscode-copilot"],
     "pi": ["pi/sessions"],
     "openclaw": ["openclaw/agents", "openclaw/archive-naming/agents"],
+    "qwen": ["qwen/projects"],
+    "aider": ["aider"],
 }
 
 
