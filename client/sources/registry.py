@@ -29,6 +29,7 @@ from . import (
     copilot,
     cursor,
     gemini,
+    goose,
     iflow,
     openclaw,
     opencode,
@@ -57,6 +58,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         openclaw.SOURCE,
         qwen.SOURCE,
         aider.SOURCE,
+        goose.SOURCE,
         agentsview_db.SOURCE,
     )
 
