@@ -31,10 +31,13 @@ from . import (
     gemini,
     goose,
     iflow,
+    kilo,
+    kilo_legacy,
     openclaw,
     opencode,
     pi,
     qwen,
+    roocode,
     vscode_copilot,
     zencoder,
 )
@@ -59,6 +62,9 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         qwen.SOURCE,
         aider.SOURCE,
         goose.SOURCE,
+        kilo.SOURCE,
+        kilo_legacy.SOURCE,
+        roocode.SOURCE,
         agentsview_db.SOURCE,
     )
 

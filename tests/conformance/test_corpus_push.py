@@ -80,6 +80,9 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "openclaw": ["openclaw/agents", "openclaw/archive-naming/agents"],
     "qwen": ["qwen/projects"],
     "aider": ["aider"],
+    "kilo": ["kilo/hybrid"],
+    "kilo-legacy": ["kilo-legacy"],
+    "roocode": ["roocode"],
     "goose": sorted(f"goose/{p.name}" for p in (CORPUS / "goose").iterdir() if p.is_dir())
     if (CORPUS / "goose").is_dir()
     else [],
