@@ -200,21 +200,3 @@ def read_task(path: Path, problems: list[ParseProblem]) -> Task | None:
         reader.row(row, first)
         first = False
     return reader.finish()
-
-
-def place_usage(messages: list[Message | None], usage: Usage, ts: str | None, model: str | None) -> None:
-    """Put one request's (or the task's) usage on the first assistant message after ``ts``."""
-    kept = [m for m in messages if m is not None and m.role == "assistant"]
-    after = [m for m in kept if ts is None or m.timestamp is None or m.timestamp >= ts]
-    target = after[0] if after and ts is not None else (kept[-1] if kept else None)
-    if target is None:
-        t = Turn("system", ts, model=model, usage=usage, is_system=True)
-        t.text("Token usage of the task")
-        messages.append(t.message())
-        return
-    if target.usage is None:
-        target.usage = usage
-    else:
-        for f in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens"):
-            setattr(target.usage, f, getattr(target.usage, f) + getattr(usage, f))
-    target.model = target.model or model

@@ -37,7 +37,7 @@ from client.sources.paths import linux, macos, windows
 
 from .records import iso, loads_or_none, number, obj, string, text_of
 from .sqlite_store import read_store, table_columns
-from .turns import SessionInfo, Turn, result_text, session
+from .turns import SessionInfo, Turn, attach_usage, result_text, session
 
 DATABASE = "sessions.db"
 _SESSION_COLS = (
@@ -124,25 +124,6 @@ def _usage(inp: Any, out: Any, read: Any, write: Any) -> Usage:
     )
 
 
-def _place(messages: list[Message], ts: str | None, u: Usage, model: str | None) -> Message | None:
-    """The assistant message a ledger row belongs to, or a new system message carrying it."""
-    assistants = [m for m in messages if m.role == "assistant"]
-    before = [m for m in assistants if ts is None or m.timestamp is None or m.timestamp <= ts]
-    chosen = before or assistants
-    if chosen:
-        target = chosen[-1]
-        if target.usage is None:
-            target.usage = u
-        else:
-            for f in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens"):
-                setattr(target.usage, f, getattr(target.usage, f) + getattr(u, f))
-        target.model = target.model or model
-        return None
-    t = Turn("system", ts, model=model, usage=u, is_system=True)
-    t.text("Token usage recorded by Goose")
-    return t.message()
-
-
 def parse_goose_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
     path = Path(path)
     spath = str(path)
@@ -185,18 +166,19 @@ def parse_goose_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
             m = t.message()
             if m is not None:
                 messages.append(m)
+        kept: list[Message | None] = list(messages)
         rows = ledger.get(sid, [])
         if rows:
             for _, when, row_model, inp, outp, read, write in rows:
-                extra = _place(
-                    messages, iso(when), _usage(inp, outp, read, write), text_of(row_model) or model
+                attach_usage(
+                    kept,
+                    _usage(inp, outp, read, write),
+                    at=iso(when),
+                    model=text_of(row_model) or model,
+                    note="Token usage recorded by Goose",
                 )
-                if extra is not None:
-                    messages.append(extra)
         elif any(number(v) for v in acc):
-            extra = _place(messages, None, _usage(*acc), model)
-            if extra is not None:
-                messages.append(extra)
+            attach_usage(kept, _usage(*acc), model=model, note="Token usage recorded by Goose")
         parent_id = text_of(parent)
         info = SessionInfo(
             session_id=f"goose:{sid}",
@@ -208,7 +190,7 @@ def parse_goose_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
             parent_session_id=f"goose:{parent_id}" if parent_id else None,
             relationship="subagent",
         )
-        built = session(info, messages)
+        built = session(info, kept)
         if built is not None:
             out.append(built)
     return out, problems

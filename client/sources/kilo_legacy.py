@@ -22,10 +22,10 @@ from pathlib import Path
 from client.model import ParseProblem, Session
 from client.sources.base import Source
 
-from .cline_tasks import place_usage, read_task
+from .cline_tasks import read_task
 from .records import read_json
 from .roocode import _global_storage, discover_tasks, task_dependencies
-from .turns import SessionInfo, session
+from .turns import SessionInfo, attach_usage, session
 
 EXTENSION = "kilocode.kilo-code"
 _MODEL = re.compile(r"<model>\s*([^<]+?)\s*</model>")
@@ -59,7 +59,7 @@ def parse_kilo_legacy_task(path: Path) -> tuple[list[Session], list[ParseProblem
         if m is not None and m.role == "assistant":
             m.model = model
     for ts, usage in task.request_usage:
-        place_usage(task.messages, usage, ts, model)
+        attach_usage(task.messages, usage, at=ts, side="after", model=model, note="Token usage of a request")
     found = _WORKSPACE.search(history)
     info = SessionInfo(
         session_id=f"kilo-legacy:{path.parent.name}",

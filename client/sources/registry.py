@@ -39,6 +39,7 @@ from . import (
     qwen,
     roocode,
     vscode_copilot,
+    zed,
     zencoder,
 )
 
@@ -65,6 +66,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         kilo.SOURCE,
         kilo_legacy.SOURCE,
         roocode.SOURCE,
+        zed.SOURCE,
         agentsview_db.SOURCE,
     )
 

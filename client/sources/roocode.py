@@ -26,9 +26,9 @@ from client.model import ParseProblem, Session, Usage
 from client.sources.base import Source
 from client.sources.paths import Location, linux, macos, windows
 
-from .cline_tasks import place_usage, read_task
+from .cline_tasks import read_task
 from .records import iso, number, read_json, string
-from .turns import SessionInfo, session
+from .turns import SessionInfo, attach_usage, session
 
 EXTENSION = "rooveterinaryinc.roo-cline"
 
@@ -82,7 +82,7 @@ def parse_roocode_task(path: Path) -> tuple[list[Session], list[ParseProblem]]:
         or totals.cache_read_tokens
         or totals.cache_creation_tokens
     ):
-        place_usage(task.messages, totals, None, model)
+        attach_usage(task.messages, totals, model=model, note="Token usage of the task")
     children = item.get("childIds")
     for call, child in zip(task.subtask_calls, children if type(children) is list else [], strict=False):
         if type(child) is str and child:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -226,6 +226,53 @@ class Turn:
             usage=self.usage,
             tool_calls=self.calls,
         )
+
+
+def add_usage(target: Usage, more: Usage) -> None:
+    target.input_tokens += more.input_tokens
+    target.output_tokens += more.output_tokens
+    target.cache_read_tokens += more.cache_read_tokens
+    target.cache_creation_tokens += more.cache_creation_tokens
+
+
+def attach_usage(
+    messages: list[Message | None],
+    usage: Usage,
+    *,
+    at: str | None = None,
+    side: Literal["before", "after"] = "before",
+    model: str | None = None,
+    note: str = "Token usage",
+) -> None:
+    """Count ``usage`` once, on the assistant message it belongs to.
+
+    For usage reported apart from messages (per request, per segment, per
+    session): the last assistant message at or before ``at`` (``side="before"``)
+    or the first at or after it (``"after"``), else the nearest one on the other
+    side; without ``at``, the last assistant message. With no assistant message
+    at all a system message carrying the usage is appended, so no token is lost.
+    """
+    kept = [m for m in messages if m is not None and m.role == "assistant"]
+    target: Message | None = None
+    if at is not None and kept:
+        before = [m for m in kept if m.timestamp is None or m.timestamp <= at]
+        after = [m for m in kept if m.timestamp is None or m.timestamp >= at]
+        if side == "before":
+            target = before[-1] if before else after[0] if after else None
+        else:
+            target = after[0] if after else before[-1] if before else None
+    elif kept:
+        target = kept[-1]
+    if target is None:
+        t = Turn("system", at, model=model, usage=usage, is_system=True)
+        t.text(note)
+        messages.append(t.message())
+        return
+    if target.usage is None:
+        target.usage = usage
+    else:
+        add_usage(target.usage, usage)
+    target.model = target.model or model
 
 
 def one_line(text: str | None, limit: int = FIRST_MESSAGE_CHARS) -> str | None:

@@ -83,6 +83,9 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "kilo": ["kilo/hybrid"],
     "kilo-legacy": ["kilo-legacy"],
     "roocode": ["roocode"],
+    "zed": sorted(f"zed/{p.name}" for p in (CORPUS / "zed").iterdir() if p.is_dir())
+    if (CORPUS / "zed").is_dir()
+    else [],
     "goose": sorted(f"goose/{p.name}" for p in (CORPUS / "goose").iterdir() if p.is_dir())
     if (CORPUS / "goose").is_dir()
     else [],
