@@ -35,6 +35,7 @@ from . import (
     kilo_legacy,
     openclaw,
     opencode,
+    openhands,
     pi,
     qwen,
     roocode,
@@ -67,6 +68,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         kilo_legacy.SOURCE,
         roocode.SOURCE,
         zed.SOURCE,
+        openhands.SOURCE,
         agentsview_db.SOURCE,
     )
 
