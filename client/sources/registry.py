@@ -40,6 +40,7 @@ from . import (
     qwen,
     roocode,
     vscode_copilot,
+    warp,
     zed,
     zencoder,
 )
@@ -69,6 +70,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         roocode.SOURCE,
         zed.SOURCE,
         openhands.SOURCE,
+        warp.SOURCE,
         agentsview_db.SOURCE,
     )
 

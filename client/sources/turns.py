@@ -202,7 +202,8 @@ class Turn:
             result_is_error=is_error,
         )
         self.calls.append(call)
-        self.parts.append(header or tool_header(name, cat, shown))
+        if header != "":  # "": the caller describes its calls in text of its own
+            self.parts.append(header or tool_header(name, cat, shown))
         self.blocks.append({"type": "tool_use", "id": call_id, "name": name})
         return call
 

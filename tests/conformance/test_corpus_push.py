@@ -84,6 +84,7 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "kilo-legacy": ["kilo-legacy"],
     "roocode": ["roocode"],
     "openhands": ["openhands/conversations"],
+    "warp": ["warp"],
     "zed": sorted(f"zed/{p.name}" for p in (CORPUS / "zed").iterdir() if p.is_dir())
     if (CORPUS / "zed").is_dir()
     else [],
