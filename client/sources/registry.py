@@ -33,6 +33,7 @@ from . import (
     iflow,
     kilo,
     kilo_legacy,
+    kiro,
     openclaw,
     opencode,
     openhands,
@@ -71,6 +72,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         zed.SOURCE,
         openhands.SOURCE,
         warp.SOURCE,
+        kiro.SOURCE,
         agentsview_db.SOURCE,
     )
 

@@ -85,6 +85,7 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "roocode": ["roocode"],
     "openhands": ["openhands/conversations"],
     "warp": ["warp"],
+    "kiro": ["kiro"],
     "zed": sorted(f"zed/{p.name}" for p in (CORPUS / "zed").iterdir() if p.is_dir())
     if (CORPUS / "zed").is_dir()
     else [],
