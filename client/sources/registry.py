@@ -42,6 +42,7 @@ from . import (
     roocode,
     vscode_copilot,
     warp,
+    windsurf,
     zed,
     zencoder,
 )
@@ -73,6 +74,7 @@ def sources(*, include_codex_exec: bool = False) -> tuple[Source, ...]:
         openhands.SOURCE,
         warp.SOURCE,
         kiro.SOURCE,
+        windsurf.SOURCE,
         agentsview_db.SOURCE,
     )
 

@@ -150,7 +150,7 @@ def _text(value: Any) -> str:
     return string(value, "value")
 
 
-def _request(req: dict[str, Any]) -> tuple[Message | None, Message | None]:
+def chat_request(req: dict[str, Any]) -> tuple[Message | None, Message | None]:
     ts = iso(req.get("timestamp"))
     user = Turn("user", ts)
     user.text(_text(obj(req, "message").get("text")))
@@ -199,10 +199,8 @@ def _request(req: dict[str, Any]) -> tuple[Message | None, Message | None]:
     return user.message(), t.message()
 
 
-def _workspace(path: Path) -> str | None:
-    if path.parent.name != "chatSessions":
-        return None
-    manifest = path.parent.parent / "workspace.json"
+def workspace_folder(manifest: Path) -> str | None:
+    """The folder a VS Code ``workspace.json`` names (a ``.code-workspace`` file's folder)."""
     if not manifest.is_file():
         return None
     doc = read_json(manifest, [], what="workspace file")
@@ -237,12 +235,14 @@ def parse_chat_session(
     requests = doc.get("requests")
     for req in requests if type(requests) is list else ():
         if type(req) is dict:
-            messages += _request(req)
+            messages += chat_request(req)
     info = SessionInfo(
         session_id=f"{agent}:{string(doc, 'sessionId') or decoding.text(path.stem)}",
         agent=agent,
         source_path=spath,
-        cwd=_workspace(path),
+        cwd=workspace_folder(path.parent.parent / "workspace.json")
+        if path.parent.name == "chatSessions"
+        else None,
         title=string(doc, "customTitle") or None,
         stamps=[iso(doc.get("creationDate")), iso(doc.get("lastMessageDate"))],
     )

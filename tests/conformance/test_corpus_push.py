@@ -86,6 +86,9 @@ CORPUS_ROOTS: dict[str, list[str]] = {
     "openhands": ["openhands/conversations"],
     "warp": ["warp"],
     "kiro": ["kiro"],
+    "windsurf": sorted(f"windsurf/{p.name}" for p in (CORPUS / "windsurf").iterdir() if p.is_dir())
+    if (CORPUS / "windsurf").is_dir()
+    else [],
     "zed": sorted(f"zed/{p.name}" for p in (CORPUS / "zed").iterdir() if p.is_dir())
     if (CORPUS / "zed").is_dir()
     else [],
