@@ -13,6 +13,12 @@
 * wire: parse + wire form + seal, without and with redaction: the cost of redaction.
 * detect-secrets (if installed): its line scanner over the same text the redactor
   sees, for comparison with the compiled regex table (client/redact.py).
+* every other agent source (``--agents``, on by default): each source's parse over
+  a sized store in its own format (bench/agent_corpus.py) against bare decoding
+  of the same data — ``orjson.loads`` per JSONL line or per JSON file, and for
+  SQLite stores a ``SELECT`` of every row of every table with its JSON columns
+  decoded. Reported, not judged (the 40 % budget is judged on Claude logs, the
+  bulk of real data).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -125,10 +132,80 @@ def parse_ratio(label: str, root: Path, *, judged: bool) -> None:
     )
 
 
+def _bare_sqlite(db: Path) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in con.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, (str, bytes)) and value[:1] in ("{", "[", b"{", b"["):
+                        try:
+                            orjson.loads(value)
+                        except orjson.JSONDecodeError:
+                            pass
+    finally:
+        con.close()
+
+
+def _bare_file(path: Path) -> int:
+    """Decode ``path`` (a file or a folder of JSON files) the cheapest way; its size in bytes."""
+    if path.is_dir():
+        return sum(_bare_file(p) for p in sorted(path.rglob("*.json")))
+    data = path.read_bytes()
+    if path.suffix == ".jsonl":
+        for line in data.splitlines():
+            if line:
+                orjson.loads(line)
+    elif path.suffix == ".json":
+        orjson.loads(data)
+    elif path.suffix in (".db", ".sqlite", ".sqlite3", ".vscdb"):
+        _bare_sqlite(path)
+    else:
+        data.decode("utf-8", "replace").splitlines()
+    return len(data)
+
+
+def agents_section(sessions: int, turns: int) -> None:
+    from bench import agent_corpus
+    from client.sources.registry import get_source
+
+    print(f"\nevery other source: {sessions} sessions x {turns} turns each (not judged)")
+    for name in [*agent_corpus.PER_SESSION, *agent_corpus.WHOLE_STORE, "kiro-db"]:
+        source = get_source("kiro" if name == "kiro-db" else name)
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            if name == "kiro-db":
+                agent_corpus.DATABASE_OF["kiro"](root, sessions, turns, _texts(7))
+            else:
+                agent_corpus.write(name, root, sessions=sessions, turns=turns)
+            paths = source.discover(root)
+            size = sum(_bare_file(p) for p in paths) / 1e6
+            t_bare = best(lambda paths=paths: [_bare_file(p) for p in paths])
+            t_parse = best(lambda paths=paths, source=source: [source.parse(p) for p in paths])
+            parsed = [s for p in paths for s in source.parse(p)[0]]
+            print(
+                f"  {name:<15} {len(paths):4d} paths {size:7.1f} MB {len(parsed):4d} sessions: "
+                f"parse {size / t_parse:7.1f} MB/s vs bare {size / t_bare:7.1f} MB/s = {t_bare / t_parse:4.0%}"
+            )
+
+
+def _texts(seed: int) -> Callable[[], str]:
+    rng = random.Random(seed)
+    return lambda: _sized_text(rng)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=600)
+    ap.add_argument("--agent-sessions", type=int, default=40, help="sessions per other agent source")
+    ap.add_argument("--agent-turns", type=int, default=40, help="turns per session for other agent sources")
+    ap.add_argument("--no-agents", action="store_true", help="skip the other agent sources")
     args = ap.parse_args()
+    if not args.no_agents:
+        agents_section(args.agent_sessions, args.agent_turns)
     with tempfile.TemporaryDirectory() as sized:
         write_sized_corpus(Path(sized), sessions=max(20, args.sessions // 10), seed=5)
         parse_ratio("sized corpus (real size mix)", Path(sized), judged=True)
