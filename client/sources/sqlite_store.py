@@ -12,6 +12,9 @@ https://www.sqlite.org/lockingv3.html, https://www.sqlite.org/uri.html):
   database it may create the empty ``-wal``/``-shm`` side files a reader
   needs (as any reader does); where ``-shm`` cannot be written SQLite keeps
   its index in heap memory.
+* **Every byte arrives.** A ``TEXT`` value that is not valid UTF-8 is repaired
+  to U+FFFD and counted (:mod:`client.sources.decoding`) instead of failing the
+  read of the whole database.
 * **One snapshot.** Every query of one read runs in one read transaction
   (``BEGIN`` then a first read that takes the snapshot), so sessions,
   messages and parts come from the same committed state; a transaction
@@ -48,6 +51,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from client.model import ParseProblem
+from client.sources import decoding
 
 BUSY_TIMEOUT_S = 1.0
 COPY_ATTEMPTS = 3
@@ -65,6 +69,8 @@ class StoreUnreadable(Exception):
 
 
 def _begin(con: sqlite3.Connection) -> sqlite3.Connection:
+    # TEXT that is not UTF-8 would make sqlite3 raise for the whole query: repaired (and counted).
+    con.text_factory = decoding.text
     try:
         con.execute("PRAGMA query_only = ON")
         con.execute("BEGIN")

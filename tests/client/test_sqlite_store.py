@@ -125,3 +125,16 @@ def test_table_columns_tell_old_schemas_from_new(tmp_path: Path) -> None:
     with read_snapshot(db) as con:
         assert table_columns(con, "t") == {"x"}
         assert table_columns(con, "absent") == set()
+
+
+def test_text_that_is_not_utf8_is_repaired_not_fatal(tmp_path: Path) -> None:
+    from client.sources import decoding
+
+    db = tmp_path / "agent.db"
+    w = _writer(db)
+    w.execute("CREATE TABLE notes (body TEXT)")
+    w.execute("INSERT INTO notes VALUES (CAST(? AS TEXT))", (b"caf\xe9",))
+    w.close()
+    with decoding.counting() as repairs:
+        rows = read_store(db, lambda con: con.execute("SELECT body FROM notes").fetchall())
+    assert rows == [("caf\ufffd",)] and repairs.invalid_utf8 == 1
