@@ -8,6 +8,7 @@ progress and warnings go to stderr.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -32,7 +33,7 @@ from client.config import (
 from client.push import PushOptions, PushSummary
 from client.redact import RedactionConfigError
 from client.sources.registry import agent_names
-from client.state import open_state
+from client.state import StateError, open_state
 from client.transport import PushError
 
 EXIT_OK = 0
@@ -57,8 +58,20 @@ def _errors() -> Iterator[None]:
         _fail(str(exc))
     except PushError as exc:
         _fail(f"{type(exc).__name__}: {exc}")
+    except StateError as exc:
+        _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted; nothing is lost: the next `av-client push` finishes the job")
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            _fail(
+                f"the disk is full ({exc.filename or 'writing'}): free some space and run the command again"
+            )
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a bug: one line, not a traceback (AV_DEBUG=1 shows it)
+        if os.environ.get("AV_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (a bug in av-client; AV_DEBUG=1 shows where)")
 
 
 @contextmanager
@@ -335,7 +348,7 @@ def watch_cmd(poll: float, debounce: float, floor: float, agent: str | None, no_
     def push(reason: str) -> None:
         try:
             summary = run_push(PushOptions(**{**options.__dict__}))
-        except (PushError, ConfigError) as exc:
+        except (PushError, ConfigError, StateError) as exc:
             click.echo(f"{reason} push failed: {type(exc).__name__}: {exc}", err=True)
             return
         if summary.applied or summary.deleted or summary.failed or reason in ("start", "final"):

@@ -25,6 +25,7 @@ is sent, and re-planned if it changed in between.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -92,10 +93,11 @@ class PushSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
     redactions: Counter[str] = field(default_factory=Counter)
+    unreadable: list[str] = field(default_factory=list)  # paths of pushed sessions we may no longer read
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.unreadable else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -116,6 +118,7 @@ class PushSummary:
             "database_changed": self.database_changed,
             "failed": [{"session_id": s, "reason": r} for s, r in self.failed],
             "problems": [{"path": p.path, "line": p.line, "reason": p.reason} for p in self.problems],
+            "unreadable": self.unreadable,
             "redactions": dict(sorted(self.redactions.items())),
         }
 
@@ -422,21 +425,36 @@ class Pusher:
 
     # -- deletes -----------------------------------------------------------------------------
 
+    def _gone(self, file: str) -> bool:
+        """Whether a pushed session's file is gone. A file we may not read (its directory made
+        unreadable) is not gone: its sessions stay on the server, and it is reported each run."""
+        try:
+            os.stat(file)
+        except (FileNotFoundError, NotADirectoryError):
+            return True
+        except OSError as exc:
+            if file not in self.summary.unreadable:
+                self.summary.unreadable.append(file)
+                reason = f"cannot read: {exc.strerror or exc}; its sessions stay on the server, unchanged"
+                self.summary.problems.append(ParseProblem(file, None, reason))
+            return False
+        return False
+
     def _deletes(self) -> None:
         """Sessions this database acknowledged whose file is gone go to /v1/deletes."""
         if self.target_id is None and self.expected_db and not self.options.dry_run:
             # Nothing was planned this run: learn which database we talk to before deleting.
             self._learn_database(self.client.get("/v1/status", answer=StatusResponse).database_id)
         o = self.options
-        ids = sorted(
-            sid
+        unseen = {
+            sid: a.file
             for sid, a in self.acked.items()
             if sid not in self.seen
             and a.file
             and o.agent in (None, a.agent)
             and o.project in (None, a.project)
-            and not Path(a.file).exists()
-        )
+        }
+        ids = sorted(sid for sid, file in unseen.items() if self._gone(file))
         if o.dry_run:
             self.summary.would_delete = len(ids)
             return

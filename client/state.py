@@ -24,6 +24,7 @@ next push (which plans again) finishes the job.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -148,11 +149,38 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+class StateError(Exception):
+    """The state file could not be used (a full disk, a read-only or damaged file); the message
+    names the file and what to do. No state is lost: every write is one SQLite transaction."""
+
+
+def state_error(path: Path, exc: BaseException) -> StateError:
+    full = getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or (
+        isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    )
+    if full:
+        return StateError(
+            f"the disk holding {path.parent} is full, so av-client could not save its state ({path.name}). "
+            "Nothing was lost and the state is intact (the unsaved step is redone): free some space and "
+            "run the command again"
+        )
+    return StateError(
+        f"cannot use the state file {path}: {exc}. Check the disk and the file's permissions; "
+        "the file is only a cache, so moving it away costs one full re-read, never data"
+    )
+
+
 class State:
     """The SQLite state file; one connection per process, short transactions."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            self._open(path)
+        except (sqlite3.Error, OSError) as exc:
+            raise state_error(path, exc) from exc
+
+    def _open(self, path: Path) -> None:
         _private_file(path)
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 30000")
@@ -179,13 +207,19 @@ class State:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One atomic write. A database error (SQLITE_FULL …) becomes a StateError naming the file."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself after SQLITE_FULL or an I/O error; ROLLBACK only what is open.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise state_error(self.path, exc) from exc
 
     # -- parse cache -------------------------------------------------------------------------
 
