@@ -190,7 +190,10 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
+        message = {
+            404: f"no route {request.url.path!r}",
+            405: f"{request.method} is not allowed on {request.url.path!r}",
+        }.get(exc.status_code, str(exc.detail))
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(SchemaMismatch)

@@ -13,8 +13,9 @@ from fastapi import APIRouter, FastAPI
 from avcore.db.connect import database_for
 from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
-from avcore.web import MethodNotAllowed, install_error_handling, install_request_middleware
+from avcore.web import install_error_handling, install_request_middleware
 from viewer_fn import (
+    http,
     openapi,
     routes_analytics,
     routes_auth,
@@ -26,8 +27,6 @@ from viewer_fn import (
 from viewer_fn.deps import REQUIRE_VIEWER
 from viewer_fn.keys import SigningKeys
 from viewer_fn.ratelimit import LoginLimiter
-
-READ_ONLY_MESSAGE = "the viewer is read-only: it cannot change sessions, settings or anything else"
 
 
 def create_app(settings: ViewerSettings | None = None) -> FastAPI:
@@ -57,6 +56,7 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     app.state.keys.signer()  # a missing or unusable key fails the cold start, not the first login
     app.state.login_limiter = LoginLimiter()
     install_error_handling(app, component="viewer_fn")
+    app.add_middleware(http.HeadAsGet)  # inside the request middleware, which logs HEAD as HEAD
     install_request_middleware(app, component="viewer_fn")
 
     api = APIRouter(prefix=f"{base}/api/v1")
@@ -67,11 +67,8 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
         protected.include_router(module.router)
     api.include_router(protected)
 
-    # Every write route agentsview has (star, pin, rename, trash, upload, settings, sync,
-    # insights, ...) lands here: one answer, whatever the path.
-    @api.api_route("/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def read_only(path: str) -> None:
-        raise MethodNotAllowed(READ_ONLY_MESSAGE, headers={"Allow": "GET, HEAD"})
+    # agentsview's write routes answer 405 (with a true Allow); any other unknown path is a 404.
+    api.include_router(http.write_routes())
 
     app.include_router(api)
     static_files.mount(app, base)  # after the API: its fallback must not shadow /api
