@@ -19,6 +19,7 @@ from viewer_fn import (
     openapi,
     routes_analytics,
     routes_auth,
+    routes_messages,
     routes_meta,
     routes_search,
     routes_sessions,
@@ -63,7 +64,7 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     api.include_router(routes_auth.router)
     # Every other route needs a viewer credential: one router-level dependency.
     protected = APIRouter(dependencies=[REQUIRE_VIEWER], responses=openapi.ERRORS)
-    for module in (routes_sessions, routes_search, routes_analytics, routes_meta):
+    for module in (routes_sessions, routes_messages, routes_search, routes_analytics, routes_meta):
         protected.include_router(module.router)
     api.include_router(protected)
 

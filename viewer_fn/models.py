@@ -82,6 +82,23 @@ class ToolCall(ApiModel):
     subagent_session_id: str | None
 
 
+CutPart = Literal["content", "tool_input", "tool_result", "block", "blocks"]
+
+
+class Cut(ApiModel):
+    """A text this answer carries only the start of; ``url`` fetches the rest."""
+
+    part: CutPart = Field(
+        description="content: the message text; tool_input / tool_result: of the call `call_index`; "
+        "block: the string at `pointer` in `blocks`; blocks: all of `blocks` (sent as null), as JSON text"
+    )
+    call_index: int | None
+    pointer: str | None = Field(description="RFC 6901 JSON pointer into `blocks`, e.g. /0/text")
+    shown_chars: int = Field(description="characters included here (the text starts with them)")
+    total_chars: int = Field(description="the whole text's length in characters (Unicode code points)")
+    url: str = Field(description="the ranged text route, from offset `shown_chars` on")
+
+
 class Message(ApiModel):
     ordinal: int
     role: Role
@@ -102,6 +119,7 @@ class Message(ApiModel):
     cache_creation_tokens: int
     cache_read_tokens: int
     tool_calls: list[ToolCall]
+    cuts: list[Cut] = Field(description="texts cut to keep the page bounded; empty when nothing was")
 
 
 class MinimapEntry(ApiModel):
@@ -130,6 +148,19 @@ class MinimapPage(Page[MinimapEntry]):
 
 class OrdinalPage(Page[int]):
     """Ordinals of the messages that match, ascending."""
+
+
+class TextRange(Ok):
+    """Characters ``offset`` … ``offset + len(text)`` of one text of a message."""
+
+    part: CutPart
+    call_index: int | None
+    pointer: str | None
+    offset: int
+    text: str
+    total_chars: int
+    next_offset: int | None = Field(description="where the rest starts; null when `text` reaches the end")
+    next_url: str | None
 
 
 class SessionDetail(Ok):

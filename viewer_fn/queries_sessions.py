@@ -51,7 +51,12 @@ WHERE s.machine_id = (SELECT machine_id FROM sessions WHERE id = %(pk)s)
 ORDER BY {CHILD_START}, s.id
 LIMIT %(limit)s"""
 CHILDREN_AFTER = f"AND ({CHILD_START}, s.id) > (%(after_ts)s, %(after_id)s)"
-MESSAGE_COLUMNS = """ordinal, role, content, blocks, ts AS timestamp, model, message_key, has_thinking, has_tool_use,
+# Long texts are cut here, so megabytes never leave the database for a page: left() reads only
+# the start of a compressed value, and octet_length() (from the TOAST header, no decompression)
+# spares char_length() -- which decompresses -- for every text that cannot be over the cut.
+MESSAGE_COLUMNS = """ordinal, role, left(content, %(cut)s) AS content,
+       CASE WHEN octet_length(content) > %(cut)s THEN char_length(content) END AS content_chars,
+       blocks, ts AS timestamp, model, message_key, has_thinking, has_tool_use,
        is_system, content_length, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens"""
 MESSAGES_SQL = f"""
 SELECT {MESSAGE_COLUMNS}
@@ -60,11 +65,30 @@ WHERE session_pk = %(pk)s AND {{range}}
 ORDER BY ordinal {{direction}}
 LIMIT %(limit)s"""
 TOOL_CALLS_SQL = """
-SELECT message_ordinal, call_index, tool_use_id, tool_name, category, input_json, skill_name,
-       result_content, result_length, result_truncated, result_is_error, subagent_session_id
+SELECT message_ordinal, call_index, tool_use_id, tool_name, category, skill_name,
+       left(input_json, %(cut)s) AS input_json,
+       CASE WHEN octet_length(input_json) > %(cut)s THEN char_length(input_json) END AS input_chars,
+       left(result_content, %(cut)s) AS result_content,
+       CASE WHEN octet_length(result_content) > %(cut)s THEN char_length(result_content) END AS result_chars,
+       result_length, result_truncated, result_is_error, subagent_session_id
 FROM tool_calls
 WHERE session_pk = %(pk)s AND message_ordinal BETWEEN %(lo)s AND %(hi)s
 ORDER BY message_ordinal, call_index"""
+# One text of one message, a range of it: substr() of a compressed value decompresses only
+# up to the range's end; char_length() gives the whole length.
+TEXT_SQL = {
+    "content": "SELECT content FROM messages WHERE session_pk = %(pk)s AND ordinal = %(ordinal)s",
+    "tool_input": "SELECT input_json FROM tool_calls "
+    "WHERE session_pk = %(pk)s AND message_ordinal = %(ordinal)s AND call_index = %(call_index)s",
+    "tool_result": "SELECT result_content FROM tool_calls "
+    "WHERE session_pk = %(pk)s AND message_ordinal = %(ordinal)s AND call_index = %(call_index)s",
+    "block": "SELECT CASE WHEN jsonb_typeof(blocks #> %(path)s) = 'string' THEN blocks #>> %(path)s END "
+    "FROM messages WHERE session_pk = %(pk)s AND ordinal = %(ordinal)s",
+}
+TEXT_RANGE_SQL = (
+    "SELECT substr(t.v, %(from)s, %(n)s), char_length(t.v) FROM ({source}) AS t(v) WHERE t.v IS NOT NULL"
+)
+BLOCKS_SQL = "SELECT blocks FROM messages WHERE session_pk = %(pk)s AND ordinal = %(ordinal)s"
 MINIMAP_SQL = """
 SELECT ordinal, role, content_length, has_thinking, has_tool_use
 FROM messages WHERE session_pk = %(pk)s AND ordinal >= %(start)s ORDER BY ordinal LIMIT %(limit)s"""
@@ -128,8 +152,10 @@ def children(
 
 
 def list_messages(
-    conn: psycopg.Connection, *, pk: int, start: int | None, limit: int, descending: bool
+    conn: psycopg.Connection, *, pk: int, start: int | None, limit: int, descending: bool, cut: int
 ) -> list[dict[str, Any]]:
+    """Messages with their tool calls, every text cut to ``cut`` characters (``*_chars``: the full
+    length, set only where the text may be longer)."""
     if descending:
         rng, direction = ("ordinal <= %(start)s" if start is not None else "TRUE"), "DESC"
     else:
@@ -137,25 +163,56 @@ def list_messages(
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             MESSAGES_SQL.format(range=rng, direction=direction),
-            {"pk": pk, "start": start, "limit": limit},
+            {"pk": pk, "start": start, "limit": limit, "cut": cut},
         )
         messages = cur.fetchall()
-        attach_tool_calls(cur, pk, messages)
+        attach_tool_calls(cur, pk, messages, cut)
     return messages
 
 
-def attach_tool_calls(cur: psycopg.Cursor[Any], pk: int, messages: list[dict[str, Any]]) -> None:
+def attach_tool_calls(cur: psycopg.Cursor[Any], pk: int, messages: list[dict[str, Any]], cut: int) -> None:
     if not messages:
         return
     # A page is every message of one ordinal range, so its tool calls are one primary-key range
     # (a range scan, not one index probe per ordinal of an ANY() list).
     ordinals = [m["ordinal"] for m in messages]
-    cur.execute(TOOL_CALLS_SQL, {"pk": pk, "lo": min(ordinals), "hi": max(ordinals)})
+    cur.execute(TOOL_CALLS_SQL, {"pk": pk, "lo": min(ordinals), "hi": max(ordinals), "cut": cut})
     calls: dict[int, list[dict[str, Any]]] = {}
     for call in cur.fetchall():
         calls.setdefault(call.pop("message_ordinal"), []).append(call)
     for msg in messages:
         msg["tool_calls"] = calls.get(msg["ordinal"], [])
+
+
+def text_range(
+    conn: psycopg.Connection,
+    *,
+    pk: int,
+    ordinal: int,
+    part: str,
+    call_index: int | None,
+    path: list[str] | None,
+    offset: int,
+    limit: int,
+) -> tuple[str, int] | None:
+    """Characters ``offset`` … ``offset + limit`` of one text and its whole length; None when the
+    message, call or string does not exist (parts content, tool_input, tool_result, block)."""
+    params = {
+        "pk": pk,
+        "ordinal": ordinal,
+        "call_index": call_index,
+        "path": path,
+        "from": offset + 1,
+        "n": limit,
+    }
+    row = conn.execute(TEXT_RANGE_SQL.format(source=TEXT_SQL[part]), params).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def message_blocks(conn: psycopg.Connection, *, pk: int, ordinal: int) -> Any:
+    """The message's ``blocks`` (None when it has none or does not exist)."""
+    row = conn.execute(BLOCKS_SQL, {"pk": pk, "ordinal": ordinal}).fetchone()
+    return row[0] if row else None
 
 
 def minimap(conn: psycopg.Connection, *, pk: int, start: int, limit: int) -> list[dict[str, Any]]:

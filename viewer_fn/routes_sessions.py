@@ -1,5 +1,5 @@
-"""Session routes: the filtered list, one session, its messages, children, minimap,
-in-session search, change version and HTML export (agentsview's read side).
+"""Session routes: the filtered list, one session, its children, minimap, in-session
+search and change version (agentsview's read side; messages: routes_messages.py).
 
 Detail, messages, minimap and children answer with a weak ETag derived from the
 session's ``change_seq`` and honour ``If-None-Match`` (conditional.py). Lists are
@@ -9,22 +9,19 @@ one envelope with one cursor scheme (paging.py).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from avcore.web import BadRequest, NotFound
+from avcore.web import NotFound
 from viewer_fn import params as p
 from viewer_fn.conditional import conditional
-from viewer_fn.deps import Conn, settings_of
-from viewer_fn.export import export_filename, render_export
+from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilterDep, session_where
 from viewer_fn.models import (
     ChildrenPage,
-    Message,
-    MessagePage,
     MinimapEntry,
     MinimapPage,
     OrdinalPage,
@@ -38,7 +35,6 @@ from viewer_fn.paging import PagerDep, position_error
 from viewer_fn.queries_sessions import (
     children,
     get_session,
-    list_messages,
     minimap,
     search_in_session,
     session_version,
@@ -49,11 +45,9 @@ DEFAULT_SESSION_PAGE = 50
 MAX_SESSION_PAGE = 500  # agentsview's cap
 DEFAULT_CHILD_PAGE = 100
 MAX_CHILD_PAGE = 500
-DEFAULT_MESSAGE_PAGE = 200
 DEFAULT_MINIMAP_PAGE = 20_000  # ~100 bytes an entry: a page stays near 2 MB
 MAX_MINIMAP_PAGE = 20_000
 MAX_ORDINAL_PAGE = 100_000
-EXPORT_MAX_MESSAGES = 20_000  # one export is one response: Lambda answers at most 6 MB
 
 router = APIRouter(tags=["sessions"])
 
@@ -121,45 +115,6 @@ def session_change(sid: p.SessionId, conn: Conn) -> SessionVersion:
     """The cheap change signal for one session: poll it, refetch when it moves."""
     _, version = version_or_404(conn, sid)
     return SessionVersion(id=sid, version=version)
-
-
-@router.get("/sessions/{sid}/messages", responses=NOT_FOUND, response_model=MessagePage)
-def messages(
-    sid: p.SessionId,
-    request: Request,
-    conn: Conn,
-    paging: PagerDep,
-    start: Annotated[
-        int | None,
-        Query(
-            alias="from", ge=0, description="first ordinal (inclusive); desc without it starts at the last"
-        ),
-    ] = None,
-    limit: Annotated[
-        int | None, Query(ge=1, description="messages per page, at most AV_MAX_PAGE_SIZE")
-    ] = None,
-    direction: Literal["asc", "desc"] = "asc",
-) -> Response:
-    """A page of messages by ordinal, ascending (default) or descending."""
-    max_page = settings_of(request).max_page_size
-    if limit is None:
-        limit = min(DEFAULT_MESSAGE_PAGE, max_page)
-    elif limit > max_page:
-        raise BadRequest(f"limit: must be at most {max_page} (got {limit})")
-    if paging.position is not None:
-        start = _ordinal(paging.position)
-    pk, version = version_or_404(conn, sid)
-    descending = direction == "desc"
-
-    def build() -> MessagePage:
-        rows = list_messages(conn, pk=pk, start=start, limit=limit + 1, descending=descending)
-        position = None
-        if len(rows) > limit:
-            position = rows[limit]["ordinal"]
-            rows = rows[:limit]
-        return MessagePage(rows=[Message.model_validate(r) for r in rows], **paging.links(position))
-
-    return conditional(request, version, build)
 
 
 @router.get("/sessions/{sid}/children", responses=NOT_FOUND, response_model=ChildrenPage)
@@ -252,28 +207,3 @@ def session_search(
         position = found[limit]
         found = found[:limit]
     return OrdinalPage(rows=found, **paging.links(position))
-
-
-@router.get(
-    "/sessions/{sid}/export",
-    response_class=Response,
-    responses={
-        200: {"content": {"text/html": {}}, "description": "the session as one HTML file"},
-        **NOT_FOUND,
-    },
-)
-def session_export(sid: p.SessionId, conn: Conn) -> Response:
-    """One self-contained HTML file (inline CSS, no script), as an attachment."""
-    session = session_or_404(conn, sid)
-    rows = list_messages(conn, pk=session["pk"], start=None, limit=EXPORT_MAX_MESSAGES, descending=False)
-    body = render_export(session, rows, truncated=session["message_count"] > EXPORT_MAX_MESSAGES)
-    return Response(
-        body,
-        media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{export_filename(session)}"',
-            # The file must render on its own: inline styles only, never scripts.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-        },
-    )

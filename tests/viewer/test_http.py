@@ -34,8 +34,12 @@ def test_unknown_paths_are_404_whatever_the_method(apps, path) -> None:
 
 
 def test_head_answers_like_get_on_every_read_route(loaded) -> None:  # noqa: F811
-    concrete = {"{sid}": "laptop:A"}
-    query = {"/api/v1/search": {"q": "message"}, "/api/v1/sessions/{sid}/search": {"q": "message"}}
+    concrete = {"{sid}": "laptop:A", "{ordinal}": "1"}
+    query = {
+        "/api/v1/search": {"q": "message"},
+        "/api/v1/sessions/{sid}/search": {"q": "message"},
+        "/api/v1/sessions/{sid}/messages/{ordinal}/text": {"part": "content"},
+    }
     checked = 0
     for template, operations in viewer_openapi()["paths"].items():
         if "get" not in operations:
