@@ -27,9 +27,11 @@ def json_size(model: BaseModel) -> int:
     return len(model.__pydantic_serializer__.to_json(model, by_alias=True))
 
 
-def fitting(rows: Sequence[BaseModel], budget: int = ROWS_BUDGET_BYTES) -> int:
-    """How many of ``rows``, from the first, fit in ``budget`` bytes -- at least one, so a page
-    always moves forward (a row that alone exceeds the budget must be made smaller by its route)."""
+def fitting(rows: Sequence[BaseModel], budget: int | None = None) -> int:
+    """How many of ``rows``, from the first, fit in ``budget`` bytes (default ROWS_BUDGET_BYTES) --
+    at least one, so a page always moves forward (a row that alone exceeds the budget must be made
+    smaller by its route)."""
+    budget = ROWS_BUDGET_BYTES if budget is None else budget
     used = 0
     for n, row in enumerate(rows):
         used += json_size(row) + 1  # the separating comma

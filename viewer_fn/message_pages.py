@@ -18,7 +18,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from viewer_fn.budget import BLOCK_CHARS, ROWS_BUDGET_BYTES, json_size
+from viewer_fn import budget as budget_module
+from viewer_fn.budget import BLOCK_CHARS, json_size
 from viewer_fn.models import Cut, CutPart, Message
 
 # Cuts tried, in order, for a first message too big for the page on its own.
@@ -145,10 +146,11 @@ def fit_alone(row: dict[str, Any], link: Link, budget: int) -> Message:
 
 
 def message_page(
-    rows: list[dict[str, Any]], *, limit: int, link: Link, budget: int = ROWS_BUDGET_BYTES
+    rows: list[dict[str, Any]], *, limit: int, link: Link, budget: int | None = None
 ) -> tuple[list[Message], int | None]:
-    """At most ``limit`` messages of ``rows`` (fetched ``limit + 1``) within ``budget`` bytes of JSON,
-    and the ordinal the next page starts at (None on the last page)."""
+    """At most ``limit`` messages of ``rows`` (fetched ``limit + 1``) within ``budget`` bytes of JSON
+    (default ROWS_BUDGET_BYTES), and the ordinal the next page starts at (None on the last page)."""
+    budget = budget_module.ROWS_BUDGET_BYTES if budget is None else budget
     page: list[Message] = []
     used = 0
     for row in rows[:limit]:

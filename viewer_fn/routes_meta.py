@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from avcore.schema import SCHEMA_VERSION
 from viewer_fn import queries_meta
+from viewer_fn.budget import fitting
 from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilterDep, root_where
 from viewer_fn.models_meta import (
@@ -50,8 +51,9 @@ def _names(
 ) -> NameCountPage:
     offset = _offset(paging.position) if paging.position is not None else 0
     rows = queries_meta.group_counts(conn, kind, root_where(f), q=q, limit=limit + 1, offset=offset)
-    position = offset + limit if len(rows) > limit else None
-    return NameCountPage(rows=[NameCount.model_validate(r) for r in rows[:limit]], **paging.links(position))
+    page = [NameCount.model_validate(r) for r in rows[:limit]]
+    n = fitting(page)
+    return NameCountPage(rows=page[:n], **paging.links(offset + n if n < len(rows) else None))
 
 
 @router.get("/projects")

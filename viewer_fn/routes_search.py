@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from viewer_fn.budget import fitting
 from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilter, any_session_where
 from viewer_fn.models_search import SearchHit, SearchPage
@@ -56,12 +57,8 @@ def global_search(
     offset = _offset(paging.position) if paging.position is not None else 0
     compiled = compile_query(conn, q, mode)
     rows = search(conn, compiled, where=any_session_where(f), sort=order, limit=limit, offset=offset)
-    position = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        position = offset + limit
     results = []
-    for row in rows:
+    for row in rows[:limit]:
         start, window = row.pop("start"), row.pop("window") or ""
         # the window holds one character more than is shown when text follows it
         row["snippet"] = mark(
@@ -71,6 +68,9 @@ def global_search(
             clipped_end=len(window) > SNIPPET_CHARS,
         )
         results.append(SearchHit.model_validate(row))
+    n = fitting(results)  # ends the page early when its JSON would pass the budget
+    position = offset + n if n < len(rows) else None
+    results = results[:n]
     return SearchPage(
         rows=results, query=q, mode=mode, sort=order, window=SEARCH_WINDOW, **paging.links(position)
     )

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from avcore.web import NotFound
 from viewer_fn import params as p
+from viewer_fn.budget import fitting
 from viewer_fn.conditional import conditional
 from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilterDep, session_where
@@ -79,11 +80,10 @@ def list_sessions(
         carried_total = paging.position[2] if len(paging.position) > 2 else None
     rows, total = query_sessions(conn, session_where(f), limit=limit, after=after, with_total=after is None)
     total = total if after is None else carried_total
-    position = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        position = [rows[-1]["last_activity"].isoformat(), rows[-1]["pk"], total]
-    return SessionPage(rows=[Session.model_validate(r) for r in rows], total=total, **paging.links(position))
+    page = [Session.model_validate(r) for r in rows[:limit]]
+    n = fitting(page)  # ends the page early when its JSON would pass the budget
+    position = [rows[n - 1]["last_activity"].isoformat(), rows[n - 1]["pk"], total] if n < len(rows) else None
+    return SessionPage(rows=page[:n], total=total, **paging.links(position))
 
 
 def session_or_404(conn: psycopg.Connection, sid: str) -> dict[str, Any]:
@@ -131,11 +131,10 @@ def session_children(
 
     def build() -> ChildrenPage:
         rows = children(conn, pk, limit=limit, after=after)
-        position = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            position = [rows[-1]["sort_start"].isoformat(), rows[-1]["pk"]]
-        return ChildrenPage(rows=[Session.model_validate(r) for r in rows], **paging.links(position))
+        page = [Session.model_validate(r) for r in rows[:limit]]
+        n = fitting(page)
+        position = [rows[n - 1]["sort_start"].isoformat(), rows[n - 1]["pk"]] if n < len(rows) else None
+        return ChildrenPage(rows=page[:n], **paging.links(position))
 
     return conditional(request, version, build)
 
