@@ -6,7 +6,7 @@ function message(extra: Partial<Message>): Message {
   return {
     ordinal: 0, role: "assistant", content: "", blocks: null, timestamp: null, model: null, message_key: null,
     has_thinking: false, has_tool_use: false, is_system: false, content_length: 0, input_tokens: 0,
-    output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, tool_calls: [], ...extra,
+    output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, tool_calls: [], cuts: [], ...extra,
   };
 }
 

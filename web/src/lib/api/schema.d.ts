@@ -397,7 +397,8 @@ export interface paths {
         };
         /**
          * Session Export
-         * @description One self-contained HTML file (inline CSS, no script), as an attachment.
+         * @description One self-contained HTML file (inline CSS, no script), as an attachment. A session too big
+         *     for one response comes in parts: ``Link: <…?from=N>; rel="next"`` names the next one.
          */
         get: operations["session_export"];
         put?: never;
@@ -417,9 +418,31 @@ export interface paths {
         };
         /**
          * Messages
-         * @description A page of messages by ordinal, ascending (default) or descending.
+         * @description A page of messages by ordinal, ascending (default) or descending; bounded by count and by
+         *     bytes. Texts over 65,536 characters are cut, each with a ``cuts`` entry giving its full size
+         *     and the URL of the rest.
          */
         get: operations["messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{sid}/messages/{ordinal}/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Message Text
+         * @description A range of one text of a message: what a page's ``cuts`` left out, in as many requests as it takes.
+         */
+        get: operations["message_text"];
         put?: never;
         post?: never;
         delete?: never;
@@ -675,6 +698,40 @@ export interface components {
             /** Rows */
             rows: components["schemas"]["Session"][];
         };
+        /**
+         * Cut
+         * @description A text this answer carries only the start of; ``url`` fetches the rest.
+         */
+        Cut: {
+            /** Call Index */
+            call_index: number | null;
+            /**
+             * Part
+             * @description content: the message text; tool_input / tool_result: of the call `call_index`; block: the string at `pointer` in `blocks`; blocks: all of `blocks` (sent as null), as JSON text
+             * @enum {string}
+             */
+            part: "content" | "tool_input" | "tool_result" | "block" | "blocks";
+            /**
+             * Pointer
+             * @description RFC 6901 JSON pointer into `blocks`, e.g. /0/text
+             */
+            pointer: string | null;
+            /**
+             * Shown Chars
+             * @description characters included here (the text starts with them)
+             */
+            shown_chars: number;
+            /**
+             * Total Chars
+             * @description the whole text's length in characters (Unicode code points)
+             */
+            total_chars: number;
+            /**
+             * Url
+             * @description the ranged text route, from offset `shown_chars` on
+             */
+            url: string;
+        };
         /** DayTokens */
         DayTokens: {
             /** Cache Creation Tokens */
@@ -896,6 +953,11 @@ export interface components {
             content: string;
             /** Content Length */
             content_length: number;
+            /**
+             * Cuts
+             * @description texts cut to keep the page bounded; empty when nothing was
+             */
+            cuts: components["schemas"]["Cut"][];
             /** Has Thinking */
             has_thinking: boolean;
             /** Has Tool Use */
@@ -1477,6 +1539,40 @@ export interface components {
              * @constant
              */
             ok: true;
+        };
+        /**
+         * TextRange
+         * @description Characters ``offset`` … ``offset + len(text)`` of one text of a message.
+         */
+        TextRange: {
+            /** Call Index */
+            call_index: number | null;
+            /**
+             * Next Offset
+             * @description where the rest starts; null when `text` reaches the end
+             */
+            next_offset: number | null;
+            /** Next Url */
+            next_url: string | null;
+            /** Offset */
+            offset: number;
+            /**
+             * Ok
+             * @default true
+             * @constant
+             */
+            ok: true;
+            /**
+             * Part
+             * @enum {string}
+             */
+            part: "content" | "tool_input" | "tool_result" | "block" | "blocks";
+            /** Pointer */
+            pointer: string | null;
+            /** Text */
+            text: string;
+            /** Total Chars */
+            total_chars: number;
         };
         /** TokenCounts */
         TokenCounts: {
@@ -3214,7 +3310,10 @@ export interface operations {
     };
     session_export: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first ordinal of this part */
+                from?: number;
+            };
             header?: never;
             path: {
                 /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
@@ -3307,6 +3406,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description a parameter is wrong; the message names it and what is allowed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or an invalid viewer credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a device token: only viewer credentials may read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database is unavailable or at another schema version */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    message_text: {
+        parameters: {
+            query: {
+                /** @description which text: as in a message's `cuts` */
+                part: "content" | "tool_input" | "tool_result" | "block" | "blocks";
+                /** @description the tool call (tool_input, tool_result) */
+                call_index?: number | null;
+                /** @description JSON pointer into blocks (block) */
+                pointer?: string | null;
+                /** @description first character (Unicode code points from 0) */
+                offset?: number;
+                /** @description characters */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                sid: string;
+                /** @description the message's ordinal */
+                ordinal: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TextRange"];
                 };
             };
             /** @description a parameter is wrong; the message names it and what is allowed */
