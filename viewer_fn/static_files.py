@@ -23,6 +23,7 @@ from importlib.resources.abc import Traversable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from avcore.web import NotFound, ServiceUnavailable
 
@@ -128,6 +129,15 @@ def respond(request: Request, asset: Asset, cache_control: str) -> Response:
     return Response(body, media_type=asset.content_type, headers=headers)
 
 
+class PagePath(PathConvertor):
+    """Any path but the API's and the static files': what the page's fallback may answer."""
+
+    regex = r"(?!api(?:/|$)|static(?:/|$)).*"
+
+
+register_url_convertor("page", PagePath())
+
+
 def mount(app: FastAPI, base: str) -> None:
     """Routes for the page; register after the API so ``/api/…`` never falls back to the page."""
 
@@ -154,8 +164,8 @@ def mount(app: FastAPI, base: str) -> None:
     app.add_api_route(f"{base}/static/{{name}}", static, methods=["GET", "HEAD"], include_in_schema=False)
 
     def fallback(path: str, request: Request) -> Response:
-        if path == "api" or path.startswith(("api/", "static/")):
-            raise NotFound("not found")
         return index(request)
 
-    app.add_api_route(f"{base}/{{path:path}}", fallback, methods=["GET", "HEAD"], include_in_schema=False)
+    # The fallback never matches /api/… or /static/… (the `page` convertor), so an unknown API
+    # path is a 404 for every method, not a 405 offering this route's GET (viewer_fn/http.py).
+    app.add_api_route(f"{base}/{{path:page}}", fallback, methods=["GET", "HEAD"], include_in_schema=False)
