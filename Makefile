@@ -1,6 +1,11 @@
 # The two commands a newcomer needs:
 #   make demo   set everything up, start the local stack, push sessions, print the viewer URL
-#   make test   set everything up and run the whole test suite
+#   make test   set everything up and run the whole test suite (with its coverage floor)
+# And for changes:
+#   make check      every gate CI runs (.ci/run): lint, the fast lane, then `make test`
+#   make lint       ruff format --check, ruff check, mypy --strict
+#   make test-fast  the unit tests only (no PostgreSQL, browser, SAM or local stack): under a minute
+#   make client-wheel  build av-client's wheel into dist/ (what a laptop installs)
 # (The SAM build uses infra/sam/Makefile, not this file.)
 
 PYTHON   ?= python3
@@ -12,7 +17,7 @@ APT      := DEBIAN_FRONTEND=noninteractive apt-get
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test check setup pg-binaries chromium sam down lint web web-test node
+.PHONY: demo test test-fast check setup pg-binaries chromium sam down lint client-wheel web web-test node
 
 demo: setup pg-binaries web
 	$(BIN)/av-admin local up
@@ -21,8 +26,12 @@ demo: setup pg-binaries web
 down: setup
 	$(BIN)/av-admin local down
 
+# The whole suite, measured: it fails under the coverage floor ([tool.coverage.report] fail_under).
 test: setup pg-binaries chromium sam web web-test
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term:skip-covered
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not integration"
 
 # The page's own checks: types (svelte-check), unit tests (Vitest), and the API types generated
 # from the viewer's OpenAPI document still matching it (the page and the API cannot drift).
@@ -36,9 +45,12 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Every gate, then the whole suite: what CI runs (.ci/run).
-check: lint
+# Every gate, cheapest first, then the whole suite: what CI runs (.ci/run).
+check: lint test-fast
 	$(MAKE) test
+
+client-wheel: setup
+	$(BIN)/python -m build --wheel --no-isolation --outdir dist packaging/av-client
 
 setup: $(VENV)/.installed
 

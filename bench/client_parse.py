@@ -35,10 +35,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from client.demo_corpus import write_demo_corpus  # noqa: E402
 from client.redact import Redactor  # noqa: E402
 from client.sources.claude import discover_claude_files, parse_claude_file  # noqa: E402
 from client.wire import session_to_wire  # noqa: E402
+from infra.local.demo_corpus import write_demo_corpus  # noqa: E402
 
 BUDGET = 0.40
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from avprotocol import __version__
 from client.config import (
     PUSH_IN_FLIGHT_MAX,
     ConfigError,
@@ -93,7 +94,7 @@ def _print_json(data: Any) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option("0.1.0", prog_name="av-client")
+@click.version_option(__version__, prog_name="av-client")
 def main() -> None:
     """Push this machine's AI coding-agent sessions to av-cloud."""
 

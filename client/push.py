@@ -19,8 +19,12 @@ Per chunk of scanned files (see :mod:`client.scan`):
    Answers are applied in this thread, in the order the requests were made.
 
 Then sessions acknowledged earlier whose file has disappeared go to
-``/v1/deletes``. A session whose cached summary is stale is re-read before it
-is sent, and re-planned if it changed in between.
+``/v1/deletes``.
+
+A session planned from the parse cache has no wire form yet: its file is read
+when the plan first asks for one of its sessions, once per push (the file's
+other sessions, planned again in a later round, use that same reading), and a
+session whose file changed since it was planned is planned again.
 """
 
 from __future__ import annotations
@@ -159,6 +163,7 @@ class Pusher:
         self.seen_files: set[str] = set()
         self._unreachable = 0
         self.sizer = RequestSizer()  # request size learned from compression, across this run's rounds
+        self._reread: dict[str, ScannedFile | None] = {}  # cached files read for this chunk's sends
 
     def _target_for(self, database_id: str) -> int:
         return self.state.target(self.endpoint, database_id)
@@ -220,12 +225,15 @@ class Pusher:
             )
         self.progress("scanned", len(chunk))
         pending = planned
-        for _ in range(MAX_ROUNDS):
-            if not pending:
-                return
-            pending = self._round(pending)
-        for sid in pending:
-            s.failed.append((sid, "the server kept asking to resend it; try again later"))
+        try:
+            for _ in range(MAX_ROUNDS):
+                if not pending:
+                    return
+                pending = self._round(pending)
+            for sid in pending:
+                s.failed.append((sid, "the server kept asking to resend it; try again later"))
+        finally:
+            self._reread.clear()  # a chunk's files are not needed by the next one
 
     def _wanted(self, summ: SessionSummary) -> bool:
         o = self.options
@@ -329,15 +337,20 @@ class Pusher:
         return again
 
     def _load_wire(self, to_send: list[tuple[_Planned, PlanResult]]) -> None:
-        """Read the files of sessions that came from the parse cache (they must be sent now)."""
-        by_file: dict[str, list[_Planned]] = {}
+        """Read the files of sessions that came from the parse cache (they must be sent now).
+
+        Each file at most once per push: a file holds several sessions (a Claude log with
+        forks, an agentsview database), and one planned light in round 1 may be sent in
+        round 2 after another of its sessions was sent in round 1.
+        """
         for p, _ in to_send:
-            if p.wire is None:
-                by_file.setdefault(p.summary.file or "", []).append(p)
-        for path, group in by_file.items():
-            source: Source | None = self.sources.get(group[0].source)
-            scanned = parse_file(source, Path(path), self.redactor) if source and path else None
-            for p in group:
+            if p.wire is None and p.summary.file:
+                if p.summary.file not in self._reread:
+                    source: Source | None = self.sources.get(p.source)
+                    self._reread[p.summary.file] = (
+                        parse_file(source, Path(p.summary.file), self.redactor) if source else None
+                    )
+                scanned = self._reread[p.summary.file]
                 p.wire = scanned.wire.get(p.summary.session_id) if scanned and scanned.wire else None
 
     def _send(self, to_send: list[tuple[_Planned, PlanResult]]) -> dict[str, _Planned]:

@@ -12,6 +12,7 @@ import psycopg
 
 from avcore.db.policy import InsecureConnectionError, InvalidDsnError
 from avcore.db.pool import DatabaseUnavailable
+from avprotocol import __version__
 from infra.admin_db import admin_dsn, become_owner, connect_admin
 from infra.migrate import DEFAULT_LOCK_TIMEOUT_MS
 
@@ -56,7 +57,7 @@ class AdminGroup(click.Group):
 
 
 @click.group(cls=AdminGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option("0.1.0", prog_name="av-admin")
+@click.version_option(__version__, prog_name="av-admin")
 def main() -> None:
     """Operate av-cloud: database roles, migrations, credentials, the local stack.
 

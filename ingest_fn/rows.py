@@ -78,6 +78,8 @@ TOOL_CALL_TYPES = [
     "bool",
     "text",
 ]
+# The longest marker a cut can end with: a cut text is at least its limit minus this long.
+MARKER_ROOM = len(TRUNCATION_MARKER.format(dropped=10**12))
 # Metadata strings the server stores at most MAX_METADATA_CHARS of.
 METADATA_TEXT = (
     "project",
@@ -96,7 +98,18 @@ def storable(text: str | None, limit: int) -> tuple[str | None, bool]:
         return None, False
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
-    return cut(text, limit), len(text) > limit
+    if len(text) <= limit:
+        return text, False
+    return cut(text, limit), True
+
+
+def length_before_cut(text: str, limit: int) -> int:
+    """The length ``text`` had before a client cut it to ``limit`` (``avprotocol.text``).
+
+    Only a text within a marker's length of the limit can be one the client cut, so every
+    other text costs a comparison (this runs for every message of every push).
+    """
+    return original_length(text) if len(text) > limit - MARKER_ROOM else len(text)
 
 
 def indexable(text: str | None) -> str | None:
@@ -158,7 +171,7 @@ def message_row(pk: int, msg: MessageIn) -> tuple[Any, ...]:
         msg.get("has_thinking", False),
         msg.get("has_tool_use", False),
         msg.get("is_system", False),
-        original_length(text),
+        length_before_cut(text, MAX_TEXT_CHARS),
         usage.get("input_tokens", 0),
         usage.get("output_tokens", 0),
         usage.get("cache_creation_tokens", 0),
@@ -172,7 +185,7 @@ def tool_call_rows(pk: int, msg: MessageIn) -> list[tuple[Any, ...]]:
     for call in msg.get("tool_calls") or ():
         raw_result = call.get("result_content")
         result, was_cut = storable(raw_result, MAX_TOOL_RESULT_CHARS)
-        length = original_length(raw_result) if raw_result is not None else None
+        length = length_before_cut(raw_result, MAX_TOOL_RESULT_CHARS) if raw_result is not None else None
         truncated = was_cut or (raw_result is not None and length != len(raw_result))  # here or by the client
         input_json, _ = storable(call.get("input_json"), MAX_INPUT_JSON_CHARS)
         rows.append(

@@ -66,6 +66,22 @@ def empty_db(pg_server: PgServer) -> Iterator[TestDatabase]:
     drop_database(database)
 
 
+# The fast lane (`make test-fast`, `pytest -m "not integration"`) is everything that needs none
+# of these: a PostgreSQL cluster, a browser, aws-sam-cli, the local stack, the shared corpus.
+SLOW_MARKERS = ("browser", "sam", "conformance")
+# Fixtures that start a PostgreSQL cluster: a test using one (however indirectly) is not fast.
+# A new fixture that starts a cluster of its own belongs here.
+CLUSTER_FIXTURES = frozenset({"pg_server", "managed_cluster"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        needs_database = not CLUSTER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        end_to_end = item.path.is_relative_to(REPO / "tests" / "e2e")
+        if needs_database or end_to_end or any(item.get_closest_marker(m) for m in SLOW_MARKERS):
+            item.add_marker(pytest.mark.integration)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     kind = (
         "AV_TEST_DSN"

@@ -1,4 +1,4 @@
-"""Analytics computations over the filtered sessions (agentsview §3.4 definitions).
+"""Analytics computations over the filtered sessions (the definitions are in docs/api.md, "Analytics").
 
 Pure functions over rows from queries_analytics.py, so each definition is one
 readable function and the tests can check it against hand-computed values.
@@ -205,7 +205,7 @@ def complexity(sessions: list[dict[str, Any]]) -> list[str]:
 
 
 def velocity(groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """Turn cycle, first response and per-active-minute rates (agentsview §3.4), overall and per
+    """Turn cycle, first response and per-active-minute rates (docs/api.md, ``velocity``), overall and per
     agent / complexity bucket, over the sessions with at least one non-system message.
     ``groups`` are GROUPING SETS rows: ``g`` 3 = overall, 1 = one agent, 2 = one complexity bucket."""
     empty = {

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from avcore.schema import SCHEMA_VERSION
+from avprotocol import __version__
 from viewer_fn import queries_meta
 from viewer_fn.budget import fitting
 from viewer_fn.deps import Conn
@@ -29,7 +30,7 @@ from viewer_fn.models_meta import (
 from viewer_fn.paging import Pager, PagerDep, position_error
 from viewer_fn.params import Text
 
-VIEWER_VERSION = "0.2.0"
+VIEWER_VERSION = __version__  # the release (avprotocol): one number for the client and both functions
 DEFAULT_NAME_PAGE = 1000
 MAX_NAME_PAGE = 10_000
 

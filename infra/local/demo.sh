@@ -10,7 +10,7 @@ else
     data="${AV_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/av-cloud}"
     projects="$data/demo-corpus"
     echo "No Claude Code sessions on this machine; generating a demo corpus in $projects"
-    python -m client.demo_corpus "$projects"
+    python -m infra.local.demo_corpus "$projects"
 fi
 CLAUDE_PROJECTS_DIR="$projects" av-client push
 cat <<MSG

@@ -23,11 +23,11 @@ from avprotocol.answers import ItemResult
 from avprotocol.requests import DeleteRequest, PlanRequest, PlanSessionIn
 from avprotocol.session import MessageIn, SessionIn, ToolCallIn, UsageIn
 from client import model, parts, push
-from client.demo_corpus import write_demo_corpus
 from client.redact import Redactor
 from client.scan import parse_file
 from client.sources.registry import sources
 from client.transport import gzip_json
+from infra.local.demo_corpus import write_demo_corpus
 from ingest_fn.body import checked_json
 from ingest_fn.parsing import parse_push, validate_request
 

@@ -1,7 +1,7 @@
 """Import from an agentsview SQLite database, on databases CREATEd here.
 
-The DDL below is written from agentsview.md section 2 ("Local SQLite schema
-for contrast"): the local ``sessions``/``messages``/``tool_calls`` tables,
+The DDL below is agentsview's local SQLite schema (its ``~/.agentsview/sessions.db``,
+as documented by agentsview): the local ``sessions``/``messages``/``tool_calls`` tables,
 with an ``OLD_SCHEMA`` variant lacking the optional columns older agentsview
 versions did not have (``deleted_at``, ``is_system``, ``model``,
 ``token_usage``, ``display_name``, ``relationship_type``...).

@@ -207,3 +207,61 @@ def test_agent_and_project_filters(ingest, sources_root) -> None:
     assert _server(ingest, SID_A) is None
     only = run_push(PushOptions(agent="claude", project="widget"))
     assert only.sessions_seen == 1 and only.applied == 1
+
+
+def _forked_file(root: Path, sid: str) -> Path:
+    """One Claude log holding two sessions: the main line and a fork of it."""
+
+    def turns(prefix: str, parent: str, minute: int) -> list[dict]:
+        lines, prev = [], parent
+        for i in range(2):
+            u, a = f"{prefix}u{i}", f"{prefix}a{i}"
+            lines.append(
+                cl.user(
+                    f"{prefix} {i}", f"2026-01-05T11:{minute + i:02d}:00.000Z", sid=sid, uuid=u, parent=prev
+                )
+            )
+            lines.append(cl.assistant([cl.text_block(f"{prefix} answer {i}")], f"2026-01-05T11:{minute + i:02d}:30.000Z",
+                                      sid=sid, mid=f"m_{a}", uuid=a, parent=u))  # fmt: skip
+            prev = a
+        return lines
+
+    root_lines = [
+        cl.user("start", "2026-01-05T10:00:00.000Z", sid=sid, uuid="r", parent=None),
+        cl.assistant(
+            [cl.text_block("hi")], "2026-01-05T10:00:01.000Z", sid=sid, mid="m_r", uuid="ra", parent="r"
+        ),
+    ]
+    lines = root_lines + turns("main", "ra", 0) + turns("alt", "ra", 30) + turns("more", "maina1", 40)
+    return cl.write(root / "-home-demo-projects-widget" / f"{sid}.jsonl", lines)
+
+
+def test_a_file_is_read_at_most_once_per_push(ingest, sources_root, monkeypatch) -> None:
+    """A cached file's sessions can be sent in different rounds (one planned light, one in full):
+    the file is read once, not once per round."""
+    from client import push as push_module
+    from client import scan
+
+    path = _forked_file(sources_root, SID_A)
+    first = push_now()
+    assert first.applied == 2 and first.failed == []
+    fork_id = next(sid for (sid,) in ingest.rows("SELECT session_id FROM sessions") if sid != SID_A)
+    ingest.rows("DELETE FROM sessions RETURNING 1")  # the server lost both (no tombstone)
+    with open_state() as state:  # ... and this machine forgot it had sent one of them
+        target = state.target(ingest.url, first.database_id)
+        state.unacknowledge(target, [fork_id])
+    reads: list[str] = []
+    real = scan.parse_file
+
+    def counting(source, file, redactor):
+        reads.append(str(file))
+        return real(source, file, redactor)
+
+    monkeypatch.setattr(scan, "parse_file", counting)
+    monkeypatch.setattr(push_module, "parse_file", counting, raising=False)
+    second = push_now()
+    # Round 1: the fork is planned in full and sent (the file is read); the main session, planned
+    # light, is unknown to the server and goes to round 2, where it is sent from that same reading.
+    assert second.applied == 2 and second.failed == []
+    assert reads == [str(path)]
+    _verify_ok()

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client.demo_corpus import write_demo_corpus
 from client.sources.claude import discover_claude_files, parse_claude_file
+from infra.local.demo_corpus import write_demo_corpus
 
 BIN = Path(sys.executable).parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client.demo_corpus import main, write_demo_corpus, write_demo_corpus_with_stats
 from client.sources.claude import discover_claude_files, parse_claude_file
+from infra.local.demo_corpus import main, write_demo_corpus, write_demo_corpus_with_stats
 
 
 def _parse_all(root: Path):

@@ -1,4 +1,4 @@
-"""Scripted conversations for :mod:`client.demo_corpus` (invented code, no secrets).
+"""Scripted conversations for :mod:`infra.local.demo_corpus` (invented code, no secrets).
 
 Each scenario is a function of the project name returning :class:`Step` s: a
 user prompt, or one assistant response (optional thinking, text, tool calls

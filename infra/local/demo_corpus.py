@@ -10,7 +10,9 @@ by an ``agent_progress`` line) and one with a compaction summary. Timestamps
 fall in the three weeks before a fixed base date. Same seed -> same bytes.
 No secrets: every path, name and command is invented.
 
-``python -m client.demo_corpus DIR`` writes it to DIR.
+``python -m infra.local.demo_corpus DIR`` writes it to DIR. It is demo and test
+tooling (``make demo`` pushes it when a machine has no sessions of its own), so it
+lives with the local stack, not in av-client's package.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from client.sources.claude_demo_data import COMPACT_SUMMARY, PROJECTS, SCENARIOS, SUBAGENT, Step
+from infra.local.demo_scenarios import COMPACT_SUMMARY, PROJECTS, SCENARIOS, SUBAGENT, Step
 
 MODELS = ("claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001")
 DEFAULT_BASE = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
