@@ -5,6 +5,7 @@
 #   make check      every gate CI runs (.ci/run): lint, the fast lane, then `make test`
 #   make lint       ruff format --check, ruff check, mypy --strict
 #   make test-fast  the unit tests only (no PostgreSQL, browser, SAM or local stack): under a minute
+#                   (it builds the web viewer first when its sources changed: some tests read it)
 #   make client-wheel  build av-client's wheel into dist/ (what a laptop installs)
 # (The SAM build uses infra/sam/Makefile, not this file.)
 
@@ -27,10 +28,11 @@ down: setup
 	$(BIN)/av-admin local down
 
 # The whole suite, measured: it fails under the coverage floor ([tool.coverage.report] fail_under).
+# A client dependency goes in packaging/av-client/pyproject.toml too (tests/infra/test_packaging.py).
 test: setup pg-binaries chromium sam web web-test
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 
-test-fast: setup
+test-fast: setup web
 	$(BIN)/pytest -q -m "not integration"
 
 # The page's own checks: types (svelte-check), unit tests (Vitest), and the API types generated

@@ -69,16 +69,9 @@ def test_the_client_wheel_installs_alone_and_pushes(stack, tmp_path: Path) -> No
     assert "av-client" in installed and not installed & SERVER_ONLY, installed & SERVER_ONLY
     requires = {line.split(":", 1)[1].split(">")[0].split("=")[0].strip().lower()
                 for line in metadata.splitlines() if line.startswith("Requires-Dist:")}  # fmt: skip
-    assert requires == {
-        "httpx",
-        "click",
-        "rich",
-        "ahocorasick-rs",
-        "orjson",
-        "isal",
-        "pydantic",
-        "typing-extensions",
-    }
+    assert (
+        "pydantic" in requires and not requires & SERVER_ONLY
+    )  # exactly which: tests/infra/test_packaging.py
 
     client = str(target / "bin" / "av-client")
     shown = subprocess.run([client, "--version"], capture_output=True, text=True, env=env, cwd=tmp_path)
