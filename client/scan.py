@@ -13,10 +13,13 @@ first push of a large history never holds all of it in memory.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from client.fingerprint import checkpoints
 from client.model import ParseProblem, Session
@@ -72,7 +75,7 @@ def cache_valid(entry: CachedFile | None, stat: FileStat, parse_key: str) -> boo
     return all(_dep_stat(Path(dep[0])) == dep for dep in entry.deps)
 
 
-def summarize(wire: dict[str, Any], file: str) -> SessionSummary:
+def summarize(wire: dict[str, Any], file: str, content: str | None = None) -> SessionSummary:
     return SessionSummary(
         session_id=wire["session_id"],
         agent=wire["agent"],
@@ -81,25 +84,53 @@ def summarize(wire: dict[str, Any], file: str) -> SessionSummary:
         message_count=len(wire["messages"]),
         checkpoints=checkpoints(wire),
         file=file,
+        content_key=content,
     )
 
 
-def parse_file(source: Source, path: Path, redactor: Redactor | None) -> ScannedFile | None:
+def content_key(session: Session) -> str | None:
+    """A hash of everything a parse produced for one session (before redaction and sealing).
+
+    A store holding many sessions (a SQLite database) changes as a whole whenever
+    any of them changes; a session whose parse is identical to the cached one
+    keeps its cached summary, so it is not redacted and sealed again (most of the
+    cost of a re-read) and, its fingerprint unchanged, never sent.
+    """
+    try:
+        data = orjson.dumps(session)
+    except orjson.JSONEncodeError:
+        return None  # text the wire form must repair first: no reuse, the session is sealed afresh
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def parse_file(
+    source: Source, path: Path, redactor: Redactor | None, earlier: CachedFile | None = None
+) -> ScannedFile | None:
+    """Parse ``path``; sessions unchanged since ``earlier`` (a stale cache entry of the
+    same parse key) reuse its summaries, the others are redacted and sealed."""
     stat = FileStat.of(path)
     if stat is None:
         return None
     sessions, problems = source.parse(path)
     kept = [s for s in sessions if s.messages]
+    known = {s.session_id: s for s in earlier.sessions if s.content_key} if earlier is not None else {}
     wire = {}
+    summaries = []
     for session in kept:
+        key = content_key(session) if known or len(kept) > 1 else None
+        old = known.get(session.session_id)
+        if old is not None and key is not None and key == old.content_key:
+            summaries.append(replace(old, file=str(path)))
+            continue
         sealed = session_to_wire(session, redactor)
         wire[sealed["session_id"]] = sealed
+        summaries.append(summarize(sealed, str(path), key))
     return ScannedFile(
         str(path),
         source.name,
         stat,
         dependencies(source, path, kept),
-        [summarize(w, str(path)) for w in wire.values()],
+        summaries,
         wire,
         problems,
     )
@@ -130,7 +161,8 @@ def scan(
                     str(path), source.name, stat, entry.deps, entry.sessions, None
                 )
             else:
-                scanned = parse_file(source, path, redactor)
+                earlier = entry if use_cache and entry is not None and entry.parse_key == parse_key else None
+                scanned = parse_file(source, path, redactor, earlier)
                 if scanned is None:
                     continue
                 parsed_bytes += stat.size

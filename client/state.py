@@ -97,6 +97,7 @@ class SessionSummary:
     message_count: int
     checkpoints: list[list[Any]]
     file: str | None = None  # the discovered file it was parsed from (not the agent's source_path)
+    content_key: str | None = None  # hash of the parsed session before redaction (client.scan.content_key)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +108,7 @@ class SessionSummary:
             "message_count": self.message_count,
             "checkpoints": self.checkpoints,
             "file": self.file,
+            "content_key": self.content_key,
         }
 
 

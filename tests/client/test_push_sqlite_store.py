@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from client import scan
 from tests.client import opencode_db as oc
 from tests.client.push_helpers import push_now
 
@@ -24,14 +25,22 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> oc.OpenCodeDb:
     db.close()
 
 
-def test_one_changed_session_in_a_shared_database_sends_only_it(ingest, store: oc.OpenCodeDb) -> None:
+def test_one_changed_session_in_a_shared_database_sends_only_it(
+    ingest, store: oc.OpenCodeDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = push_now()
     assert (first.applied, first.failed, first.messages_sent) == (2, [], 12)
     db_file = store.path.stat()
     # The agent appends to one session; with WAL the commit lands in opencode.db-wal only.
     store.message("ses_a", "user", oc.text("one more"))
     assert store.path.stat().st_mtime_ns == db_file.st_mtime_ns
+    sealed: list[str] = []
+    real = scan.session_to_wire
+    monkeypatch.setattr(scan, "session_to_wire", lambda s, r=None: sealed.append(s.session_id) or real(s, r))
     second = push_now()
+    assert sealed == [
+        "opencode:ses_a"
+    ]  # the unchanged session keeps its summary: not redacted or sealed again
     assert (second.applied, second.have, second.messages_sent, second.files_parsed) == (1, 1, 1, 1)
     third = push_now()
     assert (third.applied, third.messages_sent, third.files_parsed) == (0, 0, 0)  # nothing changed: not read
