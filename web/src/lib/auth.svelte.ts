@@ -4,6 +4,27 @@ import * as api from "./api/endpoints";
 
 export type AuthState = "checking" | "signed-out" | "signed-in";
 
+/** A hint (not a credential) that this browser was signed in last time: the first screen then
+ * fetches its data in parallel with the login check instead of after it (firstScreen.ts). */
+const HINT = "av-signed-in";
+
+export function probablySignedIn(): boolean {
+  try {
+    return localStorage.getItem(HINT) === "1";
+  } catch {
+    return false;
+  }
+}
+
+function remember(signedIn: boolean): void {
+  try {
+    if (signedIn) localStorage.setItem(HINT, "1");
+    else localStorage.removeItem(HINT);
+  } catch {
+    /* private mode: no hint, only a slower first screen */
+  }
+}
+
 class Auth {
   state = $state<AuthState>("checking");
   name = $state("");
@@ -14,6 +35,7 @@ class Auth {
     setUnauthorizedHandler(() => {
       if (this.state === "signed-in") this.notice = "Your login has expired. Sign in again.";
       this.state = "signed-out";
+      remember(false);
     });
   }
 
@@ -21,8 +43,10 @@ class Auth {
     try {
       this.name = await api.me();
       this.state = "signed-in";
+      remember(true);
     } catch {
       this.state = "signed-out";
+      remember(false);
     }
   }
 
@@ -30,6 +54,7 @@ class Auth {
     this.name = await api.login(token);
     this.notice = "";
     this.state = "signed-in";
+    remember(true);
   }
 
   async logout(): Promise<void> {
@@ -38,6 +63,7 @@ class Auth {
     } finally {
       this.name = "";
       this.state = "signed-out";
+      remember(false);
     }
   }
 }

@@ -87,9 +87,32 @@ export interface GetOptions<P extends GetPaths> {
   signal?: AbortSignal;
 }
 
+/** Requests started before the page's components exist (see prefetch), by URL. */
+const early = new Map<string, Promise<unknown>>();
+
 export function get<P extends GetPaths>(path: P, options: GetOptions<P> = {}): Promise<GetAnswer<P>> {
   const url = buildUrl(apiBase(), path, options.params, options.query as Query | undefined);
+  const started = early.get(url);
+  if (started) {
+    early.delete(url);
+    return started as Promise<GetAnswer<P>>;
+  }
   return request(url, { method: "GET", signal: options.signal }) as Promise<GetAnswer<P>>;
+}
+
+/** Starts a GET now, for a component that will ask for exactly the same URL soon: the first
+ * screen's data then loads in parallel with the page's code instead of after it. */
+export function prefetch<P extends GetPaths>(path: P, options: GetOptions<P> = {}): void {
+  const url = buildUrl(apiBase(), path, options.params, options.query as Query | undefined);
+  if (early.has(url)) return;
+  const pending = request(url, { method: "GET" });
+  // A failed prefetch (not signed in yet, say) is forgotten: whoever asks later fetches anew.
+  pending.catch(() => {
+    if (early.get(url) === pending) early.delete(url);
+  });
+  early.set(url, pending);
+  // Not asked for within a few seconds: drop it, so a later visit fetches fresh data.
+  setTimeout(() => early.delete(url), 5_000);
 }
 
 export function post<P extends PostPaths>(path: P, body?: unknown): Promise<unknown> {

@@ -4,6 +4,7 @@ import type { Message, NamedCount, Session, SessionsPage } from "./types";
 
 /** The most pages a "read every page" helper follows (a guard against a server that loops). */
 const MAX_PAGES = 200;
+export const CHILD_PAGE = 500;
 
 export async function me(): Promise<string> {
   return (await get("/api/v1/auth/me")).name;
@@ -42,7 +43,7 @@ export async function children(id: string): Promise<Session[]> {
   const out: Session[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const page: GetAnswer<"/api/v1/sessions/{sid}/children"> = await get("/api/v1/sessions/{sid}/children", { params: { sid: id }, query: { cursor, limit: 500 } });
+    const page: GetAnswer<"/api/v1/sessions/{sid}/children"> = await get("/api/v1/sessions/{sid}/children", { params: { sid: id }, query: { cursor, limit: CHILD_PAGE } });
     out.push(...page.rows);
     cursor = page.next;
     if (!cursor) break;

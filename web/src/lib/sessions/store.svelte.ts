@@ -56,6 +56,7 @@ class SessionListStore {
     this.error = "";
     try {
       const page = await api.listSessions({ ...apiQuery(this.filters), limit: PAGE_SIZE, cursor: first ? null : this.cursor });
+      // (firstScreen.ts prefetches exactly this first-page URL)
       if (seq !== this.seq) return;
       this.sessions = first ? page.rows : this.merge(this.sessions, page.rows);
       this.cursor = page.next;
