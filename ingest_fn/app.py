@@ -70,6 +70,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     install_request_middleware(app, component="ingest_fn")
     app.include_router(routes_push.router, responses=ERRORS)
     app.include_router(routes_machine.router, responses=ERRORS)
+    app.include_router(routes_machine.public)
     _document_request_bodies(app)
     return app
 

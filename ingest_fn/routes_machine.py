@@ -20,6 +20,7 @@ from ingest_fn.parsing import validate_request
 from ingest_fn.replay import once
 
 router = APIRouter()
+public = APIRouter()  # no authentication, so none of the device's errors
 
 
 @router.post("/v1/deletes", response_model=DeleteResponse)
@@ -62,7 +63,7 @@ def held_route(
     return HeldSessionsResponse(database_id=database_id(conn), sessions=rows, next_cursor=next_cursor)
 
 
-@router.get("/v1/health", response_model=HealthResponse)
+@public.get("/v1/health", response_model=HealthResponse)
 def health_route() -> HealthResponse:
     """No authentication: whether the function is up, and which release and protocol it speaks."""
     return HealthResponse(protocol=PROTOCOL_VERSION, version=__version__)
