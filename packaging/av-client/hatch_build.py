@@ -31,7 +31,7 @@ class CustomMetadataHook(MetadataHookInterface):
         metadata["version"] = found.group(1)
 
 
-class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         for name in PACKAGES:
             top = _package_dir(self.root, name)
