@@ -198,7 +198,7 @@ def filtered_sessions(conn: psycopg.Connection, f: AnalyticsFilter) -> list[dict
         return cur.fetchall()
 
 
-def _rows(conn: psycopg.Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def rows_without_jit(conn: psycopg.Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run one analytics query. JIT is off: the planner over-estimates rows of arrays (``= ANY``,
     ``unnest``) by 10-400x, and compiling then cost more (~370 ms measured) than the query."""
     if not params.get("pks"):
@@ -223,7 +223,9 @@ def split(sessions: list[dict[str, Any]]) -> tuple[list[int], list[int]]:
 
 def message_counts(conn: psycopg.Connection, sessions: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     rolled, raw = split(sessions)
-    rows = _rows(conn, ROLLUP_COUNTS_SQL, {"pks": rolled}) + _rows(conn, MESSAGE_COUNTS_SQL, {"pks": raw})
+    rows = rows_without_jit(conn, ROLLUP_COUNTS_SQL, {"pks": rolled}) + rows_without_jit(
+        conn, MESSAGE_COUNTS_SQL, {"pks": raw}
+    )
     return {r["session_pk"]: r for r in rows}
 
 
@@ -232,7 +234,7 @@ def hour_of_week(
 ) -> dict[tuple[int, int], int]:
     rolled, raw = split(sessions)
     cells: dict[tuple[int, int], int] = {}
-    for r in _rows(conn, ROLLUP_HOUR_OF_WEEK_SQL, {"pks": rolled, "tz": tz}) + _rows(
+    for r in rows_without_jit(conn, ROLLUP_HOUR_OF_WEEK_SQL, {"pks": rolled, "tz": tz}) + rows_without_jit(
         conn, HOUR_OF_WEEK_SQL, {"pks": raw, "tz": tz}
     ):
         key = (r["day_of_week"], r["hour"])
@@ -259,7 +261,7 @@ def velocity_groups(
         "raw": raw,
     }
     raw_sql = VELOCITY_SQL.replace("%(pks)s", "%(raw)s") if raw else NO_RAW_VELOCITY_SQL
-    rows = _rows(conn, VELOCITY_GROUPS_SQL.format(raw=raw_sql), params)
+    rows = rows_without_jit(conn, VELOCITY_GROUPS_SQL.format(raw=raw_sql), params)
     for r in rows:
         r["agent"] = agents[r["agent"]] if r["agent"] is not None else None
         r["cx"] = buckets[r["cx"]] if r["cx"] is not None else None
@@ -268,14 +270,16 @@ def velocity_groups(
 
 def tool_call_rows(conn: psycopg.Connection, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rolled, raw = split(sessions)
-    rows = _rows(conn, ROLLUP_TOOL_CALLS_SQL, {"pks": rolled}) + _rows(conn, TOOL_CALLS_SQL, {"pks": raw})
+    rows = rows_without_jit(conn, ROLLUP_TOOL_CALLS_SQL, {"pks": rolled}) + rows_without_jit(
+        conn, TOOL_CALLS_SQL, {"pks": raw}
+    )
     return sorted(rows, key=lambda r: (r["session_pk"], r["category"]))
 
 
 def token_rows(conn: psycopg.Connection, sessions: list[dict[str, Any]], tz: str) -> list[dict[str, Any]]:
     """Rows of (local day, model, sums); a (day, model) may appear more than once (the caller sums)."""
     rolled, raw = split(sessions)
-    rows = _rows(conn, ROLLUP_TOKENS_SQL, {"pks": rolled, "tz": tz}) + _rows(
+    rows = rows_without_jit(conn, ROLLUP_TOKENS_SQL, {"pks": rolled, "tz": tz}) + rows_without_jit(
         conn, TOKENS_SQL, {"pks": raw, "tz": tz}
     )
     return sorted(rows, key=lambda r: (r["day"] is not None, r["day"] or date.min, r["model"]))

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 
 from avcore.web import BadRequest
 from viewer_fn import analytics as a
+from viewer_fn import cost, queries_cost
 from viewer_fn import queries_analytics as qa
 from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilter
@@ -32,7 +33,9 @@ from viewer_fn.models_analytics import (
     TopSessions,
     Velocity,
 )
+from viewer_fn.models_cost import Cost
 from viewer_fn.params import CommaList, Day, Flag, Instant, Zone
+from viewer_fn.pricing import SOURCE, price_table
 
 DEFAULT_DAYS = 30  # agentsview's default range: the last 30 days
 MAX_RANGE_DAYS = 3660  # ten years; a wider range is a typo
@@ -162,3 +165,20 @@ def analytics_tokens(f: Filter, conn: Conn) -> Tokens:
     return Tokens.model_validate(
         {**_range(f), **a.tokens(qa.token_rows(conn, qa.filtered_sessions(conn, f), f.tz))}
     )
+
+
+@router.get("/cost")
+def analytics_cost(f: Filter, conn: Conn) -> Cost:
+    """Dollars per model, local day, project, machine and session, priced by genai-prices' bundled
+    table; a session's subagent and fork children count toward it. Unknown models are unpriced,
+    never $0."""
+    roots = qa.filtered_sessions(conn, f)
+    table = price_table()
+    tree = queries_cost.session_tree(conn, [s["pk"] for s in roots])
+    by_slot = [m for m in queries_cost.models_used(conn, [t["pk"] for t in tree]) if table.by_time_of_day(m)]
+    rows = queries_cost.usage_rows(conn, tree, tz=f.tz, by_slot=by_slot)
+    summary = cost.summarize(
+        table, rows, root_of={t["pk"]: t["root"] for t in tree}, sessions={s["pk"]: s for s in roots}
+    )
+    prices = {"source": SOURCE, "version": table.version, "as_of": table.as_of()}
+    return Cost.model_validate({**_range(f), "prices": prices, **summary})

@@ -38,6 +38,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Analytics Cost
+         * @description Dollars per model, local day, project, machine and session, priced by genai-prices' bundled
+         *     table; a session's subagent and fork children count toward it. Unknown models are unpriced,
+         *     never $0.
+         */
+        get: operations["analytics_cost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/heatmap": {
         parameters: {
             query?: never;
@@ -698,6 +720,81 @@ export interface components {
             /** Rows */
             rows: components["schemas"]["Session"][];
         };
+        /** Cost */
+        Cost: {
+            /** By Day */
+            by_day: components["schemas"]["DayCost"][];
+            /** By Machine */
+            by_machine: components["schemas"]["NameCost"][];
+            /** By Model */
+            by_model: components["schemas"]["ModelCost"][];
+            /** By Project */
+            by_project: components["schemas"]["NameCost"][];
+            /**
+             * Currency
+             * @default USD
+             * @constant
+             */
+            currency: "USD";
+            /**
+             * From
+             * Format: date
+             * @description first local day (inclusive)
+             */
+            from: string;
+            /**
+             * Ok
+             * @default true
+             * @constant
+             */
+            ok: true;
+            prices: components["schemas"]["PriceTableInfo"];
+            /** Timezone */
+            timezone: string;
+            /**
+             * To
+             * Format: date
+             * @description last local day (inclusive)
+             */
+            to: string;
+            /**
+             * Top Sessions
+             * @description the 20 most expensive sessions
+             */
+            top_sessions: components["schemas"]["SessionCost"][];
+            totals: components["schemas"]["CostRow"];
+            /**
+             * Unpriced
+             * @description models with usage but no price, with their tokens
+             */
+            unpriced: components["schemas"]["UnpricedModel"][];
+        };
+        /** CostRow */
+        CostRow: {
+            /** Cache Creation Tokens */
+            cache_creation_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Messages
+             * @description API responses with usage, each counted once
+             */
+            messages: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Unpriced Messages
+             * @description of `messages`, those of a model the table has no price for
+             */
+            unpriced_messages: number;
+            /**
+             * Usd
+             * @description dollars for the priced messages; null when every message here is of an unpriced model (never 0 for unknown models)
+             */
+            usd: number | null;
+        };
         /**
          * Cut
          * @description A text this answer carries only the start of; ``url`` fetches the rest.
@@ -731,6 +828,37 @@ export interface components {
              * @description the ranged text route, from offset `shown_chars` on
              */
             url: string;
+        };
+        /** DayCost */
+        DayCost: {
+            /** Cache Creation Tokens */
+            cache_creation_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /**
+             * Date
+             * @description local day; null for messages without a timestamp
+             */
+            date: string | null;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Messages
+             * @description API responses with usage, each counted once
+             */
+            messages: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Unpriced Messages
+             * @description of `messages`, those of a model the table has no price for
+             */
+            unpriced_messages: number;
+            /**
+             * Usd
+             * @description dollars for the priced messages; null when every message here is of an unpriced model (never 0 for unknown models)
+             */
+            usd: number | null;
         };
         /** DayTokens */
         DayTokens: {
@@ -1042,6 +1170,39 @@ export interface components {
             /** Rows */
             rows: components["schemas"]["MinimapEntry"][];
         };
+        /** ModelCost */
+        ModelCost: {
+            /** Cache Creation Tokens */
+            cache_creation_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Messages
+             * @description API responses with usage, each counted once
+             */
+            messages: number;
+            /**
+             * Model
+             * @description as the agent logged it; '' when it did not say
+             */
+            model: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Priced */
+            priced: boolean;
+            /**
+             * Unpriced Messages
+             * @description of `messages`, those of a model the table has no price for
+             */
+            unpriced_messages: number;
+            /**
+             * Usd
+             * @description dollars for the priced messages; null when every message here is of an unpriced model (never 0 for unknown models)
+             */
+            usd: number | null;
+        };
         /** ModelTokens */
         ModelTokens: {
             /** Cache Creation Tokens */
@@ -1062,6 +1223,34 @@ export interface components {
             model: string;
             /** Output Tokens */
             output_tokens: number;
+        };
+        /** NameCost */
+        NameCost: {
+            /** Cache Creation Tokens */
+            cache_creation_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Messages
+             * @description API responses with usage, each counted once
+             */
+            messages: number;
+            /** Name */
+            name: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Unpriced Messages
+             * @description of `messages`, those of a model the table has no price for
+             */
+            unpriced_messages: number;
+            /**
+             * Usd
+             * @description dollars for the priced messages; null when every message here is of an unpriced model (never 0 for unknown models)
+             */
+            usd: number | null;
         };
         /** NameCount */
         NameCount: {
@@ -1137,6 +1326,24 @@ export interface components {
             p50: number;
             /** P90 */
             p90: number;
+        };
+        /** PriceTableInfo */
+        PriceTableInfo: {
+            /**
+             * As Of
+             * @description the newest date the table's maintainers recorded checking a price
+             */
+            as_of: string | null;
+            /**
+             * Source
+             * @constant
+             */
+            source: "genai-prices";
+            /**
+             * Version
+             * @description the pinned genai-prices release whose bundled table prices everything
+             */
+            version: string;
         };
         /** ProjectStats */
         ProjectStats: {
@@ -1356,6 +1563,41 @@ export interface components {
              * @description the session's change sequence: it moves on every write to it
              */
             version: number;
+        };
+        /** SessionCost */
+        SessionCost: {
+            /** Cache Creation Tokens */
+            cache_creation_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** First Message */
+            first_message: string | null;
+            /**
+             * Id
+             * @description `<machine>:<session id>` of the root session (its children's spend included)
+             */
+            id: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Messages
+             * @description API responses with usage, each counted once
+             */
+            messages: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Project */
+            project: string;
+            /**
+             * Unpriced Messages
+             * @description of `messages`, those of a model the table has no price for
+             */
+            unpriced_messages: number;
+            /**
+             * Usd
+             * @description dollars for the priced messages; null when every message here is of an unpriced model (never 0 for unknown models)
+             */
+            usd: number | null;
         };
         /** SessionDetail */
         SessionDetail: {
@@ -1736,6 +1978,21 @@ export interface components {
              */
             to: string;
         };
+        /** UnpricedModel */
+        UnpricedModel: {
+            /** Cache Creation Tokens */
+            cache_creation_tokens: number;
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Messages */
+            messages: number;
+            /** Model */
+            model: string;
+            /** Output Tokens */
+            output_tokens: number;
+        };
         /** Velocity */
         Velocity: {
             /** By Agent */
@@ -1935,6 +2192,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description a parameter is wrong; the message names it and what is allowed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or an invalid viewer credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a device token: only viewer credentials may read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database is unavailable or at another schema version */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    analytics_cost: {
+        parameters: {
+            query?: {
+                /** @description first local day; default: 29 days before `to` */
+                from?: string | null;
+                /** @description last local day; default: today in `timezone` */
+                to?: string | null;
+                /** @description IANA timezone of the days and hours */
+                timezone?: string;
+                /** @description only these machines (comma list) */
+                machine?: string[] | null;
+                /** @description only these projects (comma list) */
+                project?: string[] | null;
+                /** @description only these agents (comma list) */
+                agent?: string[] | null;
+                /** @description local weekday of the start, 0 = Monday */
+                dow?: number | null;
+                /** @description local hour of the start */
+                hour?: number | null;
+                min_user_messages?: number | null;
+                /** @description also sessions with at most one user message */
+                include_one_shot?: boolean;
+                /** @description last activity at or after this instant */
+                active_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cost"];
                 };
             };
             /** @description a parameter is wrong; the message names it and what is allowed */
