@@ -80,11 +80,11 @@ def test_no_route_takes_an_unused_viewer_argument() -> None:
 
 
 def _models() -> dict[str, type[BaseModel]]:
-    from viewer_fn import models, models_analytics, models_meta, models_search
+    from viewer_fn import models, models_analytics, models_cost, models_meta, models_search
 
     return {
         name: cls
-        for module in (models, models_analytics, models_meta, models_search)
+        for module in (models, models_analytics, models_cost, models_meta, models_search)
         for name, cls in vars(module).items()
         if isinstance(cls, type) and issubclass(cls, BaseModel)
     }
