@@ -56,11 +56,13 @@ def summary(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     by_project: Counter[str] = Counter()
     sessions_by_project: Counter[str] = Counter()
     agents: dict[str, dict[str, int]] = defaultdict(lambda: {"sessions": 0, "messages": 0})
+    machines: dict[str, dict[str, int]] = defaultdict(lambda: {"sessions": 0, "messages": 0})
     for s in sessions:
         by_project[s["project"]] += s["message_count"]
         sessions_by_project[s["project"]] += 1
-        agents[s["agent"]]["sessions"] += 1
-        agents[s["agent"]]["messages"] += s["message_count"]
+        for totals in (agents[s["agent"]], machines[s["machine"]]):
+            totals["sessions"] += 1
+            totals["messages"] += s["message_count"]
     total = sum(counts)
     top3 = sum(v for _, v in by_project.most_common(3))
     most = min(by_project, key=lambda p: (-by_project[p], p)) if by_project else None
@@ -75,6 +77,7 @@ def summary(sessions: list[dict[str, Any]]) -> dict[str, Any]:
         "most_active_project": most,
         "concentration": round(top3 / total, 3) if total else 0,
         "agents": dict(agents),
+        "machines": dict(machines),
     }
 
 

@@ -35,6 +35,7 @@ class Summary(Ranged):
     most_active_project: str | None = Field(description="by messages")
     concentration: float = Field(description="share of messages in the top 3 projects")
     agents: dict[str, AgentTotals]
+    machines: dict[str, AgentTotals] = Field(description="sessions and messages per machine")
 
 
 class ActivityPoint(ApiModel):

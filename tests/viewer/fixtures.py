@@ -113,6 +113,7 @@ EXPECTED = {
         "most_active_project": "alpha",
         "concentration": 1.0,
         "agents": {"claude": {"sessions": 2, "messages": 8}, "codex": {"sessions": 1, "messages": 6}},
+        "machines": {"laptop": {"sessions": 2, "messages": 8}, "desk": {"sessions": 1, "messages": 6}},
     },
     # turn gaps (user -> next assistant, <= 1800 s): A 30, 60; B 60, 120, 60; C 20 -> sorted 20 30 60 60 60 120
     "turn_cycle_sec": {"p50": 60.0, "p90": 120.0},

@@ -1,6 +1,7 @@
 /** The keyboard shortcut registry: every shortcut is registered with a description, so the `?`
- * help lists exactly what works. Keys are single keys ("j", "?", "Escape", "/") or two-key
- * sequences ("g a"). Shortcuts are ignored while typing in a field, except Escape.
+ * help lists exactly what works. Keys are single keys ("j", "?", "Escape", "/"), two-key
+ * sequences ("g a"), or a chord with Ctrl (Cmd on a Mac) written "Mod+k". Shortcuts are ignored
+ * while typing in a field, except Escape and Mod chords (commands meant to work from anywhere).
  */
 
 export interface Shortcut {
@@ -47,7 +48,8 @@ export class ShortcutRegistry {
   }
 
   handle(event: KeyboardEvent): boolean {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return false;
+    if (event.defaultPrevented || event.altKey) return false;
+    if (event.ctrlKey || event.metaKey) return this.chord(event);
     const key = event.key;
     if (key !== "Escape" && isTyping(event.target)) return false;
     const now = Date.now();
@@ -77,6 +79,30 @@ export class ShortcutRegistry {
     }
     return false;
   }
+
+  /** Ctrl+key or Cmd+key: only registered "Mod+…" chords are taken, the browser keeps the rest. */
+  private chord(event: KeyboardEvent): boolean {
+    if (event.shiftKey || event.key.length !== 1) return false;
+    const keys = `Mod+${event.key.toLowerCase()}`;
+    const match = this.list.find((s) => s.keys === keys && (!s.when || s.when()));
+    if (!match) return false;
+    this.pending = null;
+    event.preventDefault();
+    match.run(event);
+    return true;
+  }
+}
+
+/** How a key is shown in the help: "Mod+k" is "Ctrl+K", or "⌘K" on a Mac. */
+export function keyLabel(key: string, mac = isMac()): string {
+  if (key === "Escape") return "Esc";
+  if (!key.startsWith("Mod+")) return key;
+  const letter = key.slice(4).toUpperCase();
+  return mac ? `⌘${letter}` : `Ctrl+${letter}`;
+}
+
+function isMac(): boolean {
+  return typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 }
 
 export const shortcuts = new ShortcutRegistry();

@@ -90,7 +90,7 @@ export interface GetOptions<P extends GetPaths> {
 /** Requests started before the page's components exist (see prefetch), by URL. */
 const early = new Map<string, Promise<unknown>>();
 
-export function get<P extends GetPaths>(path: P, options: GetOptions<P> = {}): Promise<GetAnswer<P>> {
+export function get<P extends GetPaths>(path: P, options: GetOptions<NoInfer<P>> = {}): Promise<GetAnswer<P>> {
   const url = buildUrl(apiBase(), path, options.params, options.query as Query | undefined);
   const started = early.get(url);
   if (started) {

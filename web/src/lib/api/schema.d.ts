@@ -1721,6 +1721,13 @@ export interface components {
              * @description first local day (inclusive)
              */
             from: string;
+            /**
+             * Machines
+             * @description sessions and messages per machine
+             */
+            machines: {
+                [key: string]: components["schemas"]["AgentTotals"];
+            };
             /** Median Messages */
             median_messages: number;
             /**
