@@ -3,7 +3,7 @@ import { addDays, apiQuery, autoGranularity, presetRange, readAnalytics, slotLab
 import { csvCell, csvName, toCsv } from "../src/routes/analytics/csv";
 import { levelsOf, monthLabels, weekColumns, weekday } from "../src/routes/analytics/charts/heat";
 import { costLabel, count, minutes, pct, seconds, short, usd } from "../src/routes/analytics/numbers";
-import { activityTable, hourOfWeekTable, namedTable, summaryTable, tokensByModelTable, type Activity, type HourOfWeek, type Summary, type Tokens } from "../src/routes/analytics/tables";
+import { activityTable, filledTokens, hourOfWeekTable, namedTable, periods, summaryTable, tokensByModelTable, type Activity, type HourOfWeek, type Summary, type Tokens } from "../src/routes/analytics/tables";
 
 const NOW = new Date("2026-03-10T23:30:00Z");
 
@@ -160,5 +160,35 @@ describe("tables", () => {
     const zero = { input_tokens: 1, output_tokens: 2, cache_creation_tokens: 3, cache_read_tokens: 4, messages: 1 };
     const tokens: Tokens = { ...ranged, totals: zero, by_model: [{ ...zero, model: "" }], by_day: [] };
     expect(tokensByModelTable(tokens).rows).toEqual([["(unknown)", 1, 2, 3, 4, 1]]);
+  });
+});
+
+describe("periods and gaps", () => {
+  it("lists every day, Monday or month start of a range", () => {
+    expect(periods("2026-03-30", "2026-04-02", "day")).toEqual(["2026-03-30", "2026-03-31", "2026-04-01", "2026-04-02"]);
+    expect(periods("2026-03-04", "2026-03-20", "week")).toEqual(["2026-03-02", "2026-03-09", "2026-03-16"]);
+    expect(periods("2025-11-15", "2026-02-01", "month")).toEqual(["2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"]);
+  });
+
+  it("fills the days the API left out with zeros and keeps undated rows last", () => {
+    const zero = { input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, messages: 0 };
+    const tokens: Tokens = {
+      ok: true,
+      from: "2026-03-01",
+      to: "2026-03-03",
+      timezone: "UTC",
+      totals: zero,
+      by_model: [],
+      by_day: [
+        { ...zero, date: "2026-03-02", messages: 2 },
+        { ...zero, date: null, messages: 1 },
+      ],
+    };
+    expect(filledTokens(tokens, "2026-03-01", "2026-03-03").by_day.map((d) => [d.date, d.messages])).toEqual([
+      ["2026-03-01", 0],
+      ["2026-03-02", 2],
+      ["2026-03-03", 0],
+      [null, 1],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 /** Each panel's numbers as a table (its table view and its CSV) built from the API's answer.
  * Pure: the CSV contents are tested by Vitest and by the browser tests. */
 import type { components } from "../../lib/api/schema";
+import { addDays } from "./analyticsState";
 import type { Table } from "./csv";
 
 type S = components["schemas"];
@@ -161,4 +162,49 @@ export function tokensByDayTable(t: Tokens): Table {
     header: ["date", ...TOKEN_HEAD],
     rows: t.by_day.map((d) => [d.date ?? "(no time)", d.input_tokens, d.output_tokens, d.cache_creation_tokens, d.cache_read_tokens, d.messages]),
   };
+}
+
+/** Every period start from `from` to `to`: days, Mondays, or the 1st of each month. */
+export function periods(from: string, to: string, granularity: "day" | "week" | "month"): string[] {
+  let start = from;
+  if (granularity === "week") start = addDays(from, -((new Date(`${from}T00:00:00Z`).getUTCDay() + 6) % 7));
+  if (granularity === "month") start = `${from.slice(0, 7)}-01`;
+  const out: string[] = [];
+  for (let day = start; day <= to && out.length < 4000; ) {
+    out.push(day);
+    if (granularity === "day") day = addDays(day, 1);
+    else if (granularity === "week") day = addDays(day, 7);
+    else {
+      const [y, m] = [Number(day.slice(0, 4)), Number(day.slice(5, 7))];
+      day = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, "0")}-01`;
+    }
+  }
+  return out;
+}
+
+/** A series with a row for every period of the range: the API leaves out periods with no
+ * activity, and a timeline must show those gaps as zeros, not close them up. */
+export function filled<T extends { date: string | null }>(rows: readonly T[], all: readonly string[], zero: (date: string) => T): T[] {
+  const byDate = new Map(rows.filter((r) => r.date !== null).map((r) => [r.date as string, r]));
+  const extra = rows.filter((r) => r.date === null || !all.includes(r.date));
+  return [...all.map((d) => byDate.get(d) ?? zero(d)), ...extra];
+}
+
+export function filledActivity(a: Activity, from: string, to: string): Activity {
+  const zero = (date: string): Activity["series"][number] => ({
+    date,
+    sessions: 0,
+    messages: 0,
+    user_messages: 0,
+    assistant_messages: 0,
+    tool_calls: 0,
+    thinking_messages: 0,
+    by_agent: {},
+  });
+  return { ...a, series: filled(a.series, periods(from, to, a.granularity), zero) };
+}
+
+export function filledTokens(t: Tokens, from: string, to: string): Tokens {
+  const zero = (date: string): Tokens["by_day"][number] => ({ date, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, messages: 0 });
+  return { ...t, by_day: filled(t.by_day, periods(from, to, "day"), zero) };
 }
