@@ -59,7 +59,12 @@ def _session(
 
 
 def _usage(inp: int, out: int, read: int = 0, write: int = 0) -> dict[str, int]:
-    return {"input_tokens": inp, "output_tokens": out, "cache_read_tokens": read, "cache_creation_tokens": write}
+    return {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_read_tokens": read,
+        "cache_creation_tokens": write,
+    }
 
 
 def laptop_sessions() -> list[dict[str, Any]]:
@@ -111,7 +116,13 @@ def laptop_sessions() -> list[dict[str, Any]]:
         ),
         _msg("beta-1", 2, "user", "Thanks, fix the runner", t + timedelta(minutes=4)),
         _msg(
-            "beta-1", 3, "assistant", "Fixed the runner image.", t + timedelta(minutes=6), model=GPT, usage=_usage(100, 50)
+            "beta-1",
+            3,
+            "assistant",
+            "Fixed the runner image.",
+            t + timedelta(minutes=6),
+            model=GPT,
+            usage=_usage(100, 50),
         ),
     ]
     return [

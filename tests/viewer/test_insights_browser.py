@@ -102,12 +102,16 @@ def session_ids(page: Any) -> list[str]:
 # ---------------------------------------------------------------------------------------- search
 
 
-def test_search_words_phrases_exclusions_prefixes_and_substrings(site: Site, page_watch: tuple[Any, Watch]) -> None:
+def test_search_words_phrases_exclusions_prefixes_and_substrings(
+    site: Site, page_watch: tuple[Any, Watch]
+) -> None:
     page, watch = page_watch
     login(page, site)
 
     # Ctrl+K from anywhere, even while typing in a field, opens search with the box focused.
-    page.get_by_role("complementary", name="Sessions").get_by_role("button", name=re.compile("^Filters")).click()
+    page.get_by_role("complementary", name="Sessions").get_by_role(
+        "button", name=re.compile("^Filters")
+    ).click()
     page.locator("#pick-project").focus()
     page.keyboard.press("Control+k")
     expect(page).to_have_url(re.compile(r"#/search"))
@@ -273,7 +277,16 @@ def test_analytics_with_data(site: Site, page_watch: tuple[Any, Watch]) -> None:
         assert "l0" not in (calendar.locator(f'.cell[data-date="{day}"]').get_attribute("class") or "")
     expect(calendar.locator('.cell[data-date="2026-03-03"]')).to_have_class(re.compile(r"\bl0\b"))
     # Every chart panel draws (Chart.js canvases, loaded lazily) without a CSP report.
-    for chart in ("timeline", "projects", "agents", "machines", "tools", "tokens-model", "tokens-day", "shape"):
+    for chart in (
+        "timeline",
+        "projects",
+        "agents",
+        "machines",
+        "tools",
+        "tokens-model",
+        "tokens-day",
+        "shape",
+    ):
         expect(panel(page, chart).locator("canvas").first).to_be_visible()
     top = panel(page, "top-sessions")
     expect(top.locator("li")).to_have_count(SESSIONS)
@@ -295,9 +308,7 @@ def test_csv_downloads_hold_the_numbers(site: Site, page_watch: tuple[Any, Watch
     machines = download_csv(page, "machines")
     assert machines == "machine,sessions,messages\r\ndesktop,2,64\r\nlaptop,2,8\r\n"
     tokens = download_csv(page, "tokens-model").splitlines()
-    assert tokens[0] == (
-        "model,input tokens,output tokens,cache write tokens,cache read tokens,messages"
-    )
+    assert tokens[0] == ("model,input tokens,output tokens,cache write tokens,cache read tokens,messages")
     assert sorted(tokens[1:]) == sorted(
         [
             "claude-sonnet-4-5,1500,300,2000,5000,2",
@@ -322,8 +333,12 @@ def test_hour_of_week_click_filters_the_dashboard(site: Site, page_watch: tuple[
     cell.click()
     expect(page).to_have_url(re.compile(r"dow=0&hour=14|hour=14&dow=0"))
     expect(sessions).to_have_text("1")  # alpha-1 alone started then
-    expect(page.get_by_role("button", name=re.compile("Remove filter: started Mondays 14:00"))).to_be_visible()
-    expect(page.locator('#hour-of-week button.cell[data-dow="0"][data-hour="14"]')).to_have_attribute("aria-pressed", "true")
+    expect(
+        page.get_by_role("button", name=re.compile("Remove filter: started Mondays 14:00"))
+    ).to_be_visible()
+    expect(page.locator('#hour-of-week button.cell[data-dow="0"][data-hour="14"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
     # Arrow keys move between cells (one tab stop).
     page.locator('#hour-of-week button.cell[data-dow="0"][data-hour="14"]').focus()
     page.keyboard.press("ArrowRight")
@@ -338,7 +353,21 @@ def test_hour_of_week_click_filters_the_dashboard(site: Site, page_watch: tuple[
 def test_analytics_empty_range(site: Site, page_watch: tuple[Any, Watch]) -> None:
     page, watch = page_watch
     login(page, site, "#/analytics?from=2020-01-01&to=2020-01-31&tz=UTC")
-    for panel_id in ("summary", "calendar", "timeline", "hour-of-week", "projects", "agents", "machines", "tools", "tokens-model", "tokens-day", "shape", "velocity", "top-sessions"):
+    for panel_id in (
+        "summary",
+        "calendar",
+        "timeline",
+        "hour-of-week",
+        "projects",
+        "agents",
+        "machines",
+        "tools",
+        "tokens-model",
+        "tokens-day",
+        "shape",
+        "velocity",
+        "top-sessions",
+    ):
         expect(panel(page, panel_id).locator(".empty")).to_be_visible()
     expect(page.locator("section canvas")).to_have_count(0)
     # The empty CSV still has its header.
