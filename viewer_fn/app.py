@@ -15,6 +15,7 @@ from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
 from avcore.web import install_error_handling, install_request_middleware
 from viewer_fn import (
+    compression,
     http,
     openapi,
     routes_analytics,
@@ -57,6 +58,8 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     app.state.keys.signer()  # a missing or unusable key fails the cold start, not the first login
     app.state.login_limiter = LoginLimiter()
     install_error_handling(app, component="viewer_fn")
+    # Innermost first: gzip runs inside HeadAsGet, so a HEAD reports its GET's encoding and length.
+    app.add_middleware(compression.CompressApi, prefix=f"{base}/api/")
     app.add_middleware(http.HeadAsGet)  # inside the request middleware, which logs HEAD as HEAD
     install_request_middleware(app, component="viewer_fn")
 

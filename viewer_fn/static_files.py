@@ -117,15 +117,18 @@ def accepted(request: Request) -> set[str]:
 
 
 def respond(request: Request, asset: Asset, cache_control: str) -> Response:
-    headers = {"Cache-Control": cache_control, "ETag": asset.etag, "Vary": "Accept-Encoding"}
-    if asset.etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    body, encodings = asset.body, accepted(request)
-    for encoding, _suffix in ENCODINGS:
-        if encoding in encodings and encoding in asset.variants:
-            body = asset.variants[encoding]
-            headers["Content-Encoding"] = encoding
+    body, encoding, encodings = asset.body, "", accepted(request)
+    for candidate, _suffix in ENCODINGS:
+        if candidate in encodings and candidate in asset.variants:
+            body, encoding = asset.variants[candidate], candidate
             break
+    # A strong tag names one representation (RFC 9110 §8.8.3): each encoding has its own.
+    tag = f'{asset.etag[:-1]}-{encoding}"' if encoding else asset.etag
+    headers = {"Cache-Control": cache_control, "ETag": tag, "Vary": "Accept-Encoding"}
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if encoding:
+        headers["Content-Encoding"] = encoding
     return Response(body, media_type=asset.content_type, headers=headers)
 
 

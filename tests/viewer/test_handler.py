@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import random
+import string
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,8 +15,11 @@ import pytest
 
 from tests.apps import SESSION_SECRET, build_apps
 from tests.lambda_events import FakeContext, http_v2_event, response_json
-from tests.viewer.bounded_sessions import MB, eight_megabyte_outputs, push_gzip
-from viewer_fn.budget import RESPONSE_LIMIT_BYTES
+from tests.viewer.bounded_sessions import MB, eight_megabyte_outputs, push_gzip, session
+from viewer_fn.budget import BLOCK_CHARS, RESPONSE_LIMIT_BYTES, ROWS_BUDGET_BYTES
+
+# What Lambda can return from a synchronous invocation: 6 MB (MiB), the JSON envelope included.
+LAMBDA_ANSWER_LIMIT_BYTES = 6 * 1024 * 1024
 
 
 @pytest.fixture
@@ -77,3 +82,28 @@ def test_a_session_of_eight_megabyte_outputs_opens_through_the_handler(lambda_vi
     html = base64.b64decode(export["body"]) if export.get("isBase64Encoded") else export["body"].encode()
     assert b"out7:" in html and b"<script" not in html
     assert len(html) < RESPONSE_LIMIT_BYTES
+
+
+def test_gzipped_pages_of_the_least_compressible_text_fit_lambdas_answer(lambda_viewer) -> None:
+    """Random printable ASCII is the text gzip shrinks least; a page of it at the byte budget,
+    gzipped and then base64-encoded by Mangum, still fits Lambda's 6 MB answer."""
+    apps, module = lambda_viewer
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + string.punctuation + " "
+    texts = ["".join(rng.choices(alphabet, k=BLOCK_CHARS)) for _ in range(70)]
+    push_gzip(apps, session("noise", [{"content": t} for t in texts]))
+    url = "/api/v1/sessions/laptop:noise/messages?limit=200"
+    parts = urlsplit(url)
+    headers = {"authorization": f"Bearer {apps.viewer_token}", "accept-encoding": "gzip"}
+    response = module.handler(
+        http_v2_event("GET", parts.path, query=parts.query, headers=headers), FakeContext()
+    )
+    assert response["statusCode"] == 200
+    assert response["isBase64Encoded"] is True and response["headers"]["content-encoding"] == "gzip"
+    page = response_json(response)
+    sent = len(json.dumps(response))
+    assert sent < LAMBDA_ANSWER_LIMIT_BYTES, sent
+    # The page really was at the budget (else this proves nothing) and nothing was lost.
+    assert len(json.dumps(page)) > ROWS_BUDGET_BYTES * 0.9
+    assert [m["content"] for m in page["rows"]] == texts[: len(page["rows"])]
+    assert page["next_url"]
