@@ -3,6 +3,7 @@ and the real viewer app served over TLS by uvicorn in a background thread."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import socket
@@ -302,18 +303,24 @@ def huge_session(now: datetime, count: int) -> dict[str, Any]:
 def push_sessions(
     ingest_dsn: str, device_token: str, sessions: list[dict[str, Any]], request_id: str
 ) -> None:
-    """Push sessions through the real ingest app (in-process)."""
+    """Push sessions through the real ingest app (in-process), gzipped as av-client sends them
+    (so sessions of several megabytes fit the ingest body limits)."""
     from ingest_fn.app import create_app
 
     app = create_app(
         IngestSettings(database_url=ingest_dsn, environment="local", device_rate_per_minute=100_000)
     )
+    body = {"protocol": 1, "request_id": request_id, "sessions": sessions}
     try:
         with TestClient(app, base_url="https://testserver") as client:
             resp = client.post(
                 "/v1/push",
-                headers={"Authorization": f"Bearer {device_token}"},
-                json={"protocol": 1, "request_id": request_id, "sessions": sessions},
+                headers={
+                    "Authorization": f"Bearer {device_token}",
+                    "Content-Type": "application/json",
+                    "Content-Encoding": "gzip",
+                },
+                content=gzip.compress(json.dumps(body).encode(), 5),
             )
             assert resp.status_code == 200, resp.text
             statuses = [r["status"] for r in resp.json()["results"]]

@@ -11,14 +11,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import pytest
 
-from infra.credentials import add_device, add_viewer
 from tests.viewer.browser import Watch, axe_violations, browser, open_page, shoot, sync_api
 from tests.viewer.browser_helpers import (
     BIG_FIRST,
@@ -33,59 +30,17 @@ from tests.viewer.browser_helpers import (
     push_samples,
     serve_viewer,
 )
+from tests.viewer.browser_site import Site, credentials, item, login, page_watch, session_href, site
 
 if TYPE_CHECKING:
     from tests.pg import TestDatabase
 
-__all__ = ["browser"]  # the module-scoped Chromium fixture
+__all__ = ["browser", "page_watch", "site"]  # fixtures
 expect = sync_api.expect
 pytestmark = pytest.mark.browser
 # Read at import: the autouse clean_environ fixture removes AV_* variables before each test.
 TAKE_SCREENSHOTS = os.environ.get("AV_SCREENSHOTS") == "1"
 SUB_ID = f"{MACHINE}:agent-sub1"
-
-
-@dataclass
-class Site:
-    url: str
-    token: str
-
-
-def _credentials(db: TestDatabase) -> tuple[str, str]:
-    with db.admin() as conn:
-        device = add_device(conn, machine=MACHINE)
-        viewer = add_viewer(conn, name="alice")
-    return device.token, viewer.token
-
-
-@pytest.fixture
-def site(db: TestDatabase, tmp_path: Path) -> Iterator[Site]:
-    device_token, viewer_token = _credentials(db)
-    push_samples(db.ingest_dsn, device_token)
-    with serve_viewer(db.viewer_dsn, tmp_path / "tls") as served:
-        yield Site(served.url, viewer_token)
-
-
-@pytest.fixture
-def page_watch(browser: Any) -> Iterator[tuple[Any, Watch]]:
-    context, page, watch = open_page(browser)
-    yield page, watch
-    context.close()
-
-
-def login(page: Any, token: str) -> None:
-    page.fill("#login-token", token)
-    page.click("#login-submit")
-    expect(page.locator("#shell")).to_be_visible()
-
-
-def item(page: Any, sid: str) -> Any:
-    return page.locator(f'a[data-session-id="{sid}"]')
-
-
-def session_href(sid: str, ordinal: int | None = None) -> str:
-    tail = f"/m/{ordinal}" if ordinal is not None else ""
-    return f"#/s/{quote(sid, safe='')}{tail}"
 
 
 def test_login_list_logout(site: Site, page_watch: tuple[Any, Watch]) -> None:
@@ -350,7 +305,7 @@ def test_unknown_session_shows_error(site: Site, page_watch: tuple[Any, Watch]) 
 
 
 def test_works_under_a_base_path(db: TestDatabase, tmp_path: Path, page_watch: tuple[Any, Watch]) -> None:
-    device_token, viewer_token = _credentials(db)
+    device_token, viewer_token = credentials(db)
     push_samples(db.ingest_dsn, device_token)
     page, watch = page_watch
     with serve_viewer(db.viewer_dsn, tmp_path / "tls", base_path="/prod") as served:
@@ -373,7 +328,7 @@ def huge_site(db: TestDatabase, tmp_path: Path) -> Iterator[tuple[Site, str]]:
 
     from tests.viewer.browser_helpers import huge_session, push_sessions
 
-    device_token, viewer_token = _credentials(db)
+    device_token, viewer_token = credentials(db)
     push_samples(db.ingest_dsn, device_token)
     push_sessions(db.ingest_dsn, device_token, [huge_session(datetime.now(UTC), HUGE)], "browser-huge-1")
     with serve_viewer(db.viewer_dsn, tmp_path / "tls") as served:

@@ -17,6 +17,11 @@ describe("renderMarkdown", () => {
     expect(root.querySelectorAll("table td")).toHaveLength(2);
   });
 
+  it("makes code blocks reachable by keyboard (they scroll when wide)", () => {
+    const root = dom(renderMarkdown("```js\nconst a = 1;\n```\n"));
+    expect(root.querySelector("pre")?.getAttribute("tabindex")).toBe("0");
+  });
+
   it("shows raw HTML as text and keeps nothing that runs", () => {
     const evil = '<script>alert(1)</script><img src=x onerror="alert(2)"><svg onload="alert(3)"></svg>';
     const root = dom(renderMarkdown(`hello ${evil}\n\n${evil}`));

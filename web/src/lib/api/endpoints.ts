@@ -1,6 +1,6 @@
 /** Typed calls for the routes the page uses. */
 import { get, post, type GetAnswer, type QueryFor } from "./client";
-import type { Message, NamedCount, Session, SessionsPage } from "./types";
+import type { Cut, Message, NamedCount, Session, SessionsPage, TextRange } from "./types";
 
 /** The most pages a "read every page" helper follows (a guard against a server that loops). */
 const MAX_PAGES = 200;
@@ -37,6 +37,15 @@ export async function messages(
   signal?: AbortSignal,
 ): Promise<Message[]> {
   return (await get("/api/v1/sessions/{sid}/messages", { params: { sid: id }, query, signal })).rows;
+}
+
+/** One range of a text the message page cut (the API's ranged text route). */
+export function textRange(id: string, ordinal: number, cut: Cut, offset: number, signal?: AbortSignal): Promise<TextRange> {
+  return get("/api/v1/sessions/{sid}/messages/{ordinal}/text", {
+    params: { sid: id, ordinal: String(ordinal) },
+    query: { part: cut.part, call_index: cut.call_index, pointer: cut.pointer, offset },
+    signal,
+  });
 }
 
 export async function children(id: string): Promise<Session[]> {

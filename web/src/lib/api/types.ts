@@ -11,6 +11,8 @@ export type Session = Schemas["Session"] & {
 };
 export type Message = Schemas["Message"];
 export type ToolCall = Schemas["ToolCall"];
+export type Cut = Schemas["Cut"];
+export type TextRange = Schemas["TextRange"];
 export type NamedCount = Schemas["NameCount"];
 export type SearchHit = Schemas["SearchHit"];
 export type SessionsPage = Schemas["SessionPage"];

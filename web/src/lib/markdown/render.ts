@@ -43,7 +43,9 @@ const marked = new Marked({
       const lang = (token.lang ?? "").trim().split(/\s+/)[0] ?? "";
       const cls = lang ? ` class="language-${escapeHtml(lang.replace(/[^\w+#-]/g, ""))}"` : "";
       const label = lang ? `<span class="code-lang">${escapeHtml(lang)}</span>` : "";
-      return `<div class="code-block">${label}<pre><code${cls}>${escapeHtml(token.text)}</code></pre></div>`;
+      // tabindex: a code block wider than the message scrolls, and a scrolling box must take
+      // keyboard focus (WCAG 2.1.1), or its end is out of reach without a mouse.
+      return `<div class="code-block">${label}<pre tabindex="0"><code${cls}>${escapeHtml(token.text)}</code></pre></div>`;
     },
   },
 });

@@ -1,0 +1,65 @@
+"""What every browser test of the page shares: a served site with credentials and the sample
+sessions, a watched page, and small steps (log in, find a list row, a session's address)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pytest
+
+from infra.credentials import add_device, add_viewer
+from tests.viewer.browser import Watch, open_page, sync_api
+from tests.viewer.browser_helpers import MACHINE, push_samples, serve_viewer
+
+if TYPE_CHECKING:
+    from tests.pg import TestDatabase
+
+expect = sync_api.expect
+
+
+@dataclass
+class Site:
+    url: str
+    token: str
+
+
+def credentials(db: TestDatabase) -> tuple[str, str]:
+    """A device token (to push) and a viewer token (to log in as "alice")."""
+    with db.admin() as conn:
+        device = add_device(conn, machine=MACHINE)
+        viewer = add_viewer(conn, name="alice")
+    return device.token, viewer.token
+
+
+@pytest.fixture
+def site(db: TestDatabase, tmp_path: Path) -> Iterator[Site]:
+    device_token, viewer_token = credentials(db)
+    push_samples(db.ingest_dsn, device_token)
+    with serve_viewer(db.viewer_dsn, tmp_path / "tls") as served:
+        yield Site(served.url, viewer_token)
+
+
+@pytest.fixture
+def page_watch(browser: Any) -> Iterator[tuple[Any, Watch]]:
+    context, page, watch = open_page(browser)
+    yield page, watch
+    context.close()
+
+
+def login(page: Any, token: str) -> None:
+    page.fill("#login-token", token)
+    page.click("#login-submit")
+    expect(page.locator("#shell")).to_be_visible()
+
+
+def item(page: Any, sid: str) -> Any:
+    return page.locator(f'a[data-session-id="{sid}"]')
+
+
+def session_href(sid: str, ordinal: int | None = None) -> str:
+    tail = f"/m/{ordinal}" if ordinal is not None else ""
+    return f"#/s/{quote(sid, safe='')}{tail}"
