@@ -8,10 +8,11 @@ variable, never later in the middle of a request.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from avcore.secrets import PENDING, SecretError
 from avcore.secrets import store as secret_store
@@ -101,6 +102,14 @@ class ViewerSettings(DatabaseSettings):
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
     base_path: str = ""
     max_page_size: int = Field(default=1000, ge=1, le=10_000)
+    # Pages hosted apart from the API that may call it with the login cookie (viewer_fn/cors.py).
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value or ())
+        return tuple(check_origin(str(item).strip()) for item in items if str(item).strip())
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> ViewerSettings:
@@ -113,6 +122,32 @@ class ViewerSettings(DatabaseSettings):
         if self.base_path and (not self.base_path.startswith("/") or self.base_path.endswith("/")):
             raise ValueError("AV_BASE_PATH must start with '/' and not end with '/', e.g. /prod")
         return self
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_origin(origin: str) -> str:
+    """One browser origin (``https://viewer.example.com``, a port allowed), as browsers send it.
+
+    No ``*``: the page's calls carry the login cookie, and a browser never sends credentials to
+    a wildcard; the allow-list is the point. ``http://`` only for loopback hosts (the login
+    cookie is ``Secure``, so a plain-HTTP page elsewhere could never use it anyway).
+    """
+    if origin in {"*", "null"}:
+        raise ValueError(
+            f"AV_CORS_ORIGINS: {origin!r} is not allowed; list each page origin, e.g. https://viewer.example.com"
+        )
+    parts = urlsplit(origin)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise ValueError(f"AV_CORS_ORIGINS: {origin!r} is not an origin; use scheme://host[:port]")
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"AV_CORS_ORIGINS: {origin!r} has more than scheme://host[:port] (no path, not even a trailing /)"
+        )
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"AV_CORS_ORIGINS: {origin!r} must be https:// (http:// only for localhost)")
+    return origin.lower()
 
 
 def check_session_key(secret: str, name: str) -> None:

@@ -16,6 +16,7 @@ from avcore.settings import ViewerSettings, load
 from avcore.web import install_error_handling, install_request_middleware
 from viewer_fn import (
     compression,
+    cors,
     http,
     openapi,
     routes_analytics,
@@ -62,6 +63,8 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     app.add_middleware(compression.CompressApi, prefix=f"{base}/api/")
     app.add_middleware(http.HeadAsGet)  # inside the request middleware, which logs HEAD as HEAD
     install_request_middleware(app, component="viewer_fn")
+    # Outermost: a preflight is answered before routing, and every answer (errors too) carries CORS.
+    cors.install(app, settings.cors_origins)
 
     api = APIRouter(prefix=f"{base}/api/v1")
     api.include_router(routes_auth.router)

@@ -354,18 +354,12 @@ class Served:
 
 
 @contextmanager
-def serve_viewer(viewer_dsn: str, tls_dir: Path, *, base_path: str = "") -> Iterator[Served]:
-    """The real viewer app under uvicorn with TLS, in a thread; stopped on exit."""
-    from viewer_fn.app import create_app
-
+def serve_app(app: Any, tls_dir: Path, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """An ASGI app under uvicorn with the local CA's TLS, in a thread; yields its origin
+    (``host`` is the name the URL uses; the server listens on 127.0.0.1)."""
     ca = LocalCA(tls_dir)
     ca.ensure()
-    app = create_app(
-        ViewerSettings(
-            database_url=viewer_dsn, session_secret="s" * 40, environment="local", base_path=base_path
-        )
-    )
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -376,16 +370,73 @@ def serve_viewer(viewer_dsn: str, tls_dir: Path, *, base_path: str = "") -> Iter
         lifespan="off",
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"viewer-{port}", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"server-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the viewer server did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.02)
     try:
-        yield Served(f"https://127.0.0.1:{port}{base_path}/")
+        yield f"https://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_viewer(
+    viewer_dsn: str, tls_dir: Path, *, base_path: str = "", cors_origins: tuple[str, ...] = ()
+) -> Iterator[Served]:
+    """The real viewer app under uvicorn with TLS, in a thread; stopped on exit."""
+    from viewer_fn.app import create_app
+
+    app = create_app(
+        ViewerSettings(
+            database_url=viewer_dsn,
+            session_secret="s" * 40,
+            environment="local",
+            base_path=base_path,
+            cors_origins=cors_origins,
+        )
+    )
+    try:
+        with serve_app(app, tls_dir) as origin:
+            yield Served(f"{origin}{base_path}/")
+    finally:
         app.state.db.close()
+
+
+def static_host(api_url: str, connect_src: str) -> Any:
+    """The built page as any static host would serve it, apart from the API: ``index.html`` with
+    the API's URL in ``<meta name="av-api-base">`` (docs/web.md step 1), the hashed files as they
+    are, and the viewer's security headers with the API added to ``connect-src`` (step 3)."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from avcore.web import SECURITY_HEADERS
+    from viewer_fn.static_files import static_asset
+
+    site = Path(__file__).resolve().parents[2] / "viewer_fn" / "site"
+    index = (
+        (site / "index.html")
+        .read_text()
+        .replace('<meta name="av-api-base" content="" />', f'<meta name="av-api-base" content="{api_url}" />')
+    )
+    assert api_url in index, "the built index.html has no empty av-api-base to fill"
+    headers = dict(SECURITY_HEADERS)
+    headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+        "connect-src 'self'", f"connect-src 'self' {connect_src}"
+    )
+
+    def page(request: Any) -> Response:
+        return Response(index, media_type="text/html; charset=utf-8", headers=headers)
+
+    def static(request: Any) -> Response:
+        asset = static_asset(request.path_params["name"])
+        if asset is None:
+            return Response(status_code=404)
+        return Response(asset.body, media_type=asset.content_type, headers=headers)
+
+    return Starlette(routes=[Route("/", page), Route("/static/{name}", static)])

@@ -1,6 +1,16 @@
 /** Who is signed in. The login cookie is HttpOnly, so the page asks the API (/auth/me). */
-import { setUnauthorizedHandler } from "./api/client";
+import { ApiError, setUnauthorizedHandler } from "./api/client";
 import * as api from "./api/endpoints";
+import { apiBase, isCrossOrigin } from "./config";
+
+function notKept(base: string): string {
+  const page = new URL(document.baseURI).origin;
+  return (
+    `The token is right, but this browser did not keep the login: the page (${page}) and the API ` +
+    `(${new URL(base).origin}) are on different sites, and the login cookie only goes to the API ` +
+    "from a page of its own site. Host the page beside the API, or on the same domain (docs/web.md)."
+  );
+}
 
 export type AuthState = "checking" | "signed-out" | "signed-in";
 
@@ -51,7 +61,19 @@ class Auth {
   }
 
   async login(token: string): Promise<void> {
-    this.name = await api.login(token);
+    const name = await api.login(token);
+    const base = apiBase();
+    if (isCrossOrigin(base)) {
+      // Hosted apart, a browser keeps the SameSite=Strict login cookie only when the page and
+      // the API are one site; otherwise every call after this one would be a 401. Say so now.
+      try {
+        await api.me();
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) throw new ApiError(401, notKept(base));
+        throw err;
+      }
+    }
+    this.name = name;
     this.notice = "";
     this.state = "signed-in";
     remember(true);

@@ -52,6 +52,14 @@ export function buildUrl(base: string, path: string, params: Record<string, stri
   return url.href;
 }
 
+/** Why a request got no answer at all. Hosted apart, the likely cause is the API's CORS list
+ * (the browser hides the real reason from the page), so the message names both origins. */
+function unreachable(base: string): string {
+  if (!isCrossOrigin(base)) return "cannot reach the server; check your connection";
+  const page = new URL(document.baseURI).origin;
+  return `cannot reach the API at ${base}: check that it is up, and that its AV_CORS_ORIGINS lists this page's origin (${page})`;
+}
+
 async function request(url: string, init: RequestInit): Promise<unknown> {
   const base = apiBase();
   let response: Response;
@@ -63,7 +71,7 @@ async function request(url: string, init: RequestInit): Promise<unknown> {
       headers: { Accept: "application/json", ...(init.headers ?? {}) },
     });
   } catch {
-    throw new ApiError(0, "cannot reach the server; check your connection");
+    throw new ApiError(0, unreachable(base));
   }
   let body: unknown = null;
   try {
