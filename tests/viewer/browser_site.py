@@ -24,7 +24,8 @@ expect = sync_api.expect
 @dataclass
 class Site:
     url: str
-    token: str
+    token: str  # the viewer's, to log in
+    device: str = ""  # a device's, to push more while the page is open
 
 
 def credentials(db: TestDatabase) -> tuple[str, str]:
@@ -40,7 +41,7 @@ def site(db: TestDatabase, tmp_path: Path) -> Iterator[Site]:
     device_token, viewer_token = credentials(db)
     push_samples(db.ingest_dsn, device_token)
     with serve_viewer(db.viewer_dsn, tmp_path / "tls") as served:
-        yield Site(served.url, viewer_token)
+        yield Site(served.url, viewer_token, device_token)
 
 
 @pytest.fixture
