@@ -15,7 +15,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from viewer_fn.pricing import PriceTable
+import psycopg
+
+from viewer_fn import queries_cost
+from viewer_fn.pricing import SOURCE, PriceTable
 
 TOKENS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
 TOP_SESSIONS = 20
@@ -46,6 +49,21 @@ class Tally:
             "unpriced_messages": self.unpriced_messages,
             **self.tokens,
         }
+
+
+def prices(table: PriceTable) -> dict[str, Any]:
+    """Which table priced the answer, for the page to show (PriceTableInfo)."""
+    return {"source": SOURCE, "version": table.version, "as_of": table.as_of()}
+
+
+def usage(
+    conn: psycopg.Connection, table: PriceTable, roots: list[int], *, tz: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The session tree under ``roots`` (queries_cost.session_tree) and its usage rows, grouped
+    by the price time each model needs (per 15 minutes for a model priced by time of day)."""
+    tree = queries_cost.session_tree(conn, roots)
+    by_slot = [m for m in queries_cost.models_used(conn, [t["pk"] for t in tree]) if table.by_time_of_day(m)]
+    return tree, queries_cost.usage_rows(conn, tree, tz=tz, by_slot=by_slot)
 
 
 def price_row(table: PriceTable, row: dict[str, Any]) -> Decimal | None:
@@ -88,14 +106,10 @@ def summarize(
             roots[root["pk"]],
         ):
             tally.add(row, cost)
-    priced = {m: t.unpriced_messages < t.messages for m, t in models.items()}
     ranked = sorted(roots.items(), key=lambda kv: (-kv[1].usd, sessions[kv[0]]["id"]))
     return {
         "totals": totals.figure(),
-        "by_model": [
-            {"model": m, "priced": priced[m], **t.figure()}
-            for m, t in sorted(models.items(), key=lambda kv: (-kv[1].usd, kv[0]))
-        ],
+        **_per_model(models),
         "by_day": [
             {"date": d, **t.figure()}
             for d, t in sorted(days.items(), key=lambda kv: (kv[0] is None, kv[0] or date.min))
@@ -110,6 +124,33 @@ def summarize(
                 **t.figure(),
             }
             for pk, t in ranked[:TOP_SESSIONS]
+        ],
+    }
+
+
+def session_summary(
+    table: PriceTable, rows: list[dict[str, Any]], *, pk: int, counted: int
+) -> dict[str, Any]:
+    """One session's cost: ``total`` over the rows of the session and its children, ``own`` over
+    its rows alone; ``counted`` is how many children the rows cover."""
+    total, own = Tally(), Tally()
+    models: dict[str, Tally] = defaultdict(Tally)
+    for row in rows:
+        cost = price_row(table, row)
+        total.add(row, cost)
+        models[row["model"]].add(row, cost)
+        if row["session_pk"] == pk:
+            own.add(row, cost)
+    return {"total": total.figure(), "own": own.figure(), "children": counted, **_per_model(models)}
+
+
+def _per_model(models: dict[str, Tally]) -> dict[str, Any]:
+    """``by_model`` (most dollars first) and ``unpriced`` (models with usage but no price)."""
+    priced = {m: t.unpriced_messages < t.messages for m, t in models.items()}
+    return {
+        "by_model": [
+            {"model": m, "priced": priced[m], **t.figure()}
+            for m, t in sorted(models.items(), key=lambda kv: (-kv[1].usd, kv[0]))
         ],
         "unpriced": [
             {"model": m, "messages": t.unpriced_messages, **t.tokens}

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from viewer_fn.models import ApiModel
+from viewer_fn.models import ApiModel, Ok
 from viewer_fn.models_analytics import Ranged
 
 
@@ -71,4 +71,17 @@ class Cost(Ranged):
     by_project: list[NameCost]
     by_machine: list[NameCost]
     top_sessions: list[SessionCost] = Field(description="the 20 most expensive sessions")
+    unpriced: list[UnpricedModel] = Field(description="models with usage but no price, with their tokens")
+
+
+class SessionCostDetail(Ok):
+    """One session's cost (``GET /sessions/{id}/cost``): the session header's figure."""
+
+    id: str = Field(description="`<machine>:<session id>`")
+    currency: Literal["USD"] = "USD"
+    prices: PriceTableInfo
+    total: CostRow = Field(description="the session and its subagent and fork children (theirs too)")
+    own: CostRow = Field(description="the session's own messages only")
+    children: int = Field(description="child sessions counted in `total`")
+    by_model: list[ModelCost] = Field(description="`total` per model, most dollars first")
     unpriced: list[UnpricedModel] = Field(description="models with usage but no price, with their tokens")

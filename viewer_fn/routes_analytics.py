@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 
 from avcore.web import BadRequest
 from viewer_fn import analytics as a
-from viewer_fn import cost, queries_cost
+from viewer_fn import cost
 from viewer_fn import queries_analytics as qa
 from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilter
@@ -35,7 +35,7 @@ from viewer_fn.models_analytics import (
 )
 from viewer_fn.models_cost import Cost
 from viewer_fn.params import CommaList, Day, Flag, Instant, Zone
-from viewer_fn.pricing import SOURCE, price_table
+from viewer_fn.pricing import price_table
 
 DEFAULT_DAYS = 30  # agentsview's default range: the last 30 days
 MAX_RANGE_DAYS = 3660  # ten years; a wider range is a typo
@@ -174,11 +174,8 @@ def analytics_cost(f: Filter, conn: Conn) -> Cost:
     never $0."""
     roots = qa.filtered_sessions(conn, f)
     table = price_table()
-    tree = queries_cost.session_tree(conn, [s["pk"] for s in roots])
-    by_slot = [m for m in queries_cost.models_used(conn, [t["pk"] for t in tree]) if table.by_time_of_day(m)]
-    rows = queries_cost.usage_rows(conn, tree, tz=f.tz, by_slot=by_slot)
+    tree, rows = cost.usage(conn, table, [s["pk"] for s in roots], tz=f.tz)
     summary = cost.summarize(
         table, rows, root_of={t["pk"]: t["root"] for t in tree}, sessions={s["pk"]: s for s in roots}
     )
-    prices = {"source": SOURCE, "version": table.version, "as_of": table.as_of()}
-    return Cost.model_validate({**_range(f), "prices": prices, **summary})
+    return Cost.model_validate({**_range(f), "prices": cost.prices(table), **summary})

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from avcore.web import NotFound
+from viewer_fn import cost
 from viewer_fn import params as p
 from viewer_fn.budget import fitting
 from viewer_fn.conditional import conditional
@@ -31,8 +32,10 @@ from viewer_fn.models import (
     SessionPage,
     SessionVersion,
 )
+from viewer_fn.models_cost import SessionCostDetail
 from viewer_fn.openapi import NOT_FOUND
 from viewer_fn.paging import PagerDep, position_error
+from viewer_fn.pricing import price_table
 from viewer_fn.queries_sessions import (
     children,
     get_session,
@@ -115,6 +118,18 @@ def session_change(sid: p.SessionId, conn: Conn) -> SessionVersion:
     """The cheap change signal for one session: poll it, refetch when it moves."""
     _, version = version_or_404(conn, sid)
     return SessionVersion(id=sid, version=version)
+
+
+@router.get("/sessions/{sid}/cost", responses=NOT_FOUND)
+def session_cost(sid: p.SessionId, conn: Conn) -> SessionCostDetail:
+    """Dollars of the session and of its subagent and fork children, priced as
+    ``/analytics/cost`` prices them (unknown models unpriced, never $0). Its own route, not a
+    field of the session: pricing loads the price table, which the first screen need not wait for."""
+    pk, _ = version_or_404(conn, sid)
+    table = price_table()
+    tree, rows = cost.usage(conn, table, [pk], tz="UTC")
+    summary = cost.session_summary(table, rows, pk=pk, counted=len(tree) - 1)
+    return SessionCostDetail.model_validate({"id": sid, "prices": cost.prices(table), **summary})
 
 
 @router.get("/sessions/{sid}/children", responses=NOT_FOUND, response_model=ChildrenPage)

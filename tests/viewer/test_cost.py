@@ -214,3 +214,56 @@ def test_prompt_classes_cover_every_tier_of_the_table(priced) -> None:
             ).fetchone()
             assert got == (k, k + 1)
             assert pricing.class_prompt(k + 1) == threshold + 1
+
+
+def test_session_cost_counts_its_children_and_matches_the_dashboard(priced) -> None:
+    def cost(sid: str) -> dict:
+        r = priced.view(f"/api/v1/sessions/{sid}/cost")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    for stage in ("raw rows", "rollups"):
+        p = cost("laptop:P")
+        assert p["id"] == "laptop:P" and p["currency"] == "USD", stage
+        assert p["prices"]["source"] == "genai-prices" and p["prices"]["version"] and p["prices"]["as_of"]
+        assert p["total"]["usd"] == pytest.approx(0.1796) and p["total"]["messages"] == 3, stage
+        assert p["own"]["usd"] == pytest.approx(0.1761) and p["own"]["messages"] == 2, stage
+        assert p["children"] == 1 and p["unpriced"] == []
+        assert [(m["model"], m["usd"]) for m in p["by_model"]] == [
+            (SONNET, pytest.approx(0.1761)),
+            (HAIKU, pytest.approx(0.0035)),
+        ]
+        e = cost("laptop:E")  # a child alone
+        assert (e["total"]["usd"], e["own"]["usd"], e["children"]) == (pytest.approx(0.0035),) * 2 + (0,)
+        q = cost("desk:Q")  # a priced part and an unpriced model: the priced part, and the rest listed
+        assert q["total"]["usd"] == pytest.approx(0.0275)
+        assert (q["total"]["messages"], q["total"]["unpriced_messages"]) == (2, 1)
+        assert [(u["model"], u["input_tokens"]) for u in q["unpriced"]] == [("my-local-model", 5000)]
+        assert {m["model"]: m["usd"] for m in q["by_model"]}["my-local-model"] is None
+        refresh(priced)
+
+    dashboard = priced.view("/api/v1/analytics/cost", **RANGE).json()
+    assert dashboard["prices"] == p["prices"]
+    assert priced.view("/api/v1/sessions/laptop:nope/cost").status_code == 404
+
+
+def test_session_cost_of_only_unknown_models_is_null_never_zero(apps) -> None:
+    u = _session(
+        "U", "2026-11-04", "claude", [_usage("my-local-model", "u1", input_tokens=7, output_tokens=3)]
+    )
+    assert apps.push(u).json()["results"][0]["status"] == "applied"
+    body = apps.view("/api/v1/sessions/laptop:U/cost").json()
+    assert body["total"]["usd"] is None and body["own"]["usd"] is None
+    assert body["total"]["unpriced_messages"] == 1 and body["unpriced"][0]["model"] == "my-local-model"
+    none = _session("N", "2026-11-04", "claude", [])  # no usage at all: nothing spent, $0
+    assert apps.push(none).json()["results"][0]["status"] == "applied"
+    empty = apps.view("/api/v1/sessions/laptop:N/cost").json()
+    assert empty["total"] == {
+        "usd": 0,
+        "messages": 0,
+        "unpriced_messages": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_creation_tokens": 0,
+        "cache_read_tokens": 0,
+    }

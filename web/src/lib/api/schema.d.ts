@@ -410,6 +410,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{sid}/cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session Cost
+         * @description Dollars of the session and of its subagent and fork children, priced as
+         *     ``/analytics/cost`` prices them (unknown models unpriced, never $0). Its own route, not a
+         *     field of the session: pricing loads the price table, which the first screen need not wait for.
+         */
+        get: operations["session_cost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/{sid}/export": {
         parameters: {
             query?: never;
@@ -1598,6 +1620,49 @@ export interface components {
              * @description dollars for the priced messages; null when every message here is of an unpriced model (never 0 for unknown models)
              */
             usd: number | null;
+        };
+        /**
+         * SessionCostDetail
+         * @description One session's cost (``GET /sessions/{id}/cost``): the session header's figure.
+         */
+        SessionCostDetail: {
+            /**
+             * By Model
+             * @description `total` per model, most dollars first
+             */
+            by_model: components["schemas"]["ModelCost"][];
+            /**
+             * Children
+             * @description child sessions counted in `total`
+             */
+            children: number;
+            /**
+             * Currency
+             * @default USD
+             * @constant
+             */
+            currency: "USD";
+            /**
+             * Id
+             * @description `<machine>:<session id>`
+             */
+            id: string;
+            /**
+             * Ok
+             * @default true
+             * @constant
+             */
+            ok: true;
+            /** @description the session's own messages only */
+            own: components["schemas"]["CostRow"];
+            prices: components["schemas"]["PriceTableInfo"];
+            /** @description the session and its subagent and fork children (theirs too) */
+            total: components["schemas"]["CostRow"];
+            /**
+             * Unpriced
+             * @description models with usage but no price, with their tokens
+             */
+            unpriced: components["schemas"]["UnpricedModel"][];
         };
         /** SessionDetail */
         SessionDetail: {
@@ -3601,6 +3666,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChildrenPage"];
+                };
+            };
+            /** @description a parameter is wrong; the message names it and what is allowed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or an invalid viewer credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a device token: only viewer credentials may read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database is unavailable or at another schema version */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_cost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                sid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionCostDetail"];
                 };
             };
             /** @description a parameter is wrong; the message names it and what is allowed */
