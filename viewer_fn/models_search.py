@@ -18,7 +18,9 @@ class SearchHit(ApiModel):
     ordinal: int = Field(description="the message's ordinal: open the session at it")
     role: Role
     timestamp: datetime | None
-    rank: float = Field(description="ts_rank_cd of the match (0 for sessions not yet indexed)")
+    rank: float = Field(
+        description="ts_rank_cd of the best matching chunk of the text, the same before and after indexing"
+    )
     source: Literal["message", "tool_output"]
     tool_name: str | None
     snippet: str = Field(
@@ -31,4 +33,11 @@ class SearchPage(Page[SearchHit]):
     query: str
     mode: Literal["words", "substring"]
     sort: Literal["rank", "recent"]
-    window: int = Field(description="ranking and paging apply to the newest `window` matches")
+    window: int = Field(description="ranking and paging apply to the newest `window` matching texts")
+    truncated: bool = Field(
+        description="more texts matched than `window`: the older ones are not ranked or paged"
+    )
+    looked_back_to: datetime | None = Field(
+        description="when truncated: the time of the oldest text in the window (narrow the search with "
+        "filters to reach older ones); null otherwise"
+    )

@@ -56,7 +56,8 @@ def global_search(
     f = SessionFilter(project=project, machine=machine, agent=agent, include_one_shot=True)
     offset = _offset(paging.position) if paging.position is not None else 0
     compiled = compile_query(conn, q, mode)
-    rows = search(conn, compiled, where=any_session_where(f), sort=order, limit=limit, offset=offset)
+    found = search(conn, compiled, where=any_session_where(f), sort=order, limit=limit, offset=offset)
+    rows = found.rows
     results = []
     for row in rows[:limit]:
         start, window = row.pop("start"), row.pop("window") or ""
@@ -72,5 +73,12 @@ def global_search(
     position = offset + n if n < len(rows) else None
     results = results[:n]
     return SearchPage(
-        rows=results, query=q, mode=mode, sort=order, window=SEARCH_WINDOW, **paging.links(position)
+        rows=results,
+        query=q,
+        mode=mode,
+        sort=order,
+        window=SEARCH_WINDOW,
+        truncated=found.truncated,
+        looked_back_to=found.looked_back_to,
+        **paging.links(position),
     )

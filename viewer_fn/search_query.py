@@ -1,14 +1,19 @@
-"""The global-search query language, turned into a PostgreSQL ``tsquery``.
+"""The global-search query language, turned into exact conditions on a text's chunks.
 
-Syntax (agentsview's FTS5 habits): bare words must all occur; ``"exact phrase"``
-matches adjacent words; ``-word`` / ``-"phrase"`` exclude; ``word*`` is a prefix.
-``mode=substring`` instead takes the whole input literally (code, paths, CJK).
+Two modes (docs/design-search.md, "What a match is"):
 
-Words are tokenised by the database's ``search_text()`` (migration 0002), the very
-function that built the index, so query and document always split the same way:
-``foo_bar.py`` becomes ``foo <-> bar <-> py`` and ``日本語`` becomes
-``日 <-> 本 <-> 語``. Lexemes go into the tsquery quoted, so no input can inject
-tsquery operators.
+- ``words`` (agentsview's FTS5 habits): bare words must all occur; ``"exact phrase"``
+  matches adjacent words in order; ``-word`` / ``-"phrase"`` exclude; ``word*`` is a prefix.
+  Words are the tokens of ``search_text()`` (migration 0002), the very function that built
+  the index, so query and document always split the same way: ``foo_bar.py`` is the phrase
+  ``foo <-> bar <-> py`` and ``日本語`` is ``日 <-> 本 <-> 語``. Every positive term must be in
+  one chunk of a text (a text of up to 17,408 characters is one chunk); an excluded term
+  anywhere in the text excludes it. Lexemes go into the tsquery quoted, so no input can
+  inject tsquery operators.
+- ``substring``: the whole input, literally, case-insensitively (``lower(text)`` contains
+  ``lower(q)``, which is what PostgreSQL's ILIKE does), anywhere in the text. It needs three
+  letters or digits in a row (the trigram index finds candidates) or a CJK character (its
+  tokens do); anything shorter would be a scan of every text, and is refused with a 400.
 """
 
 from __future__ import annotations
@@ -19,14 +24,18 @@ from dataclasses import dataclass
 import psycopg
 
 from avcore.web import BadRequest
+from viewer_fn.queries_sessions import like_pattern
 
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = 500  # chunks overlap by 1,024 characters: any substring this long is inside one
 MAX_TERMS = 16
 TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 LEXEMES_SQL = """
-SELECT x.i, array(SELECT u.lexeme FROM unnest(to_tsvector('simple', search_text(x.t))) u, unnest(u.positions) pos
-                  ORDER BY pos) AS lexemes
+SELECT x.i, array(SELECT u.lexeme FROM unnest(search_vector(x.t)) u, unnest(u.positions) pos ORDER BY pos)
 FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS x(t, i) ORDER BY x.i"""
+# What pg_trgm can take a trigram from (it keeps letters and digits, CJK included).
+TRIGRAM_RUN = re.compile(r"[^\W_]{3,}")
+# search_text()'s CJK ranges (migration 0002): each such character is a token of its own.
+CJK_RUN = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]+")
 
 
 @dataclass(frozen=True)
@@ -38,12 +47,18 @@ class Term:
 
 @dataclass(frozen=True)
 class Compiled:
-    tsquery: str  # for the GIN index
+    """What a chunk must satisfy, as SQL-ready values (see queries_search.py)."""
+
+    mode: str
+    # Words: every positive term (tsquery). Substring: the tokens a match must have, when the
+    # text has no trigram to look up (CJK), else None.
+    tsquery: str | None
+    exclude: str | None  # words: a text with any of these terms anywhere is left out
+    rank: str | None  # tsquery the chunk's rank is computed with (ts_rank_cd); None: rank 0
+    like: str | None  # substring: the LIKE pattern; lower(chunk) LIKE lower(like)
+    prefilter: tuple[str, ...]  # ILIKE patterns every hit's whole text matches (a cheap first test)
     highlight: list[str]  # lowercase pieces to mark in snippets
     needle: str  # what to look for first when cutting a snippet
-    literal: str | None = None  # substring mode: the exact text every hit contains
-    must: tuple[str, ...] = ()  # for sessions not yet indexed: texts every hit contains ...
-    must_not: tuple[str, ...] = ()  # ... and texts no hit contains (matched with ILIKE)
 
 
 def parse(q: str) -> list[Term]:
@@ -75,38 +90,69 @@ def _lexemes(conn: psycopg.Connection, texts: list[str]) -> list[list[str]]:
     return [row[1] for row in conn.execute(LEXEMES_SQL, {"terms": texts})]
 
 
-def compile_query(conn: psycopg.Connection, q: str, mode: str) -> Compiled:
+def _check_length(q: str) -> str:
     q = q.strip()
     if not q:
         raise BadRequest('q: required (words, "a phrase", -excluded, prefix*; or mode=substring)')
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest(f"q: at most {MAX_QUERY_CHARS} characters")
-    if mode == "substring":
-        lexemes = _lexemes(conn, [q])[0]
-        if not lexemes:
-            raise BadRequest("q: a substring search needs at least one letter or digit")
-        # The text may end inside a word ("handleReq"), so the last piece is a prefix.
-        return Compiled(_phrase(lexemes, prefix=True), [q.lower()], q.lower(), literal=q, must=(q,))
+    return q
+
+
+def compile_query(conn: psycopg.Connection, q: str, mode: str) -> Compiled:
+    q = _check_length(q)
+    return _substring(conn, q) if mode == "substring" else _words(conn, q)
+
+
+def _substring(conn: psycopg.Connection, q: str) -> Compiled:
+    runs = CJK_RUN.findall(q)
+    tokens = _lexemes(conn, [q, *runs])
+    # Each run of CJK characters in the text is a run of adjacent tokens in any text holding it.
+    required = [_phrase(lexemes, prefix=False) for lexemes in tokens[1:] if lexemes]
+    if not TRIGRAM_RUN.search(q) and not required:
+        raise BadRequest(
+            "q: a substring search needs 3 letters or digits in a row, or a CJK character "
+            "(shorter pieces would be a scan of every text; try mode=words)"
+        )
+    rank = _phrase(tokens[0], prefix=True) if tokens[0] else None
+    pattern = like_pattern(q)
+    return Compiled(
+        mode="substring",
+        tsquery=None if TRIGRAM_RUN.search(q) else " & ".join(required),
+        exclude=None,
+        rank=rank,
+        like=pattern,
+        prefilter=(pattern,),
+        highlight=[q.lower()],
+        needle=q.lower(),
+    )
+
+
+def _words(conn: psycopg.Connection, q: str) -> Compiled:
     terms = parse(q)[:MAX_TERMS]
     positive: list[str] = []
     negative: list[str] = []
     highlight: list[str] = []
-    must: list[str] = []
-    must_not: list[str] = []
+    prefilter: list[str] = []
     for term, lexemes in zip(terms, _lexemes(conn, [t.text for t in terms]) if terms else [], strict=True):
         if not lexemes:
             continue
         (negative if term.negated else positive).append(_phrase(lexemes, term.prefix))
-        (must_not if term.negated else must).append(term.text)
         if not term.negated:
             highlight += lexemes
+            # Every token of a text is a piece of it (search_text only turns characters into
+            # spaces), so each positive lexeme is in a hit's lowercased text.
+            prefilter += [like_pattern(x) for x in lexemes]
     if not positive:
         raise BadRequest("q: needs at least one word to find (exclusions alone match everything)")
-    tsquery = " & ".join(positive + [f"!{n}" for n in negative])
+    match = " & ".join(positive)
     return Compiled(
-        tsquery,
-        sorted(set(highlight), key=len, reverse=True),
-        max(highlight, key=len),
-        must=tuple(must),
-        must_not=tuple(must_not),
+        mode="words",
+        tsquery=match,
+        exclude=" | ".join(negative) if negative else None,
+        rank=match,
+        like=None,
+        prefilter=tuple(dict.fromkeys(prefilter)),
+        highlight=sorted(set(highlight), key=len, reverse=True),
+        needle=max(highlight, key=len),
     )
