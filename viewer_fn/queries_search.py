@@ -210,7 +210,9 @@ def search(
 ) -> Found:
     """One page of hits (``limit + 1`` rows, so the caller knows whether there is more)."""
     session_where = where.sql
-    params = where.bind(tsq=compiled.tsquery, like=compiled.like, rankq=compiled.rank, exclude=compiled.exclude)
+    params = where.bind(
+        tsq=compiled.tsquery, like=compiled.like, rankq=compiled.rank, exclude=compiled.exclude
+    )
     with conn.transaction():
         # One snapshot: a session is either pending or indexed for the whole search.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

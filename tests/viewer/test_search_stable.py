@@ -110,20 +110,24 @@ def _index(apps) -> None:
 
 
 def test_answers_are_the_same_before_and_after_indexing_and_substrings_are_exact(apps) -> None:
-    @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    )
     @given(data=st.data())
     def check(data) -> None:
         corpus = data.draw(texts())
         queries = [data.draw(needles(corpus)) for _ in range(3)]
         project = "p" + uuid.uuid4().hex[:12]  # one session per example, kept apart by the filter
         assert apps.push(_session("s" + project, project, corpus)).json()["results"][0]["status"] == "applied"
-        cases = [(q, mode, sort) for q in queries for mode in ("substring", "words") for sort in ("rank", "recent")]
+        cases = [
+            (q, mode, sort) for q in queries for mode in ("substring", "words") for sort in ("rank", "recent")
+        ]
         before = [_answer(apps, project, *case) for case in cases]
         _index(apps)
         after = [_answer(apps, project, *case) for case in cases]
         for case, b, a in zip(cases, before, after, strict=True):
             assert b == a, case
-        for (q, mode, sort), (status, answer) in zip(cases, after, strict=True):
+        for (q, mode, _sort), (status, answer) in zip(cases, after, strict=True):
             if mode == "substring" and status == 200:
                 assert isinstance(answer, list)
                 assert {(h[0], h[1]) for h in answer[:-2]} == _ilike(apps, project, q.strip()), q
