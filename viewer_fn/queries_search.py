@@ -23,6 +23,7 @@ so the order does not change when the indexer runs either.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,11 +33,11 @@ from psycopg.rows import dict_row
 
 from avcore.db import scalar
 from viewer_fn.filters import Where
-from viewer_fn.search_probe import Range, estimated_rows, newest_first, time_stats
+from viewer_fn.search_probe import newest_first, time_stats
 from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
-CHUNK_MAX_CHARS = 16384 + 1024 + 2 * 256  # search_chunks(): stride + overlap + slack at both ends
+CHUNK_MAX_CHARS = 4096 + 512 + 2 * 256  # search_chunks(): stride + overlap + slack at both ends
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_state st ON st.session_pk = s.id
@@ -68,6 +69,12 @@ CROSS JOIN LATERAL (SELECT {vector} AS tsv, {body} AS body OFFSET 0) x
 WHERE {condition}{exclude}"""
 PENDING_EXCLUDE = """
   AND NOT EXISTS (SELECT 1 FROM search_chunks(d.t) c2 WHERE search_vector(c2.body) @@ %(exclude)s::tsquery)"""
+# By recency the window is not ranked: only the page's indexed texts are, from their matching
+# chunks (the same value the ranked probe would have given).
+PAGE_RANK_SQL = """
+SELECT p.n, (SELECT max({rank}) FROM search_docs d WHERE d.session_pk = p.session_pk AND d.ordinal = p.ordinal
+                                                       AND d.call_index = p.call_index AND {condition})
+FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[]) WITH ORDINALITY AS p(session_pk, ordinal, call_index, n)"""
 PAGE_SQL = """
 SELECT mc.name || ':' || s.session_id AS session_id, s.project, mc.name AS machine, s.agent,
        p.ordinal, msg.role, msg.ts AS timestamp, p.rank,
@@ -102,7 +109,7 @@ class Hit:
     call_index: int
     ts: datetime | None
     start_char: int  # where the text's first matching chunk starts
-    rank: float
+    rank: float | None  # None: not computed yet (by recency only the page is ranked)
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -142,36 +149,35 @@ def _merge(rows: list[tuple[Any, ...]], into: dict[tuple[int, int, int], Hit]) -
             new += 1
             into[key] = Hit(pk, ordinal, call, ts, start, rank)
         else:
-            into[key] = Hit(pk, ordinal, call, ts, min(start, old.start_char), max(rank, old.rank))
+            best = None if rank is None or old.rank is None else max(rank, old.rank)
+            into[key] = Hit(pk, ordinal, call, ts, min(start, old.start_char), best)
     return new
 
 
 def _indexed(
-    conn: psycopg.Connection, compiled: Compiled, where: str, params: dict[str, Any], need: int
+    conn: psycopg.Connection, compiled: Compiled, where: str, params: dict[str, Any], need: int, ranked: bool
 ) -> dict[tuple[int, int, int], Hit]:
     condition = _condition(compiled, "d.tsv", "d.body")
     hits: dict[tuple[int, int, int], Hit] = {}
 
-    def probe(r: Range) -> int:
-        bounds = []
-        if r.lo is not None:
-            bounds.append("d.ts >= %(lo)s")
-        if r.hi is not None:
-            bounds.append("(d.ts < %(hi)s OR d.ts IS NULL)" if r.nulls else "d.ts < %(hi)s")
-        elif not r.nulls:
-            bounds.append("d.ts IS NOT NULL")
+    def probe(since: datetime | None) -> int:
         sql = INDEXED_SQL.format(
             condition=condition,
-            range=" AND ".join(bounds) or "TRUE",
-            rank=_rank(compiled, "d.tsv"),
+            # The index narrows by hour; the time itself is then compared exactly.
+            range="d.hour >= %(since_hour)s AND d.ts >= %(since)s" if since is not None else "TRUE",
+            rank=_rank(compiled, "d.tsv") if ranked else "NULL::float8",
             where=where,
             exclude=INDEXED_EXCLUDE if compiled.exclude else "",
         )
         # Never a prepared statement: a generic plan, chosen without seeing the terms or the
         # range, could walk the time index for a rare term.
-        return _merge(conn.execute(sql, {**params, "lo": r.lo, "hi": r.hi}, prepare=False).fetchall(), hits)
+        hour = math.floor(since.timestamp() / 3600) if since is not None else None
+        _merge(
+            conn.execute(sql, {**params, "since": since, "since_hour": hour}, prepare=False).fetchall(), hits
+        )
+        return len(hits)
 
-    newest_first(time_stats(conn), estimated_rows(conn, condition, params), need, probe)
+    newest_first(time_stats(conn), need, probe)
     return hits
 
 
@@ -218,17 +224,46 @@ def search(
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         pending = scalar(conn.execute(PENDING_SQL.format(where=session_where), params).fetchone())
         params["pending"] = pending
-        hits = _indexed(conn, compiled, session_where, params, SEARCH_WINDOW + 1)
+        hits = _indexed(conn, compiled, session_where, params, SEARCH_WINDOW + 1, ranked=sort == "rank")
         if pending:
             hits.update(_pending(conn, compiled, params))
         newest = sorted(hits.values(), key=Hit.newest_first)
         window = newest[:SEARCH_WINDOW]
         truncated = len(newest) > SEARCH_WINDOW
         if sort == "rank":
-            window.sort(key=lambda h: (-h.rank, *h.newest_first()))
-        page = window[offset : offset + limit + 1]
+            window.sort(key=lambda h: (-(h.rank or 0.0), *h.newest_first()))
+        page = _ranked(conn, compiled, params, window[offset : offset + limit + 1])
         rows = _page(conn, compiled, page) if page else []
     return Found(rows, truncated, newest[SEARCH_WINDOW - 1].ts if truncated else None)
+
+
+def _ranked(
+    conn: psycopg.Connection, compiled: Compiled, params: dict[str, Any], page: list[Hit]
+) -> list[Hit]:
+    """The page with every rank computed (indexed texts read by recency have none yet)."""
+    todo = [i for i, h in enumerate(page) if h.rank is None]
+    if not todo:
+        return page
+    sql = PAGE_RANK_SQL.format(
+        rank=_rank(compiled, "d.tsv"), condition=_condition(compiled, "d.tsv", "d.body")
+    )
+    keys = [page[i] for i in todo]
+    ranks: dict[int, float | None] = dict(
+        conn.execute(
+            sql,
+            {
+                **params,
+                "pks": [h.session_pk for h in keys],
+                "ords": [h.ordinal for h in keys],
+                "calls": [h.call_index for h in keys],
+            },
+        ).fetchall()
+    )
+    out = list(page)
+    for n, i in enumerate(todo, start=1):
+        h = out[i]
+        out[i] = Hit(h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, float(ranks.get(n) or 0.0))
+    return out
 
 
 def _page(conn: psycopg.Connection, compiled: Compiled, page: list[Hit]) -> list[dict[str, Any]]:

@@ -1,53 +1,49 @@
 """Newest-first probes: the newest N indexed matches without touching every match.
 
-Search ranks and pages the newest ``SEARCH_WINDOW`` matches (docs/design-search.md). Asking
-the GIN index for every match and keeping the newest costs one heap visit per match: for a
-word in 1 % of a million texts, ~13,000 random pages. Walking the time index newest first and
-testing each text costs one visit per text *read*: for the same word, ~100,000. Either is
-slow for some words, and no estimate tells which in advance (phrase estimates are off 10x).
+Search ranks and pages the newest ``SEARCH_WINDOW`` matching texts (docs/design-search.md).
+Asking an index for every match and keeping the newest costs one heap visit per match: for a
+word in 1 % of a million texts, ~13,000 random pages; walking the time index newest first and
+testing each text costs one visit per text read: for the same word, ~100,000. Either is slow for
+some query, and the planner cannot tell which in advance (its estimates are 10x off for phrases
+and CJK, and meaningless for substrings of long texts).
 
-So the index is asked about one time range at a time, newest first: the planner ANDs the GIN
-bitmap with a range of the ``search_docs_ts`` index and visits only the matches inside it. The
-first range is sized from the planner's estimate to hold about 1.5 windows of matches; each
-later one from the density actually seen, at least doubling the ground covered, until enough
-matches are found or the oldest text is reached. Ranges are sized in rows with the ``ts``
-column's histogram (``pg_stats``); texts newer than the last ANALYZE all fall in the first
-range. The answer does not depend on how the ranges fall: whole ranges are read, newest
-first, until they hold at least N matches, and matches are then ordered exactly.
+Both GIN indexes of ``search_docs`` also hold the time (btree_gin, migration 0006), so "matches
+in this time range" is one index scan that yields only those rows. The index is asked about one
+range at a time, newest first. The first range is small (about two windows of rows); each next
+one is sized from the density of matches seen so far to hold about 1.5 times the matches still
+needed, and at least doubles the ground covered, until enough texts are found or everything
+has been covered: the last range is unbounded, so it also holds the texts without a time. A
+rare term thus costs two probes, a common one one, and no probe visits many rows that do not
+match. Ranges are sized in rows with the ``ts`` column's histogram (``pg_stats``); rows newer
+than the last ANALYZE all fall in the first range. The answer does not depend on how the ranges
+fall: whole ranges are read, newest first, until they hold at least N matches, and matches are
+then ordered exactly.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import psycopg
-
-from avcore.db import scalar
 
 # The ts histogram and row count the planner uses (readable by the viewer role: it may read ts).
 STATS_SQL = """
 SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_docs'::regclass),
        (SELECT histogram_bounds::text::timestamptz[] FROM pg_stats
         WHERE schemaname = current_schema() AND tablename = 'search_docs' AND attname = 'ts')"""
-SAFETY = 1.5  # aim each range at this many times the matches still needed
-FIRST_RANGE_MAX_SHARE = 0.125  # a rare estimate is not trusted further than an eighth of all texts
+FIRST_RANGE_ROWS_PER_TEXT = 3  # the first probe: the newest 3 rows per text needed
+SAFETY = 1.5  # aim each later range at this many times the matches still needed
 
 
-@dataclass(frozen=True)
-class Range:
-    """``lo <= ts < hi``; None is unbounded; ``nulls``: texts without a time are included."""
-
-    lo: datetime | None
-    hi: datetime | None
-    nulls: bool
-
-
-Probe = Callable[[Range], int]  # reads the matches in a range, returns how many texts matched
+# Reads every match at or after a time (None: every match at all) and returns how many texts
+# have matched so far. A GIN index on (ts, ...) turns "ts >= t" into a scan of the entries
+# from t on; an upper bound would scan every entry before it (btree_gin does not combine the
+# two), so a probe repeats the newer matches of earlier probes instead: ranges grow at least
+# geometrically, so that costs at most about as much again.
+Probe = Callable[[datetime | None], int]
 
 
 @dataclass(frozen=True)
@@ -85,34 +81,17 @@ def time_stats(conn: psycopg.Connection) -> TimeStats:
     return TimeStats(max(float(rows or 0.0), 1.0), list(bounds or []))
 
 
-def estimated_rows(conn: psycopg.Connection, condition_sql: str, params: dict[str, Any]) -> float:
-    """The planner's estimate of rows meeting the chunk condition alone (an EXPLAIN, ~1 ms)."""
-    plan = scalar(
-        conn.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_docs d WHERE {condition_sql}",  # noqa: S608 - fixed SQL
-            params,
-            prepare=False,
-        ).fetchone()
-    )
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def newest_first(stats: TimeStats, estimate: float, need: int, probe: Probe) -> None:
-    """Call ``probe`` on consecutive time ranges, newest first, until the texts found reach
-    ``need`` or every text (those without a time last) has been covered. ``estimate``: the
-    planner's estimate of matching rows (chunks), which sizes the first range."""
-    density = min(1.0, max(estimate, 1.0) / stats.rows)
-    span = min(max(2.0 * need, SAFETY * need / density), FIRST_RANGE_MAX_SHARE * stats.rows)
-    hi: datetime | None = None
-    covered = found = 0.0
+def newest_first(stats: TimeStats, need: int, probe: Probe) -> None:
+    """Call ``probe`` with older and older times until the texts found reach ``need`` or every
+    text has been covered (the last call has no bound, so texts without a time are in it)."""
+    span = float(FIRST_RANGE_ROWS_PER_TEXT * need)
     while True:
-        lo = stats.newest_boundary(covered + span)
-        found += probe(Range(lo, hi, nulls=lo is None))
-        if found >= need or lo is None:
+        since = stats.newest_boundary(span)
+        found = probe(since)
+        if found >= need or since is None:
             return
-        covered = max(stats.rows_newer_than(lo), covered + 1.0)
-        seen_density = max(found, 1.0) / covered
-        span = max(covered, SAFETY * (need - found) / seen_density)  # at least double the ground
-        if not math.isfinite(span):
-            span = stats.rows
-        hi = lo
+        covered = max(stats.rows_newer_than(since), 1.0)
+        density = max(found, 1.0) / covered
+        # Sized for what is still needed, and at least twice the ground: a density seen too
+        # high costs a few more probes, never a long series.
+        span = max(2 * covered, SAFETY * need / density)

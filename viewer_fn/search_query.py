@@ -6,10 +6,11 @@ Two modes (docs/design-search.md, "What a match is"):
   matches adjacent words in order; ``-word`` / ``-"phrase"`` exclude; ``word*`` is a prefix.
   Words are the tokens of ``search_text()`` (migration 0002), the very function that built
   the index, so query and document always split the same way: ``foo_bar.py`` is the phrase
-  ``foo <-> bar <-> py`` and ``日本語`` is ``日 <-> 本 <-> 語``. Every positive term must be in
-  one chunk of a text (a text of up to 17,408 characters is one chunk); an excluded term
-  anywhere in the text excludes it. Lexemes go into the tsquery quoted, so no input can
-  inject tsquery operators.
+  ``foo <-> bar <-> py`` and ``日本語`` is ``日 <-> 本 <-> 語``. A phrase is looked up by its
+  pairs of adjacent tokens (which the index holds too), then checked by position. Every
+  positive term must be in one chunk of a text (a text of up to 4,608 characters is one
+  chunk); an excluded term anywhere in the text excludes it. Lexemes go into the tsquery
+  quoted, so no input can inject tsquery operators.
 - ``substring``: the whole input, literally, case-insensitively (``lower(text)`` contains
   ``lower(q)``, which is what PostgreSQL's ILIKE does), anywhere in the text. It needs three
   letters or digits in a row (the trigram index finds candidates) or a CJK character (its
@@ -80,10 +81,29 @@ def _quote(lexeme: str) -> str:
 
 
 def _phrase(lexemes: list[str], prefix: bool) -> str:
+    """Adjacent tokens in order, compared by position (for ranking, and to check a phrase of 3+)."""
     parts = [_quote(x) for x in lexemes]
     if prefix:
         parts[-1] += ":*"
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+def _pairs(lexemes: list[str], prefix: bool) -> str:
+    """The pair lexemes (``' first second'``, migration 0006) a text holding the phrase has: for
+    two tokens exactly the phrase, for more a condition every match meets."""
+    pairs = [_quote(f" {a} {b}") for a, b in zip(lexemes, lexemes[1:], strict=False)]
+    if prefix:
+        pairs[-1] += ":*"
+    return pairs[0] if len(pairs) == 1 else "(" + " & ".join(pairs) + ")"
+
+
+def _term(lexemes: list[str], prefix: bool) -> str:
+    """A term as an exact condition: one token, two (one pair), or more (pairs, then positions)."""
+    if len(lexemes) == 1:
+        return _phrase(lexemes, prefix)
+    if len(lexemes) == 2:
+        return _pairs(lexemes, prefix)
+    return f"({_pairs(lexemes, prefix)} & {_phrase(lexemes, prefix)})"
 
 
 def _lexemes(conn: psycopg.Connection, texts: list[str]) -> list[list[str]]:
@@ -107,8 +127,9 @@ def compile_query(conn: psycopg.Connection, q: str, mode: str) -> Compiled:
 def _substring(conn: psycopg.Connection, q: str) -> Compiled:
     runs = CJK_RUN.findall(q)
     tokens = _lexemes(conn, [q, *runs])
-    # Each run of CJK characters in the text is a run of adjacent tokens in any text holding it.
-    required = [_phrase(lexemes, prefix=False) for lexemes in tokens[1:] if lexemes]
+    # Each run of CJK characters in the text is a run of adjacent tokens in any text holding it:
+    # its token, or its pairs (the LIKE that follows is the exact test, so pairs suffice).
+    required = [_phrase(x, False) if len(x) == 1 else _pairs(x, False) for x in tokens[1:] if x]
     if not TRIGRAM_RUN.search(q) and not required:
         raise BadRequest(
             "q: a substring search needs 3 letters or digits in a row, or a CJK character "
@@ -132,25 +153,26 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
     terms = parse(q)[:MAX_TERMS]
     positive: list[str] = []
     negative: list[str] = []
+    rank: list[str] = []
     highlight: list[str] = []
     prefilter: list[str] = []
     for term, lexemes in zip(terms, _lexemes(conn, [t.text for t in terms]) if terms else [], strict=True):
         if not lexemes:
             continue
-        (negative if term.negated else positive).append(_phrase(lexemes, term.prefix))
+        (negative if term.negated else positive).append(_term(lexemes, term.prefix))
         if not term.negated:
+            rank.append(_phrase(lexemes, term.prefix))
             highlight += lexemes
             # Every token of a text is a piece of it (search_text only turns characters into
             # spaces), so each positive lexeme is in a hit's lowercased text.
             prefilter += [like_pattern(x) for x in lexemes]
     if not positive:
         raise BadRequest("q: needs at least one word to find (exclusions alone match everything)")
-    match = " & ".join(positive)
     return Compiled(
         mode="words",
-        tsquery=match,
+        tsquery=" & ".join(positive),
         exclude=" | ".join(negative) if negative else None,
-        rank=match,
+        rank=" & ".join(rank),
         like=None,
         prefilter=tuple(dict.fromkeys(prefilter)),
         highlight=sorted(set(highlight), key=len, reverse=True),

@@ -6,10 +6,10 @@
 -- for the indexer (the viewer scanned it with ILIKE) and not once it was indexed, and words past
 -- the prefix vanished the same way.
 --
--- Now every text is indexed whole, in chunks: a text of up to 17,408 characters is one chunk;
--- a longer one is cut every ~16,384 characters at a space or punctuation, each chunk running
--- ~1,024 characters into the next, so any stretch of up to 1,024 characters (a phrase, a
--- substring of up to 500: the query's limit) lies whole inside some chunk. Each chunk row holds
+-- Now every text is indexed whole, in chunks: a text of up to 4,608 characters is one chunk;
+-- a longer one is cut every ~4,096 characters at a space or punctuation, each chunk running
+-- ~512 characters into the next, so any stretch of up to 512 characters (a phrase, a substring
+-- of up to 500: the query's limit) lies whole inside some chunk. Each chunk row holds
 --   * tsv: the chunk's tokens (words mode), from search_text() as before;
 --   * body: the chunk in lower case, with a pg_trgm index: substring mode is `lower(text)
 --     contains lower(needle)` (what ILIKE does), found through trigrams and checked exactly.
@@ -20,12 +20,16 @@
 -- The existing search documents are dropped: every session is indexed again by the next indexer
 -- passes (the viewer scans the sessions not yet re-indexed, so search stays complete meanwhile).
 
--- pg_trgm is a trusted extension (PostgreSQL 13+): the owner role may create it. It is kept
--- where it is when a database already has it.
+-- pg_trgm (trigram indexes) and btree_gin (a time column inside a GIN index) are trusted
+-- extensions (PostgreSQL 13+), shipped with RDS, Aurora and Debian: the owner role may create
+-- them. One a database has already is kept where it is.
 DO $do$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
         CREATE EXTENSION pg_trgm WITH SCHEMA av;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
+        CREATE EXTENSION btree_gin WITH SCHEMA av;
     END IF;
 END
 $do$;
@@ -36,7 +40,7 @@ $do$;
 -- (at most `slack` characters on; else cut there), and the end likewise: a chunk neither starts
 -- nor ends inside a word unless a word is longer than `slack`. Consecutive chunks share at
 -- least `overlap` characters.
-CREATE FUNCTION search_chunks(t text, stride integer DEFAULT 16384, overlap integer DEFAULT 1024,
+CREATE FUNCTION search_chunks(t text, stride integer DEFAULT 4096, overlap integer DEFAULT 512,
                               slack integer DEFAULT 256)
 RETURNS TABLE (chunk integer, start_char integer, body text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
@@ -70,10 +74,21 @@ BEGIN
 END
 $fn$;
 
--- The tokens of one chunk, as words mode matches them (0002's normalisation, config 'simple').
+-- The tokens of one chunk, as words mode matches them (0002's normalisation, config 'simple'),
+-- plus every pair of adjacent tokens as one more lexeme, ' first second' (no position; the
+-- leading space keeps pairs apart from tokens, which never hold a space). A two-word phrase is
+-- then one index lookup that yields exactly its matches, and a longer one the texts holding all
+-- its pairs, instead of every text holding its words, each read to compare positions: for two
+-- common words the difference is 10x fewer rows read (docs/design-search.md). Cost: ~0.25 ms
+-- per chunk, about as much again as to_tsvector itself.
 CREATE FUNCTION search_vector(chunk text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
-SELECT to_tsvector('simple'::regconfig, search_text(chunk))
+WITH v AS (SELECT to_tsvector('simple'::regconfig, search_text(chunk)) AS v),
+     t AS (SELECT u.lexeme, p FROM v CROSS JOIN unnest(v.v) u CROSS JOIN unnest(u.positions) p)
+SELECT v.v || array_to_tsvector(ARRAY(
+    SELECT ' ' || a.lexeme || ' ' || b.lexeme FROM t a JOIN t b ON b.p = a.p + 1
+    WHERE octet_length(a.lexeme) + octet_length(b.lexeme) < 2038))   -- a lexeme's limit: 2,047 bytes
+FROM v
 $fn$;
 
 DROP TABLE search_docs;
@@ -87,20 +102,26 @@ CREATE TABLE search_docs (
     chunk        integer NOT NULL,
     start_char   integer NOT NULL,     -- where the chunk starts in the text (1-based)
     ts           timestamptz,
+    hour         integer,              -- ts in whole hours since 1970 (UTC): what the indexes hold
     tsv          tsvector NOT NULL,
     body         text NOT NULL,        -- lower(chunk)
     PRIMARY KEY (session_pk, ordinal, call_index, chunk)
 );
--- lz4: a phrase check or a substring check decompresses the candidate's value, ~2x faster than
--- the default pglz here (bench/README.md).
-ALTER TABLE search_docs ALTER COLUMN tsv SET COMPRESSION lz4;
-ALTER TABLE search_docs ALTER COLUMN body SET COMPRESSION lz4;
-CREATE INDEX search_docs_tsv ON search_docs USING gin (tsv);
--- Newest-first probes: a time range of this index ANDed with a GIN index (docs/design-search.md).
-CREATE INDEX search_docs_ts ON search_docs (ts DESC NULLS LAST);
+-- A phrase or substring check reads the candidate's tsv or body: kept in the row (compressed
+-- with lz4 when the row is large, ~2x faster to read back than pglz), not in the TOAST table,
+-- so a check is usually one page read, not an index lookup and several chunks. A chunk is at most
+-- ~5,100 characters, so its row nearly always fits a page.
+ALTER TABLE search_docs ALTER COLUMN tsv SET COMPRESSION lz4, ALTER COLUMN tsv SET STORAGE MAIN,
+    ALTER COLUMN body SET COMPRESSION lz4, ALTER COLUMN body SET STORAGE MAIN;
+-- Both indexes hold the hour too (btree_gin), so "matches of these words, or this substring,
+-- from this hour on" is one index scan that yields only those rows: search reads the newest
+-- matches a range at a time without visiting older ones (docs/design-search.md). The hour, not
+-- the time: a range is then a few hundred index entries, each with its list of rows, instead of
+-- one entry per row (~10x cheaper to scan for a range of 100,000 rows).
+CREATE INDEX search_docs_tsv ON search_docs USING gin (hour, tsv);
 DO $do$
 BEGIN
-    EXECUTE format('CREATE INDEX search_docs_trgm ON search_docs USING gin (body %I.gin_trgm_ops)',
+    EXECUTE format('CREATE INDEX search_docs_trgm ON search_docs USING gin (hour, body %I.gin_trgm_ops)',
                    (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                     WHERE e.extname = 'pg_trgm'));
 END
@@ -110,8 +131,9 @@ $do$;
 CREATE OR REPLACE FUNCTION index_session_search(p_pk bigint, p_seq bigint) RETURNS void
 LANGUAGE sql AS $fn$
 DELETE FROM search_docs WHERE session_pk = p_pk;
-INSERT INTO search_docs (session_pk, ordinal, call_index, chunk, start_char, ts, tsv, body)
-SELECT d.session_pk, d.ordinal, d.call_index, c.chunk, c.start_char, d.ts, search_vector(c.body), lower(c.body)
+INSERT INTO search_docs (session_pk, ordinal, call_index, chunk, start_char, ts, hour, tsv, body)
+SELECT d.session_pk, d.ordinal, d.call_index, c.chunk, c.start_char, d.ts,
+       floor(extract(epoch FROM d.ts) / 3600)::integer, search_vector(c.body), lower(c.body)
 FROM (
     SELECT m.session_pk, m.ordinal, -1 AS call_index, m.ts, m.content AS t
     FROM messages m WHERE m.session_pk = p_pk AND NOT m.is_system

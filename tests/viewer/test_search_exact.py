@@ -34,8 +34,8 @@ def texts(apps):
     m[2]["content"] = (
         LONG[:33000] + " farword after the old 32k prefix; the " + LONG[:20000] + " closing phrase"
     )
-    # A phrase across the first chunk boundary (stride 16,384): found in the chunk that overlaps it.
-    m[3]["content"] = "a" * 16370 + " straddling phrase here " + LONG[:2000]
+    # A phrase across the first chunk boundary (stride 4,096): found in the chunk that overlaps it.
+    m[3]["content"] = "a" * 4080 + " straddling phrase here " + LONG[:2000]
     m[3]["tool_calls"][0]["result_content"] = "keep this " + LONG + " but dropme at the end"
     m[4]["content"] = "東京都の天気は晴れ。データベースの索引を作成しました。"
     m[5]["content"] = "ok"

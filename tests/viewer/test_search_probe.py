@@ -1,0 +1,56 @@
+"""The newest-first probe plan: ranges from the time histogram, few probes, always an end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from viewer_fn.search_probe import FIRST_RANGE_ROWS_PER_TEXT, TimeStats, newest_first
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+# 100 equal buckets of 1,000 rows over 100 days: one day per bucket.
+STATS = TimeStats(rows=100_000.0, bounds=[T0 + timedelta(days=i) for i in range(101)])
+
+
+def test_the_histogram_turns_rows_into_times_and_back() -> None:
+    assert STATS.newest_boundary(1_000) == T0 + timedelta(days=99)
+    assert STATS.newest_boundary(1_500) == T0 + timedelta(days=98, hours=12)
+    assert STATS.newest_boundary(100_000) is None  # everything: no bound
+    assert STATS.rows_newer_than(T0 + timedelta(days=98, hours=12)) == pytest.approx(1_500)
+    assert STATS.rows_newer_than(None) == 100_000
+    assert STATS.rows_newer_than(T0 - timedelta(days=1)) == 100_000
+    assert STATS.rows_newer_than(T0 + timedelta(days=200)) == 0
+    empty = TimeStats(rows=10.0, bounds=[])  # never analyzed: one probe over everything
+    assert empty.newest_boundary(5) is None
+
+
+def _run(density: float, need: int = 1001, total: int = 100_000) -> list[datetime | None]:
+    """Probes made for a term matching ``density`` of all rows, evenly over time."""
+    calls: list[datetime | None] = []
+
+    def probe(since: datetime | None) -> int:
+        calls.append(since)
+        return int(total * density) if since is None else int(STATS.rows_newer_than(since) * density)
+
+    newest_first(STATS, need, probe)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("density", "most_probes"),
+    [(0.9, 1), (0.3, 2), (0.05, 2), (0.01, 2), (0.001, 2), (0.0, 2)],
+)
+def test_every_density_takes_few_probes_newest_first_and_ends(density, most_probes) -> None:
+    calls = _run(density)
+    assert 1 <= len(calls) <= most_probes, calls
+    bounded = [c for c in calls if c is not None]
+    assert bounded == sorted(bounded, reverse=True)  # each probe reaches further back
+    found = 100_000 * density if calls[-1] is None else STATS.rows_newer_than(calls[-1]) * density
+    assert found >= 1001 or calls[-1] is None  # enough, or everything was covered
+
+
+def test_the_first_probe_is_small() -> None:
+    first = _run(0.9)[0]
+    assert first is not None
+    assert STATS.rows_newer_than(first) == pytest.approx(FIRST_RANGE_ROWS_PER_TEXT * 1001)
