@@ -126,8 +126,12 @@ class Found:
     looked_back_to: datetime | None  # when truncated: the time of the oldest text in the window
 
 
-def _condition(compiled: Compiled, vector: str, body: str) -> str:
+def _condition(compiled: Compiled, vector: str, body: str, *, indexed: bool) -> str:
+    """The chunk condition. On indexed chunks the index lookup (``search_keys``) comes first; it
+    is implied by the rest, so texts not indexed yet are tested without it."""
     parts = []
+    if compiled.keys and indexed:
+        parts.append(f"search_keys({vector}) @@ %(keys)s::tsquery")
     if compiled.tsquery:
         parts.append(f"{vector} @@ %(tsq)s::tsquery")
     if compiled.like:
@@ -157,7 +161,7 @@ def _merge(rows: list[tuple[Any, ...]], into: dict[tuple[int, int, int], Hit]) -
 def _indexed(
     conn: psycopg.Connection, compiled: Compiled, where: str, params: dict[str, Any], need: int, ranked: bool
 ) -> dict[tuple[int, int, int], Hit]:
-    condition = _condition(compiled, "d.tsv", "d.body")
+    condition = _condition(compiled, "d.tsv", "d.body", indexed=True)
     hits: dict[tuple[int, int, int], Hit] = {}
 
     def probe(since: datetime | None) -> int:
@@ -194,9 +198,11 @@ def _pending(
     sql = PENDING_HITS_SQL.format(
         m_prefilter=prefilter["m.content"],
         t_prefilter=prefilter["t.result_content"],
-        vector="search_vector(c.body)" if compiled.tsquery or compiled.rank else "NULL::tsvector",
+        vector="search_vector(c.body)"
+        if compiled.tsquery or compiled.rank or compiled.keys
+        else "NULL::tsvector",
         body="lower(c.body)" if compiled.like else "NULL::text",
-        condition=_condition(compiled, "x.tsv", "x.body"),
+        condition=_condition(compiled, "x.tsv", "x.body", indexed=False),
         rank=_rank(compiled, "x.tsv"),
         exclude=PENDING_EXCLUDE if compiled.exclude else "",
     )
@@ -217,7 +223,11 @@ def search(
     """One page of hits (``limit + 1`` rows, so the caller knows whether there is more)."""
     session_where = where.sql
     params = where.bind(
-        tsq=compiled.tsquery, like=compiled.like, rankq=compiled.rank, exclude=compiled.exclude
+        tsq=compiled.tsquery,
+        keys=compiled.keys,
+        like=compiled.like,
+        rankq=compiled.rank,
+        exclude=compiled.exclude,
     )
     with conn.transaction():
         # One snapshot: a session is either pending or indexed for the whole search.
@@ -245,7 +255,7 @@ def _ranked(
     if not todo:
         return page
     sql = PAGE_RANK_SQL.format(
-        rank=_rank(compiled, "d.tsv"), condition=_condition(compiled, "d.tsv", "d.body")
+        rank=_rank(compiled, "d.tsv"), condition=_condition(compiled, "d.tsv", "d.body", indexed=False)
     )
     keys = [page[i] for i in todo]
     ranks: dict[int, float | None] = dict(

@@ -6,8 +6,8 @@ Two modes (docs/design-search.md, "What a match is"):
   matches adjacent words in order; ``-word`` / ``-"phrase"`` exclude; ``word*`` is a prefix.
   Words are the tokens of ``search_text()`` (migration 0002), the very function that built
   the index, so query and document always split the same way: ``foo_bar.py`` is the phrase
-  ``foo <-> bar <-> py`` and ``日本語`` is ``日 <-> 本 <-> 語``. A phrase is looked up by its
-  pairs of adjacent tokens (which the index holds too), then checked by position. Every
+  ``foo <-> bar <-> py`` and ``日本語`` is ``日 <-> 本 <-> 語``. A phrase is looked up in the
+  index by its pairs of adjacent tokens, then checked by position. Every
   positive term must be in one chunk of a text (a text of up to 4,608 characters is one
   chunk); an excluded term anywhere in the text excludes it. Lexemes go into the tsquery
   quoted, so no input can inject tsquery operators.
@@ -51,9 +51,12 @@ class Compiled:
     """What a chunk must satisfy, as SQL-ready values (see queries_search.py)."""
 
     mode: str
-    # Words: every positive term (tsquery). Substring: the tokens a match must have, when the
-    # text has no trigram to look up (CJK), else None.
+    # Words: every positive term (tsquery, positions compared: the definition). Substring: None.
     tsquery: str | None
+    # What the index looks candidates up by (search_keys(): tokens and pairs of tokens), a
+    # condition every match meets. Substring: the CJK tokens a match has, when the text has no
+    # trigram to look up, else None (the trigram index serves `like`).
+    keys: str | None
     exclude: str | None  # words: a text with any of these terms anywhere is left out
     rank: str | None  # tsquery the chunk's rank is computed with (ts_rank_cd); None: rank 0
     like: str | None  # substring: the LIKE pattern; lower(chunk) LIKE lower(like)
@@ -97,13 +100,9 @@ def _pairs(lexemes: list[str], prefix: bool) -> str:
     return pairs[0] if len(pairs) == 1 else "(" + " & ".join(pairs) + ")"
 
 
-def _term(lexemes: list[str], prefix: bool) -> str:
-    """A term as an exact condition: one token, two (one pair), or more (pairs, then positions)."""
-    if len(lexemes) == 1:
-        return _phrase(lexemes, prefix)
-    if len(lexemes) == 2:
-        return _pairs(lexemes, prefix)
-    return f"({_pairs(lexemes, prefix)} & {_phrase(lexemes, prefix)})"
+def _keys(lexemes: list[str], prefix: bool) -> str:
+    """What the index finds a term by (``search_keys()``): its token, or its pairs of tokens."""
+    return _phrase(lexemes, prefix) if len(lexemes) == 1 else _pairs(lexemes, prefix)
 
 
 def _lexemes(conn: psycopg.Connection, texts: list[str]) -> list[list[str]]:
@@ -139,7 +138,8 @@ def _substring(conn: psycopg.Connection, q: str) -> Compiled:
     pattern = like_pattern(q)
     return Compiled(
         mode="substring",
-        tsquery=None if TRIGRAM_RUN.search(q) else " & ".join(required),
+        tsquery=None,
+        keys=None if TRIGRAM_RUN.search(q) else " & ".join(required),
         exclude=None,
         rank=rank,
         like=pattern,
@@ -153,15 +153,15 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
     terms = parse(q)[:MAX_TERMS]
     positive: list[str] = []
     negative: list[str] = []
-    rank: list[str] = []
+    keys: list[str] = []
     highlight: list[str] = []
     prefilter: list[str] = []
     for term, lexemes in zip(terms, _lexemes(conn, [t.text for t in terms]) if terms else [], strict=True):
         if not lexemes:
             continue
-        (negative if term.negated else positive).append(_term(lexemes, term.prefix))
+        (negative if term.negated else positive).append(_phrase(lexemes, term.prefix))
         if not term.negated:
-            rank.append(_phrase(lexemes, term.prefix))
+            keys.append(_keys(lexemes, term.prefix))
             highlight += lexemes
             # Every token of a text is a piece of it (search_text only turns characters into
             # spaces), so each positive lexeme is in a hit's lowercased text.
@@ -171,8 +171,9 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
     return Compiled(
         mode="words",
         tsquery=" & ".join(positive),
+        keys=" & ".join(keys),
         exclude=" | ".join(negative) if negative else None,
-        rank=" & ".join(rank),
+        rank=" & ".join(positive),
         like=None,
         prefilter=tuple(dict.fromkeys(prefilter)),
         highlight=sorted(set(highlight), key=len, reverse=True),
