@@ -116,12 +116,12 @@ def index_everything(conn: psycopg.Connection) -> tuple[int, float]:
 
 
 def describe(conn: psycopg.Connection) -> str:
-    docs = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]  # type: ignore[index]
+    docs = conn.execute("SELECT count(*) FROM search_chunks").fetchone()[0]  # type: ignore[index]
     size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]  # type: ignore[index]
     search = conn.execute(
         "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'av' AND c.relkind = 'r' "
-        "AND c.relname LIKE 'search%'"
+        "AND c.relname LIKE 'search_chunks%'"
     ).fetchone()[0]  # type: ignore[index]
     failing = conn.execute("SELECT count(*) FROM index_failures").fetchone()[0]  # type: ignore[index]
     return f"{docs:,} search documents; database {size}, search tables {search}; index failures {failing}"
@@ -149,7 +149,7 @@ def prepare(args: argparse.Namespace) -> Iterator[bench_db.BenchDatabase]:
                 conn.execute("VACUUM ANALYZE")
             visited, seconds = index_everything(conn)
             if visited:
-                docs = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]  # type: ignore[index]
+                docs = conn.execute("SELECT count(*) FROM search_chunks").fetchone()[0]  # type: ignore[index]
                 print(
                     f"indexer: {visited:,} sessions, {docs:,} documents in {seconds:.0f} s "
                     f"({docs / seconds:,.0f} documents/s)",

@@ -1,4 +1,4 @@
-"""The indexer: fills ``search_docs`` and the analytics rollups after the fact, off the push path.
+"""The indexer: fills ``search_chunks`` and the analytics rollups after the fact, off the push path.
 
 Indexing at write time cost 95 % of push throughput (docs/design-search.md), so
 pushes write rows only and this job indexes the sessions that changed since,

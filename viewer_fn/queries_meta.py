@@ -38,7 +38,7 @@ GROUP BY m.id ORDER BY m.last_push_at DESC NULLS LAST, m.name"""
 # The indexer's backlog (sessions written since they were indexed; the viewer scans them) and
 # the sessions it could not index (migration 0005), newest first.
 INDEXER_SQL = """
-SELECT (SELECT count(*) FROM sessions s LEFT JOIN search_state st ON st.session_pk = s.id
+SELECT (SELECT count(*) FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
         WHERE st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AS pending_sessions,
        (SELECT count(*) FROM index_failures) AS failing_sessions"""
 INDEX_FAILURES_SQL = """

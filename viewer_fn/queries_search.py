@@ -1,6 +1,6 @@
 """Global search: the newest matching texts, the same before and after the indexer runs.
 
-A *text* is a message's content or a tool output; ``search_docs`` holds each in chunks
+A *text* is a message's content or a tool output; ``search_chunks`` holds each in chunks
 (migration 0006), filled after the write by the indexer, so pushes never pay for the index
 (docs/design-search.md). A chunk matches when it meets the compiled query's condition
 (``search_query.Compiled``); a text matches when one of its chunks does (and, in words mode,
@@ -9,7 +9,7 @@ none holds an excluded term).
 One search, in one repeatable-read snapshot:
 
 1. *Pending*: sessions changed since they were indexed (usually none or a few). Their texts
-   are cut into chunks by the same ``search_chunks()`` and tested with the same condition, after
+   are cut into chunks by the same ``chunks_of()`` and tested with the same condition, after
    a cheap ILIKE test that every match passes; so they match exactly as they will once indexed.
 2. *Indexed*: the newest ``SEARCH_WINDOW + 1`` matching texts of the other live sessions that
    pass the filters, read newest first one time range at a time (``search_probe``).
@@ -37,19 +37,19 @@ from viewer_fn.search_probe import newest_first, time_stats
 from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
-CHUNK_MAX_CHARS = 4096 + 512 + 2 * 256  # search_chunks(): stride + overlap + slack at both ends
+CHUNK_MAX_CHARS = 4096 + 512 + 2 * 256  # chunks_of(): stride + overlap + slack at both ends
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
-SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_state st ON st.session_pk = s.id
+SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AND {where}"""
 INDEXED_SQL = """
 SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, {rank} AS rank
-FROM search_docs d
+FROM search_chunks d
 WHERE {condition} AND {range}
   AND NOT d.session_pk = ANY(%(pending)s)
   AND d.session_pk IN (SELECT s.id FROM sessions s WHERE {where}){exclude}"""
 INDEXED_EXCLUDE = """
-  AND NOT EXISTS (SELECT 1 FROM search_docs x WHERE x.session_pk = d.session_pk AND x.ordinal = d.ordinal
+  AND NOT EXISTS (SELECT 1 FROM search_chunks x WHERE x.session_pk = d.session_pk AND x.ordinal = d.ordinal
                   AND x.call_index = d.call_index AND x.tsv @@ %(exclude)s::tsquery)"""
 # The same condition on texts not indexed yet, chunked by the same function. OFFSET 0 keeps
 # each chunk's vector computed once (a subquery PostgreSQL would otherwise inline).
@@ -64,15 +64,15 @@ FROM (
     WHERE t.session_pk = ANY(%(pending)s) AND t.result_content IS NOT NULL AND t.result_content <> ''
       AND {t_prefilter}
 ) d
-CROSS JOIN LATERAL search_chunks(d.t) c
+CROSS JOIN LATERAL chunks_of(d.t) c
 CROSS JOIN LATERAL (SELECT {vector} AS tsv, {body} AS body OFFSET 0) x
 WHERE {condition}{exclude}"""
 PENDING_EXCLUDE = """
-  AND NOT EXISTS (SELECT 1 FROM search_chunks(d.t) c2 WHERE search_vector(c2.body) @@ %(exclude)s::tsquery)"""
+  AND NOT EXISTS (SELECT 1 FROM chunks_of(d.t) c2 WHERE search_vector(c2.body) @@ %(exclude)s::tsquery)"""
 # By recency the window is not ranked: only the page's indexed texts are, from their matching
 # chunks (the same value the ranked probe would have given).
 PAGE_RANK_SQL = """
-SELECT p.n, (SELECT max({rank}) FROM search_docs d WHERE d.session_pk = p.session_pk AND d.ordinal = p.ordinal
+SELECT p.n, (SELECT max({rank}) FROM search_chunks d WHERE d.session_pk = p.session_pk AND d.ordinal = p.ordinal
                                                        AND d.call_index = p.call_index AND {condition})
 FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[]) WITH ORDINALITY AS p(session_pk, ordinal, call_index, n)"""
 PAGE_SQL = """

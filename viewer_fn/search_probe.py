@@ -7,7 +7,7 @@ testing each text costs one visit per text read: for the same word, ~100,000. Ei
 some query, and the planner cannot tell which in advance (its estimates are 10x off for phrases
 and CJK, and meaningless for substrings of long texts).
 
-Both GIN indexes of ``search_docs`` also hold the time (btree_gin, migration 0006), so "matches
+Both GIN indexes of ``search_chunks`` also hold the time (btree_gin, migration 0006), so "matches
 in this time range" is one index scan that yields only those rows. The index is asked about one
 range at a time, newest first. The first range is small (about two windows of rows); each next
 one is sized from the density of matches seen so far to hold about 1.5 times the matches still
@@ -31,9 +31,9 @@ import psycopg
 
 # The ts histogram and row count the planner uses (readable by the viewer role: it may read ts).
 STATS_SQL = """
-SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_docs'::regclass),
+SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_chunks'::regclass),
        (SELECT histogram_bounds::text::timestamptz[] FROM pg_stats
-        WHERE schemaname = current_schema() AND tablename = 'search_docs' AND attname = 'ts')"""
+        WHERE schemaname = current_schema() AND tablename = 'search_chunks' AND attname = 'ts')"""
 FIRST_RANGE_ROWS_PER_TEXT = 3  # the first probe: the newest 3 rows per text needed
 SAFETY = 1.5  # aim each later range at this many times the matches still needed
 

@@ -6,19 +6,26 @@
 -- for the indexer (the viewer scanned it with ILIKE) and not once it was indexed, and words past
 -- the prefix vanished the same way.
 --
--- Now every text is indexed whole, in chunks: a text of up to 4,608 characters is one chunk;
--- a longer one is cut every ~4,096 characters at a space or punctuation, each chunk running
--- ~512 characters into the next, so any stretch of up to 512 characters (a phrase, a substring
--- of up to 500: the query's limit) lies whole inside some chunk. Each chunk row holds
+-- Now every text is indexed whole, in chunks (table search_chunks): a text of up to 4,608
+-- characters is one chunk; a longer one is cut every ~4,096 characters at a space or
+-- punctuation, each chunk running ~512 characters into the next, so any stretch of up to 512
+-- characters (a phrase, a substring of up to 500: the query's limit) lies whole inside some
+-- chunk. Each chunk row holds
 --   * tsv: the chunk's tokens (words mode), from search_text() as before;
 --   * body: the chunk in lower case, with a pg_trgm index: substring mode is `lower(text)
 --     contains lower(needle)` (what ILIKE does), found through trigrams and checked exactly.
 -- The viewer evaluates the very same definitions on sessions the indexer has not reached yet
--- (search_chunks() below is shared), so an answer does not change when the indexer runs.
+-- (chunks_of() and search_vector() below are shared), so an answer does not change when the
+-- indexer runs.
 --
--- Cost: the indexer does more work (chunks, lower-case copies, a trigram index), never the push.
--- The existing search documents are dropped: every session is indexed again by the next indexer
--- passes (the viewer scans the sessions not yet re-indexed, so search stays complete meanwhile).
+-- Expand only (avcore/schema.py): search_docs and search_state stay, no longer maintained. Code
+-- built for schema 5 still searches them: a session changed since is "pending" for it and
+-- scanned, so its answers stay complete while a deploy is under way. A later contract migration
+-- drops them. Every session is indexed into search_chunks by the next indexer passes; meanwhile
+-- this code scans the sessions not reached yet, so search stays complete (slower) too.
+--
+-- Cost: the indexer does more work (chunks, lower-case copies, token pairs, a trigram index),
+-- never the push.
 
 -- pg_trgm (trigram indexes) and btree_gin (a time column inside a GIN index) are trusted
 -- extensions (PostgreSQL 13+), shipped with RDS, Aurora and Debian: the owner role may create
@@ -40,8 +47,8 @@ $do$;
 -- (at most `slack` characters on; else cut there), and the end likewise: a chunk neither starts
 -- nor ends inside a word unless a word is longer than `slack`. Consecutive chunks share at
 -- least `overlap` characters.
-CREATE FUNCTION search_chunks(t text, stride integer DEFAULT 4096, overlap integer DEFAULT 512,
-                              slack integer DEFAULT 256)
+CREATE FUNCTION chunks_of(t text, stride integer DEFAULT 4096, overlap integer DEFAULT 512,
+                          slack integer DEFAULT 256)
 RETURNS TABLE (chunk integer, start_char integer, body text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
 DECLARE
@@ -94,11 +101,8 @@ SELECT v || array_to_tsvector(ARRAY(
     WHERE octet_length(a.lexeme) + octet_length(b.lexeme) < 2038))   -- a lexeme's limit: 2,047 bytes
 $fn$;
 
-DROP TABLE search_docs;
-TRUNCATE search_state;
-
 -- One row per chunk of a searchable text: a message (call_index -1) or a tool output.
-CREATE TABLE search_docs (
+CREATE TABLE search_chunks (
     session_pk   bigint NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     ordinal      integer NOT NULL,
     call_index   integer NOT NULL,
@@ -110,11 +114,17 @@ CREATE TABLE search_docs (
     body         text NOT NULL,        -- lower(chunk)
     PRIMARY KEY (session_pk, ordinal, call_index, chunk)
 );
+
+-- Which version (sessions.change_seq) of each session search_chunks holds.
+CREATE TABLE search_chunks_state (
+    session_pk   bigint PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    indexed_seq  bigint NOT NULL
+);
 -- A phrase or substring check reads the candidate's tsv or body: kept in the row (compressed
 -- with lz4 when the row is large, ~2x faster to read back than pglz), not in the TOAST table,
 -- so a check is usually one page read, not an index lookup and several chunks. A chunk is at most
 -- ~5,100 characters, so its row nearly always fits a page.
-ALTER TABLE search_docs ALTER COLUMN tsv SET COMPRESSION lz4, ALTER COLUMN tsv SET STORAGE MAIN,
+ALTER TABLE search_chunks ALTER COLUMN tsv SET COMPRESSION lz4, ALTER COLUMN tsv SET STORAGE MAIN,
     ALTER COLUMN body SET COMPRESSION lz4, ALTER COLUMN body SET STORAGE MAIN;
 -- Both indexes hold the hour too (btree_gin), so "matches of these words, or this substring,
 -- from this hour on" is one index scan that yields only those rows: search reads the newest
@@ -123,20 +133,20 @@ ALTER TABLE search_docs ALTER COLUMN tsv SET COMPRESSION lz4, ALTER COLUMN tsv S
 -- one entry per row (~10x cheaper to scan for a range of 100,000 rows). A lookup by these keys
 -- never re-reads them from the row (no phrase or weight in the query: the index answers
 -- exactly), so search_keys() runs only when a row is written.
-CREATE INDEX search_docs_keys ON search_docs USING gin (hour, search_keys(tsv));
+CREATE INDEX search_chunks_keys ON search_chunks USING gin (hour, search_keys(tsv));
 DO $do$
 BEGIN
-    EXECUTE format('CREATE INDEX search_docs_trgm ON search_docs USING gin (hour, body %I.gin_trgm_ops)',
+    EXECUTE format('CREATE INDEX search_chunks_trgm ON search_chunks USING gin (hour, body %I.gin_trgm_ops)',
                    (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                     WHERE e.extname = 'pg_trgm'));
 END
 $do$;
 
--- Search documents for one session, as index_pass() (0005) calls it.
-CREATE OR REPLACE FUNCTION index_session_search(p_pk bigint, p_seq bigint) RETURNS void
+-- The chunks of one session's texts, recording the version p_seq (read before its rows were).
+CREATE FUNCTION index_session_chunks(p_pk bigint, p_seq bigint) RETURNS void
 LANGUAGE sql AS $fn$
-DELETE FROM search_docs WHERE session_pk = p_pk;
-INSERT INTO search_docs (session_pk, ordinal, call_index, chunk, start_char, ts, hour, tsv, body)
+DELETE FROM search_chunks WHERE session_pk = p_pk;
+INSERT INTO search_chunks (session_pk, ordinal, call_index, chunk, start_char, ts, hour, tsv, body)
 SELECT d.session_pk, d.ordinal, d.call_index, c.chunk, c.start_char, d.ts,
        floor(extract(epoch FROM d.ts) / 3600)::integer, search_vector(c.body), lower(c.body)
 FROM (
@@ -146,13 +156,60 @@ FROM (
     SELECT t.session_pk, t.message_ordinal, t.call_index, m.ts, t.result_content
     FROM tool_calls t JOIN messages m ON m.session_pk = t.session_pk AND m.ordinal = t.message_ordinal
     WHERE t.session_pk = p_pk AND t.result_content IS NOT NULL AND t.result_content <> ''
-) d CROSS JOIN LATERAL search_chunks(d.t) c;
-INSERT INTO search_state (session_pk, indexed_seq) VALUES (p_pk, p_seq)
+) d CROSS JOIN LATERAL chunks_of(d.t) c;
+INSERT INTO search_chunks_state (session_pk, indexed_seq) VALUES (p_pk, p_seq)
 ON CONFLICT (session_pk) DO UPDATE SET indexed_seq = EXCLUDED.indexed_seq;
 $fn$;
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON search_docs TO av_ingest;
-GRANT SELECT ON search_docs TO av_viewer;
+-- 0005's pass, now keeping search_chunks (and the rollups) current instead of search_docs.
+CREATE OR REPLACE FUNCTION index_pass(max_sessions integer DEFAULT 100, OUT indexed integer, OUT failed integer)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    r record;
+    state text;
+    message text;
+BEGIN
+    indexed := 0;
+    failed := 0;
+    IF NOT pg_try_advisory_xact_lock(hashtext('av.refresh_search')) THEN
+        RETURN;
+    END IF;
+    FOR r IN
+        SELECT s.id, s.change_seq, (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AS search_stale,
+               (ro.session_pk IS NULL OR ro.rolled_seq < s.change_seq) AS rollup_stale
+        FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
+        LEFT JOIN session_rollup ro ON ro.session_pk = s.id
+        LEFT JOIN index_failures f ON f.session_pk = s.id
+        WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq
+               OR ro.session_pk IS NULL OR ro.rolled_seq < s.change_seq)
+          AND (f.session_pk IS NULL OR f.failed_seq < s.change_seq)
+        ORDER BY s.change_seq LIMIT max_sessions
+    LOOP
+        BEGIN
+            IF r.search_stale THEN
+                PERFORM index_session_chunks(r.id, r.change_seq);
+            END IF;
+            IF r.rollup_stale THEN
+                PERFORM rollup_session(r.id, r.change_seq);
+            END IF;
+            DELETE FROM index_failures WHERE session_pk = r.id;
+            indexed := indexed + 1;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            INSERT INTO index_failures (session_pk, failed_seq, sqlstate, error)
+            VALUES (r.id, r.change_seq, state, left(message, 500))
+            ON CONFLICT (session_pk) DO UPDATE SET failed_seq = EXCLUDED.failed_seq,
+                sqlstate = EXCLUDED.sqlstate, error = EXCLUDED.error, failed_at = now();
+            failed := failed + 1;
+        END;
+    END LOOP;
+END
+$fn$;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON search_chunks, search_chunks_state TO av_ingest;
+GRANT SELECT ON search_chunks, search_chunks_state TO av_viewer;
+REVOKE EXECUTE ON FUNCTION index_session_chunks(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION index_session_chunks(bigint, bigint) TO av_ingest;
 -- The viewer evaluates the same definitions on sessions not indexed yet.
-GRANT EXECUTE ON FUNCTION search_chunks(text, integer, integer, integer), search_vector(text), search_keys(tsvector)
+GRANT EXECUTE ON FUNCTION chunks_of(text, integer, integer, integer), search_vector(text), search_keys(tsvector)
     TO av_viewer, av_ingest;

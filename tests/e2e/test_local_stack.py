@@ -124,7 +124,7 @@ def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -
     with psycopg.connect(dsn, autocommit=True) as conn:
         while True:
             pending = conn.execute(
-                "SELECT count(*) FROM av.sessions s LEFT JOIN av.search_state st ON st.session_pk = s.id "
+                "SELECT count(*) FROM av.sessions s LEFT JOIN av.search_chunks_state st ON st.session_pk = s.id "
                 "WHERE st.session_pk IS NULL OR st.indexed_seq < s.change_seq"
             ).fetchone()[0]
             sessions = conn.execute("SELECT count(*) FROM av.sessions").fetchone()[0]
@@ -132,4 +132,4 @@ def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -
                 break
             assert time.monotonic() < deadline, f"{pending} of {sessions} sessions still unindexed after 30 s"
             time.sleep(0.5)
-        assert conn.execute("SELECT count(*) FROM av.search_docs").fetchone()[0] > 0
+        assert conn.execute("SELECT count(*) FROM av.search_chunks").fetchone()[0] > 0

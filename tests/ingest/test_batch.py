@@ -236,7 +236,7 @@ def test_a_push_does_not_wait_for_the_indexer_s_locks(apps) -> None:
     with apps.db.admin() as conn:
         conn.execute("BEGIN")
         conn.execute(
-            "INSERT INTO av.search_state (session_pk, indexed_seq) "
+            "INSERT INTO av.search_chunks_state (session_pk, indexed_seq) "
             "SELECT id, 0 FROM av.sessions WHERE session_id IN ('s1', 's2') "
             "ON CONFLICT (session_pk) DO UPDATE SET indexed_seq = 0"
         )

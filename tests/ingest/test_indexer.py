@@ -17,8 +17,8 @@ def _indexed(apps) -> dict[str, int]:
     with apps.db.admin() as conn:
         return dict(
             conn.execute(
-                "SELECT s.session_id, count(d.*) FROM sessions s JOIN search_state st ON st.session_pk = s.id "
-                "LEFT JOIN search_docs d ON d.session_pk = s.id GROUP BY s.session_id"
+                "SELECT s.session_id, count(d.*) FROM sessions s JOIN search_chunks_state st ON st.session_pk = s.id "
+                "LEFT JOIN search_chunks d ON d.session_pk = s.id GROUP BY s.session_id"
             ).fetchall()
         )
 
@@ -98,7 +98,7 @@ def _break_indexing_of(apps, session_id: str) -> None:
                 RETURN NEW;
             END $$""")
         conn.execute(
-            "CREATE TRIGGER refuse_doc BEFORE INSERT ON search_docs FOR EACH ROW EXECUTE FUNCTION refuse_doc()"
+            "CREATE TRIGGER refuse_doc BEFORE INSERT ON search_chunks FOR EACH ROW EXECUTE FUNCTION refuse_doc()"
         )
 
 
@@ -139,7 +139,7 @@ def test_a_failing_session_is_isolated_recorded_reported_and_retried_when_it_cha
 
     # Once the cause is gone and the session changes, it is tried again and the record goes.
     with apps.db.admin() as conn:
-        conn.execute("DROP TRIGGER refuse_doc ON search_docs")
+        conn.execute("DROP TRIGGER refuse_doc ON search_chunks")
     apps.push(make_session("bad", messages=4, version=2))
     healed = refresh(db, budget_s=30)
     assert (healed.indexed, healed.failed, healed.failing) == (1, 0, 0)

@@ -30,7 +30,7 @@ PIECE = st.one_of(IDENT, PATH, CJK, EMOJI, MIXED, st.from_regex(r"[0-9]{1,6}", f
 SHORT_TEXT = st.lists(st.tuples(PIECE, SEPARATOR), min_size=1, max_size=25).map(
     lambda parts: "".join(p + s for p, s in parts)
 )
-# Around the first chunk boundaries (search_chunks: stride 4,096, overlap 512) and far past them.
+# Around the first chunk boundaries (chunks_of(): stride 4,096, overlap 512) and far past them.
 LONG_AT = st.sampled_from([4_000, 4_090, 4_100, 4_600, 4_620, 8_200, 8_700, 30_000])
 FILLER = "lorem ipsum dolor "
 
