@@ -32,22 +32,32 @@ import psycopg
 from psycopg.rows import dict_row
 
 from avcore.db import scalar
-from viewer_fn.filters import Where
+from viewer_fn.filters import Where, base_where
 from viewer_fn.search_probe import newest_first, time_stats
 from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
+BASE_WHERE = base_where("s").sql  # live sessions with messages: what every search looks in
 CHUNK_MAX_CHARS = 4096 + 512 + 2 * 256  # chunks_of(): stride + overlap + slack at both ends
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AND {where}"""
+# One row per text (its first matching chunk, its best rank): a long text may match in many.
+# The rank is computed below the grouping (OFFSET 0 keeps it there), so only numbers are
+# grouped: grouping rows that still carried each chunk's vector spilled to disk.
 INDEXED_SQL = """
-SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, {rank} AS rank
-FROM search_chunks d
-WHERE {condition} AND {range}
-  AND NOT d.session_pk = ANY(%(pending)s)
-  AND d.session_pk IN (SELECT s.id FROM sessions s WHERE {where}){exclude}"""
+SELECT session_pk, ordinal, call_index, min(ts), min(start_char), max(rank) FROM (
+    SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, {rank} AS rank
+    FROM search_chunks d
+    WHERE {condition} AND {range}
+      AND NOT d.session_pk = ANY(%(pending)s){sessions}{exclude}
+    OFFSET 0
+) x GROUP BY 1, 2, 3"""
+# Only with the user's own filters: the live sessions with messages are the only ones that have
+# current chunks (a deleted or emptied session is re-indexed to none, and pending meanwhile).
+INDEXED_SESSIONS = """
+  AND d.session_pk IN (SELECT s.id FROM sessions s WHERE {where})"""
 INDEXED_EXCLUDE = """
   AND NOT EXISTS (SELECT 1 FROM search_chunks x WHERE x.session_pk = d.session_pk AND x.ordinal = d.ordinal
                   AND x.call_index = d.call_index AND x.tsv @@ %(exclude)s::tsquery)"""
@@ -170,7 +180,7 @@ def _indexed(
             # The index narrows by hour; the time itself is then compared exactly.
             range="d.hour >= %(since_hour)s AND d.ts >= %(since)s" if since is not None else "TRUE",
             rank=_rank(compiled, "d.tsv") if ranked else "NULL::float8",
-            where=where,
+            sessions=INDEXED_SESSIONS.format(where=where) if where != BASE_WHERE else "",
             exclude=INDEXED_EXCLUDE if compiled.exclude else "",
         )
         # Never a prepared statement: a generic plan, chosen without seeing the terms or the
