@@ -1442,7 +1442,7 @@ export interface components {
             project: string;
             /**
              * Rank
-             * @description ts_rank_cd of the match (0 for sessions not yet indexed)
+             * @description ts_rank_cd of the best matching chunk of the text, the same before and after indexing
              */
             rank: number;
             /**
@@ -1472,6 +1472,11 @@ export interface components {
         };
         /** SearchPage */
         SearchPage: {
+            /**
+             * Looked Back To
+             * @description when truncated: the time of the oldest text in the window (narrow the search with filters to reach older ones); null otherwise
+             */
+            looked_back_to: string | null;
             /**
              * Mode
              * @enum {string}
@@ -1503,8 +1508,13 @@ export interface components {
              */
             sort: "rank" | "recent";
             /**
+             * Truncated
+             * @description more texts matched than `window`: the older ones are not ranked or paged
+             */
+            truncated: boolean;
+            /**
              * Window
-             * @description ranking and paging apply to the newest `window` matches
+             * @description ranking and paging apply to the newest `window` matching texts
              */
             window: number;
         };
