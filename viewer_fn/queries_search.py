@@ -9,7 +9,7 @@ none holds an excluded term).
 One search, in one repeatable-read snapshot:
 
 1. *Pending*: sessions changed since they were indexed (usually none or a few). Their texts
-   are cut into chunks by the same ``chunks_of()`` and tested with the same condition, after
+   are cut into chunks by the same ``text_chunks()`` and tested with the same condition, after
    a cheap ILIKE test that every match passes; so they match exactly as they will once indexed.
 2. *Indexed*: the newest ``SEARCH_WINDOW + 1`` matching texts of the other live sessions that
    pass the filters, read newest first one time range at a time (``search_probe``).
@@ -38,7 +38,7 @@ from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
 BASE_WHERE = base_where("s").sql  # live sessions with messages: what every search looks in
-CHUNK_MAX_CHARS = 4096 + 512 + 2 * 256  # chunks_of(): stride + overlap + slack at both ends
+CHUNK_MAX_CHARS = 6144 + 2048 + 2 * 256 + 8  # chunks_of(): bytes (>= characters) of the longest chunk
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
@@ -74,11 +74,11 @@ FROM (
     WHERE t.session_pk = ANY(%(pending)s) AND t.result_content IS NOT NULL AND t.result_content <> ''
       AND {t_prefilter}
 ) d
-CROSS JOIN LATERAL chunks_of(d.t) c
+CROSS JOIN LATERAL text_chunks(d.t) c
 CROSS JOIN LATERAL (SELECT {vector} AS tsv, {body} AS body OFFSET 0) x
 WHERE {condition}{exclude}"""
 PENDING_EXCLUDE = """
-  AND NOT EXISTS (SELECT 1 FROM chunks_of(d.t) c2 WHERE search_vector(c2.body) @@ %(exclude)s::tsquery)"""
+  AND NOT EXISTS (SELECT 1 FROM text_chunks(d.t) c2 WHERE search_vector(c2.body) @@ %(exclude)s::tsquery)"""
 # By recency the window is not ranked: only the page's indexed texts are, from their matching
 # chunks (the same value the ranked probe would have given).
 PAGE_RANK_SQL = """

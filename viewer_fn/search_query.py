@@ -8,8 +8,8 @@ Two modes (docs/design-search.md, "What a match is"):
   the index, so query and document always split the same way: ``foo_bar.py`` is the phrase
   ``foo <-> bar <-> py`` and ``日本語`` is ``日 <-> 本 <-> 語``. A phrase is looked up in the
   index by its pairs of adjacent tokens, then checked by position. Every
-  positive term must be in one chunk of a text (a text of up to 4,608 characters is one
-  chunk); an excluded term anywhere in the text excludes it. Lexemes go into the tsquery
+  positive term must be in one chunk of a text (a text of up to 8 KB is one chunk); an
+  excluded term anywhere in the text excludes it. Lexemes go into the tsquery
   quoted, so no input can inject tsquery operators.
 - ``substring``: the whole input, literally, case-insensitively (``lower(text)`` contains
   ``lower(q)``, which is what PostgreSQL's ILIKE does), anywhere in the text. It needs three
@@ -27,7 +27,7 @@ import psycopg
 from avcore.web import BadRequest
 from viewer_fn.queries_sessions import like_pattern
 
-MAX_QUERY_CHARS = 500  # chunks overlap by 1,024 characters: any substring this long is inside one
+MAX_QUERY_CHARS = 500  # chunks overlap by 2,048 bytes: any substring this long is inside one
 MAX_TERMS = 16
 TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 LEXEMES_SQL = """

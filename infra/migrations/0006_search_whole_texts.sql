@@ -6,16 +6,15 @@
 -- for the indexer (the viewer scanned it with ILIKE) and not once it was indexed, and words past
 -- the prefix vanished the same way.
 --
--- Now every text is indexed whole, in chunks (table search_chunks): a text of up to 4,608
--- characters is one chunk; a longer one is cut every ~4,096 characters at a space or
--- punctuation, each chunk running ~512 characters into the next, so any stretch of up to 512
--- characters (a phrase, a substring of up to 500: the query's limit) lies whole inside some
--- chunk. Each chunk row holds
+-- Now every text is indexed whole, in chunks (table search_chunks): a text of up to 8 KB is one
+-- chunk; a longer one is cut every ~6 KB at a space or line break, each chunk running ~2 KB into
+-- the next, so any stretch of up to 2 KB (a phrase, a substring of up to 500 characters: the
+-- query's limit) lies whole inside some chunk. Each chunk row holds
 --   * tsv: the chunk's tokens (words mode), from search_text() as before;
 --   * body: the chunk in lower case, with a pg_trgm index: substring mode is `lower(text)
 --     contains lower(needle)` (what ILIKE does), found through trigrams and checked exactly.
 -- The viewer evaluates the very same definitions on sessions the indexer has not reached yet
--- (chunks_of() and search_vector() below are shared), so an answer does not change when the
+-- (text_chunks() and search_vector() below are shared), so an answer does not change when the
 -- indexer runs.
 --
 -- Expand only (avcore/schema.py): search_docs and search_state stay, no longer maintained. Code
@@ -41,44 +40,62 @@ BEGIN
 END
 $do$;
 
--- The chunks of a text: (chunk number, first character, text). A text of up to stride +
--- overlap characters is one chunk. Otherwise chunk k starts at b(k) and ends at b(k+1) +
--- overlap, where b(k+1) is b(k) + stride moved forward to the next space or ASCII punctuation
--- (at most `slack` characters on; else cut there), and the end likewise: a chunk neither starts
--- nor ends inside a word unless a word is longer than `slack`. Consecutive chunks share at
--- least `overlap` characters.
-CREATE FUNCTION chunks_of(t text, stride integer DEFAULT 4096, overlap integer DEFAULT 512,
+-- The chunks of a text: (chunk number, first character, text). A text of up to stride + overlap
+-- bytes (UTF-8) is one chunk. Otherwise chunk k starts at byte b(k) and ends at b(k+1) +
+-- overlap, where b(k+1) is b(k) + stride moved forward to the next space, line break or tab (at
+-- most `slack` bytes on; else to the next character), and the end likewise: consecutive chunks
+-- share at least `overlap` bytes, so any stretch of up to 2,048 bytes (500 characters of any
+-- script) lies whole in some chunk, and a chunk rarely starts or ends inside a word. Bytes, not
+-- characters: byte offsets into a long text cost nothing, character offsets a walk from its
+-- start each time (quadratic over a 2 MB tool output).
+CREATE FUNCTION chunks_of(t text, stride integer DEFAULT 6144, overlap integer DEFAULT 2048,
                           slack integer DEFAULT 256)
 RETURNS TABLE (chunk integer, start_char integer, body text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
 DECLARE
-    n integer := length(t);
-    b integer := 1;
-    nb integer;
+    b bytea := convert_to(t, 'UTF8');
+    n integer := octet_length(b);
+    s integer := 1;       -- the chunk's first byte
+    nb integer;           -- the next chunk's first byte
     e integer;
-    k integer := 0;
+    w bytea;
 BEGIN
-    IF n <= stride + overlap THEN
-        chunk := 0; start_char := 1; body := t;
-        RETURN NEXT;
-        RETURN;
-    END IF;
+    chunk := 0;
+    start_char := 1;
     LOOP
-        IF b + stride + overlap > n THEN
-            chunk := k; start_char := b; body := substr(t, b);
+        IF n - s + 1 <= stride + overlap THEN
+            body := convert_from(substring(b FROM s), 'UTF8');
             RETURN NEXT;
             RETURN;
         END IF;
-        nb := b + stride;
-        nb := nb + COALESCE(NULLIF(regexp_instr(substr(t, nb, slack), '[[:space:][:punct:]]'), 0) - 1, 0);
-        e := nb + overlap;
-        e := e + COALESCE(NULLIF(regexp_instr(substr(t, e, slack), '[[:space:][:punct:]]'), 0) - 1, 0);
-        chunk := k; start_char := b; body := substr(t, b, e - b + 1);
+        FOR step IN 1..2 LOOP
+            e := CASE step WHEN 1 THEN s + stride ELSE nb + overlap END;
+            w := substring(b FROM e FOR slack);
+            e := e - 1 + COALESCE(least(NULLIF(position('\x20'::bytea IN w), 0),
+                                        NULLIF(position('\x0a'::bytea IN w), 0),
+                                        NULLIF(position('\x09'::bytea IN w), 0)), 1);
+            WHILE e <= n AND get_byte(b, e - 1) BETWEEN 128 AND 191 LOOP  -- never inside a character
+                e := e + 1;
+            END LOOP;
+            IF step = 1 THEN
+                nb := e;
+            END IF;
+        END LOOP;
+        body := convert_from(substring(b FROM s FOR e - s), 'UTF8');
         RETURN NEXT;
-        b := nb;
-        k := k + 1;
+        start_char := start_char + length(convert_from(substring(b FROM s FOR nb - s), 'UTF8'));
+        s := nb;
+        chunk := chunk + 1;
     END LOOP;
 END
+$fn$;
+
+-- What the indexer and the viewer cut texts with: most texts are one chunk, without a call.
+CREATE FUNCTION text_chunks(t text) RETURNS TABLE (chunk integer, start_char integer, body text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+SELECT 0, 1, t WHERE octet_length(t) <= 6144 + 2048
+UNION ALL
+SELECT * FROM chunks_of(t) WHERE octet_length(t) > 6144 + 2048
 $fn$;
 
 -- The tokens of one chunk, as words mode matches them (0002's normalisation, config 'simple').
@@ -123,7 +140,7 @@ CREATE TABLE search_chunks_state (
 -- A phrase or substring check reads the candidate's tsv or body: kept in the row (compressed
 -- with lz4 when the row is large, ~2x faster to read back than pglz), not in the TOAST table,
 -- so a check is usually one page read, not an index lookup and several chunks. A chunk is at most
--- ~5,100 characters, so its row nearly always fits a page.
+-- ~8.4 KB, so its row nearly always fits a page once compressed.
 ALTER TABLE search_chunks ALTER COLUMN tsv SET COMPRESSION lz4, ALTER COLUMN tsv SET STORAGE MAIN,
     ALTER COLUMN body SET COMPRESSION lz4, ALTER COLUMN body SET STORAGE MAIN;
 -- Both indexes hold the hour too (btree_gin), so "matches of these words, or this substring,
@@ -156,7 +173,7 @@ FROM (
     SELECT t.session_pk, t.message_ordinal, t.call_index, m.ts, t.result_content
     FROM tool_calls t JOIN messages m ON m.session_pk = t.session_pk AND m.ordinal = t.message_ordinal
     WHERE t.session_pk = p_pk AND t.result_content IS NOT NULL AND t.result_content <> ''
-) d CROSS JOIN LATERAL chunks_of(d.t) c;
+) d CROSS JOIN LATERAL text_chunks(d.t) c;
 INSERT INTO search_chunks_state (session_pk, indexed_seq) VALUES (p_pk, p_seq)
 ON CONFLICT (session_pk) DO UPDATE SET indexed_seq = EXCLUDED.indexed_seq;
 $fn$;
@@ -211,5 +228,5 @@ GRANT SELECT ON search_chunks, search_chunks_state TO av_viewer;
 REVOKE EXECUTE ON FUNCTION index_session_chunks(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION index_session_chunks(bigint, bigint) TO av_ingest;
 -- The viewer evaluates the same definitions on sessions not indexed yet.
-GRANT EXECUTE ON FUNCTION chunks_of(text, integer, integer, integer), search_vector(text), search_keys(tsvector)
-    TO av_viewer, av_ingest;
+GRANT EXECUTE ON FUNCTION chunks_of(text, integer, integer, integer), text_chunks(text), search_vector(text),
+    search_keys(tsvector) TO av_viewer, av_ingest;

@@ -34,8 +34,8 @@ def texts(apps):
     m[2]["content"] = (
         LONG[:33000] + " farword after the old 32k prefix; the " + LONG[:20000] + " closing phrase"
     )
-    # A phrase across the first chunk boundary (stride 4,096): found in the chunk that overlaps it.
-    m[3]["content"] = "a" * 4080 + " straddling phrase here " + LONG[:2000]
+    # A phrase across the first chunk boundary (stride 6,144 bytes): found in the chunk that overlaps it.
+    m[3]["content"] = "a" * 6130 + " straddling phrase here " + LONG[:4000]
     m[3]["tool_calls"][0]["result_content"] = "keep this " + LONG + " but dropme at the end"
     m[4]["content"] = "東京都の天気は晴れ。データベースの索引を作成しました。"
     m[5]["content"] = "ok"
@@ -109,3 +109,31 @@ def test_more_matches_than_the_window_are_announced_with_how_far_back_it_looked(
     rare = apps.view("/api/v1/search", q="rare").json()
     assert rare["truncated"] is False and rare["looked_back_to"] is None
     assert sorted(h["ordinal"] for h in rare["rows"]) == [0, 1, 2]
+
+
+def test_chunks_cover_the_text_overlap_by_2_kb_and_never_cut_a_character(db) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    piece = st.sampled_from(["word ", "東京 ", "😀", "x" * 300, "é", "\n", "handleRequest(self) ", " " * 40])
+
+    @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(piece, min_size=1, max_size=400).map("".join))
+    def check(text: str) -> None:
+        with db.admin() as conn:
+            rows = conn.execute(
+                "SELECT chunk, start_char, body FROM av.text_chunks(%s) ORDER BY chunk", (text,)
+            )
+            chunks = rows.fetchall()
+        assert [c[0] for c in chunks] == list(range(len(chunks)))
+        assert chunks[0][1] == 1
+        for _, start, body in chunks:
+            assert text[start - 1 : start - 1 + len(body)] == body  # where it says, whole characters
+            assert len(body.encode()) <= 6144 + 2048 + 2 * 256 + 4
+        last_start, last_body = chunks[-1][1], chunks[-1][2]
+        assert last_start - 1 + len(last_body) == len(text)  # to the end
+        for (_, s1, b1), (_, s2, _) in zip(chunks, chunks[1:], strict=False):
+            shared = text[s2 - 1 : s1 - 1 + len(b1)]
+            assert len(shared.encode()) >= 2048  # any 500 characters lie whole in one chunk
+
+    check()

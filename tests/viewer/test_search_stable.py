@@ -30,27 +30,29 @@ PIECE = st.one_of(IDENT, PATH, CJK, EMOJI, MIXED, st.from_regex(r"[0-9]{1,6}", f
 SHORT_TEXT = st.lists(st.tuples(PIECE, SEPARATOR), min_size=1, max_size=25).map(
     lambda parts: "".join(p + s for p, s in parts)
 )
-# Around the first chunk boundaries (chunks_of(): stride 4,096, overlap 512) and far past them.
-LONG_AT = st.sampled_from([4_000, 4_090, 4_100, 4_600, 4_620, 8_200, 8_700, 30_000])
-FILLER = "lorem ipsum dolor "
+# Around the first chunk boundaries (chunks_of(): stride 6,144 bytes, overlap 2,048) and far past
+# them, in characters of one byte or three.
+LONG_AT = st.sampled_from([6_100, 6_140, 6_150, 8_180, 8_200, 12_300, 14_400, 30_000])
+FILLERS = ["lorem ipsum dolor ", "東京の天気は晴れ。データ "]  # ASCII, and 3-byte characters
 
 
 @st.composite
-def texts(draw) -> list[str]:
+def texts(draw) -> tuple[list[str], list[str]]:
+    """Texts to store, and where queries are cut from (for a long text: around what was inserted)."""
     out = draw(st.lists(SHORT_TEXT, min_size=1, max_size=6))
+    sources = list(out)
     for _ in range(draw(st.integers(0, 1))):
-        at = draw(LONG_AT)
+        at, filler = draw(LONG_AT), draw(st.sampled_from(FILLERS))
         inner = draw(SHORT_TEXT)
-        out.append((FILLER * (at // len(FILLER) + 1))[:at] + inner + FILLER * 40)
-    return out
+        head = (filler * (at // len(filler) + 1))[:at]
+        out.append(head + inner + filler * 40)
+        sources.append(head[-40:] + inner + filler[:20])
+    return out, sources
 
 
 @st.composite
-def needles(draw, corpus: list[str]) -> str:
-    """A piece of one of the texts (for a long text, of the part inserted in the filler)."""
-    text = draw(st.sampled_from(corpus))
-    if len(text) > 10_000:
-        text = text.rstrip(FILLER)[-200:]
+def needles(draw, sources: list[str]) -> str:
+    text = draw(st.sampled_from(sources))
     start = draw(st.integers(0, max(0, len(text) - 1)))
     return text[start : start + draw(st.integers(1, 30))]
 
@@ -115,8 +117,8 @@ def test_answers_are_the_same_before_and_after_indexing_and_substrings_are_exact
     )
     @given(data=st.data())
     def check(data) -> None:
-        corpus = data.draw(texts())
-        queries = [data.draw(needles(corpus)) for _ in range(3)]
+        corpus, sources = data.draw(texts())
+        queries = [data.draw(needles(sources)) for _ in range(3)]
         project = "p" + uuid.uuid4().hex[:12]  # one session per example, kept apart by the filter
         assert apps.push(_session("s" + project, project, corpus)).json()["results"][0]["status"] == "applied"
         cases = [
