@@ -1,7 +1,7 @@
 """Global search: the newest matching texts, the same before and after the indexer runs.
 
 A *text* is a message's content or a tool output; ``search_chunks`` holds each in chunks
-(migration 0006), filled after the write by the indexer, so pushes never pay for the index
+(migration 0007), filled after the write by the indexer, so pushes never pay for the index
 (docs/design-search.md). A chunk matches when it meets the compiled query's condition
 (``search_query.Compiled``); a text matches when one of its chunks does (and, in words mode,
 none holds an excluded term).

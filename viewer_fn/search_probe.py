@@ -7,7 +7,7 @@ testing each text costs one visit per text read: for the same word, ~100,000. Ei
 some query, and the planner cannot tell which in advance (its estimates are 10x off for phrases
 and CJK, and meaningless for substrings of long texts).
 
-Both GIN indexes of ``search_chunks`` also hold the time (btree_gin, migration 0006), so "matches
+Both GIN indexes of ``search_chunks`` also hold the time (btree_gin, migration 0007), so "matches
 in this time range" is one index scan that yields only those rows. The index is asked about one
 range at a time, newest first. The first range is small (about two windows of rows); each next
 one is sized from the density of matches seen so far to hold about 1.5 times the matches still

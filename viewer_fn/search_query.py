@@ -92,7 +92,7 @@ def _phrase(lexemes: list[str], prefix: bool) -> str:
 
 
 def _pairs(lexemes: list[str], prefix: bool) -> str:
-    """The pair lexemes (``' first second'``, migration 0006) a text holding the phrase has: for
+    """The pair lexemes (``' first second'``, migration 0007) a text holding the phrase has: for
     two tokens exactly the phrase, for more a condition every match meets."""
     pairs = [_quote(f" {a} {b}") for a, b in zip(lexemes, lexemes[1:], strict=False)]
     if prefix:

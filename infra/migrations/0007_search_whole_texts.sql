@@ -1,4 +1,4 @@
--- 0006: search answers are exact and stable (issue 15 item 3; docs/design-search.md).
+-- 0007: search answers are exact and stable (issue 15 item 3; docs/design-search.md).
 --
 -- Before: search_docs held one tsvector per message (its first 32,768 characters) or tool output
 -- (its first 4,096), and substring mode was a token-prefix phrase re-checked over that prefix.
@@ -18,7 +18,7 @@
 -- indexer runs.
 --
 -- Expand only (avcore/schema.py): search_docs and search_state stay, no longer maintained. Code
--- built for schema 5 still searches them: a session changed since is "pending" for it and
+-- built for schema 6 or older still searches them: a session changed since is "pending" for it and
 -- scanned, so its answers stay complete while a deploy is under way. A later contract migration
 -- drops them. Every session is indexed into search_chunks by the next indexer passes; meanwhile
 -- this code scans the sessions not reached yet, so search stays complete (slower) too.
