@@ -7,6 +7,7 @@ variable, never later in the middle of a request.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -56,6 +57,29 @@ class DatabaseSettings(BaseSettings):
     db_allow_insecure: bool = False
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=900_000)
     db_pool_size: int = Field(default=1, ge=1, le=32)
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed",
+    )
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(p.strip(), strict=False)
+            for p in self.trusted_proxies.split(",")
+            if p.strip()
+        )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"AV_TRUSTED_PROXIES: {part!r} is not an address or CIDR") from None
+        return value
+
     environment: Literal["production", "local"] = "production"
 
     @model_validator(mode="after")

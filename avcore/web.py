@@ -91,28 +91,62 @@ class ServiceUnavailable(ApiError):
     status, title = 503, "Service Unavailable"
 
 
-def client_address(request: Request) -> str:
-    """Who is calling, for rate limits: the TCP peer, which a client cannot choose.
+MAX_FORWARDED_HOPS = 32  # an X-Forwarded-For longer than this is read from its last hops only
 
-    Under API Gateway, Mangum fills the peer from the gateway's ``sourceIp``, and nothing else
-    is trusted: ``X-Forwarded-For`` there starts with whatever the client wrote (the gateway
-    appends the real address after it), and trusting it would let anyone spend someone else's
-    failed-login budget, or get unlimited guesses of their own. Served by uvicorn, only when the
-    peer is a loopback or private address (a reverse proxy in front of it) is the first hop of
-    ``X-Forwarded-For`` used instead.
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def address_key(value: str) -> str:
+    """A bounded rate-limit key for an address: the address itself, an IPv6 address's /64 (one
+    host usually holds a whole /64, so per-address keys would let it rotate), anything else cut."""
+    address = _ip(value)
+    if address is None:
+        return value[:64] or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def trusted_proxies(request: Request) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    app = request.scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return tuple(getattr(settings, "trusted_proxy_networks", ()))
+
+
+def client_address(request: Request) -> str:
+    """Who is calling, for rate limits: an address a client cannot choose, as a bounded key.
+
+    Under API Gateway, Mangum fills the peer from the gateway's ``sourceIp``, and nothing else is
+    read. Served by uvicorn, the peer is the caller unless it is one of the configured trusted
+    proxies (``AV_TRUSTED_PROXIES``); then ``X-Forwarded-For`` is read from the right, past every
+    trusted proxy, and the first other hop is the caller (a proxy appends the address it saw, so
+    only hops added by trusted proxies can be believed; what the client wrote sits further left).
+    Nothing is trusted by default: a header a client writes never picks its own rate-limit key.
     """
     peer = request.client.host if request.client else ""
-    if "aws.event" in request.scope:
-        return peer or "unknown"
-    try:
-        address = ipaddress.ip_address(peer)
-        behind_proxy = address.is_private or address.is_loopback
-    except ValueError:  # no peer, "testclient" and other non-IP peers
-        behind_proxy = True
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if behind_proxy and forwarded:
-        return forwarded.split(",")[0].strip() or peer
-    return peer or "unknown"
+    trusted = trusted_proxies(request)
+    if "aws.event" in request.scope or not trusted:
+        return address_key(peer)
+    hop = _ip(peer)
+    if hop is None or not any(hop in net for net in trusted):
+        return address_key(peer)
+    forwarded = request.headers.get("x-forwarded-for", "").rsplit(",", MAX_FORWARDED_HOPS)
+    for value in reversed(forwarded):
+        address = _ip(value)
+        if address is None:
+            break  # garbage: the last hop we could believe is the caller
+        if not any(address in net for net in trusted):
+            return address_key(str(address))
+        hop = address
+    return address_key(str(hop))
 
 
 def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def _retry_after(seconds: float) -> dict[str, str]:
 
 def count_request(conn: psycopg.Connection, *, device_id: int, per_minute: int) -> None:
     """Count one request of a device; refuse it when over the limit."""
-    row = conn.execute(HIT_SQL, {"key": f"device:{device_id}", "window": 60}).fetchone()
+    row = conn.execute(HIT_SQL, {"key": f"device:{device_id}", "window": DEVICE_WINDOW_S}).fetchone()
     assert row is not None
     hits, remaining = row
     if hits > per_minute:
@@ -50,5 +50,16 @@ def refuse_if_blocked(conn: psycopg.Connection, *, address: str, limit: int, win
         )
 
 
+# Rows whose window ended long ago, a bounded batch at a time: every failure clears up to this
+# many, so the table holds about the addresses that failed within the window, never more.
+PRUNE_SQL = """
+DELETE FROM rate_limits WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM rate_limits WHERE window_start < now() - make_interval(secs => %(keep)s)
+    LIMIT %(batch)s))"""
+PRUNE_BATCH = 100
+DEVICE_WINDOW_S = 60
+
+
 def record_failure(conn: psycopg.Connection, *, address: str, window_s: int) -> None:
     conn.execute(HIT_SQL, {"key": f"auth:{address}", "window": window_s})
+    conn.execute(PRUNE_SQL, {"keep": max(window_s, DEVICE_WINDOW_S), "batch": PRUNE_BATCH})

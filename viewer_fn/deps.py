@@ -13,6 +13,7 @@ import psycopg
 from fastapi import Depends, Request
 
 from avcore.settings import ViewerSettings
+from avcore.web import Forbidden, Unauthorized, client_address
 from viewer_fn.auth import Viewer, authenticate
 from viewer_fn.keys import SigningKeys
 from viewer_fn.signing import Signer
@@ -27,7 +28,17 @@ Conn = Annotated[psycopg.Connection, Depends(_connection)]
 
 
 def _viewer(request: Request, conn: Conn) -> Viewer:
-    return authenticate(conn, request, signer_of(request))
+    if "authorization" not in request.headers:
+        return authenticate(conn, request, signer_of(request))
+    # A bearer token is a guess until it works: limited like logins, per client address. (Cookies
+    # are signed, so they cannot be guessed; an expired one must not lock its owner out.)
+    limiter, client = request.app.state.login_limiter, client_address(request)
+    limiter.check(client)
+    try:
+        return authenticate(conn, request, signer_of(request))
+    except (Unauthorized, Forbidden):
+        limiter.failed(client)
+        raise
 
 
 CurrentViewer = Annotated[Viewer, Depends(_viewer)]

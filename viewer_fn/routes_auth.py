@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from pydantic import Field
+from typing import Annotated
 
-from avcore.web import ApiError, client_address
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import Field, ValidationError
+
+from avcore.web import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType, client_address
 from viewer_fn.auth import COOKIE_NAME, check_token, login_cookie
 from viewer_fn.deps import CurrentViewer, settings_of, signer_of
 from viewer_fn.models import ApiModel, ErrorBody, Ok
@@ -19,6 +22,38 @@ class Login(ApiModel):
     token: str = Field(min_length=1, max_length=512, description="a viewer token from `av-admin viewer add`")
 
 
+# A login body is {"token": "<at most 512 characters>"}: 4 KB is generous, and reading stops there
+# (a 300 MB body used to be read whole, taking the function from 80 to 661 MB).
+LOGIN_MAX_BODY = 4096
+
+
+async def login_body(request: Request) -> Login:
+    """The login body: JSON only, at most LOGIN_MAX_BODY bytes, read no further than that."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise UnsupportedMediaType(f"send the login as application/json, not {media or 'no content type'}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > LOGIN_MAX_BODY:
+        raise PayloadTooLarge(f"a login body is at most {LOGIN_MAX_BODY} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > LOGIN_MAX_BODY:
+            raise PayloadTooLarge(f"a login body is at most {LOGIN_MAX_BODY} bytes")
+    try:
+        data = orjson.loads(body)  # orjson refuses nesting deeper than 1,024: no recursion blow-up
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from None
+    try:
+        return Login.model_validate(data)
+    except ValidationError as exc:
+        where = ", ".join(".".join(map(str, e["loc"])) or "body" for e in exc.errors())
+        raise BadRequest(f'the body must be {{"token": "<viewer token>"}} (problem at: {where})') from None
+
+
+LoginBody = Annotated[Login, Depends(login_body)]
+
+
 @router.post(
     "/auth/login",
     response_model=Me,
@@ -26,10 +61,18 @@ class Login(ApiModel):
         400: {"model": ErrorBody, "description": 'the body is not {"token": "..."}'},
         401: {"model": ErrorBody, "description": "invalid or revoked token"},
         403: {"model": ErrorBody, "description": "a device token"},
+        413: {"model": ErrorBody, "description": f"a body over {LOGIN_MAX_BODY} bytes"},
+        415: {"model": ErrorBody, "description": "a body that is not application/json"},
         429: {"model": ErrorBody, "description": "too many failed logins from this address; see Retry-After"},
     },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": Login.model_json_schema()}},
+        }
+    },
 )
-def login(body: Login, request: Request) -> Response:
+def login(body: LoginBody, request: Request) -> Response:
     """Check a viewer token and set the ``av_session`` cookie (HttpOnly, Secure, SameSite=Strict)."""
     limiter, client = request.app.state.login_limiter, client_address(request)
     limiter.check(client)

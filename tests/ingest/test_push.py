@@ -203,20 +203,75 @@ def test_failed_authentications_are_rate_limited_per_address(db) -> None:
     app = create_app(
         IngestSettings(database_url=db.ingest_dsn, environment="local", auth_failures_per_window=3)
     )
-    client = TestClient(app, base_url="https://testserver")
-    bad = {"Authorization": "Bearer avd_" + "B" * 38, "X-Forwarded-For": "198.51.100.7"}
-    codes = [client.get("/v1/status", headers=bad).status_code for _ in range(4)]
+
+    def from_(address: str) -> TestClient:
+        return TestClient(app, base_url="https://testserver", client=(address, 50000))
+
+    attacker = from_("198.51.100.7")
+    bad = {"Authorization": "Bearer avd_" + "B" * 38}
+    # Rotating X-Forwarded-For (and a 2,800-character hop) changes nothing: the peer is the key.
+    codes = [
+        attacker.get("/v1/status", headers={**bad, "X-Forwarded-For": hop}).status_code
+        for hop in ("203.0.113.1", "203.0.113.2", "x" * 2800, "203.0.113.4")
+    ]
     assert codes == [401, 401, 401, 429]
     # even the right token is refused from that address until the window passes...
-    blocked = client.get(
-        "/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.7"}
-    )
+    blocked = attacker.get("/v1/status", headers={"Authorization": f"Bearer {token}"})
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
-    # ...while other addresses are unaffected
-    ok = client.get(
-        "/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.1"}
-    )
+    # ...while other addresses are unaffected, whatever header the attacker names them in
+    ok = from_("203.0.113.1").get("/v1/status", headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 200
+    app.state.db.close()
+
+
+def test_behind_a_configured_proxy_the_forwarded_address_counts(db) -> None:
+    from fastapi.testclient import TestClient
+
+    from avcore.settings import IngestSettings
+    from ingest_fn.app import create_app
+
+    app = create_app(
+        IngestSettings(
+            database_url=db.ingest_dsn,
+            environment="local",
+            auth_failures_per_window=2,
+            trusted_proxies="10.0.0.0/8",
+        )
+    )
+    proxy = TestClient(app, base_url="https://testserver", client=("10.0.0.2", 50000))
+    bad = {"Authorization": "Bearer avd_" + "B" * 38}
+    # The client wrote 6.6.6.6; the proxy appended the address it saw, 198.51.100.9.
+    hop = {**bad, "X-Forwarded-For": "6.6.6.6, 198.51.100.9"}
+    assert [proxy.get("/v1/status", headers=hop).status_code for _ in range(3)] == [401, 401, 429]
+    other = {**bad, "X-Forwarded-For": "6.6.6.6, 198.51.100.10"}
+    assert proxy.get("/v1/status", headers=other).status_code == 401  # another real client
+    app.state.db.close()
+
+
+def test_the_rate_limits_table_is_pruned(db) -> None:
+    from fastapi.testclient import TestClient
+
+    from avcore.settings import IngestSettings
+    from ingest_fn.app import create_app
+
+    with db.admin() as conn:
+        conn.execute(
+            "INSERT INTO av.rate_limits (key, window_start, hits) "
+            "SELECT 'auth:old-' || n, now() - interval '2 hours', 1 FROM generate_series(1, 250) n"
+        )
+    app = create_app(IngestSettings(database_url=db.ingest_dsn, environment="local"))
+    client = TestClient(app, base_url="https://testserver", client=("198.51.100.20", 50000))
+    for _ in range(3):  # each failure clears a bounded batch of expired windows
+        assert (
+            client.get("/v1/status", headers={"Authorization": "Bearer avd_" + "C" * 38}).status_code == 401
+        )
+    with db.admin() as conn:
+        left = conn.execute("SELECT count(*) FROM av.rate_limits WHERE key LIKE 'auth:old-%'").fetchone()[0]
+        assert left == 0
+        assert (
+            conn.execute("SELECT hits FROM av.rate_limits WHERE key = 'auth:198.51.100.20'").fetchone()[0]
+            == 3
+        )
     app.state.db.close()
 
 

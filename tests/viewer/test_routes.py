@@ -223,20 +223,85 @@ def test_every_agentsview_write_route_is_405(apps, method, path) -> None:
     assert "read-only" in r.json()["error"]
 
 
+def _viewer_from(apps, address: str):
+    from fastapi.testclient import TestClient
+
+    return TestClient(apps.viewer.app, base_url=str(apps.viewer.base_url), client=(address, 50000))
+
+
 def test_failed_logins_are_rate_limited_per_client(apps) -> None:
-    headers = {"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}
-    for _ in range(10):
+    attacker = _viewer_from(apps, "203.0.113.9")
+    for n in range(10):
+        # A rotating X-Forwarded-For changes nothing: no proxy is trusted unless configured.
+        spoof = {"X-Forwarded-For": f"198.51.100.{n}"}
         assert (
-            apps.viewer.post("/api/v1/auth/login", json={"token": "avv_wrong"}, headers=headers).status_code
-            == 401
+            attacker.post("/api/v1/auth/login", json={"token": "avv_wrong"}, headers=spoof).status_code == 401
         )
-    limited = apps.viewer.post("/api/v1/auth/login", json={"token": apps.viewer_token}, headers=headers)
+    limited = attacker.post("/api/v1/auth/login", json={"token": apps.viewer_token})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     assert limited.json()["status"] == 429
-    other = apps.viewer.post(
-        "/api/v1/auth/login", json={"token": apps.viewer_token}, headers={"X-Forwarded-For": "198.51.100.7"}
-    )
+    other = _viewer_from(apps, "198.51.100.7").post("/api/v1/auth/login", json={"token": apps.viewer_token})
     assert other.status_code == 200
+
+
+def test_wrong_bearer_tokens_are_limited_like_wrong_logins(apps) -> None:
+    attacker = _viewer_from(apps, "203.0.113.10")
+    wrong = {"Authorization": "Bearer avv_" + "W" * 38}
+    codes = [attacker.get("/api/v1/sessions", headers=wrong).status_code for _ in range(11)]
+    assert codes == [401] * 10 + [429]
+    right = {"Authorization": f"Bearer {apps.viewer_token}"}
+    assert attacker.get("/api/v1/sessions", headers=right).status_code == 429  # the address is blocked
+    assert _viewer_from(apps, "203.0.113.11").get("/api/v1/sessions", headers=right).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ('{"token": "avv_x"}', "text/plain", 415),
+        ("token=avv_x", "application/x-www-form-urlencoded", 415),
+        ('{"token": "' + "a" * 5000 + '"}', "application/json", 413),
+        ("[" * 100_000 + "]" * 100_000, "application/json", 413),
+        ("[" * 2000 + "]" * 2000, "application/json", 400),  # deep but small: refused, not a 500
+        ("not json", "application/json", 400),
+        ('{"tok": "x"}', "application/json", 400),
+    ],
+)
+def test_login_bodies_are_capped_and_json_only(apps, body: str, content_type: str, status: int) -> None:
+    client = _viewer_from(apps, "203.0.113.12")
+    r = client.post("/api/v1/auth/login", content=body, headers={"Content-Type": content_type})
+    assert r.status_code == status, r.text
+    assert r.json()["status"] == status
+
+
+def test_a_huge_login_body_is_not_read_whole(apps) -> None:
+    """Straight through ASGI (a test client would buffer the body first): reading stops at the cap."""
+    import asyncio
+
+    received, sent = [], []
+
+    async def receive():
+        received.append(1)
+        return {"type": "http.request", "body": b"x" * 1_000_000, "more_body": len(received) < 300}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": "/api/v1/auth/login",
+        "raw_path": b"/api/v1/auth/login",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "client": ("203.0.113.13", 50000),
+        "server": ("testserver", 443),
+    }
+    asyncio.run(apps.viewer.app(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert len(received) <= 2  # 1 MB read of the 300 MB offered
 
 
 def test_login_limiter_window_slides() -> None:
