@@ -48,6 +48,7 @@ from avprotocol.answers import (
     PushResponse,
     StatusResponse,
 )
+from avprotocol.identifiers import identifier_problem
 from avprotocol.limits import MAX_CHECKPOINTS, MAX_DELETES
 from avprotocol.requests import DeleteRequest, PlanRequest, PlanSessionIn
 from client.config import PUSH_IN_FLIGHT_DEFAULT
@@ -212,6 +213,16 @@ class Pusher:
                 if not self._wanted(summ):
                     continue
                 s.sessions_seen += 1
+                problem = identifier_problem(summ.session_id)
+                if problem is not None:
+                    # The server would refuse it: skip it and say why, and push the others.
+                    s.failed.append(
+                        (
+                            summ.session_id.encode("unicode_escape").decode("ascii")[:120],
+                            f"session_id {problem} (in {f.path}); skipped",
+                        )
+                    )
+                    continue
                 known = self.acked.get(summ.session_id)
                 light = bool(known and known.fingerprint == summ.fingerprint and not self.options.full)
                 planned[summ.session_id] = _Planned(

@@ -177,3 +177,29 @@ def test_a_full_state_disk_is_named_exits_2_and_corrupts_nothing(
         # With room again, the next push finishes the job.
         assert CliRunner().invoke(main, ["push"], catch_exceptions=False).exit_code == 0
     assert ingest.rows("SELECT count(*) FROM sessions")[0][0] == 43
+
+
+def test_a_session_id_the_server_would_refuse_is_skipped_and_the_others_pushed(
+    ingest, sources_root, monkeypatch
+) -> None:
+    """One Gemini chat file with a NUL in its session id used to make every push exit 2, nothing pushed."""
+    gemini_root = sources_root.parent / "gemini"
+    chats = gemini_root / "tmp" / ("ab" * 32) / "chats"
+    chats.mkdir(parents=True)
+    chat = {
+        "sessionId": "bad\x00id",
+        "projectHash": "ab" * 32,
+        "startTime": "2026-01-05T09:59:59Z",
+        "lastUpdated": "2026-01-05T10:01:00Z",
+        "messages": [{"id": "u1", "timestamp": "2026-01-05T10:00:00Z", "type": "user", "content": "hi"}],
+    }
+    (chats / "session-1.json").write_text(json.dumps(chat))
+    monkeypatch.setenv("GEMINI_DIR", str(gemini_root))
+    write_session(sources_root, SID_A, 4)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["push", "--json"], catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        summary = json.loads(result.stdout)
+        assert [f["session_id"] for f in summary["failed"]] == ["gemini:bad\\x00id"]
+        assert "U+0000" in summary["failed"][0]["reason"]
+    assert ingest.rows("SELECT session_id FROM sessions") == [(SID_A,)]
