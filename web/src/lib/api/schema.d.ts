@@ -1064,14 +1064,6 @@ export interface components {
              */
             pending_sessions: number;
         };
-        /** Login */
-        Login: {
-            /**
-             * Token
-             * @description a viewer token from `av-admin viewer add`
-             */
-            token: string;
-        };
         /** Me */
         Me: {
             /**
@@ -3105,7 +3097,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Login"];
+                "application/json": {
+                    /**
+                     * Token
+                     * @description a viewer token from `av-admin viewer add`
+                     */
+                    token: string;
+                };
             };
         };
         responses: {
@@ -3138,6 +3136,24 @@ export interface operations {
             };
             /** @description a device token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a body over 4096 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a body that is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
