@@ -7,6 +7,14 @@ export function usd(value: number): string {
   return value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** Dollars in three significant digits ("$0.00625", "$0.018", "$12.3", "$1.2k"): for chart axes
+ * and tooltips, where cents would flatten small spend to "$0.01". */
+export function usdShort(value: number): string {
+  if (Math.abs(value) >= 1000) return `${value < 0 ? "-" : ""}$${short(Math.abs(value))}`;
+  if (value === 0) return "$0";
+  return `${value < 0 ? "-" : ""}$${Math.abs(value).toLocaleString("en-US", { maximumSignificantDigits: 3 })}`;
+}
+
 /** A cost figure: `null` (only unpriced usage) is "unpriced", never $0; a figure that leaves
  * out some unpriced usage is a lower bound ("≥ $1.20"). */
 export function costLabel(value: number | null | undefined, unpricedMessages = 0): string {

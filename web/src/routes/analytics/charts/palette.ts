@@ -22,6 +22,7 @@ export function themeColors(el: Element): ThemeColors {
 /** One line or set of bars. */
 export interface Series {
   label: string;
-  data: number[];
+  /** null: no value (a gap, told apart from 0 in tooltips) */
+  data: (number | null)[];
   color?: string;
 }
