@@ -162,7 +162,20 @@ def message_text(
     "/sessions/{sid}/export",
     response_class=Response,
     responses={
-        200: {"content": {"text/html": {}}, "description": "the session as one HTML file"},
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "the session as one HTML file (or one part of it)",
+            "headers": {
+                "Content-Disposition": {
+                    "description": "attachment; `<project>-<date>.html`, later parts `…-from-N.html`",
+                    "schema": {"type": "string"},
+                },
+                "Link": {
+                    "description": '`<…/export?from=N>; rel="next"` when the session continues in another part',
+                    "schema": {"type": "string"},
+                },
+            },
+        },
         **NOT_FOUND,
     },
 )

@@ -30,7 +30,8 @@ def test_every_operation_declares_its_answer_and_its_errors() -> None:
             seen_ids.add(op["operationId"])
             ok = op["responses"]["200"]["content"]
             if path.endswith("/export"):
-                assert "text/html" in ok
+                assert ok["text/html"]["schema"] == {"type": "string"}
+                assert {"Link", "Content-Disposition"} <= set(op["responses"]["200"]["headers"])
                 continue
             ref = ok["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
             assert schemas[ref]["properties"], f"{method} {path} answers an empty model"

@@ -3824,13 +3824,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the session as one HTML file */
+            /** @description the session as one HTML file (or one part of it) */
             200: {
                 headers: {
+                    /** @description attachment; `<project>-<date>.html`, later parts `…-from-N.html` */
+                    "Content-Disposition"?: string;
+                    /** @description `<…/export?from=N>; rel="next"` when the session continues in another part */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "text/html": string;
                 };
             };
             /** @description a parameter is wrong; the message names it and what is allowed */
