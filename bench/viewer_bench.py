@@ -196,6 +196,7 @@ def cases_for(
         ),
         "list, machine": lambda i: get("/api/v1/sessions", limit=50, machine="m1"),
         "detail": lambda i: get(f"/api/v1/sessions/{any_ids[i % len(any_ids)]}"),
+        "session cost": lambda i: get(f"/api/v1/sessions/{any_ids[i % len(any_ids)]}/cost"),
         "messages, 500": lambda i: get(f"/api/v1/sessions/{big[i % len(big)]}/messages", limit=500),
         "search word": lambda i: get("/api/v1/search", q=words[i % len(words)]),
         "search word, recent": lambda i: get("/api/v1/search", q=words[i % len(words)], sort="recent"),
@@ -214,6 +215,7 @@ def cases_for(
         "tools",
         "top-sessions",
         "tokens",
+        "cost",
     ):
         cases[f"analytics {ep}"] = lambda i, ep=ep: get(f"/api/v1/analytics/{ep}")
         cases[f"analytics {ep}, 1 year"] = lambda i, ep=ep: get(

@@ -10,7 +10,7 @@ are reported (``unpriced``, ``unpriced_messages``) and a figure made only of suc
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,27 +18,48 @@ from typing import Any
 import psycopg
 
 from viewer_fn import queries_cost
-from viewer_fn.pricing import SOURCE, PriceTable
+from viewer_fn.pricing import SOURCE, PriceTable, Rates
 
 TOKENS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
 TOP_SESSIONS = 20
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     usd: Decimal = Decimal(0)
     messages: int = 0
     unpriced_messages: int = 0
-    tokens: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TOKENS, 0))
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
 
-    def add(self, row: dict[str, Any], cost: Decimal | None) -> None:
-        self.messages += int(row["messages"])
-        for k in TOKENS:
-            self.tokens[k] += int(row[k])
-        if cost is None:
-            self.unpriced_messages += int(row["messages"])
-        else:
-            self.usd += cost
+    @classmethod
+    def of(cls, row: dict[str, Any], *, priced: bool) -> Tally:
+        """One usage row, its dollars still 0 (an unpriced row's messages are counted as such)."""
+        messages = int(row["messages"])
+        return cls(
+            Decimal(0),
+            messages,
+            0 if priced else messages,
+            int(row["input_tokens"]),
+            int(row["output_tokens"]),
+            int(row["cache_creation_tokens"]),
+            int(row["cache_read_tokens"]),
+        )
+
+    def add(self, o: Tally) -> None:
+        self.usd += o.usd
+        self.messages += o.messages
+        self.unpriced_messages += o.unpriced_messages
+        self.input_tokens += o.input_tokens
+        self.output_tokens += o.output_tokens
+        self.cache_creation_tokens += o.cache_creation_tokens
+        self.cache_read_tokens += o.cache_read_tokens
+
+    @property
+    def tokens(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in TOKENS}
 
     def figure(self) -> dict[str, Any]:
         all_unpriced = self.messages > 0 and self.unpriced_messages == self.messages
@@ -66,17 +87,30 @@ def usage(
     return tree, queries_cost.usage_rows(conn, tree, tz=tz, by_slot=by_slot)
 
 
-def price_row(table: PriceTable, row: dict[str, Any]) -> Decimal | None:
-    rates = table.rates(row["model"], int(row["prompt_class"]), row["price_time"])
-    if rates is None:
-        return None
-    return rates.cost(
-        messages=int(row["messages"]),
-        input=int(row["input_tokens"]),
-        cache_write=int(row["cache_creation_tokens"]),
-        cache_read=int(row["cache_read_tokens"]),
-        output=int(row["output_tokens"]),
-    )
+class Pricer:
+    """Prices usage rows; the rates of each (model, prompt class, price time) are looked up once
+    per answer (a year has ~sessions x models rows but few such keys)."""
+
+    def __init__(self, table: PriceTable) -> None:
+        self._table = table
+        self._rates: dict[tuple[str, int, Any], Rates | None] = {}
+
+    def __call__(self, row: dict[str, Any]) -> Tally:
+        key = (row["model"], int(row["prompt_class"]), row["price_time"])
+        try:
+            rates = self._rates[key]
+        except KeyError:
+            rates = self._rates[key] = self._table.rates(*key)
+        usage = Tally.of(row, priced=rates is not None)
+        if rates is not None:
+            usage.usd = rates.cost(
+                messages=usage.messages,
+                input=usage.input_tokens,
+                cache_write=usage.cache_creation_tokens,
+                cache_read=usage.cache_read_tokens,
+                output=usage.output_tokens,
+            )
+        return usage
 
 
 def summarize(
@@ -88,24 +122,26 @@ def summarize(
 ) -> dict[str, Any]:
     """Totals and breakdowns; ``root_of`` maps each session to the root it is counted under,
     ``sessions`` holds the roots (id, project, machine, first_message)."""
+    # Each row is added twice (per model and day, per root), then those sums once per dimension:
+    # a year holds ~sessions x models rows, and this loop is most of the route's time.
+    model_days: dict[tuple[str, date | None], Tally] = defaultdict(Tally)
+    roots: dict[int, Tally] = defaultdict(Tally)
+    price = Pricer(table)
+    for row in rows:
+        usage = price(row)
+        model_days[row["model"], row["day"]].add(usage)
+        roots[root_of[row["session_pk"]]].add(usage)
     totals = Tally()
     models: dict[str, Tally] = defaultdict(Tally)
     days: dict[date | None, Tally] = defaultdict(Tally)
+    for (model, day), t in model_days.items():
+        for tally in (totals, models[model], days[day]):
+            tally.add(t)
     projects: dict[str, Tally] = defaultdict(Tally)
     machines: dict[str, Tally] = defaultdict(Tally)
-    roots: dict[int, Tally] = defaultdict(Tally)
-    for row in rows:
-        cost = price_row(table, row)
-        root = sessions[root_of[row["session_pk"]]]
-        for tally in (
-            totals,
-            models[row["model"]],
-            days[row["day"]],
-            projects[root["project"]],
-            machines[root["machine"]],
-            roots[root["pk"]],
-        ):
-            tally.add(row, cost)
+    for pk, t in roots.items():
+        projects[sessions[pk]["project"]].add(t)
+        machines[sessions[pk]["machine"]].add(t)
     ranked = sorted(roots.items(), key=lambda kv: (-kv[1].usd, sessions[kv[0]]["id"]))
     return {
         "totals": totals.figure(),
@@ -135,12 +171,13 @@ def session_summary(
     its rows alone; ``counted`` is how many children the rows cover."""
     total, own = Tally(), Tally()
     models: dict[str, Tally] = defaultdict(Tally)
+    price = Pricer(table)
     for row in rows:
-        cost = price_row(table, row)
-        total.add(row, cost)
-        models[row["model"]].add(row, cost)
+        usage = price(row)
+        total.add(usage)
+        models[row["model"]].add(usage)
         if row["session_pk"] == pk:
-            own.add(row, cost)
+            own.add(usage)
     return {"total": total.figure(), "own": own.figure(), "children": counted, **_per_model(models)}
 
 
