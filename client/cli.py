@@ -234,6 +234,12 @@ def _report(summary: PushSummary, as_json: bool, *, dry_run: bool = False) -> No
     if summary.redactions:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.redactions.items()))
         click.echo(f"Redacted {sum(summary.redactions.values())} secrets: {kinds}")
+    if summary.repairs:
+        click.echo(
+            f"Repaired {sum(summary.repairs.values())} characters to U+FFFD in {summary.repaired_files} "
+            f"files: {summary.repairs['invalid_utf8']} invalid UTF-8, "
+            f"{summary.repairs['lone_surrogates']} lone surrogates (kept, not dropped)"
+        )
     for problem in summary.problems:
         where = f"{problem.path}:{problem.line}" if problem.line else problem.path
         click.echo(f"skipped {where}: {problem.reason}", err=True)
@@ -277,6 +283,15 @@ def _print_status(report: dict[str, Any]) -> None:
         f"pending: {local['pending_sessions']} sessions, {local['changed_files']} new or changed files, "
         f"{local['pending_deletes']} deletes"
     )
+    health = local.get("parse_health") or {}
+    repaired = sum(n for k, n in health.items() if k.startswith("repaired_"))
+    if repaired or health.get("skipped_lines"):
+        click.echo(
+            f"Parsing: {repaired} characters repaired to U+FFFD in {health['files_repaired']} files "
+            f"({health['repaired_invalid_utf8']} invalid UTF-8, {health['repaired_lone_surrogates']} lone "
+            f"surrogates); {health['skipped_lines']} lines skipped (not JSON) in "
+            f"{health['files_with_skipped_lines']} files"
+        )
     server = report.get("server")
     if server:
         click.echo(

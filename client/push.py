@@ -52,6 +52,7 @@ from avprotocol.identifiers import identifier_problem
 from avprotocol.limits import MAX_CHECKPOINTS, MAX_DELETES
 from avprotocol.requests import DeleteRequest, PlanRequest, PlanSessionIn
 from client.config import PUSH_IN_FLIGHT_DEFAULT
+from client.file_health import REPAIR_KINDS, FileHealth
 from client.model import ParseProblem
 from client.parts import Outgoing, Oversize, Piece, Request, RequestSizer, requests
 from client.redact import NO_REDACTION_KEY, Redactor, UserRule
@@ -96,7 +97,9 @@ class PushSummary:
     database_id: str | None = None
     database_changed: bool = False
     failed: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[ParseProblem] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)  # skipped lines not reported before
+    repairs: Counter[str] = field(default_factory=Counter)  # characters repaired to U+FFFD, by kind
+    repaired_files: int = 0
     redactions: Counter[str] = field(default_factory=Counter)
     unreadable: list[str] = field(default_factory=list)  # paths of pushed sessions we may no longer read
 
@@ -124,6 +127,7 @@ class PushSummary:
             "failed": [{"session_id": s, "reason": r} for s, r in self.failed],
             "problems": [{"path": p.path, "line": p.line, "reason": p.reason} for p in self.problems],
             "unreadable": self.unreadable,
+            "repairs": {**{k: self.repairs.get(k, 0) for k in REPAIR_KINDS}, "files": self.repaired_files},
             "redactions": dict(sorted(self.redactions.items())),
         }
 
@@ -200,12 +204,20 @@ class Pusher:
     def _chunk(self, chunk: list[ScannedFile]) -> None:
         s = self.summary
         planned: dict[str, _Planned] = {}
+        newly_reported: list[tuple[str, FileHealth]] = []
         for f in chunk:
             s.files_seen += 1
             self.seen_files.add(f.path)
-            s.problems.extend(f.problems)
             if not f.from_cache:
                 s.files_parsed += 1
+            if not f.health.all_reported:  # each skipped line and repair is reported once
+                s.problems.extend(f.health.unreported_problems(f.path))
+                repairs = f.health.unreported_repairs()
+                s.repairs.update(repairs)
+                s.repaired_files += bool(repairs)
+                f.health = f.health.reported_now()
+                if f.from_cache:
+                    newly_reported.append((f.path, f.health))
             for summ in f.sessions:
                 if summ.session_id in self.seen:
                     continue  # a native log already gave us this session (or a duplicate file)
@@ -229,11 +241,8 @@ class Pusher:
                     summ, light, f.wire.get(summ.session_id) if f.wire else None, f.source
                 )
         if not self.options.dry_run:
-            self.state.save_files(
-                (f.path, f.source, f.stat, f.deps, self.parse_key, f.sessions, len(f.problems))
-                for f in chunk
-                if f.cacheable
-            )
+            self.state.save_files(f.record(self.parse_key) for f in chunk if f.cacheable)
+            self.state.save_health(newly_reported)
         self.progress("scanned", len(chunk))
         pending = planned
         try:

@@ -5,7 +5,10 @@ then the agentsview import, so a session id found in both is taken from the
 agent's own log). A file whose size, mtime and inode — and those of the files
 its parse also depends on — match the parse cache (:mod:`client.state`) is not
 opened: its sessions' summaries come from the cache. Everything else is read,
-parsed, redacted and sealed (:func:`client.wire.session_to_wire`).
+parsed, redacted and sealed (:func:`client.wire.session_to_wire`). Each parse
+counts the characters it repaired (:mod:`client.sources.decoding`), and knows
+what an earlier parse of the same file already reported, so a skipped line or a
+repair is reported once, not on every push of a growing log.
 
 Files are yielded in chunks bounded by bytes parsed and sessions held, so a
 first push of a large history never holds all of it in memory.
@@ -21,12 +24,14 @@ from typing import Any
 
 import orjson
 
+from client.file_health import FileHealth
 from client.fingerprint import checkpoints
 from client.model import ParseProblem, Session
 from client.redact import Redactor
+from client.sources import decoding
 from client.sources.base import Source
 from client.sources.registry import sources
-from client.state import CachedFile, FileStat, SessionSummary
+from client.state import CachedFile, FileRecord, FileStat, SessionSummary
 from client.wire import session_to_wire
 
 CHUNK_PARSED_BYTES = 64 * 1024 * 1024
@@ -41,7 +46,9 @@ class ScannedFile:
     deps: list[list[Any]]
     sessions: list[SessionSummary]
     wire: dict[str, dict[str, Any]] | None  # session_id -> sealed wire session; None when from the cache
-    problems: list[ParseProblem] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)  # of this parse; [] from the cache
+    # Skipped lines and repairs of the last parse, and what of them was already reported.
+    health: FileHealth = field(default_factory=FileHealth)
 
     @property
     def from_cache(self) -> bool:
@@ -51,6 +58,9 @@ class ScannedFile:
     def cacheable(self) -> bool:
         """False when the file could not be read just now: the next run must read it again."""
         return not self.from_cache and not any(p.transient for p in self.problems)
+
+    def record(self, parse_key: str) -> FileRecord:
+        return FileRecord(self.path, self.source, self.stat, self.deps, parse_key, self.sessions, self.health)
 
 
 def select_sources(agent: str | None) -> list[Source]:
@@ -104,27 +114,34 @@ def content_key(session: Session) -> str | None:
 
 
 def parse_file(
-    source: Source, path: Path, redactor: Redactor | None, earlier: CachedFile | None = None
+    source: Source,
+    path: Path,
+    redactor: Redactor | None,
+    earlier: CachedFile | None = None,
+    *,
+    reported: FileHealth | None = None,
 ) -> ScannedFile | None:
     """Parse ``path``; sessions unchanged since ``earlier`` (a stale cache entry of the
-    same parse key) reuse its summaries, the others are redacted and sealed."""
+    same parse key) reuse its summaries, the others are redacted and sealed. ``reported``:
+    the file's health as last recorded, so what was already reported is not reported again."""
     stat = FileStat.of(path)
     if stat is None:
         return None
-    sessions, problems = source.parse(path)
-    kept = [s for s in sessions if s.messages]
-    known = {s.session_id: s for s in earlier.sessions if s.content_key} if earlier is not None else {}
-    wire = {}
-    summaries = []
-    for session in kept:
-        key = content_key(session) if known or len(kept) > 1 else None
-        old = known.get(session.session_id)
-        if old is not None and key is not None and key == old.content_key:
-            summaries.append(replace(old, file=str(path)))
-            continue
-        sealed = session_to_wire(session, redactor)
-        wire[sealed["session_id"]] = sealed
-        summaries.append(summarize(sealed, str(path), key))
+    with decoding.counting() as repairs:
+        sessions, problems = source.parse(path)
+        kept = [s for s in sessions if s.messages]
+        known = {s.session_id: s for s in earlier.sessions if s.content_key} if earlier is not None else {}
+        wire = {}
+        summaries = []
+        for session in kept:
+            key = content_key(session) if known or len(kept) > 1 else None
+            old = known.get(session.session_id)
+            if old is not None and key is not None and key == old.content_key:
+                summaries.append(replace(old, file=str(path)))
+                continue
+            sealed = session_to_wire(session, redactor)
+            wire[sealed["session_id"]] = sealed
+            summaries.append(summarize(sealed, str(path), key))
     return ScannedFile(
         str(path),
         source.name,
@@ -133,6 +150,7 @@ def parse_file(
         summaries,
         wire,
         problems,
+        FileHealth.of_parse(problems, repairs.to_json(), reported),
     )
 
 
@@ -158,11 +176,13 @@ def scan(
             if use_cache and cache_valid(entry, stat, parse_key):
                 assert entry is not None
                 scanned: ScannedFile | None = ScannedFile(
-                    str(path), source.name, stat, entry.deps, entry.sessions, None
+                    str(path), source.name, stat, entry.deps, entry.sessions, None, health=entry.health
                 )
             else:
                 earlier = entry if use_cache and entry is not None and entry.parse_key == parse_key else None
-                scanned = parse_file(source, path, redactor, earlier)
+                scanned = parse_file(
+                    source, path, redactor, earlier, reported=entry.health if entry is not None else None
+                )
                 if scanned is None:
                     continue
                 parsed_bytes += stat.size

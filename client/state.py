@@ -29,14 +29,16 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-SCHEMA_VERSION = 1
+from client.file_health import REPAIR_KINDS, FileHealth
+
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     path      TEXT PRIMARY KEY,
@@ -45,10 +47,11 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns  INTEGER NOT NULL,
     inode     INTEGER NOT NULL,
     deps      TEXT NOT NULL,   -- JSON [[path, size, mtime_ns, inode], …] also read by the parse
-    parse_key TEXT NOT NULL,   -- redaction rule set; a change invalidates the entry
+    parse_key TEXT NOT NULL,   -- redaction rule set: a change invalidates the entry
     sessions  TEXT NOT NULL,   -- JSON [SessionSummary, …]
     problems  INTEGER NOT NULL DEFAULT 0,
-    parsed_at TEXT NOT NULL
+    parsed_at TEXT NOT NULL,
+    health    TEXT NOT NULL DEFAULT '{}'  -- JSON FileHealth: skipped lines, repairs, what was reported
 );
 CREATE TABLE IF NOT EXISTS targets (
     id          INTEGER PRIMARY KEY,
@@ -79,6 +82,10 @@ CREATE TABLE IF NOT EXISTS pushes (
     summary     TEXT NOT NULL
 );
 """
+# Upgrades of a state written by an older av-client, by the version they lead to.
+UPGRADES = {
+    2: ("ALTER TABLE files ADD COLUMN health TEXT NOT NULL DEFAULT '{}'",),
+}
 KEEP_PUSHES = 50
 
 
@@ -133,6 +140,20 @@ class CachedFile:
     deps: list[list[Any]]
     parse_key: str
     sessions: list[SessionSummary]
+    health: FileHealth = field(default_factory=FileHealth)
+
+
+@dataclass
+class FileRecord:
+    """One parsed file, as the parse cache keeps it."""
+
+    path: str
+    source: str
+    stat: FileStat
+    deps: list[list[Any]]
+    parse_key: str
+    sessions: list[SessionSummary]
+    health: FileHealth
 
 
 @dataclass
@@ -194,9 +215,22 @@ class State:
                 f"{path} was written by a newer av-client (schema {version}); upgrade av-client"
             )
         if version < SCHEMA_VERSION:
-            # Every statement is CREATE … IF NOT EXISTS: two first runs racing here are harmless.
-            self._db.executescript(SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._create_or_upgrade()
+
+    def _create_or_upgrade(self) -> None:
+        # One writer at a time, and the version read again inside: two first runs racing here
+        # (a push and a watch) create or upgrade once.
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                for statement in SCHEMA.split(";"):  # (so SCHEMA's comments hold no ';')
+                    if statement.strip():
+                        db.execute(statement)
+            else:
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in UPGRADES.get(target, ()):
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
@@ -227,39 +261,65 @@ class State:
 
     def cached_files(self) -> dict[str, CachedFile]:
         out = {}
-        for path, size, mtime, inode, deps, key, sessions in self._db.execute(
-            "SELECT path, size, mtime_ns, inode, deps, parse_key, sessions FROM files"
+        for path, size, mtime, inode, deps, key, sessions, health in self._db.execute(
+            "SELECT path, size, mtime_ns, inode, deps, parse_key, sessions, health FROM files"
         ):
             out[path] = CachedFile(
                 FileStat(size, mtime, inode),
                 orjson.loads(deps),
                 key,
                 [SessionSummary(**s) for s in orjson.loads(sessions)],
+                FileHealth.from_json(orjson.loads(health)),
             )
         return out
 
-    def save_files(
-        self, entries: Iterable[tuple[str, str, FileStat, list[list[Any]], str, list[SessionSummary], int]]
-    ) -> None:
+    def save_files(self, records: Iterable[FileRecord]) -> None:
         rows = [
             (
-                path,
-                source,
-                st.size,
-                st.mtime_ns,
-                st.inode,
-                orjson.dumps(deps).decode(),
-                key,
-                orjson.dumps([s.to_json() for s in sessions]).decode(),
-                problems,
+                r.path,
+                r.source,
+                r.stat.size,
+                r.stat.mtime_ns,
+                r.stat.inode,
+                orjson.dumps(r.deps).decode(),
+                r.parse_key,
+                orjson.dumps([s.to_json() for s in r.sessions]).decode(),
+                len(r.health.problems),
                 now_iso(),
+                orjson.dumps(r.health.to_json()).decode(),
             )
-            for path, source, st, deps, key, sessions, problems in entries
+            for r in records
         ]
         if not rows:
             return
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(
+                "INSERT OR REPLACE INTO files (path, source, size, mtime_ns, inode, deps, parse_key, "
+                "sessions, problems, parsed_at, health) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def save_health(self, health: Iterable[tuple[str, FileHealth]]) -> None:
+        """Record what was reported of cached files (their parse is unchanged)."""
+        rows = [(orjson.dumps(h.to_json()).decode(), path) for path, h in health]
+        if rows:
+            with self.transaction() as db:
+                db.executemany("UPDATE files SET health = ? WHERE path = ?", rows)
+
+    def health_totals(self) -> dict[str, int]:
+        """Skipped lines and repaired characters of every known file as last parsed (for ``status``)."""
+        totals = {"files_with_skipped_lines": 0, "skipped_lines": 0, "files_repaired": 0}
+        totals.update({f"repaired_{kind}": 0 for kind in REPAIR_KINDS})
+        for (raw,) in self._db.execute("SELECT health FROM files"):
+            health = FileHealth.from_json(orjson.loads(raw))
+            if health.problems:
+                totals["files_with_skipped_lines"] += 1
+                totals["skipped_lines"] += len(health.problems)
+            if health.repairs:
+                totals["files_repaired"] += 1
+            for kind, n in health.repairs.items():
+                totals[f"repaired_{kind}"] = totals.get(f"repaired_{kind}", 0) + n
+        return totals
 
     def forget_files(self, paths: Iterable[str]) -> None:
         paths = list(paths)

@@ -18,20 +18,15 @@ from avprotocol.text import cut as cut_text
 from client.fingerprint import seal
 from client.model import Message, Session
 from client.redact import Redactor
-
-
-def _clean(text: str) -> str:
-    # Lone surrogates (from broken UTF-16 in logs) cannot be encoded as UTF-8 JSON.
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
+from client.sources import decoding
 
 
 def _scrub(value: Any) -> Any:
+    # The parsers repair what they decode (client.sources.decoding); what is left is text from
+    # elsewhere, e.g. a file name that is not UTF-8 (Python holds its bytes as lone surrogates),
+    # which UTF-8 JSON cannot carry: repaired to U+FFFD the same way, and counted.
     if isinstance(value, str):
-        return _clean(value)
+        return decoding.text(value)
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     if isinstance(value, dict):

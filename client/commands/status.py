@@ -55,6 +55,8 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
         "changed_files": changed_files,
         "pending_deletes": gone,
         "last_push": state.last_push(endpoint),
+        # Of every known file as last parsed: lines skipped (not JSON), characters repaired to U+FFFD.
+        "parse_health": state.health_totals(),
     }
 
 

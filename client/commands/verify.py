@@ -52,11 +52,7 @@ def local_sessions(state: State, *, redactor: Redactor | None) -> dict[str, Sess
     for chunk in scan(
         chosen=select_sources(None), cache=state.cached_files(), parse_key=key, redactor=redactor
     ):
-        state.save_files(
-            (f.path, f.source, f.stat, f.deps, key, f.sessions, len(f.problems))
-            for f in chunk
-            if not f.from_cache
-        )
+        state.save_files(f.record(key) for f in chunk if f.cacheable)
         for f in chunk:
             for s in f.sessions:
                 out.setdefault(s.session_id, s)

@@ -9,6 +9,9 @@ Design:
 
 * Read through :mod:`client.sources.sqlite_store` (read-only, one snapshot,
   WAL included): agentsview may be running and must never see us write.
+* Every byte arrives: a text value that is not UTF-8 (or holds a lone
+  surrogate) is repaired to U+FFFD (:func:`client.sources.sqlite_store.read_repaired`)
+  instead of failing the whole import.
 * Tolerant of older and newer schemas: ``PRAGMA table_info`` says which
   columns exist and only those are selected (missing ones read as NULL). Only
   ``sessions.id`` and ``messages(session_id, ordinal, role, content)`` are
@@ -33,12 +36,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, cast, get_args
 
-import orjson
-
 from client.model import Message, ParseProblem, Role, Session, ToolCall, Usage
+from client.sources import decoding
 from client.sources.base import Source, sqlite_dependencies
 from client.sources.paths import anywhere
-from client.sources.sqlite_store import StoreUnreadable, read_snapshot
+from client.sources.sqlite_store import StoreUnreadable, read_repaired, read_snapshot
 
 from .claude_messages import usage_from
 
@@ -119,15 +121,20 @@ def _select(table: str, wanted: tuple[str, ...], have: set[str]) -> str:
 def _str(v: Any) -> str | None:
     if v is None:
         return None
-    s = v if isinstance(v, str) else str(v)
+    if isinstance(v, str):
+        s = v
+    elif isinstance(v, bytes):
+        s = decoding.text(v)  # a BLOB where text was expected: its text, never "b'...'"
+    else:
+        s = str(v)
     return s or None
 
 
 def _usage(raw: Any, context: Any, output: Any) -> Usage | None:
     if isinstance(raw, (str, bytes)) and raw:
         try:
-            u = usage_from(orjson.loads(raw))
-        except orjson.JSONDecodeError:
+            u = usage_from(decoding.loads(raw))
+        except decoding.NotJSON:
             u = None
         if u is not None:
             return u
@@ -141,7 +148,7 @@ def parse_agentsview_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
     spath = str(path)
     try:
         with read_snapshot(path) as con:
-            return _read(con, spath)
+            return read_repaired(con, lambda c: _read(c, spath))
     except StoreUnreadable as exc:
         return [], [ParseProblem(spath, None, exc.reason, transient=exc.transient)]
     except sqlite3.Error as exc:

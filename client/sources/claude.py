@@ -24,7 +24,9 @@ Design:
   parent Task/Agent tool_use id is looked up in the parent's file. Other files
   whose first entry's ``sessionId`` differs from the stem are ``continuation``.
   Forks are ``<stem>-<uuid>``, relationship ``fork``.
-* Robustness: never raises for bad content. A malformed line is reported as a
+* Robustness: never raises for bad content. A line orjson refuses for invalid
+  UTF-8 or a lone surrogate escape is repaired (:mod:`client.sources.decoding`)
+  and kept; only a line that is not JSON even so is reported as a
   :class:`ParseProblem` and skipped. An invalid LAST non-blank line is taken
   as a write in progress and skipped **silently**, with or without a trailing
   newline (agentsview's own ``truncated.jsonl`` fixture has one); once more
@@ -44,6 +46,7 @@ import orjson
 from client.model import ParseProblem, Session
 from client.project import project_name
 from client.sources.base import Source
+from client.sources.decoding import NotJSON, counting, loads_repaired
 from client.sources.paths import anywhere
 from client.sources.reading import gc_paused, read_log
 
@@ -116,12 +119,15 @@ def _scan(data: bytes, spath: str, problems: list[ParseProblem]) -> _Scan:
         try:
             obj = _loads(raw)
         except _JSONError:
-            if not raw.strip():
+            try:
+                obj = loads_repaired(raw)  # invalid UTF-8 or a lone surrogate: repaired, kept
+            except NotJSON:
+                if not raw.strip():
+                    continue
+                if idx == last_index:
+                    continue  # a cut-off final line: the agent is still writing it (or was killed)
+                problems.append(ParseProblem(spath, idx + 1, "malformed JSON line"))
                 continue
-            if idx == last_index:
-                continue  # a cut-off final line: the agent is still writing it (or was killed)
-            problems.append(ParseProblem(spath, idx + 1, "malformed JSON line"))
-            continue
         if type(obj) is not dict:
             problems.append(ParseProblem(spath, idx + 1, "line is not a JSON object"))
             continue
@@ -331,7 +337,12 @@ def _parent_links(parent_file: str, _mtime_ns: int, _size: int) -> dict[str, str
             try:
                 obj = _loads(data[start:end])
             except _JSONError:
-                obj = None
+                # Repaired like any line, but counted where the parent itself is parsed, not here.
+                with counting():
+                    try:
+                        obj = loads_repaired(data[start:end])
+                    except NotJSON:
+                        obj = None
             if type(obj) is dict:
                 found = _agent_link(obj)
                 if found and found[0] not in links:

@@ -50,7 +50,8 @@ Design:
   replays verbatim after an aborted turn is dropped once (agentsview HEAD).
 * Legacy rollouts (no envelope: a first ``{id, timestamp, instructions}`` line,
   then bare response items) are read too.
-* Robustness as in :mod:`client.sources.claude`: malformed lines become
+* Robustness as in :mod:`client.sources.claude`: invalid UTF-8 and lone
+  surrogates are repaired, lines that are not JSON even so become
   :class:`ParseProblem` and are skipped, a cut-off last line is tolerated
   silently, an unreadable file is one problem, no messages -> no session.
 """
@@ -67,6 +68,7 @@ import orjson
 from client.model import ParseProblem, Session
 from client.project import project_name
 from client.sources.base import Source
+from client.sources.decoding import NotJSON, loads_repaired
 from client.sources.paths import anywhere
 from client.sources.reading import gc_paused, read_log
 
@@ -140,9 +142,12 @@ def _scan(data: bytes, path: Path, spath: str, problems: list[ParseProblem]) -> 
         try:
             obj = _loads(raw)
         except _JSONError:
-            if raw.strip() and idx != last_index:  # a cut-off last line is a write in progress
-                problems.append(ParseProblem(spath, idx + 1, "malformed JSON line"))
-            continue
+            try:
+                obj = loads_repaired(raw)  # invalid UTF-8 or a lone surrogate: repaired, kept
+            except NotJSON:
+                if raw.strip() and idx != last_index:  # a cut-off last line is a write in progress
+                    problems.append(ParseProblem(spath, idx + 1, "malformed JSON line"))
+                continue
         if type(obj) is not dict:
             problems.append(ParseProblem(spath, idx + 1, "line is not a JSON object"))
             continue

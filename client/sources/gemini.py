@@ -9,10 +9,11 @@ one); both are read.
 
 Design:
 
-* The file is read once and decoded with one ``orjson.loads`` (JSON) or one
-  per line (JSONL). A JSON file that does not decode is one
-  :class:`ParseProblem` (``line=None``); in JSONL, bad lines are reported and
-  skipped, a cut-off last line is tolerated silently.
+* The file is read once and decoded with one ``decoding.loads`` (JSON) or one
+  per line (JSONL): invalid UTF-8 and lone surrogates are repaired to U+FFFD,
+  never a reason to drop the file. A JSON file that does not decode even so is
+  one :class:`ParseProblem` (``line=None``); in JSONL, bad lines are reported
+  and skipped, a cut-off last line is tolerated silently.
 * Messages: ``type`` ``user`` -> user, ``gemini`` -> assistant. ``info`` /
   ``error`` / ``warning`` records are CLI notices, not conversation; they are
   skipped, as agentsview does (a file of only notices yields no session).
@@ -42,11 +43,10 @@ import orjson
 from client.model import Message, ParseProblem, Session, ToolCall, Usage
 from client.project import project_name
 from client.sources.base import Source
+from client.sources.decoding import NotJSON, loads
 from client.sources.paths import anywhere
 from client.sources.reading import read_log
 
-_loads = orjson.loads
-_JSONError = orjson.JSONDecodeError
 _HEX = frozenset("0123456789abcdef")
 
 _CATEGORIES: dict[str, str] = {
@@ -224,8 +224,8 @@ def _jsonl_records(data: bytes, spath: str, problems: list[ParseProblem]) -> tup
         if not raw.strip():
             continue
         try:
-            rec = _loads(raw)
-        except _JSONError:
+            rec = loads(raw)
+        except NotJSON:
             if idx != last_index:
                 problems.append(ParseProblem(spath, idx + 1, "malformed JSON line"))
             continue
@@ -257,8 +257,8 @@ def parse_gemini_file(path: Path) -> tuple[list[Session], list[ParseProblem]]:
         header, records = _jsonl_records(data, spath, problems)
     else:
         try:
-            root = _loads(data)
-        except _JSONError:
+            root = loads(data)  # one invalid character no longer costs the whole file
+        except NotJSON:
             return [], [ParseProblem(spath, None, "malformed JSON file")]
         if type(root) is not dict:
             return [], [ParseProblem(spath, None, "file is not a JSON object")]
@@ -332,8 +332,8 @@ def _known_dirs(root: str, _m1: int, _m2: int) -> dict[str, str]:
     paths: dict[str, str] = {}
     for name in ("projects.json", "trustedFolders.json"):
         try:
-            obj = _loads(Path(root, name).read_bytes())
-        except (OSError, _JSONError):
+            obj = loads(Path(root, name).read_bytes())
+        except (OSError, NotJSON):
             continue
         if type(obj) is dict and type(obj.get("projects")) is dict:
             obj = obj["projects"]

@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from client.state import FileStat, SessionSummary, State, open_state
+from client.file_health import FileHealth
+from client.state import FileRecord, FileStat, SessionSummary, State, open_state
 
 
 def _summary(sid: str, fp: str = "f" * 64, n: int = 3) -> SessionSummary:
@@ -24,8 +25,19 @@ def test_state_file_is_created_private(tmp_path) -> None:
 def test_parse_cache_round_trips(tmp_path) -> None:
     with open_state(tmp_path / "s.db") as state:
         stat = FileStat(10, 123456789, 42)
+        health = FileHealth(((7, "malformed JSON line"),), frozenset(), {"invalid_utf8": 2}, {})
         state.save_files(
-            [("/logs/a.jsonl", "claude", stat, [["/logs/p.jsonl", 1, 2, 3]], "k1", [_summary("a")], 0)]
+            [
+                FileRecord(
+                    "/logs/a.jsonl",
+                    "claude",
+                    stat,
+                    [["/logs/p.jsonl", 1, 2, 3]],
+                    "k1",
+                    [_summary("a")],
+                    health,
+                )
+            ]
         )
     with open_state(tmp_path / "s.db") as state:
         cached = state.cached_files()["/logs/a.jsonl"]
@@ -33,6 +45,7 @@ def test_parse_cache_round_trips(tmp_path) -> None:
             cached.stat == stat and cached.parse_key == "k1" and cached.deps == [["/logs/p.jsonl", 1, 2, 3]]
         )
         assert cached.sessions == [_summary("a")]
+        assert cached.health == health
         state.forget_files(["/logs/a.jsonl"])
         assert state.cached_files() == {}
 

@@ -1,0 +1,224 @@
+"""Every byte arrives, over the real corpus: each source's files with lone surrogates and invalid UTF-8.
+
+For every source, variants of the ../shared/corpus files are generated here, in
+tmp_path (the corpus itself is never copied into the project): free-text string
+values get a lone surrogate escape (``\\ud800``) or an invalid UTF-8 byte
+appended. The oracle is the same variant with U+FFFD written where the bad
+character was: parsing the bad variant must give exactly what parsing that
+reference gives (sessions, messages, fingerprints, problems), with every bad
+character counted as a repair, and as many messages as the untouched file.
+The agentsview database is built from the real Claude sessions, bad bytes in
+its text columns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from client.scan import ScannedFile, parse_file
+from client.sources.registry import Source, get_source
+from tests.client.test_agentsview_db import NEW_SCHEMA
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+pytestmark = [
+    pytest.mark.conformance,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real corpus not present at {CORPUS}"),
+]
+
+LONE, BAD = "QQLONEQQ", "QQBADQQ"  # placeholders, then the bad bytes or the reference's U+FFFD
+BAD_BYTES = {LONE.encode(): b"\\ud800", BAD.encode(): b"\xff"}
+FFFD = "\ufffd".encode()
+
+
+def _is_free_text(value: str) -> bool:
+    # Text a person or a tool wrote, not an id, timestamp or enum the parser dispatches on.
+    return len(value) >= 6 and " " in value
+
+
+def _mark(obj: Any, counter: list[int]) -> Any:
+    """``obj`` with a placeholder appended to each free-text string, alternating the two kinds."""
+    if isinstance(obj, dict):
+        return {k: _mark(v, counter) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_mark(v, counter) for v in obj]
+    if isinstance(obj, str) and _is_free_text(obj):
+        counter[0] += 1
+        return obj + (LONE if counter[0] % 2 else BAD)
+    return obj
+
+
+def _marked_lines(data: bytes) -> tuple[bytes, int]:
+    counter = [0]
+    out = []
+    for raw in data.split(b"\n"):
+        try:
+            out.append(orjson.dumps(_mark(orjson.loads(raw), counter)))
+        except orjson.JSONDecodeError:
+            out.append(raw)  # blank, or malformed in the corpus itself: left as it is
+    return b"\n".join(out), counter[0]
+
+
+def _marked_document(data: bytes) -> tuple[bytes, int]:
+    counter = [0]
+    return orjson.dumps(_mark(orjson.loads(data), counter)), counter[0]
+
+
+def _bad(marked: bytes) -> bytes:
+    for placeholder, bad in BAD_BYTES.items():
+        marked = marked.replace(placeholder, bad)
+    return marked
+
+
+def _reference(marked: bytes) -> bytes:
+    for placeholder in BAD_BYTES:
+        marked = marked.replace(placeholder, FFFD)
+    return marked
+
+
+def _parse_tree(source: Source, root: Path) -> tuple[dict[str, ScannedFile], int]:
+    """Every file below ``root`` parsed as a push parses it; and the characters repaired in all."""
+    scanned = {}
+    for path in source.discover(root):
+        got = parse_file(source, path, None)
+        assert got is not None
+        scanned[str(path.relative_to(root))] = got
+    return scanned, sum(n for f in scanned.values() for n in f.health.repairs.values())
+
+
+def _as_compared(scanned: dict[str, ScannedFile]) -> dict[str, Any]:
+    return {
+        name: (
+            [(p.line, p.reason) for p in f.problems],
+            {sid: w for sid, w in sorted((f.wire or {}).items())},
+        )
+        for name, f in scanned.items()
+    }
+
+
+def _message_counts(scanned: dict[str, ScannedFile]) -> dict[str, dict[str, int]]:
+    return {n: {s.session_id: s.message_count for s in f.sessions} for n, f in scanned.items()}
+
+
+def _check_source(
+    source: Source,
+    corpus_root: Path,
+    tmp_path: Path,
+    marker: Callable[[bytes], tuple[bytes, int]],
+    *,
+    every_line_read: bool = True,
+) -> None:
+    original, _ = _parse_tree(source, corpus_root)
+    assert original, f"no {source.name} files under {corpus_root}"
+    root = tmp_path / source.name
+    marked: dict[Path, bytes] = {}
+    injected = 0
+    for path in corpus_root.rglob("*"):
+        if path.is_file():
+            data, n = (
+                marker(path.read_bytes()) if path.suffix in (".jsonl", ".json") else (path.read_bytes(), 0)
+            )
+            marked[root / path.relative_to(corpus_root)] = data
+            injected += n
+    assert injected >= len(original), "the variants must exercise the repair path in every file"
+
+    def write(variant: Callable[[bytes], bytes]) -> None:
+        for path, data in marked.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(variant(data))
+
+    write(_bad)
+    bad, repairs = _parse_tree(source, root)
+    write(_reference)  # the same paths, so source paths and fingerprints compare equal
+    reference, none = _parse_tree(source, root)
+
+    assert none == 0
+    assert _as_compared(bad) == _as_compared(reference)
+    if every_line_read:
+        assert repairs == injected
+    else:  # lines the parser skips unread (Codex's unused event_msg lines) repair nothing
+        assert 0 < repairs <= injected
+    assert _message_counts(bad) == _message_counts(original)  # nothing dropped
+
+
+def test_claude_variants(tmp_path):
+    _check_source(get_source("claude"), CORPUS / "claude" / "projects", tmp_path, _marked_lines)
+
+
+def test_codex_variants(tmp_path):
+    _check_source(
+        get_source("codex"), CORPUS / "codex" / "sessions", tmp_path, _marked_lines, every_line_read=False
+    )
+
+
+def test_gemini_variants(tmp_path):
+    _check_source(get_source("gemini"), CORPUS / "gemini", tmp_path, _marked_document)
+
+
+def _agentsview_db(path: Path, sessions: list[Any], variant: Callable[[bytes], bytes]) -> int:
+    """An agentsview database holding ``sessions``, each message's text marked; returns the marks."""
+    con = sqlite3.connect(path)
+    con.executescript(NEW_SCHEMA)
+    marks = 0
+    for s in sessions:
+        con.execute(
+            "INSERT INTO sessions (id, project, agent, first_message, started_at, ended_at, file_path) "
+            "VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?, 'corpus')",
+            (
+                s.session_id,
+                s.project,
+                s.agent,
+                variant(((s.first_message or "") + BAD).encode()),
+                s.started_at,
+                s.ended_at,
+            ),
+        )
+        marks += 1
+        for m in s.messages:
+            usage = orjson.dumps({"input_tokens": 1, "output_tokens": 2, "note": f"usage {LONE}"})
+            con.execute(
+                "INSERT INTO messages (session_id, ordinal, role, content, timestamp, token_usage) "
+                "VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?)",
+                (
+                    s.session_id,
+                    m.ordinal,
+                    m.role,
+                    variant((m.content + BAD).encode()),
+                    m.timestamp,
+                    variant(usage).decode(errors="surrogatepass"),
+                ),
+            )
+            marks += 2
+    con.commit()
+    con.close()
+    return marks
+
+
+def test_agentsview_variants(tmp_path):
+    claude = get_source("claude")
+    projects = CORPUS / "claude" / "projects" / "-home-marco-projects-spotter"
+    sessions = [
+        s for p in claude.discover(projects.parent) if p.parent == projects for s in claude.parse(p)[0]
+    ]
+    assert sessions
+    source = get_source("agentsview")
+    db = tmp_path / "sessions.db"
+    injected = _agentsview_db(db, sessions, _bad)
+    bad = parse_file(source, db, None)
+    db.unlink()
+    _agentsview_db(db, sessions, _reference)
+    reference = parse_file(source, db, None)
+    assert bad is not None and reference is not None
+    assert reference.health.repairs == {}
+    assert sum(bad.health.repairs.values()) == injected
+    assert bad.problems == reference.problems == []
+    assert bad.wire == reference.wire
+    assert {s.session_id: s.message_count for s in bad.sessions} == {
+        s.session_id: len(s.messages) for s in sessions
+    }
