@@ -280,5 +280,34 @@ def local_down() -> None:
     click.echo("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
 
 
+@local.command("reset")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--machine", help="Machine name for this computer's device (default: the current one).")
+def local_reset(yes: bool, machine: str | None) -> None:
+    """Delete the local stack's database, credentials and CA, and start it afresh.
+
+    Every session the local stack holds is deleted. Asks for confirmation unless --yes.
+    """
+    from infra.local.stack import Stack
+
+    stack = Stack.default()
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.ClickException("refusing to reset without confirmation; pass --yes")
+        click.confirm(
+            f"Reset the local stack in {stack.data}? Every session it holds, its tokens and its CA "
+            "are deleted",
+            abort=True,
+        )
+    state, removed = stack.reset(machine=machine)
+    for path in removed:
+        click.echo(f"deleted {path}", err=True)
+    env = stack.env()
+    click.echo(f"local stack is up afresh in {stack.data}", err=True)
+    click.echo(f"  ingest  {env['AV_ENDPOINT']}   (device for machine {state['machine']!r})", err=True)
+    click.echo(f"  viewer  {env['AV_VIEWER_URL']}", err=True)
+    click.echo('  tokens and CA are new: load them again with: eval "$(av-admin local env)"', err=True)
+
+
 if __name__ == "__main__":
     sys.exit(main())

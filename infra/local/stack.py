@@ -2,8 +2,11 @@
 
 ``up`` is idempotent: it reuses a running cluster, servers and valid credentials,
 and (re)creates whatever is missing. State (ports, role passwords, the session
-secret, process ids) is kept in ``state.json`` (0600) in the data directory;
-tokens in 0600 files beside it.
+secret, process ids, the stack's id and its cluster's directory) is kept in
+``state.json`` (0600) in the data directory; tokens in 0600 files beside it.
+A new data directory always gets a new cluster: ``up`` starts only a cluster
+marked with its own stack id (:mod:`infra.local.paths`). ``reset`` stops
+everything, deletes the cluster and what ``up`` wrote, and brings up a fresh stack.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from avcore.schema import INGEST_ROLE, VIEWER_ROLE
 from avcore.tokens import token_hash
 from infra.credentials import add_device, add_viewer
 from infra.local.ca import LocalCA, write_private
-from infra.local.paths import cluster_dir, data_dir
+from infra.local.paths import clusters_of_path, data_dir, legacy_cluster_dir, new_cluster_dir
 from infra.migrate import migrate
 from infra.pgcluster import Cluster, chown_for_server, free_port
 from infra.roles import ensure_roles
@@ -38,6 +41,10 @@ from infra.roles import ensure_roles
 DATABASE = "avcloud"
 SERVER_START_TIMEOUT_S = 30.0
 MACHINE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+OWNER_FILE = "owner"  # in the cluster's directory: the id of the stack that created it
+# What `up` writes in the data directory, and `reset` deletes (never the directory wholesale:
+# AV_DATA_DIR may point at a directory holding other things).
+STACK_ENTRIES = ("state.json", "device.token", "viewer.token", "tls", "logs", "postgres")
 
 
 class StackError(RuntimeError):
@@ -69,8 +76,13 @@ class Stack:
     def ca(self) -> LocalCA:
         return LocalCA(self.data / "tls")
 
+    def cluster_base(self, state: dict[str, Any]) -> Path:
+        # A state without "cluster_dir" was written by an earlier release, whose cluster
+        # is at the path-only location.
+        return Path(state["cluster_dir"]) if state.get("cluster_dir") else legacy_cluster_dir(self.data)
+
     def cluster(self, state: dict[str, Any]) -> Cluster:
-        base = cluster_dir(self.data)
+        base = self.cluster_base(state)
         return Cluster(
             base=base, port=int(state["pg_port"]), ssl_cert=base / "server.crt", ssl_key=base / "server.key"
         )
@@ -80,6 +92,10 @@ class Stack:
         self.data.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data, 0o700)
         state = self.state()
+        if not state:  # a new data directory: a new cluster, never one an earlier one left behind
+            state["cluster_dir"] = str(new_cluster_dir(self.data))
+        state.setdefault("cluster_dir", str(legacy_cluster_dir(self.data)))
+        state.setdefault("stack_id", secrets.token_hex(8))
         state.setdefault("pg_port", free_port())
         state.setdefault("ingest_port", free_port())
         state.setdefault("viewer_port", free_port())
@@ -100,11 +116,19 @@ class Stack:
 
     def _start_cluster(self, state: dict[str, Any]) -> Cluster:
         cluster = self.cluster(state)
+        owner = cluster.base / OWNER_FILE
         if not cluster.initialized():
             if cluster.base.exists():
                 shutil.rmtree(cluster.base)  # a half-made cluster from an interrupted run
             cluster.base.parent.mkdir(parents=True, exist_ok=True)
             cluster.init()
+        elif owner.exists() and owner.read_text().split()[0] != state["stack_id"]:
+            raise StackError(
+                f"the PostgreSQL cluster in {cluster.base} belongs to another local stack "
+                f"({owner.read_text().strip()}); refusing to adopt it and its sessions. "
+                "Run `av-admin local reset` to start this one afresh"
+            )
+        owner.write_text(f"{state['stack_id']} {self.data}\n")  # (a cluster from before marks: adopted)
         for src, dst in ((self.ca.server_cert, cluster.ssl_cert), (self.ca.server_key, cluster.ssl_key)):
             assert dst is not None
             shutil.copy(src, dst)
@@ -304,6 +328,35 @@ class Stack:
         if state:
             self.save(state)
         return stopped
+
+    # -- reset ----------------------------------------------------------------
+    def reset(self, *, machine: str | None = None) -> tuple[dict[str, Any], list[Path]]:
+        """Stop everything, delete the cluster and what `up` wrote, and bring up a fresh stack.
+
+        Also removes the clusters earlier data directories at this path left behind (the
+        one a fresh data directory used to adopt, among them). Returns the new state and
+        what was deleted.
+        """
+        state = self.state()
+        self.down()
+        removed: list[Path] = []
+        bases = set(clusters_of_path(self.data))
+        if state:
+            bases.add(self.cluster_base(state))
+        for base in sorted(bases):
+            if base.exists():
+                Cluster(base=base, port=0).stop()  # an orphan may still be running
+                shutil.rmtree(base)
+                removed.append(base)
+        for name in STACK_ENTRIES:
+            entry = self.data / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+                removed.append(entry)
+            elif entry.exists() or entry.is_symlink():
+                entry.unlink()
+                removed.append(entry)
+        return self.up(machine=machine or state.get("machine")), removed
 
 
 def _machine_name() -> str:

@@ -42,9 +42,10 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         [BIN / "av-admin", "local", "down"], env=env, capture_output=True, text=True, timeout=60
     )
     assert down.returncode == 0 and "postgres" in down.stdout
-    from infra.local.paths import cluster_dir
+    from infra.local.paths import clusters_of_path
 
-    shutil.rmtree(cluster_dir(data), ignore_errors=True)  # as root it lives outside tmp_path
+    for base in clusters_of_path(data):
+        shutil.rmtree(base, ignore_errors=True)  # as root it lives outside tmp_path
 
 
 def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
