@@ -36,6 +36,9 @@ class PlanResult(BaseModel):
     base_chain_hash: str | None = None  # send_from: the chain hash at from_ordinal - 1
     held_messages: int | None = None  # a session the server holds: how many messages
     held_chain_head: str | None = None  # ... and the chain hash of its last one
+    # With "have": the user deleted this session (av-client delete); do not send it again.
+    # (A client that does not know the field still sends nothing: it reads "have".)
+    deleted: bool | None = None
 
 
 class PlanResponse(Answer):
@@ -64,9 +67,23 @@ class PushResponse(Answer):
     results: list[ItemResult]
 
 
+# The statuses of /v1/deletes, by action (docs/protocol.md). The first four were added before any
+# client that reads answers as models was released; clients before those read statuses as plain
+# strings and ignore the ones they do not know, so they are no protocol change for them.
+DeleteStatus = Literal[
+    "marked",  # gone: now marked as gone from its machine, kept
+    "already_gone",  # gone: marked before
+    "undeleted",  # undelete: the tombstone is lifted
+    "not_deleted",  # undelete: the session is not deleted
+    "deleted",  # delete, mirror: now a tombstone; gone: it was one already
+    "already_deleted",  # delete, mirror
+    "not_found",
+]
+
+
 class DeleteResult(BaseModel):
     session_id: str
-    status: Literal["deleted", "not_found", "already_deleted"]
+    status: DeleteStatus
 
 
 class DeleteResponse(Answer):
@@ -91,6 +108,13 @@ class StatusResponse(Answer):
     messages: int
     tool_calls: int
     last_push_at: datetime | None
+    # Of ``sessions``: kept here, their logs gone from the machine (history is kept).
+    gone_locally_sessions: int = 0
+    # Of ``deleted_sessions``: by the user (av-client delete; not pushed again), and deleted
+    # before history was kept, when a vanished log deleted its session (their messages cannot
+    # come back from the server; a push of the log restores them).
+    deleted_by_user_sessions: int = 0
+    legacy_deleted_sessions: int = 0
     # The newest (at most 100) of this machine's sessions the indexer could not index.
     index_failures: list[IndexFailure] = Field(default_factory=list)
 
@@ -100,6 +124,13 @@ class HeldSession(BaseModel):
     fingerprint: str
     message_count: int
     deleted: bool
+    # For verify and for choosing what to delete (av-client delete's filters and dry run).
+    deleted_by: Literal["user", "mirror", "legacy"] | None = None  # null unless deleted
+    gone_locally_at: datetime | None = None
+    agent: str = ""
+    project: str = ""
+    title: str | None = None  # display name, else the first message, cut to 100 characters
+    last_activity: datetime | None = None
 
 
 class HeldSessionsResponse(Answer):

@@ -58,10 +58,22 @@ class PushRequest(Strict):
     sessions: list[dict[str, Any]] = Field(max_length=MAX_SESSIONS_PER_PUSH)
 
 
+# What a /v1/deletes request asks (docs/protocol.md, "Sessions that leave the machine"):
+# "gone": the logs disappeared from the machine; the server keeps the sessions, marked.
+# "delete": the user asked (av-client delete); a tombstone the client will not push over.
+# "mirror": the logs disappeared and the user opted into mirroring; a tombstone a later push
+#   of the same session restores.
+# "undelete": lift a deletion (av-client delete --undo), so a push may send the session again.
+# Absent: a client from before history was kept, which sent this only for disappeared logs,
+# so it means "gone".
+DeleteAction = Literal["gone", "delete", "mirror", "undelete"]
+
+
 class DeleteRequest(Strict):
     protocol: Version
     request_id: str = Field(min_length=8, max_length=64, pattern=REQUEST_ID)
     session_ids: list[str] = Field(max_length=MAX_DELETES)
+    action: DeleteAction | None = None
 
 
 def item_chunks(

@@ -28,7 +28,9 @@ async def deletes_route(request: Request, device: Device, conn: Conn) -> Respons
     req = validate_request(DeleteRequest, await read_body(request), "deletes")
 
     def delete_all() -> dict[str, Any]:
-        results = delete_sessions(conn, machine_id=device.machine_id, session_ids=req.session_ids)
+        results = delete_sessions(
+            conn, machine_id=device.machine_id, session_ids=req.session_ids, action=req.action
+        )
         return DeleteResponse(
             request_id=req.request_id, database_id=database_id(conn), results=results
         ).model_dump(mode="json")

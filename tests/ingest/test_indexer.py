@@ -31,7 +31,11 @@ def test_refresh_indexes_changed_sessions_and_follows_deletes(apps) -> None:
     assert _indexed(apps) == {"i1": 3, "i2": 1}
     assert refresh(db, budget_s=30).indexed == 0  # nothing changed since
     apps.push(chained("i1", ["alpha", "beta", "gamma", "epsilon"]))
-    post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["i2"]})
+    post(
+        apps,
+        "/v1/deletes",
+        {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["i2"], "action": "mirror"},
+    )
     assert refresh(db, budget_s=30).indexed == 2
     assert _indexed(apps) == {"i1": 4, "i2": 0}
     db.close()

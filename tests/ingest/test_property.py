@@ -61,7 +61,12 @@ def test_server_converges_to_the_clients_last_state(apps, ops) -> None:
                 assert status in ("applied", "unchanged"), status
             model[key] = current
         elif op == "delete":
-            last_body = {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": [key]}
+            last_body = {
+                "protocol": 1,
+                "request_id": uuid.uuid4().hex,
+                "session_ids": [key],
+                "action": "mirror",
+            }
             assert post(apps, "/v1/deletes", last_body).status_code == 200
             if key in model:
                 model[key] = None

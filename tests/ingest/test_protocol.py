@@ -150,7 +150,9 @@ def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
     d1["messages"][1].update(model="claude-sonnet-4", usage={"input_tokens": 7, "output_tokens": 3})
     apps.push(seal(d1), chained("d2", ["c", "d", "e", "f"]))  # two user turns: not one-shot
     r = post(
-        apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1", "zz"]}
+        apps,
+        "/v1/deletes",
+        {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1", "zz"], "action": "mirror"},
     )
     assert [i["status"] for i in r.json()["results"]] == ["deleted", "not_found"]
     with apps.db.admin() as conn:  # a tombstone holds no totals that no row backs
@@ -158,7 +160,11 @@ def test_deletes_leave_a_tombstone_hidden_from_the_viewer(apps) -> None:
             "SELECT message_count, tool_call_count, input_tokens, output_tokens, peak_context_tokens, models "
             "FROM sessions WHERE session_id = 'd1'"
         ).fetchone() == (0, 0, 0, 0, 0, [])
-    r = post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1"]})
+    r = post(
+        apps,
+        "/v1/deletes",
+        {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["d1"], "action": "mirror"},
+    )
     assert r.json()["results"][0]["status"] == "already_deleted"
     listed = apps.view("/api/v1/sessions").json()
     assert [s["session_id"] for s in listed["rows"]] == ["d2"]
@@ -180,7 +186,11 @@ def test_status_and_held_list(apps) -> None:
     assert pushed is not None
     apps.push(chained("h00", ["x"]))  # unchanged: not a push that wrote anything
     assert last_push() == pushed
-    post(apps, "/v1/deletes", {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["h00"]})
+    post(
+        apps,
+        "/v1/deletes",
+        {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["h00"], "action": "delete"},
+    )
     st = apps.ingest.get("/v1/status", headers={"Authorization": f"Bearer {apps.device_token}"}).json()
     assert (st["machine"], st["sessions"], st["deleted_sessions"], st["messages"]) == ("laptop", 4, 1, 14)
     seen, cursor = [], None
@@ -296,6 +306,7 @@ def test_requests_applied_one_session_at_a_time_do_not_deadlock(apps) -> None:
                     "protocol": 1,
                     "request_id": uuid.uuid4().hex,
                     "session_ids": random.Random(seed + 1).sample(names, 3),
+                    "action": "mirror",
                 },
             )
             if r.status_code != 200:
