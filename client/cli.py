@@ -26,6 +26,7 @@ from client.config import (
     ConfigError,
     default_machine_name,
     load_config,
+    mirror_deletes,
     push_in_flight,
     redact_patterns,
     user_dir,
@@ -169,6 +170,7 @@ def _push_options(
         redact=not no_redact,
         redact_patterns=() if no_redact else redact_patterns(),
         in_flight=in_flight or push_in_flight(),
+        mirror=mirror_deletes(),
     )
 
 
@@ -220,17 +222,40 @@ def _report(summary: PushSummary, as_json: bool, *, dry_run: bool = False) -> No
             f"The server's database changed (now {summary.database_id}); re-sent what it lacked.", err=True
         )
     if dry_run:
+        leaving = (
+            f"{summary.would_delete} to delete (mirror_deletes is on)"
+            if summary.would_delete
+            else f"{summary.would_mark_gone} gone from this machine, to keep marked"
+        )
         click.echo(
             f"Dry run: {summary.sessions_seen} sessions; the server has {summary.have}, lacks "
-            f"{summary.would_send} ({summary.would_send_messages} messages); "
-            f"{summary.would_delete} to delete"
+            f"{summary.would_send} ({summary.would_send_messages} messages); {leaving}"
         )
     else:
         click.echo(
             f"Pushed {summary.sessions_seen} sessions: {summary.applied} sent, "
-            f"{summary.have + summary.unchanged} unchanged, {summary.deleted} deleted, "
+            f"{summary.have + summary.unchanged} unchanged, "
             f"{len(summary.failed)} failed ({summary.messages_sent} messages, {summary.bytes_sent} bytes)"
         )
+    if summary.gone_marked:
+        click.echo(
+            f"Kept {summary.gone_marked} sessions whose logs disappeared from this machine "
+            "(the server marks them as gone; `av-client delete --gone-locally` removes them)"
+        )
+    if summary.deleted:
+        click.echo(f"Deleted {summary.deleted} sessions whose logs disappeared (mirror_deletes is on)")
+    if summary.deleted_on_server:
+        click.echo(
+            f"Not sent: {summary.deleted_on_server} sessions you deleted on the server "
+            "(`av-client delete --undo ID` lets a push send one again)"
+        )
+    if summary.kept_server_copy:
+        click.echo(
+            f"Not sent: {summary.kept_server_copy} agentsview imports of sessions the server holds "
+            "from their own logs (the server's copy is the complete one)"
+        )
+    for notice in summary.notices:
+        click.echo(f"notice: {notice}", err=True)
     if summary.redactions:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.redactions.items()))
         click.echo(f"Redacted {sum(summary.redactions.values())} secrets: {kinds}")
@@ -281,7 +306,7 @@ def _print_status(report: dict[str, Any]) -> None:
     click.echo(
         f"Local: {local['files']} files, {local['sessions']} sessions ({agents}); "
         f"pending: {local['pending_sessions']} sessions, {local['changed_files']} new or changed files, "
-        f"{local['pending_deletes']} deletes"
+        f"{local['pending_gone']} sessions whose logs disappeared, to report"
     )
     health = local.get("parse_health") or {}
     repaired = sum(n for k, n in health.items() if k.startswith("repaired_"))
@@ -295,7 +320,8 @@ def _print_status(report: dict[str, Any]) -> None:
     server = report.get("server")
     if server:
         click.echo(
-            f"Server ({server.get('machine')}): {server.get('sessions')} sessions, "
+            f"Server ({server.get('machine')}): {server.get('sessions')} sessions "
+            f"({server.get('gone_locally_sessions', 0)} kept there, gone from this machine), "
             f"{server.get('messages')} messages, {server.get('tool_calls')} tool calls, "
             f"{server.get('deleted_sessions')} deleted; last push {server.get('last_push_at')}"
         )
@@ -306,6 +332,12 @@ def _print_status(report: dict[str, Any]) -> None:
                 f"Server could not index {len(failures)} session(s) for search and analytics "
                 f"(stored, and still found by scanning): {names}",
                 err=True,
+            )
+        if server.get("legacy_deleted_sessions"):
+            click.echo(
+                f"  {server['legacy_deleted_sessions']} sessions were deleted by an earlier release when "
+                "their logs disappeared; the server cannot bring them back (a push restores any whose "
+                "log still exists)"
             )
     else:
         click.echo(f"Server: unreachable: {report.get('server_error')}", err=True)
@@ -322,7 +354,13 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
     from client.commands.verify import verify
 
     with _errors(), open_state() as state, connected() as client:
-        report = verify(client, state, redact=not no_redact, patterns=() if no_redact else redact_patterns())
+        report = verify(
+            client,
+            state,
+            redact=not no_redact,
+            patterns=() if no_redact else redact_patterns(),
+            mirror=mirror_deletes(),
+        )
     if as_json:
         _print_json(report.to_json())
     else:
@@ -330,6 +368,13 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
             f"{report.local} local sessions, {report.server} on the server "
             f"(database {report.database_id}), {report.matching} identical"
         )
+        if report.kept_gone_locally:
+            click.echo(
+                f"kept on the server, gone locally: {len(report.kept_gone_locally)} sessions "
+                "(their logs left this machine; the server keeps them, as it should)"
+            )
+        if report.deleted_on_server:
+            click.echo(f"deleted on the server at your request: {len(report.deleted_on_server)} sessions")
         for sid in report.missing:
             click.echo(f"missing on server: {sid}")
         for d in report.different:
@@ -338,7 +383,7 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
                 f"server {d['server_messages']})"
             )
         for sid in report.extra:
-            click.echo(f"extra on server: {sid}")
+            click.echo(f"extra on server: {sid} (gone locally; mirror_deletes is on)")
         if not report.ok:
             click.echo("Run `av-client push` to send what is missing or different.", err=True)
     sys.exit(EXIT_OK if report.ok else EXIT_PARTIAL)
@@ -367,10 +412,12 @@ def watch_cmd(poll: float, debounce: float, floor: float, agent: str | None, no_
         except (PushError, ConfigError, StateError) as exc:
             click.echo(f"{reason} push failed: {type(exc).__name__}: {exc}", err=True)
             return
-        if summary.applied or summary.deleted or summary.failed or reason in ("start", "final"):
+        busy = summary.applied or summary.gone_marked or summary.deleted or summary.failed
+        if busy or reason in ("start", "final"):
             click.echo(
                 f"{reason}: {summary.applied} sent, {summary.have + summary.unchanged} unchanged, "
-                f"{summary.deleted} deleted, {len(summary.failed)} failed",
+                f"{summary.gone_marked} kept as gone, {summary.deleted} deleted, "
+                f"{len(summary.failed)} failed",
                 err=True,
             )
 
@@ -415,3 +462,12 @@ def doctor_cmd(as_json: bool) -> None:
             if c.fix and c.level in ("warn", "fail"):
                 click.echo(f"       fix: {c.fix}")
     sys.exit(EXIT_PARTIAL if any(c.level == "fail" for c in checks) else EXIT_OK)
+
+
+def _add_commands() -> None:
+    from client.cli_delete import delete_cmd  # its own module: cli.py stays small
+
+    main.add_command(delete_cmd)
+
+
+_add_commands()

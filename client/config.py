@@ -118,6 +118,26 @@ def push_in_flight() -> int:
     return number
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def mirror_deletes() -> bool:
+    """The opt-in to make the server mirror the disk: ``$AV_MIRROR_DELETES``, else ``mirror_deletes``
+    in config.json, else off. On, a session whose log disappeared is deleted on the server
+    (a tombstone) instead of kept there marked as gone (docs/client.md, "History is kept")."""
+    env = os.environ.get("AV_MIRROR_DELETES")
+    where, value = (
+        ("AV_MIRROR_DELETES", env)
+        if env is not None
+        else (f"mirror_deletes in {config_path()}", read_config_file().get("mirror_deletes", False))
+    )
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"{where} must be true or false, not {value!r}")
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".tmp")

@@ -18,8 +18,12 @@ Per chunk of scanned files (see :mod:`client.scan`):
    ``MAX_ROUNDS``); ``rejected`` or a failed request fails those sessions only.
    Answers are applied in this thread, in the order the requests were made.
 
-Then sessions acknowledged earlier whose file has disappeared go to
-``/v1/deletes``.
+Then sessions acknowledged earlier whose file has disappeared are reported
+(:mod:`client.departures`): the server keeps them, marked as gone from this
+machine, or deletes them with the mirror opt-in. A session the user deleted on
+the server (``av-client delete``) is answered ``have`` with ``deleted`` and not
+sent. An agentsview import never replaces a session the server holds from this
+machine's own log (the log is gone; the import is a flattened copy of it).
 
 A session planned from the parse cache has no wire form yet: its file is read
 when the plan first asks for one of its sessions, once per push (the file's
@@ -30,7 +34,6 @@ session whose file changed since it was planned is planned again.
 from __future__ import annotations
 
 import os
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,9 +52,10 @@ from avprotocol.answers import (
     StatusResponse,
 )
 from avprotocol.identifiers import identifier_problem
-from avprotocol.limits import MAX_CHECKPOINTS, MAX_DELETES
-from avprotocol.requests import DeleteRequest, PlanRequest, PlanSessionIn
+from avprotocol.limits import MAX_CHECKPOINTS
+from avprotocol.requests import PlanRequest, PlanSessionIn
 from client.config import PUSH_IN_FLIGHT_DEFAULT
+from client.departures import disappeared, report_departures
 from client.file_health import REPAIR_KINDS, FileHealth
 from client.model import ParseProblem
 from client.parts import Outgoing, Oversize, Piece, Request, RequestSizer, requests
@@ -77,6 +81,7 @@ class PushOptions:
     redact: bool = True
     redact_patterns: tuple[UserRule, ...] = ()
     in_flight: int = PUSH_IN_FLIGHT_DEFAULT  # push requests on the wire at once; 1: strictly one at a time
+    mirror: bool = False  # delete on the server what disappeared here (opt-in), instead of keeping it
 
 
 @dataclass
@@ -90,10 +95,15 @@ class PushSummary:
     messages_sent: int = 0
     bytes_sent: int = 0  # gzip bytes of plan, push and delete requests
     requests: int = 0
-    deleted: int = 0
+    deleted: int = 0  # mirror opt-in: deleted on the server because their logs disappeared
+    gone_marked: int = 0  # kept on the server, now marked as gone from this machine
+    deleted_on_server: int = 0  # not sent: the user deleted them on the server (av-client delete)
+    kept_server_copy: int = 0  # not sent: an agentsview import of a session pushed from its own log
     would_send: int = 0  # --dry-run: sessions the server lacks
     would_send_messages: int = 0
     would_delete: int = 0
+    would_mark_gone: int = 0
+    notices: list[str] = field(default_factory=list)  # worth saying, not failures
     database_id: str | None = None
     database_changed: bool = False
     failed: list[tuple[str, str]] = field(default_factory=list)
@@ -116,12 +126,17 @@ class PushSummary:
             "applied": self.applied,
             "unchanged": self.unchanged + self.have,
             "deleted": self.deleted,
+            "gone_marked": self.gone_marked,
+            "deleted_on_server": self.deleted_on_server,
+            "kept_server_copy": self.kept_server_copy,
             "messages_sent": self.messages_sent,
             "bytes_sent": self.bytes_sent,
             "requests": self.requests,
             "would_send": self.would_send,
             "would_send_messages": self.would_send_messages,
             "would_delete": self.would_delete,
+            "would_mark_gone": self.would_mark_gone,
+            "notices": self.notices,
             "database_id": self.database_id,
             "database_changed": self.database_changed,
             "failed": [{"session_id": s, "reason": r} for s, r in self.failed],
@@ -188,7 +203,7 @@ class Pusher:
             self._chunk(chunk)
         if self.options.agent is None and not self.options.dry_run:
             self.state.forget_files(set(cache) - self.seen_files)  # files that disappeared
-        self._deletes()
+        self._departures()
         if not self.options.dry_run:
             self.state.record_push(
                 endpoint=self.endpoint,
@@ -330,8 +345,22 @@ class Pusher:
 
     # -- one round: plan, then send ----------------------------------------------------------
 
+    def _keeps_server_copy(self, p: _Planned, result: PlanResult) -> bool:
+        """An agentsview import never replaces what the server holds from this machine's own log.
+
+        The import is a flattened copy (no blocks, no thinking detail) of a log that is gone;
+        the server's copy came from the log itself. Known from the acknowledgement: the file
+        the server's copy was pushed from. Without one (a wiped state) the import is sent.
+        """
+        source = self.sources.get(p.source)
+        if source is None or source.kind != "import" or result.held_messages is None:
+            return False
+        known = self.acked.get(p.summary.session_id)
+        return known is not None and known.file is not None and known.file != p.summary.file
+
     def _round(self, planned: dict[str, _Planned]) -> dict[str, _Planned]:
         s = self.summary
+        deleted_here = 0
         results = self._plan(planned)
         again: dict[str, _Planned] = {}
         to_send: list[tuple[_Planned, PlanResult]] = []
@@ -341,11 +370,15 @@ class Pusher:
                 s.failed.append((p.summary.session_id, "the server's plan answered for another session"))
             elif result.action == "have":
                 have.append(p.summary)
+                deleted_here += result.deleted is True  # the user deleted it: not sent
             elif p.light:
                 again[p.summary.session_id] = _Planned(p.summary, False, p.wire, p.source)
+            elif self._keeps_server_copy(p, result):
+                s.kept_server_copy += 1
             else:
                 to_send.append((p, result))
-        s.have += len(have)
+        s.have += len(have) - deleted_here
+        s.deleted_on_server += deleted_here
         if self.target_id is not None and not self.options.dry_run:
             self.state.acknowledge(self.target_id, have)
         if self.options.dry_run:
@@ -456,7 +489,7 @@ class Pusher:
             self.state.acknowledge(self.target_id, done)
         return again
 
-    # -- deletes -----------------------------------------------------------------------------
+    # -- sessions whose log disappeared ------------------------------------------------------
 
     def _gone(self, file: str) -> bool:
         """Whether a pushed session's file is gone. A file we may not read (its directory made
@@ -473,37 +506,34 @@ class Pusher:
             return False
         return False
 
-    def _deletes(self) -> None:
-        """Sessions this database acknowledged whose file is gone go to /v1/deletes."""
+    def _departures(self) -> None:
+        """Acknowledged sessions whose file is gone: kept and marked on the server (or, mirror, deleted)."""
         if self.target_id is None and self.expected_db and not self.options.dry_run:
-            # Nothing was planned this run: learn which database we talk to before deleting.
+            # Nothing was planned this run: learn which database we talk to before reporting.
             self._learn_database(self.client.get("/v1/status", answer=StatusResponse).database_id)
-        o = self.options
-        unseen = {
-            sid: a.file
-            for sid, a in self.acked.items()
-            if sid not in self.seen
-            and a.file
-            and o.agent in (None, a.agent)
-            and o.project in (None, a.project)
-        }
-        ids = sorted(sid for sid, file in unseen.items() if self._gone(file))
-        if o.dry_run:
-            self.summary.would_delete = len(ids)
+        o, s = self.options, self.summary
+        gone = disappeared(self.acked, self.seen, agent=o.agent, project=o.project, is_gone=self._gone)
+        target = self.target_id
+        if not gone or (target is None and not o.dry_run):
             return
-        if not ids or self.target_id is None:
-            return
-        for i in range(0, len(ids), MAX_DELETES):
-            batch = ids[i : i + MAX_DELETES]
-            request = DeleteRequest(protocol=PROTOCOL_VERSION, request_id=uuid.uuid4().hex, session_ids=batch)
-            try:
-                answer = self._post("/v1/deletes", request, DeleteResponse)
-            except PushError as exc:
-                self.summary.failed.extend((sid, f"delete: {exc}") for sid in batch)
-                continue
-            statuses = {r.session_id: r.status for r in answer.results}
-            self.summary.deleted += sum(1 for sid in batch if statuses.get(sid) == "deleted")
-            self.state.unacknowledge(self.target_id, [sid for sid in batch if sid in statuses])
+        out = report_departures(
+            gone,
+            self.acked,
+            mirror=o.mirror,
+            dry_run=o.dry_run,
+            post=lambda request: self._post("/v1/deletes", request, DeleteResponse),
+            reported=lambda ids: self.state.gone_reported(target, ids) if target is not None else None,
+            forget=lambda ids: self.state.unacknowledge(target, ids) if target is not None else None,
+            failed=lambda sid, reason: s.failed.append((sid, reason)),
+        )
+        s.gone_marked += out.marked
+        s.deleted += out.deleted
+        if o.mirror:
+            s.would_delete = out.would_report
+        else:
+            s.would_mark_gone = out.would_report
+        if out.unmarked_notice:
+            s.notices.append(out.unmarked_notice)
 
 
 def _rejection(item: ItemResult | None, session_id: str, answered: int, sent: int) -> str:

@@ -68,8 +68,9 @@ CREATE TABLE IF NOT EXISTS acked (
     message_count INTEGER NOT NULL,
     agent         TEXT NOT NULL DEFAULT '',
     project       TEXT NOT NULL DEFAULT '',
-    file          TEXT,           -- the discovered file: its disappearance means "deleted"
+    file          TEXT,           -- the discovered file: its disappearance means "gone"
     acked_at      TEXT NOT NULL,
+    gone_reported INTEGER NOT NULL DEFAULT 0,  -- the server was told the file is gone
     PRIMARY KEY (target_id, session_id)
 );
 CREATE TABLE IF NOT EXISTS pushes (
@@ -84,7 +85,10 @@ CREATE TABLE IF NOT EXISTS pushes (
 """
 # Upgrades of a state written by an older av-client, by the version they lead to.
 UPGRADES = {
-    2: ("ALTER TABLE files ADD COLUMN health TEXT NOT NULL DEFAULT '{}'",),
+    2: (
+        "ALTER TABLE files ADD COLUMN health TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE acked ADD COLUMN gone_reported INTEGER NOT NULL DEFAULT 0",
+    ),
 }
 KEEP_PUSHES = 50
 
@@ -163,6 +167,7 @@ class Acked:
     agent: str
     project: str
     file: str | None
+    gone_reported: bool = False  # its file disappeared, and the server was told (history kept)
 
 
 def _private_file(path: Path) -> None:
@@ -357,10 +362,10 @@ class State:
 
     def acked(self, target_id: int) -> dict[str, Acked]:
         return {
-            sid: Acked(fp, n, agent, project, src)
-            for sid, fp, n, agent, project, src in self._db.execute(
-                "SELECT session_id, fingerprint, message_count, agent, project, file FROM acked "
-                "WHERE target_id = ?",
+            sid: Acked(fp, n, agent, project, src, bool(gone))
+            for sid, fp, n, agent, project, src, gone in self._db.execute(
+                "SELECT session_id, fingerprint, message_count, agent, project, file, gone_reported "
+                "FROM acked WHERE target_id = ?",
                 (target_id,),
             )
         }
@@ -371,8 +376,20 @@ class State:
             for s in summaries
         ]
         if rows:
+            with self.transaction() as db:  # a session acknowledged again is back: not gone
+                db.executemany(
+                    "INSERT OR REPLACE INTO acked (target_id, session_id, fingerprint, message_count, "
+                    "agent, project, file, acked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+    def gone_reported(self, target_id: int, session_ids: Iterable[str]) -> None:
+        rows = [(target_id, sid) for sid in session_ids]
+        if rows:
             with self.transaction() as db:
-                db.executemany("INSERT OR REPLACE INTO acked VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany(
+                    "UPDATE acked SET gone_reported = 1 WHERE target_id = ? AND session_id = ?", rows
+                )
 
     def unacknowledge(self, target_id: int, session_ids: Iterable[str]) -> None:
         rows = [(target_id, sid) for sid in session_ids]

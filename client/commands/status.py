@@ -42,7 +42,11 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
                 known = acked.get(s.session_id)
                 if not known or known.fingerprint != s.fingerprint:
                     pending_sessions += 1
-    gone = sum(1 for sid, a in acked.items() if sid not in seen and a.file and not Path(a.file).exists())
+    gone = sum(
+        1
+        for sid, a in acked.items()
+        if sid not in seen and a.file and not a.gone_reported and not Path(a.file).exists()
+    )
     return {
         "state_file": str(state.path),
         "endpoint": endpoint,
@@ -53,7 +57,7 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
         "acknowledged": len(acked),
         "pending_sessions": pending_sessions,
         "changed_files": changed_files,
-        "pending_deletes": gone,
+        "pending_gone": gone,  # logs that disappeared, not yet reported (the server keeps them)
         "last_push": state.last_push(endpoint),
         # Of every known file as last parsed: lines skipped (not JSON), characters repaired to U+FFFD.
         "parse_health": state.health_totals(),

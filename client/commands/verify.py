@@ -1,9 +1,12 @@
 """``av-client verify``: does the server hold exactly what this machine has?
 
 Every local session (parsed or from the parse cache, redacted as a push would)
-is compared by fingerprint with ``GET /v1/sessions``: sessions missing on the
-server, held with a different fingerprint, and held by the server but no longer
-on this machine are each listed.
+is compared by fingerprint with ``GET /v1/sessions``. Differences (exit 1):
+sessions missing on the server, and held with a different fingerprint. Not
+differences (listed, exit 0): sessions the server keeps whose logs are gone
+from this machine (history is kept: that is the point), and sessions the user
+deleted on the server (``av-client delete``). With the mirror opt-in, a session
+kept on the server but gone here *is* a difference (the next push deletes it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ class VerifyReport:
     matching: int = 0
     missing: list[str] = field(default_factory=list)  # on this machine, not on the server
     different: list[dict[str, Any]] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)  # on the server, not on this machine
+    extra: list[str] = field(default_factory=list)  # mirror opt-in: on the server, gone from here
+    kept_gone_locally: list[str] = field(default_factory=list)  # on the server, gone from here: kept
+    deleted_on_server: list[str] = field(default_factory=list)  # here; the user deleted it there
     database_id: str | None = None
 
     @property
@@ -42,6 +47,8 @@ class VerifyReport:
             "missing_on_server": self.missing,
             "different": self.different,
             "extra_on_server": self.extra,
+            "kept_on_server_gone_locally": self.kept_gone_locally,
+            "deleted_on_server": self.deleted_on_server,
             "database_id": self.database_id,
         }
 
@@ -79,7 +86,12 @@ def server_sessions(client: IngestClient) -> tuple[dict[str, HeldSession], str |
 
 
 def verify(
-    client: IngestClient, state: State, *, redact: bool = True, patterns: tuple[UserRule, ...] = ()
+    client: IngestClient,
+    state: State,
+    *,
+    redact: bool = True,
+    patterns: tuple[UserRule, ...] = (),
+    mirror: bool = False,
 ) -> VerifyReport:
     local = local_sessions(state, redactor=Redactor(patterns) if redact else None)
     held, database_id = server_sessions(client)
@@ -90,7 +102,9 @@ def verify(
     )
     for sid, mine in sorted(local.items()):
         theirs = held.get(sid)
-        if theirs is None or theirs.deleted:
+        if theirs is not None and theirs.deleted and theirs.deleted_by == "user":
+            report.deleted_on_server.append(sid)
+        elif theirs is None or theirs.deleted:
             report.missing.append(sid)
         elif theirs.fingerprint != mine.fingerprint:
             report.different.append(
@@ -102,5 +116,9 @@ def verify(
             )
         else:
             report.matching += 1
-    report.extra = sorted(sid for sid, s in held.items() if sid not in local and not s.deleted)
+    elsewhere = sorted(sid for sid, s in held.items() if sid not in local and not s.deleted)
+    if mirror:
+        report.extra = elsewhere
+    else:
+        report.kept_gone_locally = elsewhere
     return report

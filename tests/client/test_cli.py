@@ -69,9 +69,17 @@ def test_verify_lists_sessions_missing_and_extra(ingest, sources_root) -> None:
     run("push")
     a.unlink()  # gone locally, still on the server (no push since)
     write_session(sources_root, "dddddddd-0000-4000-8000-000000000004", 2)
-    report = json.loads(run("verify", "--json").output)
+    result = run("verify", "--json")
+    report = json.loads(result.output)
     assert report["missing_on_server"] == ["dddddddd-0000-4000-8000-000000000004"]
-    assert report["extra_on_server"] == [SID]
+    assert report["kept_on_server_gone_locally"] == [SID] and report["extra_on_server"] == []
+    assert result.exit_code == 1  # for the missing one
+    run("push")
+    result = run("verify")
+    assert result.exit_code == 0, result.output  # kept on the server, gone locally: history, not a fault
+    assert "kept on the server, gone locally: 1 sessions" in result.output
+    mirrored = run("verify", "--json", env={"AV_MIRROR_DELETES": "true"})
+    assert mirrored.exit_code == 1 and json.loads(mirrored.output)["extra_on_server"] == [SID]
 
 
 def test_config_errors_exit_2_without_traceback(monkeypatch) -> None:

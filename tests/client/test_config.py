@@ -4,7 +4,14 @@ import os
 
 import pytest
 
-from client.config import ConfigError, check_endpoint, config_path, load_config, push_in_flight
+from client.config import (
+    ConfigError,
+    check_endpoint,
+    config_path,
+    load_config,
+    mirror_deletes,
+    push_in_flight,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +84,19 @@ def test_push_in_flight_in_config_json_must_be_an_integer_in_bounds(value) -> No
     else:
         with pytest.raises(ConfigError, match="push_in_flight in .*config.json must be a whole number"):
             push_in_flight()
+
+
+def test_mirror_deletes_is_off_unless_opted_in_by_environment_or_config_json(monkeypatch) -> None:
+    assert mirror_deletes() is False  # history is kept by default
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('{"mirror_deletes": true}')
+    assert mirror_deletes() is True
+    monkeypatch.setenv("AV_MIRROR_DELETES", "no")
+    assert mirror_deletes() is False
+    monkeypatch.setenv("AV_MIRROR_DELETES", "sometimes")
+    with pytest.raises(ConfigError, match="AV_MIRROR_DELETES must be true or false"):
+        mirror_deletes()
+    monkeypatch.delenv("AV_MIRROR_DELETES")
+    config_path().write_text('{"mirror_deletes": 1}')
+    with pytest.raises(ConfigError, match="mirror_deletes in .* must be true or false"):
+        mirror_deletes()

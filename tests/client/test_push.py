@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pydantic import Field, field_validator
 
 from client import parts
 from client.commands.run import connected, run_push
@@ -140,15 +141,63 @@ def test_a_rebuilt_database_is_detected_and_healed_without_a_flag(ingest, source
     _verify_ok()
 
 
-def test_a_disappeared_file_is_deleted_on_the_server(ingest, sources_root) -> None:
+def test_a_disappeared_file_keeps_its_session_on_the_server(ingest, sources_root) -> None:
     keep = write_session(sources_root, SID_A, 3)
     gone = write_session(sources_root, SID_B, 3)
     push_now()
-    gone.unlink()
+    gone.unlink()  # what Claude Code's cleanup does to transcripts older than 30 days
     summary = push_now()
-    assert summary.deleted == 1 and _server(ingest, SID_B) is None and _server(ingest, SID_A)
-    assert push_now().deleted == 0  # told once
+    assert (summary.gone_marked, summary.deleted, summary.failed) == (1, 0, [])
+    assert _server(ingest, SID_B)[0] == 3 and _server(ingest, SID_A)  # complete, both
+    (gone_at,) = ingest.rows("SELECT gone_locally_at FROM sessions WHERE session_id = %s", SID_B)[0]
+    assert gone_at is not None
+    assert push_now().gone_marked == 0  # told once
+    _verify_ok()  # kept on the server, gone locally: not a difference
+    write_session(sources_root, SID_B, 3)  # the log is back (restored from a backup)
+    assert push_now().have == 2
+    assert ingest.rows("SELECT gone_locally_at FROM sessions WHERE session_id = %s", SID_B) == [(None,)]
     assert keep.exists()
+
+
+def test_mirror_opt_in_deletes_what_disappeared(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 3)
+    gone = write_session(sources_root, SID_B, 3)
+    push_now()
+    gone.unlink()
+    assert push_now().gone_marked == 1  # first kept and marked, as by default
+    # Then the user opts in (mirror_deletes): the server mirrors the disk.
+    assert push_now(dry_run=True, mirror=True).would_delete == 1
+    summary = push_now(mirror=True)
+    assert summary.deleted == 1 and _server(ingest, SID_B) is None
+    assert push_now(mirror=True).deleted == 0
+    write_session(sources_root, SID_B, 3)
+    assert push_now(mirror=True).applied == 1  # a mirror deletion is undone by the log coming back
+
+
+def test_an_older_server_keeps_sessions_unmarked_and_nothing_is_deleted(
+    ingest, sources_root, monkeypatch
+) -> None:
+    from ingest_fn.protocol import DeleteRequest
+
+    class OldDeleteRequest(DeleteRequest):  # a server from before `action`: it refuses the field
+        action: None = Field(default=None, exclude=True)
+
+        @field_validator("action", mode="before")
+        @classmethod
+        def _unknown(cls, value: object) -> None:
+            if value is not None:
+                raise ValueError("extra inputs are not permitted")
+            return None
+
+    write_session(sources_root, SID_A, 3)
+    gone = write_session(sources_root, SID_B, 3)
+    push_now()
+    gone.unlink()
+    monkeypatch.setattr("ingest_fn.app.DeleteRequest", OldDeleteRequest)
+    summary = push_now()
+    assert summary.failed == [] and summary.gone_marked == 0 and summary.exit_code == 0
+    assert summary.notices and "kept there but not marked" in summary.notices[0]
+    assert _server(ingest, SID_B)[0] == 3
 
 
 @pytest.mark.parametrize("in_flight", [1, 2])
@@ -265,3 +314,28 @@ def test_a_file_is_read_at_most_once_per_push(ingest, sources_root, monkeypatch)
     assert second.applied == 2 and second.failed == []
     assert reads == [str(path)]
     _verify_ok()
+
+
+def test_an_agentsview_import_never_replaces_a_session_pushed_from_its_own_log(
+    ingest, sources_root, tmp_path, monkeypatch
+) -> None:
+    import sqlite3
+
+    from tests.client.test_agentsview_db import NEW_SCHEMA, _insert
+
+    gone = write_session(sources_root, SID_B, 4)
+    push_now()
+    before = _server(ingest, SID_B)
+    db = tmp_path / "agentsview.db"  # agentsview's flattened copy of the same session
+    con = sqlite3.connect(db)
+    con.executescript(NEW_SCHEMA)
+    _insert(con, "sessions", id=SID_B, project="widget", agent="claude")
+    _insert(con, "messages", session_id=SID_B, ordinal=0, role="user", content="flattened")
+    con.commit()
+    con.close()
+    monkeypatch.setenv("AGENTSVIEW_DB", str(db))
+    gone.unlink()  # the agent cleaned up its log; agentsview still has its copy
+    summary = push_now()
+    assert (summary.kept_server_copy, summary.applied, summary.failed) == (1, 0, [])
+    assert _server(ingest, SID_B) == before  # the complete copy stays
+    assert push_now().kept_server_copy == 1

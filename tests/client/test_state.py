@@ -67,7 +67,7 @@ def test_a_failed_transaction_writes_nothing(tmp_path) -> None:
     with open_state(tmp_path / "s.db") as state:
         target = state.target("https://a", "db")
         with pytest.raises(KeyboardInterrupt), state.transaction() as db:
-            db.execute("INSERT INTO acked VALUES (?, 'x', 'f', 1, '', '', NULL, 'now')", (target,))
+            db.execute("INSERT INTO acked VALUES (?, 'x', 'f', 1, '', '', NULL, 'now', 0)", (target,))
             raise KeyboardInterrupt
         assert state.acked(target) == {}
 
@@ -79,3 +79,36 @@ def test_a_newer_schema_is_refused(tmp_path) -> None:
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(RuntimeError, match="newer av-client"):
         State(path)
+
+
+V1_SCHEMA = """
+CREATE TABLE files (path TEXT PRIMARY KEY, source TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, deps TEXT NOT NULL, parse_key TEXT NOT NULL,
+    sessions TEXT NOT NULL, problems INTEGER NOT NULL DEFAULT 0, parsed_at TEXT NOT NULL);
+CREATE TABLE targets (id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, database_id TEXT NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, UNIQUE (endpoint, database_id));
+CREATE TABLE acked (target_id INTEGER NOT NULL REFERENCES targets (id) ON DELETE CASCADE,
+    session_id TEXT NOT NULL, fingerprint TEXT NOT NULL, message_count INTEGER NOT NULL,
+    agent TEXT NOT NULL DEFAULT '', project TEXT NOT NULL DEFAULT '', file TEXT, acked_at TEXT NOT NULL,
+    PRIMARY KEY (target_id, session_id));
+CREATE TABLE pushes (id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, database_id TEXT,
+    started_at TEXT NOT NULL, finished_at TEXT NOT NULL, exit_code INTEGER NOT NULL, summary TEXT NOT NULL);
+INSERT INTO files VALUES ('/logs/a.jsonl', 'claude', 1, 2, 3, '[]', 'k', '[]', 1, 'then');
+INSERT INTO targets VALUES (1, 'https://e', 'db', 'then', 'then');
+INSERT INTO acked VALUES (1, 's1', 'fp', 3, 'claude', 'p', '/logs/a.jsonl', 'then');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_state_from_the_previous_release_is_upgraded_in_place(tmp_path) -> None:
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA)
+    with open_state(path) as state:
+        (cached,) = state.cached_files().values()
+        assert cached.health == FileHealth()  # nothing known of it yet: reported afresh if it changes
+        assert state.acked(1)["s1"].gone_reported is False
+        state.gone_reported(1, ["s1"])
+        assert state.acked(1)["s1"].gone_reported is True
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
