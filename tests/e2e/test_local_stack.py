@@ -134,3 +134,57 @@ def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -
             assert time.monotonic() < deadline, f"{pending} of {sessions} sessions still unindexed after 30 s"
             time.sleep(0.5)
         assert conn.execute("SELECT count(*) FROM av.search_chunks").fetchone()[0] > 0
+
+
+def test_a_session_survives_its_log_files_deletion(stack, tmp_path: Path) -> None:
+    """Issue 15's "done when": push, delete the file, push again: still complete, and verify exits 0."""
+    import json
+
+    env, values = stack
+    corpus = tmp_path / "corpus"
+    write_demo_corpus(corpus, sessions=3)
+    client_env = {**env, **values, "CLAUDE_PROJECTS_DIR": str(corpus), "AV_USER_PATH": str(tmp_path / "user")}
+
+    def av_client(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [BIN / "av-client", *args], env=client_env, capture_output=True, text=True, timeout=120
+        )
+
+    # A main session with no subagents (its file is the only one holding it).
+    victim = next(
+        p
+        for p in discover_claude_files(corpus)
+        if p.parent.name != "subagents" and not (p.parent / p.stem).exists()
+    )
+    (session,) = parse_claude_file(victim)[0]
+    assert av_client("push").returncode == 0
+    verify = ssl.create_default_context(cafile=values["AV_CA_BUNDLE"])
+    with httpx.Client(
+        base_url=values["AV_VIEWER_URL"],
+        verify=verify,
+        headers={"Authorization": f"Bearer {values['AV_VIEWER_TOKEN']}"},
+    ) as viewer:
+        sid = f"e2e-box:{session.session_id}"
+
+        def held() -> tuple[dict, list[dict]]:
+            detail = viewer.get(f"api/v1/sessions/{sid}")
+            assert detail.status_code == 200, detail.text
+            messages = viewer.get(f"api/v1/sessions/{sid}/messages", params={"limit": 1000}).json()
+            return detail.json()["session"], messages["messages"]
+
+        before, before_messages = held()
+        assert [m["content"] for m in before_messages] == [m.content for m in session.messages]
+
+        victim.unlink()  # what Claude Code's cleanup does after cleanupPeriodDays
+        again = av_client("push", "--json")
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["gone_marked"] == 1
+
+        after, after_messages = held()
+        assert after_messages == before_messages  # complete, block for block
+        assert after["message_count"] == before["message_count"] == len(session.messages)
+        assert after["tool_call_count"] == before["tool_call_count"]
+
+    checked = av_client("verify")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "kept on the server, gone locally: 1 sessions" in checked.stdout
