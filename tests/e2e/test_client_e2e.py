@@ -38,12 +38,14 @@ def test_push_append_delete_verify_status_doctor(stack, tmp_path: Path) -> None:
     assert second["applied"] == 1 and second["messages_sent"] == 3 and second["unchanged"] == 1
     b.unlink()
     third = json.loads(av("push", "--json").stdout)
-    assert third["deleted"] == 1
+    assert third["gone_marked"] == 1 and third["deleted"] == 0  # history is kept
     verify = av("verify", "--json")
     assert verify.returncode == 0, verify.stdout
     assert json.loads(verify.stdout)["matching"] == 1
+    assert json.loads(verify.stdout)["kept_on_server_gone_locally"] == [SID_B]
     status = json.loads(av("status", "--json").stdout)
-    assert status["server"]["sessions"] == 1 and status["server"]["deleted_sessions"] == 1
+    assert status["server"]["sessions"] == 2 and status["server"]["gone_locally_sessions"] == 1
+    assert status["server"]["deleted_sessions"] == 0
     assert status["local"]["pending_sessions"] == 0
     doctor = av("doctor")
     assert doctor.returncode == 0, doctor.stdout
