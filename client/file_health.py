@@ -34,7 +34,7 @@ class FileHealth:
     ) -> FileHealth:
         """A fresh parse's health, keeping what was reported of the file before."""
         return cls(
-            tuple((p.line, p.reason) for p in problems),
+            tuple((p.line, p.reason) for p in problems if not p.transient),  # (those are not the file's)
             earlier.reported if earlier else frozenset(),
             {k: n for k, n in repairs.items() if n},
             earlier.repairs_reported if earlier else {},

@@ -225,6 +225,7 @@ class Pusher:
             self.seen_files.add(f.path)
             if not f.from_cache:
                 s.files_parsed += 1
+            s.problems.extend(p for p in f.problems if p.transient)  # until it can be read: each time
             if not f.health.all_reported:  # each skipped line and repair is reported once
                 s.problems.extend(f.health.unreported_problems(f.path))
                 repairs = f.health.unreported_repairs()

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from avcore.web import BadRequest
-from viewer_fn.params import CommaList, Day, Flag, Instant
+from viewer_fn.params import CommaList, Day, Flag, Instant, MaybeFlag
 
 CHILD_RELATIONSHIPS = "('subagent', 'fork')"
 MACHINE_IDS_SQL = "(SELECT id FROM machines WHERE name = ANY(%({key})s))"
@@ -71,6 +71,7 @@ class SessionFilter:
     min_user_messages: int | None = None
     include_one_shot: bool = False
     include_children: bool = False
+    gone_locally: bool | None = None  # True: only sessions whose logs left their machine; False: only others
 
 
 def session_filter(
@@ -92,6 +93,13 @@ def session_filter(
         Flag,
         Query(description="also subagent and fork sessions: a child is listed when it or its parent matches"),
     ] = False,
+    gone_locally: Annotated[
+        MaybeFlag,
+        Query(
+            description="true: only sessions whose logs are gone from their machine (kept here); "
+            "false: only sessions whose logs are still there; absent: both"
+        ),
+    ] = None,
 ) -> SessionFilter:
     if date_from and date_to and date_from > date_to:
         raise BadRequest(f"date_from: {date_from} is after date_to {date_to}")
@@ -109,6 +117,7 @@ def session_filter(
         min_user_messages=min_user_messages,
         include_one_shot=include_one_shot,
         include_children=include_children,
+        gone_locally=gone_locally,
     )
 
 
@@ -151,6 +160,8 @@ def _matching(f: SessionFilter, s: str, prefix: str) -> Where:
         if getattr(f, name) is not None:
             where.append(f"{s}.{column} {op} %({prefix}{name})s")
             params[f"{prefix}{name}"] = getattr(f, name)
+    if f.gone_locally is not None:
+        where.append(f"{s}.gone_locally_at IS {'NOT ' if f.gone_locally else ''}NULL")
     if not f.include_one_shot:
         where.append(f"{s}.user_message_count > 1")
     return Where(tuple(where), params)

@@ -64,6 +64,10 @@ class Session(ApiModel):
     cache_read_tokens: int
     peak_context_tokens: int
     deleted_at: datetime | None
+    gone_locally_at: datetime | None = Field(
+        description="when its machine reported the session's log gone (the agent cleaned it up): "
+        "the session is kept here, complete; null while the log is still on its machine"
+    )
     updated_at: datetime
     version: int = Field(description="the session's change sequence: it moves on every write to it")
 

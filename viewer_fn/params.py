@@ -72,6 +72,13 @@ def _flag(value: Any) -> Any:
     return value
 
 
+def _maybe_flag(value: Any) -> Any:
+    """A filter that is true, false, or (absent or empty) not applied."""
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
 def _zone(value: str) -> str:
     """An IANA timezone name, checked against the tz database."""
     try:
@@ -91,6 +98,7 @@ CommaList = Annotated[list[str] | None, BeforeValidator(_comma_list)]
 Day = Annotated[date | None, BeforeValidator(_day)]
 Instant = Annotated[datetime | None, BeforeValidator(_instant)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
+MaybeFlag = Annotated[bool | None, BeforeValidator(_maybe_flag)]
 Zone = Annotated[str, AfterValidator(_zone)]
 Text = Annotated[str, AfterValidator(_no_nul)]
 

@@ -24,7 +24,7 @@ SESSION_COLUMNS = """
     s.last_activity, s.message_count, s.user_message_count, s.tool_call_count,
     s.parent_session_id, s.relationship, s.parent_tool_use_id, s.models, s.input_tokens,
     s.output_tokens, s.cache_creation_tokens, s.cache_read_tokens, s.peak_context_tokens,
-    s.deleted_at, s.updated_at, s.change_seq AS version"""
+    s.deleted_at, s.gone_locally_at, s.updated_at, s.change_seq AS version"""
 LIST_SESSIONS_SQL = f"""
 SELECT s.id AS pk, {SESSION_COLUMNS}
 FROM sessions s JOIN machines m ON m.id = s.machine_id

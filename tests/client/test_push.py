@@ -177,7 +177,7 @@ def test_mirror_opt_in_deletes_what_disappeared(ingest, sources_root) -> None:
 def test_an_older_server_keeps_sessions_unmarked_and_nothing_is_deleted(
     ingest, sources_root, monkeypatch
 ) -> None:
-    from ingest_fn.protocol import DeleteRequest
+    from avprotocol.requests import DeleteRequest
 
     class OldDeleteRequest(DeleteRequest):  # a server from before `action`: it refuses the field
         action: None = Field(default=None, exclude=True)
@@ -193,7 +193,7 @@ def test_an_older_server_keeps_sessions_unmarked_and_nothing_is_deleted(
     gone = write_session(sources_root, SID_B, 3)
     push_now()
     gone.unlink()
-    monkeypatch.setattr("ingest_fn.app.DeleteRequest", OldDeleteRequest)
+    monkeypatch.setattr("ingest_fn.routes_machine.DeleteRequest", OldDeleteRequest)
     summary = push_now()
     assert summary.failed == [] and summary.gone_marked == 0 and summary.exit_code == 0
     assert summary.notices and "kept there but not marked" in summary.notices[0]

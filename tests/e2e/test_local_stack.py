@@ -181,6 +181,7 @@ def test_a_session_survives_its_log_files_deletion(stack, tmp_path: Path) -> Non
         assert json.loads(again.stdout)["gone_marked"] == 1
 
         after, after_messages = held()
+        assert before["gone_locally_at"] is None and after["gone_locally_at"] is not None  # marked
         assert after_messages == before_messages  # complete, block for block
         assert after["message_count"] == before["message_count"] == len(session.messages)
         assert after["tool_call_count"] == before["tool_call_count"]

@@ -41,7 +41,17 @@ def test_a_client_from_before_sending_deletes_no_longer_deletes_anything(apps) -
     apps.push(chained("old", ["a", "b", "c"]), chained("kept", ["d"]))
     assert _leave(apps, "old", "nope") == ["marked", "not_found"]
     assert stored(apps, "old") == ["a", "b", "c"]  # complete
-    assert apps.view("/api/v1/sessions/laptop:old").json()["session"]["message_count"] == 3  # still shown
+    shown = apps.view("/api/v1/sessions/laptop:old").json()["session"]
+    assert shown["message_count"] == 3 and shown["gone_locally_at"] is not None  # shown, marked
+    assert apps.view("/api/v1/sessions/laptop:kept").json()["session"]["gone_locally_at"] is None
+
+    def listed(**params: str) -> list[str]:
+        rows = apps.view("/api/v1/sessions", include_one_shot="true", **params).json()["rows"]
+        return sorted(r["session_id"] for r in rows)
+
+    assert listed() == listed(gone_locally="") == ["kept", "old"]
+    assert listed(gone_locally="true") == ["old"] and listed(gone_locally="false") == ["kept"]
+    assert apps.view("/api/v1/sessions", gone_locally="perhaps").status_code == 400
     assert _gone_at(apps, "old") is not None
     assert _leave(apps, "old") == ["already_gone"]  # idempotent; the first time stays recorded
     st = _status(apps)
@@ -70,7 +80,7 @@ def test_a_user_deletion_is_a_tombstone_no_push_undoes_until_lifted(apps) -> Non
     apps.push(session, chained("other", ["x", "y", "z"]))
     assert _leave(apps, "secret", "zz", action="delete") == ["deleted", "not_found"]
     assert stored(apps, "secret") == []
-    assert [s["session_id"] for s in apps.view("/api/v1/sessions").json()["sessions"]] == ["other"]
+    assert [s["session_id"] for s in apps.view("/api/v1/sessions").json()["rows"]] == ["other"]
     # The log is still on the machine: the plan says "have" (nothing to send) and why.
     (answer,) = plan(apps, session)
     assert (answer["action"], answer["deleted"]) == ("have", True)
