@@ -88,7 +88,8 @@ def _is_jsonl(data: bytes) -> bool:
         if raw.strip():
             stop = data.find(b"\n", offset)
             try:
-                decoding.loads(data[offset : stop if stop >= 0 else len(data)])
+                with decoding.counting():  # a probe: the parse that follows counts its repairs
+                    decoding.loads(data[offset : stop if stop >= 0 else len(data)])
             except decoding.NotJSON:
                 return False
             return True

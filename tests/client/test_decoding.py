@@ -244,3 +244,18 @@ def test_a_log_whose_file_name_is_not_utf8_is_still_sent(tmp_path):
     assert wire["session_id"] == f"session-{FFFD}" and wire["source_path"].endswith(f"session-{FFFD}.jsonl")
     assert orjson.dumps(wire)
     assert scanned.health.repairs == {"lone_surrogates": 2}
+
+
+def test_every_sqlite_store_is_read_repaired(tmp_path):
+    from client.sources.sqlite_store import read_store
+
+    db = tmp_path / "store.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE t (v TEXT)")
+    con.executemany("INSERT INTO t VALUES (CAST(? AS TEXT))", [(b"fine",), (b"bad \xff here",)])
+    con.commit()
+    con.close()
+    with decoding.counting() as repairs:
+        rows = read_store(db, lambda c: [r[0] for r in c.execute("SELECT v FROM t ORDER BY rowid")])
+    assert rows == ["fine", f"bad {FFFD} here"]  # not a ParseProblem for the whole store
+    assert repairs.invalid_utf8 == 1

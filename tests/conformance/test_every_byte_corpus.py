@@ -13,6 +13,7 @@ its text columns.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ import pytest
 from client.scan import ScannedFile, parse_file
 from client.sources.registry import Source, get_source
 from tests.client.test_agentsview_db import NEW_SCHEMA
+from tests.conformance.corpus import build_databases
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
@@ -35,20 +37,25 @@ pytestmark = [
 LONE, BAD = "QQLONEQQ", "QQBADQQ"  # placeholders, then the bad bytes or the reference's U+FFFD
 BAD_BYTES = {LONE.encode(): b"\\ud800", BAD.encode(): b"\xff"}
 FFFD = "\ufffd".encode()
+FIXED_NS = 1_767_225_600 * 10**9  # every variant file's mtime (2026-01-01), so both variants agree
 
 
-def _is_free_text(value: str) -> bool:
+# Keys whose string values are text a person or a tool wrote, whatever their length.
+TEXT_KEYS = frozenset({"text", "content", "title", "thinking", "summary", "output", "prompt", "body"})
+
+
+def _is_free_text(value: str, key: str | None = None) -> bool:
     # Text a person or a tool wrote, not an id, timestamp or enum the parser dispatches on.
-    return len(value) >= 6 and " " in value
+    return bool(value) and (key in TEXT_KEYS or (len(value) >= 6 and " " in value))
 
 
-def _mark(obj: Any, counter: list[int]) -> Any:
+def _mark(obj: Any, counter: list[int], key: str | None = None) -> Any:
     """``obj`` with a placeholder appended to each free-text string, alternating the two kinds."""
     if isinstance(obj, dict):
-        return {k: _mark(v, counter) for k, v in obj.items()}
+        return {k: _mark(v, counter, k) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_mark(v, counter) for v in obj]
-    if isinstance(obj, str) and _is_free_text(obj):
+        return [_mark(v, counter, key) for v in obj]
+    if isinstance(obj, str) and _is_free_text(obj, key):
         counter[0] += 1
         return obj + (LONE if counter[0] % 2 else BAD)
     return obj
@@ -106,59 +113,123 @@ def _message_counts(scanned: dict[str, ScannedFile]) -> dict[str, dict[str, int]
     return {n: {s.session_id: s.message_count for s in f.sessions} for n, f in scanned.items()}
 
 
-def _check_source(
-    source: Source,
-    corpus_root: Path,
-    tmp_path: Path,
-    marker: Callable[[bytes], tuple[bytes, int]],
-    *,
-    every_line_read: bool = True,
-) -> None:
-    original, _ = _parse_tree(source, corpus_root)
-    assert original, f"no {source.name} files under {corpus_root}"
+def _mark_database(db: Path) -> int:
+    """Placeholders in a built SQLite store's text values: inside the JSON a value holds, else appended."""
+    con = sqlite3.connect(db)
+    marks = 0
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for rowid, *values in con.execute(f'SELECT rowid, * FROM "{table}"').fetchall():
+            columns = [d[0] for d in con.execute(f'SELECT * FROM "{table}" LIMIT 0').description]
+            for column, value in zip(columns, values, strict=True):
+                if not isinstance(value, str):
+                    continue
+                counter = [0]
+                try:
+                    marked = orjson.dumps(_mark(orjson.loads(value), counter)).decode()
+                except orjson.JSONDecodeError:
+                    # Plain text: a byte that is not UTF-8 (outside JSON, "\ud800" is just text).
+                    marked, counter[0] = (value + BAD, 1) if _is_free_text(value) else (value, 0)
+                if counter[0]:
+                    con.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', (marked, rowid))
+                    marks += counter[0]
+    con.commit()
+    con.close()
+    return marks
+
+
+def _database_variant(db: Path, variant: Callable[[bytes], bytes]) -> None:
+    """The marked database with its placeholders replaced, as raw bytes in text columns."""
+    con = sqlite3.connect(db)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        columns = [d[0] for d in con.execute(f'SELECT * FROM "{table}" LIMIT 0').description]
+        for column in columns:
+            rows = con.execute(
+                f'SELECT rowid, CAST("{column}" AS BLOB) FROM "{table}" WHERE typeof("{column}") = \'text\''
+            ).fetchall()
+            for rowid, raw in rows:
+                if any(p in raw for p in BAD_BYTES):
+                    con.execute(
+                        f'UPDATE "{table}" SET "{column}" = CAST(? AS TEXT) WHERE rowid = ?',
+                        (variant(raw), rowid),
+                    )
+    con.commit()
+    con.close()
+
+
+# Sources whose parsers read every line and every value: there each bad character is exactly one
+# counted repair. (Others skip some lines or values unread, Codex's unused events say.)
+EVERY_VALUE_READ = {"claude", "gemini"}
+
+
+def _check_source(source: Source, corpus_root: Path, tmp_path: Path) -> None:
+    """``source``'s files under ``corpus_root``, marked, both variants parsed and compared."""
     root = tmp_path / source.name
     marked: dict[Path, bytes] = {}
     injected = 0
     for path in corpus_root.rglob("*"):
-        if path.is_file():
-            data, n = (
-                marker(path.read_bytes()) if path.suffix in (".jsonl", ".json") else (path.read_bytes(), 0)
-            )
-            marked[root / path.relative_to(corpus_root)] = data
-            injected += n
-    assert injected >= len(original), "the variants must exercise the repair path in every file"
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        n = 0
+        if path.suffix == ".jsonl":
+            data, n = _marked_lines(data)
+        elif path.suffix == ".json":
+            try:
+                data, n = _marked_document(data)
+            except orjson.JSONDecodeError:
+                pass  # not JSON in the corpus itself: left as it is
+        marked[root / path.relative_to(corpus_root)] = data
+        injected += n
 
     def write(variant: Callable[[bytes], bytes]) -> None:
         for path, data in marked.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(variant(data))
+            os.utime(path, ns=(FIXED_NS, FIXED_NS))  # some sources take times from the file
 
-    write(_bad)
+    write(lambda data: data)
+    databases = build_databases(root)
+    original, _ = _parse_tree(source, root)
+    assert original, f"no {source.name} files under {corpus_root}"
+    for db in databases:
+        injected += _mark_database(db)
+    stores = {db: db.read_bytes() for db in databases}
+    assert injected >= len(original), "the variants must exercise the repair path in every file"
+
+    def variant_tree(variant: Callable[[bytes], bytes]) -> None:
+        write(variant)
+        for db, data in stores.items():
+            db.write_bytes(data)
+            for side in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                side.unlink(missing_ok=True)
+            _database_variant(db, variant)
+            os.utime(db, ns=(FIXED_NS, FIXED_NS))
+
+    variant_tree(_bad)
     bad, repairs = _parse_tree(source, root)
-    write(_reference)  # the same paths, so source paths and fingerprints compare equal
+    variant_tree(_reference)  # the same paths, so source paths and fingerprints compare equal
     reference, none = _parse_tree(source, root)
 
     assert none == 0
     assert _as_compared(bad) == _as_compared(reference)
-    if every_line_read:
+    if source.name in EVERY_VALUE_READ:
         assert repairs == injected
-    else:  # lines the parser skips unread (Codex's unused event_msg lines) repair nothing
+    else:
         assert 0 < repairs <= injected
     assert _message_counts(bad) == _message_counts(original)  # nothing dropped
 
 
-def test_claude_variants(tmp_path):
-    _check_source(get_source("claude"), CORPUS / "claude" / "projects", tmp_path, _marked_lines)
+def _every_root() -> list[tuple[str, str]]:
+    from tests.conformance.test_corpus_push import CORPUS_ROOTS
+
+    return [(agent, root) for agent, roots in sorted(CORPUS_ROOTS.items()) for root in roots]
 
 
-def test_codex_variants(tmp_path):
-    _check_source(
-        get_source("codex"), CORPUS / "codex" / "sessions", tmp_path, _marked_lines, every_line_read=False
-    )
-
-
-def test_gemini_variants(tmp_path):
-    _check_source(get_source("gemini"), CORPUS / "gemini", tmp_path, _marked_document)
+@pytest.mark.parametrize(("agent", "root"), _every_root() if CORPUS.is_dir() else [])
+def test_every_source_repairs_and_keeps_everything(agent: str, root: str, tmp_path: Path) -> None:
+    _check_source(get_source(agent), CORPUS / root, tmp_path)
 
 
 def _agentsview_db(path: Path, sessions: list[Any], variant: Callable[[bytes], bytes]) -> int:
