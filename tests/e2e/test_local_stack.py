@@ -169,8 +169,12 @@ def test_a_session_survives_its_log_files_deletion(stack, tmp_path: Path) -> Non
         def held() -> tuple[dict, list[dict]]:
             detail = viewer.get(f"api/v1/sessions/{sid}")
             assert detail.status_code == 200, detail.text
-            messages = viewer.get(f"api/v1/sessions/{sid}/messages", params={"limit": 1000}).json()
-            return detail.json()["session"], messages["messages"]
+            messages, url = [], f"api/v1/sessions/{sid}/messages?limit=1000"
+            while url:  # pages are bounded by bytes too: follow next_url to the end
+                page = viewer.get(url).json()
+                messages += page["rows"]
+                url = page["next_url"]
+            return detail.json()["session"], messages
 
         before, before_messages = held()
         assert [m["content"] for m in before_messages] == [m.content for m in session.messages]
