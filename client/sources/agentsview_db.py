@@ -10,8 +10,8 @@ Design:
 * Read through :mod:`client.sources.sqlite_store` (read-only, one snapshot,
   WAL included): agentsview may be running and must never see us write.
 * Every byte arrives: a text value that is not UTF-8 (or holds a lone
-  surrogate) is repaired to U+FFFD (:func:`client.sources.sqlite_store.read_repaired`)
-  instead of failing the whole import.
+  surrogate) is repaired to U+FFFD instead of failing the whole import
+  (:mod:`client.sources.sqlite_store` reads text with ``decoding.text``).
 * Tolerant of older and newer schemas: ``PRAGMA table_info`` says which
   columns exist and only those are selected (missing ones read as NULL). Only
   ``sessions.id`` and ``messages(session_id, ordinal, role, content)`` are
@@ -40,7 +40,7 @@ from client.model import Message, ParseProblem, Role, Session, ToolCall, Usage
 from client.sources import decoding
 from client.sources.base import Source, sqlite_dependencies
 from client.sources.paths import anywhere
-from client.sources.sqlite_store import StoreUnreadable, read_repaired, read_snapshot
+from client.sources.sqlite_store import StoreUnreadable, read_snapshot
 
 from .claude_messages import usage_from
 
@@ -148,7 +148,7 @@ def parse_agentsview_db(path: Path) -> tuple[list[Session], list[ParseProblem]]:
     spath = str(path)
     try:
         with read_snapshot(path) as con:
-            return read_repaired(con, lambda c: _read(c, spath))
+            return _read(con, spath)
     except StoreUnreadable as exc:
         return [], [ParseProblem(spath, None, exc.reason, transient=exc.transient)]
     except sqlite3.Error as exc:

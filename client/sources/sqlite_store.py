@@ -174,32 +174,6 @@ def read_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
         _end(con)
 
 
-def _undecodable(exc: sqlite3.OperationalError) -> bool:
-    return "decode" in str(exc)  # "Could not decode to UTF-8 column …"
-
-
-def read_repaired(con: sqlite3.Connection, read: Callable[[sqlite3.Connection], T]) -> T:
-    """``read(con)``; where a text value is not UTF-8, the same snapshot read again, repaired.
-
-    sqlite3 refuses a text value that is not UTF-8 (or is a lone surrogate, encoded anyway),
-    which used to end the whole read with nothing. The first read keeps sqlite3's own
-    decoding (fast); only if it refuses is ``read`` run again, in the same snapshot, with every
-    text value decoded by :func:`client.sources.decoding.text` (U+FFFD, counted). Repairs the
-    abandoned first read counted (in JSON it decoded, say) are counted once, by the second.
-    """
-    with decoding.counting() as first:
-        try:
-            result = read(con)
-        except sqlite3.OperationalError as exc:
-            if not _undecodable(exc):
-                raise
-            con.text_factory = decoding.text
-        else:
-            decoding.record(first)
-            return result
-    return read(con)
-
-
 def read_store(path: Path, read: Callable[[sqlite3.Connection], T]) -> T | ParseProblem:
     """``read(con)`` inside one snapshot of ``path``, or the problem that stopped it.
 
@@ -209,7 +183,7 @@ def read_store(path: Path, read: Callable[[sqlite3.Connection], T]) -> T | Parse
     spath = str(path)
     try:
         with read_snapshot(path) as con:
-            return read_repaired(con, read)
+            return read(con)
     except StoreUnreadable as exc:
         return ParseProblem(spath, None, exc.reason, transient=exc.transient)
     except sqlite3.Error as exc:
