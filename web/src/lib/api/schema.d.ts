@@ -1533,6 +1533,11 @@ export interface components {
             /** Git Branch */
             git_branch: string | null;
             /**
+             * Gone Locally At
+             * @description when its machine reported the session's log gone (the agent cleaned it up): the session is kept here, complete; null while the log is still on its machine
+             */
+            gone_locally_at: string | null;
+            /**
              * Id
              * @description `<machine>:<session id>`: the id in every /sessions/{id} route
              */
@@ -2171,6 +2176,8 @@ export interface operations {
                 include_one_shot?: boolean;
                 /** @description also subagent and fork sessions: a child is listed when it or its parent matches */
                 include_children?: boolean;
+                /** @description true: only sessions whose logs are gone from their machine (kept here); false: only sessions whose logs are still there; absent: both */
+                gone_locally?: boolean | null;
                 /** @description the opaque `next` token of the previous page; send the same other parameters */
                 cursor?: string | null;
             };
@@ -3306,6 +3313,8 @@ export interface operations {
                 include_one_shot?: boolean;
                 /** @description also subagent and fork sessions: a child is listed when it or its parent matches */
                 include_children?: boolean;
+                /** @description true: only sessions whose logs are gone from their machine (kept here); false: only sessions whose logs are still there; absent: both */
+                gone_locally?: boolean | null;
                 /** @description the opaque `next` token of the previous page; send the same other parameters */
                 cursor?: string | null;
             };
@@ -3391,6 +3400,8 @@ export interface operations {
                 include_one_shot?: boolean;
                 /** @description also subagent and fork sessions: a child is listed when it or its parent matches */
                 include_children?: boolean;
+                /** @description true: only sessions whose logs are gone from their machine (kept here); false: only sessions whose logs are still there; absent: both */
+                gone_locally?: boolean | null;
                 /** @description the opaque `next` token of the previous page; send the same other parameters */
                 cursor?: string | null;
             };
@@ -3545,6 +3556,8 @@ export interface operations {
                 include_one_shot?: boolean;
                 /** @description also subagent and fork sessions: a child is listed when it or its parent matches */
                 include_children?: boolean;
+                /** @description true: only sessions whose logs are gone from their machine (kept here); false: only sessions whose logs are still there; absent: both */
+                gone_locally?: boolean | null;
                 /** @description the opaque `next` token of the previous page; send the same other parameters */
                 cursor?: string | null;
             };
@@ -4285,6 +4298,8 @@ export interface operations {
                 include_one_shot?: boolean;
                 /** @description also subagent and fork sessions: a child is listed when it or its parent matches */
                 include_children?: boolean;
+                /** @description true: only sessions whose logs are gone from their machine (kept here); false: only sessions whose logs are still there; absent: both */
+                gone_locally?: boolean | null;
             };
             header?: never;
             path?: never;
