@@ -2,7 +2,8 @@
 
 History is kept (docs/client.md): agents delete their own logs (Claude Code after
 30 days by default), and the server's copy is the one that must survive that. A
-session this database acknowledged whose file is gone is reported with
+session this database acknowledged that is gone from the machine (its file is
+gone, or a store of many sessions no longer holds it) is reported with
 ``/v1/deletes`` ``action: "gone"``: the server keeps it, complete, and marks it
 as gone from this machine. The acknowledgement stays, flagged ``gone_reported``,
 so it is reported once, and so the pusher still knows the server's copy came
@@ -43,7 +44,7 @@ class Departed:
     unmarked_notice: str | None = None  # the server could not mark them (too old)
 
 
-def _missing(file: str) -> bool:
+def _missing(session_id: str, file: str) -> bool:
     return not Path(file).exists()
 
 
@@ -53,9 +54,10 @@ def disappeared(
     *,
     agent: str | None,
     project: str | None,
-    is_gone: Callable[[str], bool] = _missing,
+    is_gone: Callable[[str, str], bool] = _missing,
 ) -> list[str]:
-    """Acknowledged sessions not seen in this scan whose file is gone (``is_gone``), in id order."""
+    """Acknowledged sessions not seen in this scan that are gone (``is_gone(session_id, file)``:
+    by default, their file no longer exists), in id order."""
     return sorted(
         sid
         for sid, a in acked.items()
@@ -63,7 +65,7 @@ def disappeared(
         and a.file
         and agent in (None, a.agent)
         and project in (None, a.project)
-        and is_gone(a.file)
+        and is_gone(sid, a.file)
     )
 
 

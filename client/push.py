@@ -181,6 +181,9 @@ class Pusher:
         )
         self.seen: set[str] = set()
         self.seen_files: set[str] = set()
+        # The sessions each file holds now, for files read cleanly this run (or whose cached list is
+        # current): a session that left such a file is gone, even while the file stays (a shared store).
+        self.listed: dict[str, set[str]] = {}
         self._unreachable = 0
         self.sizer = RequestSizer()  # request size learned from compression, across this run's rounds
         self._reread: dict[str, ScannedFile | None] = {}  # cached files read for this chunk's sends
@@ -223,6 +226,13 @@ class Pusher:
         for f in chunk:
             s.files_seen += 1
             self.seen_files.add(f.path)
+            whole_file = (
+                f.problems
+                if not f.from_cache
+                else [ParseProblem(f.path, ln, r) for ln, r in f.health.problems]
+            )
+            if not any(p.line is None or p.transient for p in whole_file):
+                self.listed[f.path] = {summ.session_id for summ in f.sessions}
             if not f.from_cache:
                 s.files_parsed += 1
             s.problems.extend(p for p in f.problems if p.transient)  # until it can be read: each time
@@ -492,9 +502,14 @@ class Pusher:
 
     # -- sessions whose log disappeared ------------------------------------------------------
 
-    def _gone(self, file: str) -> bool:
-        """Whether a pushed session's file is gone. A file we may not read (its directory made
-        unreadable) is not gone: its sessions stay on the server, and it is reported each run."""
+    def _gone(self, session_id: str, file: str) -> bool:
+        """Whether a pushed session is gone from this machine: its file is gone, or the file was read
+        this run and no longer holds it (a session deleted from a store of many, an OpenCode or
+        agentsview database say). A file we may not read (its directory made unreadable) is not
+        gone: its sessions stay on the server, and it is reported each run."""
+        listed = self.listed.get(file)
+        if listed is not None:
+            return session_id not in listed
         try:
             os.stat(file)
         except (FileNotFoundError, NotADirectoryError):

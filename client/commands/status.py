@@ -25,6 +25,7 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
     changed_files = 0
     files = 0
     seen: set[str] = set()
+    listed: dict[str, set[str]] = {}  # files whose cached session list is current
     for source in select_sources(None):
         for path in source.files():
             files += 1
@@ -34,6 +35,7 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
                 changed_files += 1
                 continue
             assert entry is not None
+            listed[str(path)] = {s.session_id for s in entry.sessions}
             for s in entry.sessions:
                 if s.session_id in seen:
                     continue
@@ -45,7 +47,10 @@ def local_status(state: State, endpoint: str, *, parse_key: str) -> dict[str, An
     gone = sum(
         1
         for sid, a in acked.items()
-        if sid not in seen and a.file and not a.gone_reported and not Path(a.file).exists()
+        if sid not in seen
+        and a.file
+        and not a.gone_reported
+        and (sid not in listed[a.file] if a.file in listed else not Path(a.file).exists())
     )
     return {
         "state_file": str(state.path),

@@ -339,3 +339,36 @@ def test_an_agentsview_import_never_replaces_a_session_pushed_from_its_own_log(
     assert (summary.kept_server_copy, summary.applied, summary.failed) == (1, 0, [])
     assert _server(ingest, SID_B) == before  # the complete copy stays
     assert push_now().kept_server_copy == 1
+
+
+def test_a_session_removed_from_a_store_of_many_is_kept_and_marked(
+    ingest, sources_root, tmp_path, monkeypatch
+) -> None:
+    import sqlite3
+
+    from client.commands.status import local_status
+    from client.state import open_state
+    from tests.client.test_agentsview_db import NEW_SCHEMA, _insert
+
+    db = tmp_path / "sessions.db"  # one file, many sessions (as OpenCode, Goose, Zed… keep them)
+    con = sqlite3.connect(db)
+    con.executescript(NEW_SCHEMA)
+    for sid in ("keep-me", "drop-me"):
+        _insert(con, "sessions", id=sid, project="widget", agent="claude")
+        for i in range(3):
+            _insert(con, "messages", session_id=sid, ordinal=i, role="user", content=f"{sid} {i}")
+    con.commit()
+    monkeypatch.setenv("AGENTSVIEW_DB", str(db))
+    assert push_now().applied == 2
+    con.execute("DELETE FROM messages WHERE session_id = 'drop-me'")
+    con.execute("DELETE FROM sessions WHERE id = 'drop-me'")
+    con.commit()
+    con.close()
+    assert db.exists()  # the file stays: only one of its sessions left it
+    summary = push_now()
+    assert (summary.gone_marked, summary.failed) == (1, [])
+    assert _server(ingest, "drop-me")[0] == 3 and _server(ingest, "keep-me")[0] == 3
+    assert ingest.rows("SELECT session_id FROM sessions WHERE gone_locally_at IS NOT NULL") == [("drop-me",)]
+    assert push_now().gone_marked == 0  # told once
+    with open_state() as state:
+        assert local_status(state, ingest.url, parse_key="")["pending_gone"] == 0
