@@ -70,6 +70,8 @@ def _errors() -> Iterator[None]:
                 f"the disk is full ({exc.filename or 'writing'}): free some space and run the command again"
             )
         _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else f"{type(exc).__name__}: {exc}")
+    except (click.exceptions.Abort, click.exceptions.ClickException):
+        raise  # click's own answers (a declined prompt, a usage error) keep their exit codes
     except Exception as exc:  # a bug: one line, not a traceback (AV_DEBUG=1 shows it)
         if os.environ.get("AV_DEBUG"):
             raise

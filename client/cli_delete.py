@@ -40,11 +40,12 @@ def _confirm(chosen: Chosen, yes: bool) -> None:
     if not _interactive():
         click.echo("Error: refusing to delete without confirmation; pass --yes (or --dry-run)", err=True)
         sys.exit(EXIT_ERROR)
-    click.confirm(
+    if not click.confirm(
         f"Delete {len(chosen.sessions)} sessions ({chosen.messages} messages) from the server? "
-        "The server cannot bring them back",
-        abort=True,
-    )
+        "The server cannot bring them back"
+    ):
+        click.echo("Nothing deleted.", err=True)
+        sys.exit(EXIT_PARTIAL)
 
 
 @click.command("delete")
