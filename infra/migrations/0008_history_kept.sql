@@ -1,4 +1,4 @@
--- 0007: history is kept (issue 15; docs/protocol.md, "Sessions that leave the machine").
+-- 0008: history is kept (issue 15; docs/protocol.md, "Sessions that leave the machine").
 -- A session whose log disappeared from its machine stays, complete, marked with the time the
 -- machine reported it gone. Only a user's request, or the mirror opt-in, makes a tombstone, and
 -- the tombstone records which.
