@@ -15,6 +15,12 @@ class SearchHit(ApiModel):
     project: str
     machine: str
     agent: str
+    first_message: str | None = Field(
+        description="the session's first user message (its title), as in Session"
+    )
+    display_name: str | None = Field(
+        description="the session's name given by the agent or user, as in Session"
+    )
     ordinal: int = Field(description="the message's ordinal: open the session at it")
     role: Role
     timestamp: datetime | None

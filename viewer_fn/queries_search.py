@@ -50,7 +50,7 @@ INDEXED_SQL = """
 SELECT session_pk, ordinal, call_index, min(ts), min(start_char), max(rank) FROM (
     SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, {rank} AS rank
     FROM search_chunks d
-    WHERE {condition} AND {range}
+    WHERE {condition} AND {range}{texts}
       AND NOT d.session_pk = ANY(%(pending)s){sessions}{exclude}
     OFFSET 0
 ) x GROUP BY 1, 2, 3"""
@@ -67,12 +67,12 @@ PENDING_HITS_SQL = """
 SELECT d.session_pk, d.ordinal, d.call_index, d.ts, c.start_char, {rank} AS rank
 FROM (
     SELECT m.session_pk, m.ordinal, -1 AS call_index, m.ts, m.content AS t FROM messages m
-    WHERE m.session_pk = ANY(%(pending)s) AND NOT m.is_system AND {m_prefilter}
+    WHERE m.session_pk = ANY(%(pending)s) AND NOT m.is_system AND {m_prefilter}{m_texts}
     UNION ALL
     SELECT t.session_pk, t.message_ordinal, t.call_index, m.ts, t.result_content
     FROM tool_calls t JOIN messages m ON m.session_pk = t.session_pk AND m.ordinal = t.message_ordinal
     WHERE t.session_pk = ANY(%(pending)s) AND t.result_content IS NOT NULL AND t.result_content <> ''
-      AND {t_prefilter}
+      AND {t_prefilter}{t_texts}
 ) d
 CROSS JOIN LATERAL text_chunks(d.t) c
 CROSS JOIN LATERAL (SELECT {vector} AS tsv, {body} AS body OFFSET 0) x
@@ -87,7 +87,7 @@ SELECT p.n, (SELECT max({rank}) FROM search_chunks d WHERE d.session_pk = p.sess
 FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[]) WITH ORDINALITY AS p(session_pk, ordinal, call_index, n)"""
 PAGE_SQL = """
 SELECT mc.name || ':' || s.session_id AS session_id, s.project, mc.name AS machine, s.agent,
-       p.ordinal, msg.role, msg.ts AS timestamp, p.rank,
+       s.first_message, s.display_name, p.ordinal, msg.role, msg.ts AS timestamp, p.rank,
        CASE WHEN p.call_index < 0 THEN 'message' ELSE 'tool_output' END AS source, t.tool_name,
        b.start, substr(b.body, b.start, %(span)s + 1) AS window
 FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[], %(ranks)s::float8[], %(starts)s::int[])
@@ -110,6 +110,48 @@ CROSS JOIN LATERAL (
     FROM (SELECT CASE WHEN p.call_index < 0 THEN msg.content ELSE t.result_content END AS body) x
 ) b
 ORDER BY p.n"""
+
+
+TEXT_KINDS = ("user", "assistant", "system", "tool")  # a message's role, or "tool": a tool's output
+# The kinds of indexed texts asked for: tool outputs by their call index, messages by their role.
+INDEXED_TOOL = "d.call_index >= 0"
+INDEXED_MESSAGE = """d.call_index < 0 AND EXISTS (SELECT 1 FROM messages m WHERE m.session_pk = d.session_pk
+                                                AND m.ordinal = d.ordinal AND m.role = ANY(%(text_roles)s))"""
+
+
+@dataclass(frozen=True)
+class TextFilter:
+    """Which texts count, by their own time and kind (the session filters apply to sessions)."""
+
+    kinds: frozenset[str] | None = None  # among TEXT_KINDS; None: every text
+    since: datetime | None = None  # the text's time is at or after this
+    before: datetime | None = None  # and before this
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted((self.kinds or frozenset()) - {"tool"})
+
+    def indexed_sql(self) -> str:
+        """Conditions on a chunk ``d`` (``since`` is applied by the probes' time range)."""
+        parts = [" AND d.ts < %(text_before)s"] if self.before is not None else []
+        if self.kinds is not None:
+            kinds = ([INDEXED_TOOL] if "tool" in self.kinds else []) + (
+                [INDEXED_MESSAGE] if self.roles else []
+            )
+            parts.append(" AND ((" + ") OR (".join(kinds) + "))")
+        return "".join(parts)
+
+    def pending_sql(self, *, tool: bool) -> str:
+        """Conditions on a text not indexed yet: message ``m`` itself, or a tool output of it."""
+        parts = [" AND m.ts >= %(text_since)s"] if self.since is not None else []
+        if self.before is not None:
+            parts.append(" AND m.ts < %(text_before)s")
+        if self.kinds is not None:
+            if tool:
+                parts.append("" if "tool" in self.kinds else " AND FALSE")
+            else:
+                parts.append(" AND m.role = ANY(%(text_roles)s)" if self.roles else " AND FALSE")
+        return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -169,16 +211,26 @@ def _merge(rows: list[tuple[Any, ...]], into: dict[tuple[int, int, int], Hit]) -
 
 
 def _indexed(
-    conn: psycopg.Connection, compiled: Compiled, where: str, params: dict[str, Any], need: int, ranked: bool
+    conn: psycopg.Connection,
+    compiled: Compiled,
+    where: str,
+    texts: TextFilter,
+    params: dict[str, Any],
+    need: int,
+    ranked: bool,
 ) -> dict[tuple[int, int, int], Hit]:
     condition = _condition(compiled, "d.tsv", "d.body", indexed=True)
     hits: dict[tuple[int, int, int], Hit] = {}
 
     def probe(since: datetime | None) -> int:
+        # The filter's lower bound is the last range's: one range of the index, never two.
+        if texts.since is not None and (since is None or since < texts.since):
+            since = texts.since
         sql = INDEXED_SQL.format(
             condition=condition,
             # The index narrows by hour; the time itself is then compared exactly.
             range="d.hour >= %(since_hour)s AND d.ts >= %(since)s" if since is not None else "TRUE",
+            texts=texts.indexed_sql(),
             rank=_rank(compiled, "d.tsv") if ranked else "NULL::float8",
             sessions=INDEXED_SESSIONS.format(where=where) if where != BASE_WHERE else "",
             exclude=INDEXED_EXCLUDE if compiled.exclude else "",
@@ -191,12 +243,12 @@ def _indexed(
         )
         return len(hits)
 
-    newest_first(time_stats(conn), need, probe)
+    newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since)
     return hits
 
 
 def _pending(
-    conn: psycopg.Connection, compiled: Compiled, params: dict[str, Any]
+    conn: psycopg.Connection, compiled: Compiled, texts: TextFilter, params: dict[str, Any]
 ) -> dict[tuple[int, int, int], Hit]:
     prefilter: dict[str, str] = {}
     for column in ("m.content", "t.result_content"):
@@ -208,6 +260,8 @@ def _pending(
     sql = PENDING_HITS_SQL.format(
         m_prefilter=prefilter["m.content"],
         t_prefilter=prefilter["t.result_content"],
+        m_texts=texts.pending_sql(tool=False),
+        t_texts=texts.pending_sql(tool=True),
         vector="search_vector(c.body)"
         if compiled.tsquery or compiled.rank or compiled.keys
         else "NULL::tsvector",
@@ -226,6 +280,7 @@ def search(
     compiled: Compiled,
     *,
     where: Where,
+    texts: TextFilter,
     sort: str,
     limit: int,
     offset: int,
@@ -238,15 +293,20 @@ def search(
         like=compiled.like,
         rankq=compiled.rank,
         exclude=compiled.exclude,
+        text_since=texts.since,
+        text_before=texts.before,
+        text_roles=texts.roles,
     )
     with conn.transaction():
         # One snapshot: a session is either pending or indexed for the whole search.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         pending = scalar(conn.execute(PENDING_SQL.format(where=session_where), params).fetchone())
         params["pending"] = pending
-        hits = _indexed(conn, compiled, session_where, params, SEARCH_WINDOW + 1, ranked=sort == "rank")
+        hits = _indexed(
+            conn, compiled, session_where, texts, params, SEARCH_WINDOW + 1, ranked=sort == "rank"
+        )
         if pending:
-            hits.update(_pending(conn, compiled, params))
+            hits.update(_pending(conn, compiled, texts, params))
         newest = sorted(hits.values(), key=Hit.newest_first)
         window = newest[:SEARCH_WINDOW]
         truncated = len(newest) > SEARCH_WINDOW

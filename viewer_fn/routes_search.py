@@ -4,17 +4,19 @@ across every session, with filters, marked snippets and paging (paging.py).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from avcore.web import BadRequest
 from viewer_fn.budget import fitting
 from viewer_fn.deps import Conn
 from viewer_fn.filters import SessionFilter, any_session_where
 from viewer_fn.models_search import SearchHit, SearchPage
 from viewer_fn.paging import PagerDep, position_error
-from viewer_fn.params import CommaList, Text
-from viewer_fn.queries_search import SEARCH_WINDOW, SNIPPET_CHARS, search
+from viewer_fn.params import CommaList, Day, Text
+from viewer_fn.queries_search import SEARCH_WINDOW, SNIPPET_CHARS, TEXT_KINDS, TextFilter, search
 from viewer_fn.search_query import MAX_QUERY_CHARS, compile_query
 from viewer_fn.snippets import mark
 
@@ -28,6 +30,19 @@ def _offset(position: Any) -> int:
     if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= SEARCH_WINDOW:
         raise position_error()
     return position
+
+
+def _text_filter(role: list[str] | None, date_from: date | None, date_to: date | None) -> TextFilter:
+    unknown = sorted(set(role or ()) - set(TEXT_KINDS))
+    if unknown:
+        raise BadRequest(f"role: {', '.join(unknown)} is not one of {', '.join(TEXT_KINDS)}")
+    if date_from and date_to and date_from > date_to:
+        raise BadRequest(f"date_from: {date_from} is after date_to {date_to}")
+    return TextFilter(
+        kinds=frozenset(role) if role else None,
+        since=datetime.combine(date_from, time(), UTC) if date_from else None,
+        before=datetime.combine(date_to + timedelta(days=1), time(), UTC) if date_to else None,
+    )
 
 
 @router.get("/search")
@@ -49,14 +64,30 @@ def global_search(
     project: Annotated[CommaList, Query(description="only these projects (comma list)")] = None,
     machine: Annotated[CommaList, Query(description="only these machines (comma list)")] = None,
     agent: Annotated[CommaList, Query(description="only these agents (comma list)")] = None,
+    role: Annotated[
+        CommaList,
+        Query(
+            description="only these texts (comma list): user, assistant or system (a message's text by its "
+            "role), tool (tool outputs)"
+        ),
+    ] = None,
+    date_from: Annotated[
+        Day, Query(description="texts of this UTC day or later (the text's own time)")
+    ] = None,
+    date_to: Annotated[
+        Day, Query(description="texts of this UTC day or earlier (the text's own time)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE)] = DEFAULT_SEARCH_PAGE,
 ) -> SearchPage:
     """Messages and tool outputs of live sessions (children included) that match ``q``."""
     order = sort or ("rank" if mode == "words" else "recent")
+    texts = _text_filter(role, date_from, date_to)
     f = SessionFilter(project=project, machine=machine, agent=agent, include_one_shot=True)
     offset = _offset(paging.position) if paging.position is not None else 0
     compiled = compile_query(conn, q, mode)
-    found = search(conn, compiled, where=any_session_where(f), sort=order, limit=limit, offset=offset)
+    found = search(
+        conn, compiled, where=any_session_where(f), texts=texts, sort=order, limit=limit, offset=offset
+    )
     rows = found.rows
     results = []
     for row in rows[:limit]:

@@ -81,16 +81,29 @@ def time_stats(conn: psycopg.Connection) -> TimeStats:
     return TimeStats(max(float(rows or 0.0), 1.0), list(bounds or []))
 
 
-def newest_first(stats: TimeStats, need: int, probe: Probe) -> None:
+def newest_first(
+    stats: TimeStats,
+    need: int,
+    probe: Probe,
+    *,
+    newest: datetime | None = None,
+    oldest: datetime | None = None,
+) -> None:
     """Call ``probe`` with older and older times until the texts found reach ``need`` or every
-    text has been covered (the last call has no bound, so texts without a time are in it)."""
+    text has been covered (the last call has no bound, so texts without a time are in it).
+
+    ``newest``/``oldest``: the search only wants texts before / from these times (its probe
+    applies them); the ranges are then sized from ``newest`` down, and end at ``oldest``."""
+    skip = stats.rows_newer_than(newest) if newest is not None else 0.0
     span = float(FIRST_RANGE_ROWS_PER_TEXT * need)
     while True:
-        since = stats.newest_boundary(span)
+        since = stats.newest_boundary(skip + span)
+        if since is not None and oldest is not None and since <= oldest:
+            since = None  # the probe's own lower bound ends the search
         found = probe(since)
         if found >= need or since is None:
             return
-        covered = max(stats.rows_newer_than(since), 1.0)
+        covered = max(stats.rows_newer_than(since) - skip, 1.0)
         density = max(found, 1.0) / covered
         # Sized for what is still needed, and at least twice the ground: a density seen too
         # high costs a few more probes, never a long series.

@@ -54,3 +54,23 @@ def test_the_first_probe_is_small() -> None:
     first = _run(0.9)[0]
     assert first is not None
     assert STATS.rows_newer_than(first) == pytest.approx(FIRST_RANGE_ROWS_PER_TEXT * 1001)
+
+
+def test_a_time_filter_sizes_ranges_from_its_newest_end_and_stops_at_its_oldest() -> None:
+    """date_to/date_from of the texts: the first range reaches as far below the upper bound as
+    it would below the newest text, and the search ends at the lower bound, not at the end."""
+    newest, oldest = T0 + timedelta(days=50), T0 + timedelta(days=40)
+    calls: list[datetime | None] = []
+
+    def probe(since: datetime | None) -> int:
+        calls.append(since)
+        start = oldest if since is None else max(since, oldest)  # what the probe's SQL applies
+        return int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.01)
+
+    newest_first(STATS, 1001, probe, newest=newest, oldest=oldest)
+    first = calls[0]
+    assert first is not None
+    between = STATS.rows_newer_than(first) - STATS.rows_newer_than(newest)
+    assert between == pytest.approx(FIRST_RANGE_ROWS_PER_TEXT * 1001)
+    assert calls[-1] is None  # 1 % of 10 days' 10,000 rows: never enough, so it ran to the bound
+    assert len(calls) <= 3

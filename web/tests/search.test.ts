@@ -10,6 +10,8 @@ function hit(session_id: string, ordinal: number): SearchHit {
     project: "p",
     machine: session_id.split(":")[0] ?? "",
     agent: "claude",
+    first_message: null,
+    display_name: null,
     ordinal,
     role: "user",
     timestamp: null,

@@ -1423,6 +1423,16 @@ export interface components {
         SearchHit: {
             /** Agent */
             agent: string;
+            /**
+             * Display Name
+             * @description the session's name given by the agent or user, as in Session
+             */
+            display_name: string | null;
+            /**
+             * First Message
+             * @description the session's first user message (its title), as in Session
+             */
+            first_message: string | null;
             /** Machine */
             machine: string;
             /**
@@ -3472,6 +3482,12 @@ export interface operations {
                 machine?: string[] | null;
                 /** @description only these agents (comma list) */
                 agent?: string[] | null;
+                /** @description only these texts (comma list): user, assistant or system (a message's text by its role), tool (tool outputs) */
+                role?: string[] | null;
+                /** @description texts of this UTC day or later (the text's own time) */
+                date_from?: string | null;
+                /** @description texts of this UTC day or earlier (the text's own time) */
+                date_to?: string | null;
                 limit?: number;
                 /** @description the opaque `next` token of the previous page; send the same other parameters */
                 cursor?: string | null;
