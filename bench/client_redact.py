@@ -51,7 +51,7 @@ def measure(args: argparse.Namespace) -> dict:
     corpus = load_corpus()
     sys.path.insert(0, str(ROOT))
     from bench.client_parse import _sized_text
-    from client.demo_corpus import write_demo_corpus
+    from infra.local.demo_corpus import write_demo_corpus
 
     if args.code:
         sys.path.insert(0, str(args.code.resolve()))

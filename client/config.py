@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 
 import click
 
+from client import gitleaks_rules
+from client.gitleaks_rules import GitleaksRule
+
 
 class ConfigError(click.ClickException):
     """A configuration problem, with the fix in the message."""
@@ -82,15 +85,27 @@ def _read_file_config() -> dict[str, str]:
     return {k: str(v) for k, v in read_config_file().items() if isinstance(v, str | int)}
 
 
-def redact_patterns() -> tuple[str | dict[str, Any], ...]:
-    """``redact_patterns`` from config.json: your rules, added to the built-in table (client/redact.py):
-    regex strings (redacted as ``custom``) or objects in gitleaks' rule shape (``id``, ``regex``, …)."""
-    value = read_config_file().get("redact_patterns", [])
+def redact_patterns() -> tuple[str | dict[str, Any] | GitleaksRule, ...]:
+    """Your rules, added to the built-in table (client/redact.py), from config.json:
+    ``redact_patterns`` — regex strings (redacted as ``custom``) or objects in gitleaks' rule shape
+    (``id``, ``regex``, …) — then the rules of ``redact_rules_file``, a gitleaks-format TOML file
+    (e.g. your organisation's; a relative path is read from the user directory)."""
+    data = read_config_file()
+    value = data.get("redact_patterns", [])
     if not isinstance(value, list) or not all(isinstance(v, str | dict) for v in value):
         raise ConfigError(
             f"redact_patterns in {config_path()} must be a list of regex strings or rule objects"
         )
-    return tuple(value)
+    rules_file = data.get("redact_rules_file")
+    if rules_file is None:
+        return tuple(value)
+    if not isinstance(rules_file, str) or not rules_file.strip():
+        raise ConfigError(f"redact_rules_file in {config_path()} must be the path of a gitleaks-format file")
+    path = user_dir() / Path(rules_file).expanduser()
+    try:
+        return (*value, *gitleaks_rules.load_file(path))
+    except gitleaks_rules.RuleFileError as exc:
+        raise ConfigError(f"redact_rules_file in {config_path()}: {exc}") from None
 
 
 PUSH_IN_FLIGHT_DEFAULT = 3  # bench/ingest_bench.py: 1, 2, 3 in flight took 1.92, 1.30, 1.18 s

@@ -63,7 +63,9 @@ def _redaction() -> Check:
     try:
         rules = Redactor(redact_patterns()).rules
     except (ConfigError, RedactionConfigError) as exc:
-        return Check("redaction", "fail", str(exc), f"fix redact_patterns in {config_path()}")
+        return Check(
+            "redaction", "fail", str(exc), f"fix redact_patterns or redact_rules_file in {config_path()}"
+        )
     return Check("redaction", "ok", f"{len(rules)} rules (on by default; --no-redact turns it off)")
 
 

@@ -1,16 +1,16 @@
-"""gitleaks' published rule set, read as data (client/rules/gitleaks.toml, MIT; see client/rules/README.md).
+"""Your own rule file in gitleaks' format (``redact_rules_file`` in config.json; docs/client.md).
 
-gitleaks maintains ~220 provider rules (GitLab, Hugging Face, npm, SendGrid, Slack
-app tokens, …), each a regex with the lowercase keywords every match contains, an
-optional Shannon-entropy floor and allowlists. We load them as they are and apply
-the same semantics as gitleaks' detector (detect/detect.go): the secret is the
-``secretGroup`` or the first non-empty group (else the whole match); a secret whose
-entropy is not above the rule's floor, or that an allowlist (global or the rule's)
-lets through, is not a finding. Path-only rules (files named like key stores) do
-not apply to text and are skipped.
+Many organisations keep their secret shapes as a gitleaks configuration (TOML: ``[[rules]]``
+with ``id``, ``regex``, ``keywords``, ``secretGroup``, ``entropy``, ``allowlists``, and a
+global ``[allowlist]``). av-client loads such a file and adds its rules to the built-in
+table, with gitleaks' semantics: the secret is the ``secretGroup`` or the first non-empty
+group (else the whole match); a secret whose entropy is not above the rule's floor, or
+that an allowlist (global or the rule's) lets through, is not a finding. Rules that match
+file paths only do not apply to session text and are skipped. No rule file ships with
+av-client: the built-in table is client/redact_rules.py and client/provider_rules.py.
 
 The regexes are Go RE2 syntax. Python's ``re`` reads all of them after two
-translations, both checked by a test over the whole file: a ``(?i)`` in the middle
+translations, both checked by tests: a ``(?i)`` in the middle
 of a pattern (RE2: "case-insensitive from here to the end of the group") becomes a
 scoped ``(?i:…)`` per alternative, and ``\\z`` becomes ``\\Z``.
 """
@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-RULES_FILE = "gitleaks.toml"
+
+class RuleFileError(ValueError):
+    """The rule file cannot be read, is not TOML in gitleaks' shape, or holds a regex Python cannot use."""
 
 
 @dataclass(frozen=True)
@@ -132,35 +133,51 @@ class GitleaksRule:
     allowlists: tuple[Allowlist, ...]
 
 
-@dataclass(frozen=True)
-class GitleaksRuleSet:
-    version: str
-    rules: tuple[GitleaksRule, ...]
-    global_allowlist: Allowlist
+MAX_FILE_BYTES = 4 * 1024 * 1024  # gitleaks' own default file is ~100 KB
 
 
-@cache
-def load() -> GitleaksRuleSet:
-    data = tomllib.loads(resources.files("client.rules").joinpath(RULES_FILE).read_text("utf-8"))
+def load_file(path: Path) -> tuple[GitleaksRule, ...]:
+    """The regex rules of a gitleaks-format file, the global allowlist folded into each rule's."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise RuleFileError(f"{path} is over {MAX_FILE_BYTES // 1024 // 1024} MB")
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RuleFileError(f"cannot read {path}: {exc}") from None
+    specs = data.get("rules", [])
+    if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+        raise RuleFileError(f"{path}: [[rules]] must be tables")
+    try:
+        glob = _allowlist(data.get("allowlist", {}))
+    except (re.error, TypeError, AttributeError) as exc:
+        raise RuleFileError(f"{path}: [allowlist] is not valid: {exc}") from None
     rules = []
-    for spec in data["rules"]:
-        if "regex" not in spec:
-            continue  # path-only rule
-        if "path" in spec:
-            continue  # applies to files of a given name only
-        allow = tuple(a for a in map(_allowlist, spec.get("allowlists", ())) if a is not None)
-        regex, lead = split_lead(translate(spec["regex"]))
-        rules.append(
-            GitleaksRule(
-                id=spec["id"],
-                description=spec.get("description", ""),
-                regex=regex,
-                lead=lead,
-                keywords=tuple(k.lower() for k in spec.get("keywords", ())),
-                entropy=float(spec.get("entropy", 0.0)),
-                secret_group=int(spec.get("secretGroup", 0)),
-                allowlists=allow,
+    for index, spec in enumerate(specs):
+        name = spec.get("id", f"rules[{index}]")
+        if "regex" not in spec or "path" in spec:
+            continue  # path-only rules, and rules for files of a given name: not for session text
+        try:
+            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+                raise ValueError("id must be 1-64 letters, digits, '.', '_' or '-'")
+            regex, lead = split_lead(translate(str(spec["regex"])))
+            pattern = re.compile(regex)
+            group = int(spec.get("secretGroup", 0))
+            if not 0 <= group <= pattern.groups:
+                raise ValueError(f"secretGroup {group} but the regex has {pattern.groups} groups")
+            allow = tuple(a for a in map(_allowlist, spec.get("allowlists", ())) if a is not None)
+            keywords = tuple(str(k).lower() for k in spec.get("keywords", ()))
+            rules.append(
+                GitleaksRule(
+                    id=name,
+                    description=str(spec.get("description", f"{name} ({path.name})")),
+                    regex=regex,
+                    lead=lead,
+                    keywords=tuple(k for k in keywords if k),
+                    entropy=float(spec.get("entropy", 0.0)),
+                    secret_group=group,
+                    allowlists=(glob, *allow) if glob else allow,
+                )
             )
-        )
-    glob = _allowlist(data.get("allowlist", {})) or Allowlist((), ())
-    return GitleaksRuleSet(data.get("minVersion", ""), tuple(rules), glob)
+        except (re.error, TypeError, ValueError, AttributeError) as exc:
+            raise RuleFileError(f"{path}: rule {name!r} is not valid: {exc}") from None
+    return tuple(rules)

@@ -1,8 +1,9 @@
 """Redaction of secrets before anything leaves the machine (on by default).
 
-Rules: gitleaks' published provider rules, loaded as data (client/gitleaks_rules.py),
-plus av-cloud's own table for secrets known by context (client/redact_rules.py),
-plus the user's (``redact_patterns`` and ``redact_rules`` in config.json).
+Rules: detect-secrets' provider rules, used as a library (client/provider_rules.py), plus
+av-cloud's own table for the token shapes it lacks and for secrets known by context
+(client/redact_rules.py), plus the user's (``redact_patterns`` and ``redact_rules_file``,
+a gitleaks-format file, in config.json).
 ``av-client rules`` prints the table; docs/client.md ("Redaction") documents it.
 
 Speed: every rule lists lowercase keywords that each of its matches contains. One
@@ -11,7 +12,7 @@ occur, and only the rules owning one of them run — most text runs none. Rules
 without keywords (user patterns) always run.
 
 A match becomes ``[REDACTED:<kind>]`` in place of its secret group (the first
-non-empty group, else the whole match; gitleaks' convention), so the context
+non-empty group, else the whole match), so the context
 around a secret stays. Markers hold no quote or backslash, and values stop at
 quotes and backslashes, so a redacted JSON tool input stays valid JSON.
 
@@ -44,6 +45,7 @@ import orjson
 from ahocorasick_rs import AhoCorasick, Implementation
 
 from client import gitleaks_rules
+from client.gitleaks_rules import GitleaksRule
 from client.redact_engine import (
     BASE64_MIN_RUN,
     MARKER,
@@ -56,9 +58,16 @@ from client.redact_engine import (
     finding,
     replace_spans,
 )
-from client.redact_rules import BLOCK_RULES, CONTEXT_RULES, PASSWORD_WORDS, SECRET_WORDS, RuleSpec
+from client.redact_rules import (
+    BLOCK_RULES,
+    CONTEXT_RULES,
+    PASSWORD_WORDS,
+    SECRET_WORDS,
+    TOKEN_RULES,
+    RuleSpec,
+)
 
-RULES_VERSION = "redact-v2"
+RULES_VERSION = "redact-v3"
 
 
 def _own(spec: RuleSpec) -> Rule:
@@ -66,39 +75,56 @@ def _own(spec: RuleSpec) -> Rule:
 
 
 def builtin_rules() -> tuple[Rule, ...]:
-    """The built-in table in the order it runs: blocks, gitleaks' providers, our context rules, generic last."""
-    ruleset = gitleaks_rules.load()
+    """The built-in table in the order it runs: blocks, detect-secrets' providers, our token and
+    context rules, then detect-secrets' backstops (narrower shapes of one of our context rules)."""
+    # Imported here: detect-secrets takes ~0.1 s to import, which commands that never redact skip.
+    from client.provider_rules import SOURCE, provider_rules
+
     provider: list[Rule] = []
-    generic: list[Rule] = []
-    for g in ruleset.rules:
+    backstop: list[Rule] = []
+    for p in provider_rules():
         rule = Rule(
-            g.id,
-            re.compile(g.regex),
-            g.keywords,
-            g.description,
-            "gitleaks",
-            g.secret_group,
-            g.entropy,
-            (ruleset.global_allowlist, *g.allowlists),
-            joinable=not g.id.startswith("generic"),
-            lead=g.lead,
+            p.kind,
+            p.pattern,
+            p.keywords,
+            p.description,
+            SOURCE,
+            joinable=not p.backstop,
+            tail=p.tail,
         )
-        (generic if g.id.startswith("generic") else provider).append(rule)
-    return (*map(_own, BLOCK_RULES), *provider, *map(_own, CONTEXT_RULES), *generic)
+        (backstop if p.backstop else provider).append(rule)
+    own = (*map(_own, TOKEN_RULES), *map(_own, CONTEXT_RULES))
+    return (*map(_own, BLOCK_RULES), *provider, *own, *backstop)
 
 
 class RedactionConfigError(ValueError):
     """A user pattern or rule in config.json is not valid."""
 
 
-UserRule = str | dict[str, Any]
+UserRule = str | dict[str, Any] | GitleaksRule
 
 
 def compile_user_rules(entries: Iterable[UserRule]) -> tuple[Rule, ...]:
     """``redact_patterns`` in config.json: regex strings (kind ``custom``), or objects in gitleaks'
-    rule shape — ``id``, ``regex``, optional ``keywords``, ``secretGroup``, ``entropy``, ``description``."""
+    rule shape — ``id``, ``regex``, optional ``keywords``, ``secretGroup``, ``entropy``, ``description``;
+    and the rules of ``redact_rules_file`` (client/gitleaks_rules.py has read them already)."""
     rules = []
     for index, entry in enumerate(entries):
+        if isinstance(entry, GitleaksRule):
+            rules.append(
+                Rule(
+                    entry.id,
+                    re.compile(entry.regex),
+                    entry.keywords,
+                    entry.description,
+                    "config",
+                    entry.secret_group,
+                    entry.entropy,
+                    entry.allowlists,
+                    lead=entry.lead,
+                )
+            )
+            continue
         where = f"redact_patterns[{index}]"
         spec: dict[str, Any] = {"regex": entry} if isinstance(entry, str) else entry
         if not isinstance(spec, dict) or not isinstance(spec.get("regex"), str):
@@ -137,7 +163,7 @@ SPLIT_WINDOW = (200, 800)  # a wrapped token is looked for this far before/after
 # Text this long runs each rule only near its keywords: Python's re scans a whole 100 KB tool
 # output at ~15 MB/s per rule when the pattern cannot start from a literal (\b, classes).
 WINDOWED_MIN = 8192
-WINDOW_BEFORE = 512  # gitleaks' semi-generic rules allow 50 name characters, ours less
+WINDOW_BEFORE = 512  # gitleaks-format rules may allow 50 name characters before the keyword, ours less
 WINDOW_AFTER = 2048  # then on to the first whitespace: tokens never contain any
 _WHITESPACE = re.compile(r"\s")  # a wrapped token is looked for this far before/after its keyword
 
@@ -168,7 +194,8 @@ class Redactor:
         digest = hashlib.sha256()
         for rule in self.rules:
             digest.update(
-                f"{rule.kind}\0{rule.pattern.pattern}\0{rule.entropy}\0{rule.secret_group}\n".encode()
+                f"{rule.kind}\0{rule.pattern.pattern}\0{rule.entropy}\0{rule.secret_group}\0"
+                f"{''.join(sorted(rule.tail))}\n".encode()
             )
         # Changes whenever the rule set does, so cached fingerprints are recomputed (client/state.py).
         self.key = f"{RULES_VERSION}:{digest.hexdigest()[:16]}"

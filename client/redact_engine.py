@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from client.gitleaks_rules import Allowlist
 
 MARKER = "[REDACTED:{kind}]"
+SECRET_STOP = frozenset("\"'`\\ \t\r\n")  # never inside a secret a rule with a ``tail`` reports
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,16 @@ class Rule:
     pattern: re.Pattern[str]
     keywords: tuple[str, ...]  # lowercase; every match contains one; () = the rule always runs
     description: str = ""
-    source: str = "av-cloud"  # "av-cloud" | "gitleaks" | "config"
+    source: str = "av-cloud"  # "av-cloud" | "detect-secrets" | "config"
     secret_group: int = 0  # 0: the first non-empty group, else the whole match
     entropy: float = 0.0  # the secret must carry more Shannon entropy (bits per character) than this
     allowlists: tuple[Allowlist, ...] = ()
     joinable: bool = False  # also looked for with line breaks inside tokens removed
     lead: int = 0  # name characters ([\w.-]) before the match that belong to it (gitleaks_rules.split_lead)
+    # Token characters the secret runs on over past the match; and it stops before a quote, backslash
+    # or space inside it (client/provider_rules.py: regexes written to report a secret, not to cut it
+    # out exactly, e.g. one ending in ``.+``).
+    tail: frozenset[str] = frozenset()
 
 
 def shannon_entropy(text: str) -> float:
@@ -106,6 +111,15 @@ def finding(rule: Rule, match: re.Match[str]) -> tuple[int, int] | None:
     """The secret's span if this match is a finding (entropy, allowlists), else None."""
     start, end = secret_span(match, rule.secret_group)
     text = match.string
+    if rule.tail:
+        stop = start
+        while stop < end and text[stop] not in SECRET_STOP:
+            stop += 1
+        if stop == end:
+            while end < len(text) and text[end] in rule.tail:
+                end += 1
+        else:
+            end = stop
     # Never cut an escape sequence in half: JSON text must stay JSON (\" must keep its backslash).
     while end > start and text[end - 1] == "\\":
         end -= 1

@@ -1,18 +1,19 @@
-"""av-cloud's own redaction rules: the shapes gitleaks' provider rules do not cover.
+"""av-cloud's own redaction rules: the shapes detect-secrets' provider rules do not cover.
 
-gitleaks (client/gitleaks_rules.py) knows provider tokens by their prefixes. Agent
-logs also hold secrets by *context* — a value after ``password=``, ``--password``,
+detect-secrets (client/provider_rules.py) knows some providers' tokens by their prefixes;
+TOKEN_RULES adds the well-known prefixed tokens it lacks (each shape written here from the
+provider's published token format). Agent logs also hold secrets by *context* — a value after ``password=``, ``--password``,
 ``Authorization: Bearer``, ``?token=``, a ``.netrc`` line, a URL's user-info — often
 JSON-escaped (``\\"`` inside a tool input) because tool inputs are JSON. This table
-holds those, plus a few broad provider shapes kept as a backstop behind gitleaks'
-exact ones. Every rule marks the secret with a ``(?P<secret>…)`` group; only that
+holds those (CONTEXT_RULES), plus a few broad provider shapes kept as a backstop behind
+the exact ones. Every rule marks the secret with a ``(?P<secret>…)`` group; only that
 group is replaced, so context (the variable name, the URL's user) stays readable.
 
 Conventions that keep false alarms low (each is tested):
 - a value that is a reference is not a secret: ``$VAR``, ``${…}``, ``{{…}}``, ``%VAR%``, ``<placeholder>``;
 - an unquoted value made only of letters, ``_``, ``.`` and ``-`` is code, not a
   secret (``password=password``, ``token = get_token()``, ``password: str``) —
-  the same test gitleaks applies to its generic rule; a quoted value always counts;
+  a quoted value always counts;
 - a name must *end* with the secret word: ``password_file``, ``token_type`` and
   ``max_tokens`` are not secrets.
 """
@@ -61,8 +62,8 @@ class RuleSpec:
     )
 
 
-# Order matters: blocks first (a private key must not be half-eaten by a narrower rule); gitleaks'
-# provider rules run between BLOCK_RULES and CONTEXT_RULES (see client/redact.py).
+# Order matters: blocks first (a private key must not be half-eaten by a narrower rule), then
+# detect-secrets' provider rules, TOKEN_RULES, CONTEXT_RULES (see client/redact.py).
 BLOCK_RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         "private-key",
@@ -72,6 +73,61 @@ BLOCK_RULES: tuple[RuleSpec, ...] = (
         "PEM private key blocks, also JSON-escaped (\\n) and cut off before END",
     ),
 )
+
+
+def _token(kind: str, regex: str, keywords: tuple[str, ...], description: str) -> RuleSpec:
+    """A prefixed token, found anywhere it stands alone (not inside a longer word)."""
+    return RuleSpec(
+        kind, rf"(?<![A-Za-z0-9_])(?P<secret>{regex})(?![A-Za-z0-9_])", keywords, description, True
+    )
+
+
+TOKEN_RULES: tuple[RuleSpec, ...] = (
+    _token(
+        "github-fine-grained-pat",
+        r"github_pat_[A-Za-z0-9_]{22,255}",
+        ("github_pat_",),
+        "GitHub fine-grained tokens",
+    ),
+    _token("huggingface-token", r"hf_[A-Za-z0-9]{30,64}", ("hf_",), "Hugging Face access tokens (hf_…)"),
+    _token("gcp-api-key", r"AIza[0-9A-Za-z_-]{35}", ("aiza",), "Google API keys (AIza…)"),
+    _token(
+        "slack-app-token",
+        r"xapp-\d-[A-Z0-9]{6,}-\d{6,}-[A-Za-z0-9]{32,}",
+        ("xapp-",),
+        "Slack app-level tokens",
+    ),
+    _token("npm-token", r"npm_[A-Za-z0-9]{36}", ("npm_",), "npm access tokens (npm_…)"),
+    _token(
+        "stripe-key",
+        r"[sr]k_(?:live|test)_[0-9A-Za-z]{16,247}",
+        ("k_live_", "k_test_"),
+        "Stripe secret and restricted keys, live and test",
+    ),
+    _token("pypi-token", r"pypi-[A-Za-z0-9_-]{60,}", ("pypi-",), "PyPI upload tokens (pypi-…)"),
+    _token(
+        "digitalocean-token",
+        r"do[opr]_v1_[a-f0-9]{64}",
+        ("_v1_",),
+        "DigitalOcean personal, OAuth and refresh tokens",
+    ),
+    _token(
+        "shopify-token",
+        r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}",
+        ("shp",),
+        "Shopify access tokens and shared secrets",
+    ),
+    _token("databricks-token", r"dapi[a-f0-9]{32}(?:-\d)?", ("dapi",), "Databricks personal access tokens"),
+    _token("linear-api-key", r"lin_api_[A-Za-z0-9]{40}", ("lin_api_",), "Linear API keys"),
+    _token("postman-api-key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}", ("pmak-",), "Postman API keys"),
+    _token(
+        "doppler-token", r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}", ("dp.",), "Doppler tokens"
+    ),
+    _token(
+        "age-secret-key", r"AGE-SECRET-KEY-1[0-9A-Z]{58}", ("age-secret-key-1",), "age encryption secret keys"
+    ),
+)
+
 
 CONTEXT_RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
@@ -99,21 +155,21 @@ CONTEXT_RULES: tuple[RuleSpec, ...] = (
         "aws-access-token",
         r"\b(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
         ("akia", "asia", "abia", "acca"),
-        "AWS access key ids with any digit (gitleaks' rule takes base32 only), same kind as gitleaks'",
+        "AWS access key ids after any prefix AWS uses, with word boundaries",
         joinable=True,
     ),
     RuleSpec(
         "anthropic-key",
         r"\b(?P<secret>sk-ant-[A-Za-z0-9_-]{20,})",
         ("sk-ant-",),
-        "sk-ant-… keys of any length (gitleaks' rule wants the exact api03 shape)",
+        "Anthropic keys (sk-ant-…), any length",
         joinable=True,
     ),
     RuleSpec(
         "openai-key",
         r"\b(?P<secret>sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})",
         ("sk-",),
-        "sk-…, sk-proj-… keys without the T3BlbkFJ marker gitleaks' rule needs",
+        "sk-…, sk-proj-… keys without the T3BlbkFJ marker detect-secrets' rule needs",
         joinable=True,
     ),
     RuleSpec(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import string
+from pathlib import Path
 
 import pytest
 
@@ -29,9 +30,9 @@ CASES = [
         "aws-access-token",
         "key AKIA" + "Z7Q2X4V6B8N0M1L3 here",
         "Z7Q2X4V6B8N0M1L3",
-    ),  # digits gitleaks' rule refuses
+    ),  # digits, not only base32
     ("aws-secret-key", "aws_secret_access_key = " + AWS_SECRET, AWS_SECRET),
-    ("github-pat", f"token {GHP} end", GHP),
+    ("github-token", f"token {GHP} end", GHP),
     (
         "github-fine-grained-pat",
         "github_pat_" + (fg := _rand(82, string.ascii_letters + string.digits + "_")),
@@ -40,7 +41,7 @@ CASES = [
     ("anthropic-key", "ANTHROPIC=sk-ant-" + "admin01-" + (ak := _rand(40)), ak),
     ("openai-key", "use sk-proj-" + (ok := _rand(45)) + " now", ok),
     (
-        "slack-bot-token",
+        "slack-token",
         (sb := "xoxb-" + _rand(12, string.digits) + "-" + _rand(12, string.digits) + "-" + _rand(24)),
         sb,
     ),
@@ -49,7 +50,7 @@ CASES = [
         "https://hooks.slack.com/services/" + (sw := "T0" + _rand(9) + "/B0" + _rand(9) + "/" + _rand(24)),
         sw,
     ),
-    ("stripe-access-token", "sk_" + "live_" + (st := _rand(24)), st),
+    ("stripe-key", "sk_" + "live_" + (st := _rand(24)), st),
     ("gcp-api-key", "AIza" + (gk := _rand(35, string.ascii_letters + string.digits + "_-")), gk),
     (
         "private-key",
@@ -71,7 +72,7 @@ CASES = [
     ("password", "database:\n  password: s3cr3t-Pa55\n", "s3cr3t-Pa55"),
     ("cli-secret", "pg_dump --password 'Zx9-qq-77' --host db", "Zx9-qq-77"),
     (
-        "curl-auth-header",
+        "auth-header",
         "curl -H 'Authorization: Basic YWRtaW46U3VwM3ItU2VjcmV0'",
         "YWRtaW46U3VwM3ItU2VjcmV0",
     ),
@@ -87,10 +88,10 @@ CASES = [
         ),
         xa,
     ),
-    ("gitlab-pat", (gl := "glpat-" + _rand(20)), gl),
-    ("huggingface-access-token", (hf := "hf_" + _rand(34, string.ascii_letters)), hf),
-    ("npm-access-token", (npm := "npm_" + _rand(36, string.ascii_lowercase + string.digits)), npm),
-    ("sendgrid-api-token", (sg := "SG." + _rand(22) + "." + _rand(43)), sg),
+    ("gitlab-token", (gl := "glpat-" + _rand(20)), gl),
+    ("huggingface-token", (hf := "hf_" + _rand(34, string.ascii_letters)), hf),
+    ("npm-token", (npm := "npm_" + _rand(36, string.ascii_lowercase + string.digits)), npm),
+    ("sendgrid-key", (sg := "SG." + _rand(22) + "." + _rand(43)), sg),
     (
         "azure-storage-key",
         "AccountName=a;AccountKey="
@@ -186,16 +187,126 @@ def test_user_rules_in_gitleaks_shape_extend_the_table() -> None:
             Redactor([bad])
 
 
-def test_gitleaks_rules_load_with_python_syntax_and_entropy_and_allowlists() -> None:
-    from client.gitleaks_rules import load, translate
+def test_gitleaks_syntax_translates_to_python() -> None:
+    from client.gitleaks_rules import translate
 
-    ruleset = load()
-    assert len(ruleset.rules) > 200  # every regex rule of the pinned file compiles
     assert translate("ab(?i)c|d") == "ab(?i:c)|(?i:d)"  # RE2 flags run to the end of the group
     assert translate(r"a\z") == r"a\Z"
+
+
+def test_provider_rules_are_the_installed_detect_secrets_plugins_own_regexes() -> None:
+    """No copied pattern: every provider rule is a denylist regex of the installed plugin (wrapped
+    in a secret group at most), and every plugin detect-secrets has is used or skipped by name."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    import detect_secrets.plugins
+    from detect_secrets.plugins.base import BasePlugin
+
+    from client.provider_rules import PLUGINS, SKIPPED, provider_rules
+
+    installed = set()
+    for module in pkgutil.iter_modules(detect_secrets.plugins.__path__):
+        loaded = import_module(f"detect_secrets.plugins.{module.name}")
+        for name, cls in inspect.getmembers(loaded, inspect.isclass):
+            if (
+                cls.__module__ == loaded.__name__
+                and issubclass(cls, BasePlugin)
+                and not inspect.isabstract(cls)
+            ):
+                installed.add(name)
+    used = {p.detector.__name__ for p in PLUGINS}
+    assert installed == used | set(SKIPPED), "a detect-secrets upgrade added or removed a plugin: decide"
+    assert not used & set(SKIPPED)
+    theirs = {(rx.pattern, rx.flags) for p in PLUGINS for rx in p.detector().denylist}
+    for rule in provider_rules():
+        inner = rule.pattern.pattern
+        if rule.whole:
+            assert inner.startswith("(?P<secret>") and inner.endswith(")")
+            inner = inner[len("(?P<secret>") : -1]
+        assert (inner, rule.pattern.flags) in theirs, rule.kind
+
+
+# One sample per provider rule, built at run time (no literal secret in the repository).
+PROVIDER_SAMPLES = [
+    ("aws-access-token", "ASIA" + _rand(16, string.ascii_uppercase + string.digits)),
+    ("github-token", "gho_" + _rand(36)),
+    ("github-token", "ghp_" + _rand(40)),  # longer than detect-secrets' 36: the token is taken whole
+    ("gitlab-token", "glrt-" + _rand(30)),
+    ("jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0." + _rand(43)),
+    ("mailchimp-key", _rand(32, "abcdef0123456789") + "-us12"),
+    ("openai-key", "sk-" + _rand(20) + "T3BlbkFJ" + _rand(20)),
+    ("pypi-token", "pypi-AgEIcHlwaS5vcmc" + _rand(80)),
+    ("sendgrid-key", "SG." + _rand(22) + "." + _rand(43)),
+    (
+        "slack-webhook-url",
+        "https://hooks.slack.com/services/T" + _rand(10) + "/B" + _rand(10) + "/" + _rand(24),
+    ),
+    ("square-oauth-secret", "sq0csp-" + _rand(43)),
+    ("stripe-key", "rk_" + "live_" + _rand(24)),
+    ("npm-token", "//registry.example.com/:_authToken=" + _rand(36, "abcdef0123456789")),
+]
+
+
+@pytest.mark.parametrize(("kind", "secret"), PROVIDER_SAMPLES, ids=[k for k, _ in PROVIDER_SAMPLES])
+def test_detect_secrets_provider_rules_redact_the_whole_token_in_json(kind: str, secret: str) -> None:
     r = Redactor()
-    low = "ghp_" + "a" * 36  # a real shape, but one character repeated: below gitleaks' entropy floor
-    assert r.text(low) == low
+    raw = json.dumps({"command": f"echo {secret}", "n": 1})
+    out = r.text(raw)
+    command = json.loads(out)["command"]  # still JSON
+    assert command.startswith("echo ") and f"[REDACTED:{kind}]" in command
+    token = secret.rsplit("=", 1)[-1]
+    assert all(token[i : i + 8] not in out for i in range(0, len(token) - 7, 4)), out
+    assert r.counts[kind] == 1, r.counts
+
+
+def test_a_gitleaks_format_rule_file_named_in_config_extends_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Users load their organisation's gitleaks rule file: rules, keywords, entropy, allowlists."""
+    from click import ClickException
+
+    from client.config import redact_patterns
+
+    monkeypatch.setenv("AV_USER_PATH", str(tmp_path))
+    (tmp_path / "org-rules.toml").write_text(
+        '''
+[allowlist]
+regexes = ["""acme_test[a-z0-9]+"""]
+
+[[rules]]
+id = "acme-token"
+description = "ACME internal tokens"
+regex = \'\'\'(?i)[\\w.-]{0,50}?\\b(acme_[a-z0-9]{12})\\b\'\'\'
+keywords = ["acme_"]
+entropy = 2.5
+
+[[rules]]
+id = "key-store"
+path = \'\'\'\\.jks$\'\'\'
+'''
+    )
+    (tmp_path / "config.json").write_text(json.dumps({"redact_rules_file": "org-rules.toml"}))
+    r = Redactor(redact_patterns())
+    assert r.text("use ACME_q8w7e6r5t4y3 here") == "use [REDACTED:acme-token] here"
+    assert r.text("acme_aaaaaaaaaaaa") == "acme_aaaaaaaaaaaa"  # below the entropy floor
+    assert r.text("acme_testq8w7e6r5") == "acme_testq8w7e6r5"  # the file's global allowlist
+    row = r.describe()[-1]
+    assert (row["kind"], row["source"]) == ("acme-token", "config")
+    assert Redactor(redact_patterns()).key == r.key != Redactor().key  # the state cache follows the file
+    for body, message in [
+        ('[[rules]]\nid = "x"\nregex = "a("\n', "rule 'x' is not valid"),
+        ("[[rules]\n", "cannot read"),
+        ('[[rules]]\nid = "bad id!"\nregex = "a"\n', "rule 'bad id!' is not valid"),
+    ]:
+        (tmp_path / "org-rules.toml").write_text(body)
+        with pytest.raises(ClickException, match=message) as raised:
+            redact_patterns()
+        assert "org-rules.toml" in raised.value.message
+    (tmp_path / "config.json").write_text(json.dumps({"redact_rules_file": "missing.toml"}))
+    with pytest.raises(ClickException, match="missing.toml"):
+        redact_patterns()
 
 
 def test_metadata_is_never_redacted() -> None:
@@ -250,7 +361,7 @@ def test_tokens_wrapped_across_lines_and_base64_wrapped_secrets() -> None:
     assert GHP[:20] not in out and GHP[20:] not in out and out.endswith(" done")
     assert r.text(json.dumps(wrapped)).count("[REDACTED:") == 1  # \\n inside JSON too
     b64 = __import__("base64").b64encode(f"GITHUB_TOKEN={GHP}".encode()).decode()
-    assert r.text(f"echo {b64} | base64 -d") == "echo [REDACTED:base64:github-pat] | base64 -d"
+    assert r.text(f"echo {b64} | base64 -d") == "echo [REDACTED:base64:github-token] | base64 -d"
     assert r.text("DB_PASSWORD=hunter22\nDEBUG=1").endswith("\nDEBUG=1")  # a short line is not a wrapped one
 
 
@@ -262,8 +373,8 @@ def test_the_rules_command_prints_the_table() -> None:
     result = CliRunner().invoke(main, ["rules", "--json"], env={"AV_USER_PATH": "/nonexistent-av-user"})
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert {"gitleaks", "av-cloud"} <= {row["source"] for row in rows}
-    assert {"password", "url-password", "gitlab-pat"} <= {row["kind"] for row in rows}
+    assert {"detect-secrets", "av-cloud"} <= {row["source"] for row in rows}
+    assert {"password", "url-password", "gitlab-token"} <= {row["kind"] for row in rows}
 
 
 def test_redaction_covers_every_field_and_happens_before_the_fingerprint() -> None:
@@ -285,7 +396,7 @@ def test_redaction_covers_every_field_and_happens_before_the_fingerprint() -> No
     r = Redactor()
     wire = session_to_wire(session, r)
     assert secret not in json.dumps(wire)
-    assert r.counts["github-pat"] == 5
+    assert r.counts["github-token"] == 5
     plain = session_to_wire(session)
     assert plain["fingerprint"] != wire["fingerprint"]
     # Same input, same redaction, same fingerprint: the fingerprint describes what is sent.
