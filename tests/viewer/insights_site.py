@@ -13,10 +13,12 @@ import pytest
 
 from infra.credentials import add_device, add_viewer
 from tests.pg import PgServer, create_database, drop_database
-from tests.viewer.browser import Watch, open_page, sync_api
+from tests.viewer.browser import sync_api
 from tests.viewer.browser_helpers import push_sessions, serve_viewer
+from tests.viewer.browser_site import page_watch
 from tests.viewer.insights_data import DESKTOP, LAPTOP, RANGE, desktop_sessions, laptop_sessions
 
+__all__ = ["page_watch"]  # the watched-page fixture, shared with every browser test
 expect = sync_api.expect
 MARCH = f"from={RANGE[0]}&to={RANGE[1]}&tz=UTC"
 
@@ -42,13 +44,6 @@ def site(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
             yield Site(served.url, viewer.token)
     finally:
         drop_database(db)
-
-
-@pytest.fixture
-def page_watch(browser: Any) -> Iterator[tuple[Any, Watch]]:
-    context, page, watch = open_page(browser)
-    yield page, watch
-    context.close()
 
 
 def login(page: Any, site: Site, hash_: str = "") -> None:

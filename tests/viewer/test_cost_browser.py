@@ -138,3 +138,27 @@ def test_cost_section_light_dark_and_phone(site: Any, browser: Any) -> None:
             watch.check(page)
         finally:
             context.close()
+
+
+def test_session_header_shows_its_cost(site: Any, page_watch: tuple[Any, Watch]) -> None:
+    page, watch = page_watch
+    login(page, site, f"#/s/{quote(ALPHA_ID, safe='')}")
+    cost = page.get_by_test_id("session-cost")
+    expect(cost).to_have_text("$0.018")
+    page.locator("details.cost summary").click()
+    row = page.locator("details.cost tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("claude-sonnet-4-5")
+    expect(row).to_contain_text("$0.018")
+    expect(row).to_contain_text("2 responses")
+    expect(page.locator("details.cost")).to_contain_text(re.compile(r"genai-prices \d+\.\d+\.\d+"))
+    shoot(page, "session-cost.png", TAKE_SCREENSHOTS)
+    assert not axe_violations(page), axe_violations(page)
+    # A session whose only model has no price: "unpriced", never $0.
+    page.goto(f"{site.url}#/s/{quote(GAMMA_ID, safe='')}")
+    expect(cost).to_have_text("unpriced")
+    page.locator("details.cost summary").click()
+    expect(page.locator("details.cost")).to_contain_text(
+        "Unpriced (no price known, not in the total): mystery-model-x, 1 response"
+    )
+    watch.check(page)
