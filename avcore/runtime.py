@@ -13,8 +13,8 @@ and what it would free is a few kilobytes of start-up garbage.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -24,3 +24,25 @@ def built_and_settled(build: Callable[[], T]) -> T:
     app = build()
     gc.freeze()
     return app
+
+
+def under_base_path(app: Any, base: str) -> Any:
+    """``app`` (whose routes live under ``base``), reached with or without ``base`` in the path.
+
+    Behind a custom domain mapped at ``base``, API Gateway hands the function the path with
+    the mapping's prefix; a gateway or proxy that strips it hands the bare path. Both must
+    reach the same route, so a bare path is given the prefix here, at the edge of the app.
+    """
+    if not base:
+        return app
+
+    async def app_under_base(
+        scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path != base and not path.startswith(base + "/"):
+                scope = {**scope, "path": base + path, "raw_path": (base + path).encode()}
+        await app(scope, receive, send)
+
+    return app_under_base

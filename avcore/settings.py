@@ -53,6 +53,7 @@ class DatabaseSettings(BaseSettings):
 
     database_url: SecretStr | None = Field(default=None, description="libpq DSN (URI or keywords)")
     database_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN holding the DSN")
+    database_host: str | None = Field(default=None, description="connect here instead of the DSN's host")
     secret_max_age_s: int = Field(default=300, ge=0, le=86_400)
     db_allow_insecure: bool = False
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=900_000)
@@ -96,19 +97,43 @@ class DatabaseSettings(BaseSettings):
     def dsn(self, *, refresh: bool = False) -> str:
         """The DSN, from the environment or Secrets Manager (held ``secret_max_age_s``; ``refresh``: now)."""
         if self.database_url is not None:
-            return self.database_url.get_secret_value()
+            return self._routed(self.database_url.get_secret_value())
         assert self.database_secret_arn is not None
-        return dsn_from_secret(self.database_secret_arn, force=refresh, max_age_s=self.secret_max_age_s)
+        return self._routed(
+            dsn_from_secret(self.database_secret_arn, force=refresh, max_age_s=self.secret_max_age_s)
+        )
 
     def pending_dsn(self) -> str | None:
         """The DSN a rotation in progress has set on the server but not yet made current, if any."""
         if self.database_secret_arn is None:
             return None
         value = secret_store.get(self.database_secret_arn, stage=PENDING, force=True)
-        return None if value is None else dsn_from_secret_value(value, self.database_secret_arn)
+        return None if value is None else self._routed(dsn_from_secret_value(value, self.database_secret_arn))
+
+    def _routed(self, dsn: str) -> str:
+        # An RDS Proxy sits in front of the database the secret describes (the secret's host is the
+        # database itself, which is what the rotation function must reach): send the functions there.
+        if not self.database_host:
+            return dsn
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        params = {k: v for k, v in conninfo_to_dict(dsn).items() if k != "hostaddr"}
+        return make_conninfo("", **{**params, "host": self.database_host})
 
 
-class IngestSettings(DatabaseSettings):
+class FunctionSettings(DatabaseSettings):
+    """What both HTTP functions share beyond the database."""
+
+    base_path: str = ""
+
+    @model_validator(mode="after")
+    def _base_path_shape(self) -> FunctionSettings:
+        if self.base_path and (not self.base_path.startswith("/") or self.base_path.endswith("/")):
+            raise ValueError("AV_BASE_PATH must start with '/' and not end with '/', e.g. /av")
+        return self
+
+
+class IngestSettings(FunctionSettings):
     """Settings for ``ingest_fn``."""
 
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024)
@@ -118,13 +143,12 @@ class IngestSettings(DatabaseSettings):
     auth_failure_window_s: int = Field(default=300, ge=10)
 
 
-class ViewerSettings(DatabaseSettings):
+class ViewerSettings(FunctionSettings):
     """Settings for ``viewer_fn``."""
 
     session_secret: SecretStr | None = Field(default=None, description="key for signing cookies and cursors")
     session_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN holding that key")
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
-    base_path: str = ""
     max_page_size: int = Field(default=1000, ge=1, le=10_000)
     # Pages hosted apart from the API that may call it with the login cookie (viewer_fn/cors.py).
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -143,8 +167,6 @@ class ViewerSettings(DatabaseSettings):
             check_session_key(self.session_secret.get_secret_value(), "AV_SESSION_SECRET")
         elif self.session_secret_arn is not None and is_placeholder(self.session_secret_arn):
             raise ValueError("AV_SESSION_SECRET_ARN is a placeholder; set it to a Secrets Manager ARN")
-        if self.base_path and (not self.base_path.startswith("/") or self.base_path.endswith("/")):
-            raise ValueError("AV_BASE_PATH must start with '/' and not end with '/', e.g. /prod")
         return self
 
 

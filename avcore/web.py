@@ -10,14 +10,11 @@ and never carry tokens or session content.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -28,12 +25,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from avcore.db.pool import DatabaseUnavailable
+from avcore.logs import lambda_request_id_var, request_id_var
+from avcore.metrics import emit
 from avcore.schema import SchemaMismatch
 from avcore.secrets import SecretError
 from avcore.settings import SettingsError
 
 log = logging.getLogger("av")
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 class ApiError(Exception):
@@ -280,8 +278,18 @@ SECURITY_HEADERS = {
 }
 
 
-def install_request_middleware(app: FastAPI, *, component: str) -> None:
-    """Request id, security headers and one access-log line per request."""
+# The first request a process serves is the one that paid for its start (``cold_start`` in its log line).
+_cold_start: dict[str, bool] = {}
+
+
+# Refusals worth a metric (avcore.metrics RejectedRequests): bad input, credentials, size, rate.
+COUNTED_REFUSALS = frozenset({400, 401, 403, 409, 413, 415, 429})
+
+
+def install_request_middleware(app: FastAPI, *, component: str, count_refusals: bool = False) -> None:
+    """Request id, security headers and one access-log line per request (plus a refusal metric)."""
+
+    _cold_start[component] = True
 
     @app.middleware("http")
     async def _per_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -289,52 +297,33 @@ def install_request_middleware(app: FastAPI, *, component: str) -> None:
         if len(rid) > 64 or not rid.replace("-", "").isalnum():
             rid = uuid.uuid4().hex
         token = request_id_var.set(rid)
+        context = request.scope.get("aws.context")  # Mangum's: the Lambda invocation
+        invocation = lambda_request_id_var.set(getattr(context, "aws_request_id", None))
         started = time.perf_counter()
         try:
             response = await call_next(request)
-        finally:
+            response.headers["X-Request-Id"] = rid
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            log.info(
+                "request",
+                extra={
+                    "component": component,
+                    "request_id": rid,  # on the record itself, whenever and wherever it is formatted
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "cold_start": _cold_start.pop(component, False),
+                },
+            )
+            if count_refusals and response.status_code in COUNTED_REFUSALS:
+                emit(
+                    {"RejectedRequests": 1},
+                    dimensions={"Status": str(response.status_code)},
+                    message="refused",
+                )
+        finally:  # after the request's own log lines, which carry its ids
             request_id_var.reset(token)
-        response.headers["X-Request-Id"] = rid
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        log.info(
-            "request",
-            extra={
-                "component": component,
-                "request_id": rid,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+            lambda_request_id_var.reset(invocation)
         return response
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line; ``extra=`` fields are included, message args are not."""
-
-    RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname,
-            "logger": record.name,
-            "msg": record.getMessage(),
-            "request_id": request_id_var.get(),
-        }
-        entry.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-def configure_logging(level: str = "INFO") -> None:
-    root = logging.getLogger()
-    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        return
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    root.handlers = [handler]
-    root.setLevel(level)

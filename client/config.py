@@ -50,6 +50,12 @@ def check_endpoint(url: str) -> tuple[str, bool]:
             f"refusing plain http:// to {parts.hostname}: session logs and the device token would cross "
             "the network unencrypted. Use https:// (plain http is allowed only to localhost/127.0.0.1)"
         )
+    if parts.path.rstrip("/").endswith("/v1"):
+        # The ingest paths are /v1/...; an endpoint ending in /v1 would send /v1/v1/push (a 404).
+        raise ConfigError(
+            f"endpoint {url!r} ends in /v1, which av-client adds itself: use the URL without it "
+            "(a SAM stack's ClientEndpoint output is exactly the value to give)"
+        )
     return url.rstrip("/"), parts.scheme == "http"
 
 

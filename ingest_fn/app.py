@@ -60,18 +60,20 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         summary=f"Ingest protocol v{PROTOCOL_VERSION} (docs/protocol.md)",
         docs_url=None,
         redoc_url=None,
-        openapi_url="/v1/openapi.json",
+        openapi_url=f"{settings.base_path}/v1/openapi.json",
     )
     app.state.db = db
     app.state.settings = settings
     install_error_handling(app, component="ingest_fn")
     if settings.environment != "local":
         _require_https(app)
-    install_request_middleware(app, component="ingest_fn")
-    app.include_router(routes_push.router, responses=ERRORS)
-    app.include_router(routes_machine.router, responses=ERRORS)
-    app.include_router(routes_machine.public)
-    _document_request_bodies(app)
+    install_request_middleware(app, component="ingest_fn", count_refusals=True)
+    # Served under AV_BASE_PATH when the API is mapped there on a custom domain (the Lambda
+    # handler adds it to paths that arrive without it): the same app answers both ways.
+    app.include_router(routes_push.router, prefix=settings.base_path, responses=ERRORS)
+    app.include_router(routes_machine.router, prefix=settings.base_path, responses=ERRORS)
+    app.include_router(routes_machine.public, prefix=settings.base_path)
+    _document_request_bodies(app, settings.base_path)
     return app
 
 
@@ -86,7 +88,7 @@ def _require_https(app: FastAPI) -> None:
         return await call_next(request)
 
 
-def _document_request_bodies(app: FastAPI) -> None:
+def _document_request_bodies(app: FastAPI, base_path: str) -> None:
     """Routes read their bodies themselves (gzip, limits), so describe them explicitly.
 
     Query parameters are checked by FastAPI, whose refusals the one error handler answers
@@ -110,7 +112,7 @@ def _document_request_bodies(app: FastAPI) -> None:
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
         for path, model in REQUEST_BODIES.items():
-            document["paths"][path]["post"]["requestBody"] = {
+            document["paths"][base_path + path]["post"]["requestBody"] = {
                 "required": True,
                 "description": "JSON, optionally Content-Encoding: gzip. Push items are SessionIn objects.",
                 "content": {

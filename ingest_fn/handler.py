@@ -9,10 +9,10 @@ os.environ.setdefault("OTEL_PROPAGATORS", "none")
 
 from mangum import Mangum  # noqa: E402
 
-from avcore.runtime import built_and_settled  # noqa: E402
-from avcore.web import configure_logging  # noqa: E402
+from avcore.logs import configure_logging  # noqa: E402
+from avcore.runtime import built_and_settled, under_base_path  # noqa: E402
 from ingest_fn.app import create_app  # noqa: E402
 
 configure_logging()
 app = built_and_settled(create_app)
-handler = Mangum(app, lifespan="off")
+handler = Mangum(under_base_path(app, app.state.settings.base_path), lifespan="off")

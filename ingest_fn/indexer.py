@@ -26,6 +26,8 @@ from typing import Any
 
 from avcore.db.connect import database_for
 from avcore.db.pool import Database
+from avcore.logs import configure_logging, lambda_request_id_var
+from avcore.metrics import emit
 from avcore.settings import IngestSettings, load
 
 log = logging.getLogger("av.indexer")
@@ -36,8 +38,18 @@ SELECT m.name || ':' || s.session_id, f.sqlstate, f.error FROM index_failures f
 JOIN sessions s ON s.id = f.session_pk JOIN machines m ON m.id = s.machine_id
 WHERE f.failed_at >= %s ORDER BY f.failed_at, f.session_pk"""
 FAILING_NOW_SQL = "SELECT count(*) FROM index_failures"
+# The same choice index_pass makes (oldest change first, failures skipped until they change),
+# through the same index on change_seq: the age of what the next pass would index first.
+LAG_SQL = """
+SELECT coalesce(extract(epoch FROM now() - s.updated_at), 0) FROM sessions s
+LEFT JOIN search_state st ON st.session_pk = s.id
+LEFT JOIN session_rollup ro ON ro.session_pk = s.id
+LEFT JOIN index_failures f ON f.session_pk = s.id
+WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq
+       OR ro.session_pk IS NULL OR ro.rolled_seq < s.change_seq)
+  AND (f.session_pk IS NULL OR f.failed_seq < s.change_seq)
+ORDER BY s.change_seq LIMIT 1"""
 SAFETY_MARGIN_S = 5.0
-METRICS_NAMESPACE = "av-cloud"
 
 
 @dataclass(frozen=True)
@@ -45,13 +57,14 @@ class PassResult:
     indexed: int  # sessions whose search documents and rollups are now current
     failed: int  # sessions that failed in this pass (recorded, skipped until they change)
     failing: int  # sessions recorded as failing now, from this pass or earlier ones
+    lag_s: float = 0.0  # how long the oldest change still waiting to be indexed has waited
 
 
 def database(settings: IngestSettings) -> Database:
     return database_for(settings, component="indexer", application_name="av-indexer", max_size=1)
 
 
-def refresh(db: Database, *, budget_s: float) -> PassResult:
+def refresh(db: Database, *, budget_s: float, report_idle: bool = True) -> PassResult:
     """Index changed sessions in batches until none are left or ``budget_s`` is spent.
     A session that fails is logged with its error and left out; the others go on."""
     deadline = time.monotonic() + budget_s
@@ -71,39 +84,31 @@ def refresh(db: Database, *, budget_s: float) -> PassResult:
                     extra={"session": session, "sqlstate": sqlstate, "error": error},
                 )
         failing = conn.execute(FAILING_NOW_SQL).fetchone()
-    result = PassResult(indexed, failed, int(failing[0]) if failing else 0)
-    log_pass(result)
+        waiting = conn.execute(LAG_SQL).fetchone()
+    result = PassResult(
+        indexed, failed, int(failing[0]) if failing else 0, max(0.0, float(waiting[0])) if waiting else 0.0
+    )
+    if report_idle or result.indexed or result.failed or result.lag_s:
+        log_pass(result)
     return result
 
 
 def log_pass(result: PassResult) -> None:
-    """One log line per pass that indexed or failed anything, in CloudWatch's embedded metric
-    format, so ``IndexedSessions`` and ``IndexerFailedSessions`` are metrics without an API call."""
-    if not (result.indexed or result.failed):
-        return
-    log.log(
-        logging.ERROR if result.failed else logging.INFO,
-        "search index refreshed",
-        extra={
-            "sessions": result.indexed,
-            "failed_sessions": result.failed,
-            "failing_sessions": result.failing,
+    """One log line per pass, which CloudWatch also reads as metrics (avcore.metrics): sessions
+    indexed and failed, and how long the oldest change not yet searchable has waited. It is
+    written on every pass, so a missing datapoint means the indexer is not running at all."""
+    emit(
+        {
             "IndexedSessions": result.indexed,
             "IndexerFailedSessions": result.failed,
-            "_aws": {
-                "Timestamp": int(time.time() * 1000),
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": METRICS_NAMESPACE,
-                        "Dimensions": [[]],
-                        "Metrics": [
-                            {"Name": "IndexedSessions", "Unit": "Count"},
-                            {"Name": "IndexerFailedSessions", "Unit": "Count"},
-                        ],
-                    }
-                ],
-            },
+            "IndexerLagSeconds": result.lag_s,
         },
+        units={"IndexerLagSeconds": "Seconds"},
+        message="search index refreshed",
+        level=logging.ERROR if result.failed else logging.INFO,
+        sessions=result.indexed,
+        failed_sessions=result.failed,
+        failing_sessions=result.failing,
     )
 
 
@@ -114,8 +119,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Scheduled Lambda entry point: work until shortly before the invocation's timeout."""
     global _db
     if _db is None:
+        configure_logging()  # JSON lines on stdout, which CloudWatch also reads as metrics
         _db = database(load(IngestSettings))
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 50.0
+    lambda_request_id_var.set(getattr(context, "aws_request_id", None))
     result = refresh(_db, budget_s=max(1.0, remaining - SAFETY_MARGIN_S))
     return {
         "indexed_sessions": result.indexed,
@@ -128,8 +135,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Keep the search index current (the local stack's indexer).")
     parser.add_argument("--every", type=float, default=2.0, help="seconds between passes")
     args = parser.parse_args()
-    from avcore.web import configure_logging
-
     configure_logging()
     db = database(load(IngestSettings))
     stopping = False
@@ -142,7 +147,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     while not stopping:
         try:
-            refresh(db, budget_s=30.0)
+            refresh(db, budget_s=30.0, report_idle=False)  # a quiet local log between pushes
         except Exception:  # the loop must outlive a database restart
             log.exception("indexer pass failed; retrying")
         time.sleep(args.every)

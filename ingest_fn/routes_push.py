@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import psycopg
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from avcore.metrics import emit
 from avprotocol.answers import ItemResult, PlanResponse, PushResponse
 from avprotocol.requests import PlanRequest
 from avprotocol.session import SessionIn
@@ -45,7 +47,24 @@ async def push_route(request: Request, device: Device, conn: Conn) -> Response:
         # After the commit, not inside it: every request of a machine updates this one row,
         # and holding its lock until commit would make a machine's requests queue.
         await run_in_threadpool(touch_machine, conn, device.machine_id)
+    count_push(answer, replayed=replayed)
     return recorded_answer(answer, replayed)
+
+
+def count_push(answer: dict[str, Any], *, replayed: bool) -> None:
+    """One metrics line per push (avcore.metrics); a replayed answer counts no session twice."""
+    statuses = Counter(r["status"] for r in answer["results"]) if not replayed else Counter()
+    emit(
+        {
+            "Pushes": 1,
+            "SessionsApplied": statuses["applied"],
+            "SessionsUnchanged": statuses["unchanged"],
+            "SessionsRejected": statuses["rejected"],
+            "SessionsToResend": statuses["resend"],
+        },
+        message="push",
+        replayed=replayed,
+    )
 
 
 def push_answer(conn: psycopg.Connection, *, machine_id: int, parsed: ParsedPush) -> dict[str, Any]:

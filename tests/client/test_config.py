@@ -100,3 +100,11 @@ def test_mirror_deletes_is_off_unless_opted_in_by_environment_or_config_json(mon
     config_path().write_text('{"mirror_deletes": 1}')
     with pytest.raises(ConfigError, match="mirror_deletes in .* must be true or false"):
         mirror_deletes()
+
+
+def test_an_endpoint_ending_in_v1_is_refused_with_the_fix() -> None:
+    for url in ("https://abc.execute-api.eu-west-1.amazonaws.com/v1/", "https://av.example.com/av/v1"):
+        with pytest.raises(ConfigError, match="ends in /v1, which av-client adds itself"):
+            check_endpoint(url)
+    assert check_endpoint("https://av.example.com/av/")[0] == "https://av.example.com/av"
+    assert check_endpoint("https://av.example.com/v10")[0] == "https://av.example.com/v10"

@@ -125,3 +125,17 @@ def test_an_answer_that_is_not_the_protocol_is_an_error_naming_the_field() -> No
         with pytest.raises(PushError, match="not a protocol v1 StatusResponse.*database_id") as err:
             client.get("/v1/status", answer=StatusResponse)
     assert err.value.status == 200  # the server was reached: not counted as unreachable
+
+
+def test_an_endpoint_with_a_base_path_keeps_it() -> None:
+    """A stack behind a custom domain mapped at /av: its ClientEndpoint is https://domain/av."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={"ok": True})
+
+    config = ClientConfig("https://av.example.com/av", "avd_secret", None, False)
+    with IngestClient(config, transport=httpx.MockTransport(handler)) as client:
+        client.get("/v1/health", answer=Ok)
+    assert seen == ["/av/v1/health"]

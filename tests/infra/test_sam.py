@@ -135,7 +135,7 @@ def test_missing_sam_fails_with_install_hint(monkeypatch: pytest.MonkeyPatch, tm
 
 
 @pytest.fixture(scope="module")
-def build_dir(sam: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_dir(sam: Path, tmp_path_factory: pytest.TempPathFactory, sam_cache_dir: Path) -> Path:
     base = tmp_path_factory.mktemp("sam")
     out = base / "build"
     started = time.perf_counter()
@@ -143,7 +143,8 @@ def build_dir(sam: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         "build",
         "--template-file", str(TEMPLATE),
         "--build-dir", str(out),
-        "--cache-dir", str(base / "cache"),
+        "--cache-dir", str(sam_cache_dir),
+        "--cached",
         "--parallel",
     )  # fmt: skip
     elapsed = time.perf_counter() - started
@@ -195,7 +196,26 @@ def test_build(build_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "IngestFunction",
         "IndexerFunction",
         "ViewerFunction",
+        "AdminFunction",
     }
+
+
+def test_the_admin_function_ships_the_migrations_and_no_local_tooling(build_dir: Path) -> None:
+    from avcore.schema import SCHEMA_VERSION
+
+    root = build_dir / "AdminFunction"
+    assert {p.name for p in root.iterdir()} == {"infra"}
+    shipped = {p.name for p in (root / "infra").iterdir() if p.suffix == ".py"}
+    assert shipped == {
+        "__init__.py",
+        "admin_db.py",
+        "admin_lambda.py",
+        "credentials.py",
+        "migrate.py",
+        "roles.py",
+    }
+    migrations = sorted(p.name for p in (root / "infra" / "migrations").glob("*.sql"))
+    assert len(migrations) == SCHEMA_VERSION and migrations[-1].startswith(f"{SCHEMA_VERSION:04d}_")
 
 
 def test_layer_shape(build_dir: Path) -> None:

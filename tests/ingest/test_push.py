@@ -295,7 +295,7 @@ def test_logs_carry_a_request_id_but_never_tokens_or_content(apps, caplog) -> No
     import json
     import logging
 
-    from avcore.web import JsonFormatter
+    from avcore.logs import JsonFormatter
 
     caplog.set_level(logging.INFO)
     secret_text = "very private session content 8472"
