@@ -34,7 +34,10 @@ M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 CONNECT_RETRIES = 2
-MAX_ATTEMPTS = 5
+# Eight attempts wait about 45 s in all (0.5 s doubling, capped at 30 s, jittered): long enough to
+# ride out a deployment's throttles, whose Lambda refusals reach the client as a bare 500 with no
+# Retry-After (docs/scaling.md); a server's own Retry-After is always honoured as a floor.
+MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 RETRY_AFTER_CAP_S = 120.0

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from avprotocol.answers import StatusResponse
 from client.config import ClientConfig
-from client.transport import IngestClient, PushError, gzip_json, retry_delay
+from client.transport import MAX_ATTEMPTS, IngestClient, PushError, gzip_json, retry_delay
 
 CONFIG = ClientConfig("https://ingest.example.com", "avd_secret", None, False)
 
@@ -64,7 +64,7 @@ def test_network_errors_are_retried_then_reported() -> None:
     sleeps: list[float] = []
     with _client(handler, sleeps) as client, pytest.raises(PushError, match="cannot reach") as err:
         client.get("/v1/status", answer=StatusResponse)
-    assert err.value.status is None and len(sleeps) == 4
+    assert err.value.status is None and len(sleeps) == MAX_ATTEMPTS - 1
     assert sleeps == sorted(sleeps) or max(sleeps) <= 30  # grows, capped
 
 
@@ -139,3 +139,15 @@ def test_an_endpoint_with_a_base_path_keeps_it() -> None:
     with IngestClient(config, transport=httpx.MockTransport(handler)) as client:
         client.get("/v1/health", answer=Ok)
     assert seen == ["/av/v1/health"]
+
+
+def test_overload_is_waited_out_for_about_three_quarters_of_a_minute() -> None:
+    """A throttled deployment answers 500 or 429 without Retry-After; av-client keeps trying."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, json={"message": "Internal Server Error"})
+
+    sleeps: list[float] = []
+    with _client(handler, sleeps) as client, pytest.raises(PushError, match="HTTP 500"):
+        client.get("/v1/status", answer=StatusResponse)
+    assert len(sleeps) == MAX_ATTEMPTS - 1 and 20 <= sum(sleeps) <= 70

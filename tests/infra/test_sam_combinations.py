@@ -188,6 +188,7 @@ def test_each_combination_is_accepted_and_shaped_as_documented(combo: str) -> No
         ({"DatabaseMode": "aurora-serverless", "DatabaseSecretArnIngest": ARN}, "leave the"),
         ({"DatabaseMode": "external", "DatabaseSecretArnIngest": ARN, "DatabaseSecretArnViewer": ARN,
           "UseRdsProxy": "true"}, "UseRdsProxy needs DatabaseMode aurora-serverless or rds-instance"),
+        ({"DatabaseMode": "aurora-serverless", "UseRdsProxy": "true", "AuroraMinCapacity": "0"}, "never pauses"),
         ({"DatabaseMode": "aurora-serverless", "DomainName": "av.example.com"}, "DomainName needs CertificateArn"),
         ({"DatabaseMode": "aurora-serverless", "HostedZoneId": "Z123"}, "CertificateArn and HostedZoneId need DomainName"),
         ({"DatabaseMode": "aurora-serverless", "BasePath": "/a/b"}, "BasePath"),
