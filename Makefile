@@ -56,11 +56,13 @@ client-wheel: setup
 
 setup: $(VENV)/.installed
 
-# Server dependencies are constrained to the pins shipped to Lambda, so tests run the same code.
-$(VENV)/.installed: pyproject.toml avcore/requirements.txt
+# Server dependencies are constrained to the pins shipped to Lambda (the layer's, and each
+# function's own), so tests run the same code.
+LAMBDA_PINS := avcore/requirements.txt ingest_fn/requirements.txt viewer_fn/requirements.txt
+$(VENV)/.installed: pyproject.toml $(LAMBDA_PINS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c avcore/requirements.txt -e '.[dev]'
+	$(BIN)/pip install -q $(addprefix -c ,$(LAMBDA_PINS)) -e '.[dev]'
 	touch $@
 
 sam: $(SAM_VENV)/.installed

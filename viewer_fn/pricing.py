@@ -1,6 +1,6 @@
 """Dollar prices of token usage, from the price table genai-prices ships (never fetched).
 
-genai-prices (pinned in avcore/requirements.txt) bundles its table as Python data;
+genai-prices (pinned in viewer_fn/requirements.txt) bundles its table as Python data;
 it fetches a newer one only when an ``UpdatePrices`` is started, which av-cloud never
 does, so pricing reads the bundled table and opens no connection (a test proves it,
 with every socket refused). The package is imported on first use, not at cold start.
