@@ -77,13 +77,20 @@ class DeleteRequest(Strict):
 
 
 def item_chunks(
-    metadata: bytes, *, complete: bool, base: BaseIn | None, messages: Iterable[bytes]
+    metadata: bytes,
+    *,
+    complete: bool,
+    base: BaseIn | None,
+    messages: Iterable[bytes],
+    replace: bool = False,
 ) -> list[bytes]:
     """One push item's JSON, in pieces: ``metadata`` is the encoded object of its session's
     fields but ``messages`` (as ``{"session_id":…,…}``), each of ``messages`` an encoded message."""
     extra: dict[str, Any] = {"complete": complete}
     if base is not None:
         extra["base"] = {"ordinal": base.ordinal, "chain_hash": base.chain_hash}
+    if replace:  # only when asked: a server from before the field refuses unknown fields
+        extra["replace"] = True
     out = [metadata[:-1], b",", orjson.dumps(extra)[1:-1], b',"messages":[']
     for message in messages:
         out += (message, b",")

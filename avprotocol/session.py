@@ -130,6 +130,9 @@ class SessionIn(Strict):
     fingerprint: str = Field(pattern=SHA256_HEX)
     base: BaseIn | None = None
     complete: bool = True
+    # push --full: write this item even when the server holds the same fingerprint (a re-send
+    # that repairs a server copy the fingerprint no longer describes). Sent only when true.
+    replace: bool = False
     messages: list[MessageIn] = Field(default_factory=list, max_length=MAX_MESSAGES_PER_SESSION_PART)
 
     _utc_times = field_validator("created_at", "started_at", "ended_at")(classmethod(lambda cls, v: _utc(v)))

@@ -41,6 +41,7 @@ class Outgoing:
 
     wire: dict[str, Any]
     file: str
+    replace: bool = False  # push --full: the server writes it even if it holds the same fingerprint
     _failed: bool = False
     _meta: bytes | None = None
     _sizes: dict[int, int] = field(default_factory=dict)
@@ -110,7 +111,11 @@ class Piece:
         """The item's JSON in pieces, joined once for the whole request (each join copies megabytes)."""
         messages = (self.session.message_bytes(i) for i in range(self.start, self.end))
         return item_chunks(
-            self.session.meta_bytes(), complete=self.complete, base=self.base, messages=messages
+            self.session.meta_bytes(),
+            complete=self.complete,
+            base=self.base,
+            messages=messages,
+            replace=self.session.replace,
         )
 
     def release(self) -> None:

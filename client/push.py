@@ -379,7 +379,7 @@ class Pusher:
         for result, p in zip(results, planned.values(), strict=True):
             if result.session_id != p.summary.session_id:
                 s.failed.append((p.summary.session_id, "the server's plan answered for another session"))
-            elif result.action == "have":
+            elif result.action == "have" and (result.deleted or not self.options.full):
                 have.append(p.summary)
                 deleted_here += result.deleted is True  # the user deleted it: not sent
             elif p.light:
@@ -395,7 +395,8 @@ class Pusher:
         if self.options.dry_run:
             for p, result in to_send:
                 s.would_send += 1
-                s.would_send_messages += p.summary.message_count - (result.from_ordinal or 0)
+                from_ordinal = 0 if self.options.full else (result.from_ordinal or 0)
+                s.would_send_messages += p.summary.message_count - from_ordinal
             return {}
         again.update(self._send(to_send))
         return again
@@ -431,12 +432,12 @@ class Pusher:
                 again[sid] = _Planned(_summary_of(p.wire, p.summary), False, p.wire, p.source)
                 continue
             start = 0
-            if result.action == "send_from":
+            if result.action == "send_from" and not self.options.full:
                 start = result.from_ordinal or 0
                 msgs = p.wire["messages"]
                 base_ok = 0 < start <= len(msgs) and msgs[start - 1]["chain_hash"] == result.base_chain_hash
                 start = start if base_ok else 0
-            outgoing.append((Outgoing(p.wire, p.summary.file or ""), start, p))
+            outgoing.append((Outgoing(p.wire, p.summary.file or "", replace=self.options.full), start, p))
         by_id = {o.session_id: (o, p) for o, _, p in outgoing}
 
         def answered(request: Request, answer: PushResponse) -> None:

@@ -11,7 +11,7 @@ ending with the function waiting for PostgreSQL, and ran at half the speed of on
    session-id order, so concurrent requests sharing sessions queue instead of
    deadlocking;
 2. read the base message of every part (one query) and :func:`decide`, per session:
-   ``unchanged`` (equal fingerprint), ``resend`` (a part whose base the server does not
+   ``unchanged`` (equal fingerprint, unless the item asks to ``replace``), ``resend`` (a part whose base the server does not
    hold), or the first ordinal the write replaces;
 3. delete what the applied sessions replace (two statements), ``COPY`` their messages,
    then their tool calls (``ingest_fn.rows``), drop rows created for sessions that were
@@ -149,7 +149,12 @@ def decide(held: Held, session: SessionIn, base_hash: str | None) -> Outcome | i
 
     ``base_hash`` is the chain hash the server holds at ``session.base.ordinal - 1``.
     """
-    if session.complete and held.fingerprint == session.fingerprint and not held.deleted:
+    if (
+        session.complete
+        and held.fingerprint == session.fingerprint
+        and not held.deleted
+        and not session.replace
+    ):
         return Outcome("unchanged")
     if session.base is None:
         return 0

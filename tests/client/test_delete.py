@@ -57,6 +57,8 @@ def test_filters_dry_run_confirmation_and_a_sticky_deletion(ingest, sources_root
     assert here.exit_code == 0 and "still have their logs on this machine" in here.output
     again = push_now()
     assert again.deleted_on_server == 1 and again.applied == 0 and _live(ingest) == [C]
+    full = push_now(full=True)  # --full re-sends everything but what a user deleted
+    assert full.deleted_on_server == 1 and full.applied == 1 and _live(ingest) == [C]
     verify = CliRunner().invoke(main, ["verify", "--json"])
     assert verify.exit_code == 0 and json.loads(verify.output)["deleted_on_server"] == [A]
 

@@ -141,6 +141,24 @@ def test_a_rebuilt_database_is_detected_and_healed_without_a_flag(ingest, source
     _verify_ok()
 
 
+def test_full_resends_everything_and_repairs_a_damaged_server_copy(ingest, sources_root) -> None:
+    write_session(sources_root, SID_A, 6)
+    write_session(sources_root, SID_B, 3)
+    push_now()
+    ingest.rows("UPDATE messages SET content = 'damaged' WHERE ordinal = 2 RETURNING 1")
+    ingest.rows("DELETE FROM messages WHERE ordinal = 5 RETURNING 1")
+    plain = push_now()  # equal fingerprints: the server says it has them
+    assert (plain.have, plain.applied, plain.messages_sent) == (2, 0, 0)
+    dry = push_now(full=True, dry_run=True)
+    assert (dry.would_send, dry.would_send_messages) == (2, 9)
+    full = push_now(full=True)
+    assert (full.have, full.applied, full.unchanged, full.messages_sent, full.failed) == (0, 2, 0, 9, [])
+    damaged = ingest.rows("SELECT count(*) FROM messages WHERE content = 'damaged'")[0][0]
+    assert damaged == 0 and _server(ingest, SID_A)[0] == 6
+    assert ingest.rows("SELECT count(*) FROM messages")[0][0] == 9
+    _verify_ok()
+
+
 def test_a_disappeared_file_keeps_its_session_on_the_server(ingest, sources_root) -> None:
     keep = write_session(sources_root, SID_A, 3)
     gone = write_session(sources_root, SID_B, 3)

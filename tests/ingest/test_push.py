@@ -39,6 +39,22 @@ def test_equal_fingerprint_is_a_noop_and_change_replaces(apps) -> None:
     assert new_seq > seq
 
 
+def test_replace_rewrites_a_session_the_server_holds_with_the_same_fingerprint(apps) -> None:
+    """push --full: the server's copy is written again from the item, even at an equal fingerprint."""
+    apps.push(make_session("s1", messages=4))
+    with apps.db.admin() as conn:  # a damaged server copy the fingerprint no longer describes
+        conn.execute("UPDATE messages SET content = 'damaged' WHERE ordinal = 1")
+        conn.execute("DELETE FROM messages WHERE ordinal = 3")
+    assert apps.push(make_session("s1", messages=4)).json()["results"][0]["status"] == "unchanged"
+    again = apps.push(make_session("s1", messages=4, replace=True))
+    assert again.json()["results"][0]["status"] == "applied"
+    with apps.db.admin() as conn:
+        contents = [r[0] for r in conn.execute("SELECT content FROM messages ORDER BY ordinal")]
+        count = conn.execute("SELECT message_count FROM sessions").fetchone()[0]
+    assert contents == [f"{r} message {i} of s1 v1" for i, r in enumerate(["user", "assistant"] * 2)]
+    assert count == 4
+
+
 def test_gzip_body_is_accepted(apps) -> None:
     body = gzip.compress(orjson.dumps(push_body(make_session("gz"))))
     r = apps.ingest.post(
