@@ -49,7 +49,7 @@ def fields(cls: type) -> set[str]:
         (model.Usage, UsageIn, set()),
         (model.ToolCall, ToolCallIn, set()),
         (model.Message, MessageIn, {"chain_hash"}),  # the client's seal() adds it
-        (model.Session, SessionIn, {"fingerprint", "base", "complete"}),  # seal() and the parts
+        (model.Session, SessionIn, {"fingerprint", "base", "complete", "replace"}),  # seal(), the parts
     ],
 )
 def test_the_clients_parsed_types_name_exactly_the_protocols_fields(
