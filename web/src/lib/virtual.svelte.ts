@@ -2,6 +2,11 @@
  * in the DOM, so 10,000 sessions or 5,000 messages scroll as smoothly as 50. Rows are measured
  * as they render (messages vary in height). Positions are set through the CSSOM (Svelte's
  * `style:` directive), which the CSP allows; no style attribute is ever written.
+ *
+ * Sizes come only from the ResizeObserver, which reports every new row once, after layout and
+ * before paint, all rows in one batch. Measuring each row as it mounts (offsetHeight) forced a
+ * layout per row, and each measurement could move the scroll position (a write) before the next
+ * read: a screen of messages paid a dozen layouts where one does (the profile of a deep link).
  */
 import {
   Virtualizer,
@@ -17,6 +22,14 @@ export interface VirtualOptions {
   getItemKey?: (index: number) => string | number;
   overscan?: number;
   paddingEnd?: number;
+}
+
+/** A row's size as the ResizeObserver reported it; when the row is only being registered (no
+ * entry), what is known already (its last size, or the estimate), so nothing forces a layout. */
+function observedSize(element: HTMLElement, entry: ResizeObserverEntry | undefined, instance: Virtualizer<HTMLElement, HTMLElement>): number {
+  if (entry) return measureElement(element, entry, instance);
+  const index = instance.indexFromElement(element);
+  return instance.itemSizeCache.get(instance.options.getItemKey(index)) ?? instance.options.estimateSize(index);
 }
 
 export class VirtualRows {
@@ -37,7 +50,7 @@ export class VirtualRows {
       scrollToFn: elementScroll,
       observeElementRect,
       observeElementOffset,
-      measureElement,
+      measureElement: observedSize,
       onChange: (instance) => {
         this.items = instance.getVirtualItems();
         this.totalSize = instance.getTotalSize();
@@ -59,7 +72,7 @@ export class VirtualRows {
     };
   };
 
-  /** Svelte action for each row: measures its real height. */
+  /** Svelte action for each row: observed for its real height (reported by the ResizeObserver). */
   measure = (node: HTMLElement): void => {
     queueMicrotask(() => {
       if (node.isConnected) this.virtualizer.measureElement(node);

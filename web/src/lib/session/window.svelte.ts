@@ -14,7 +14,9 @@ export const PAGE = 200;
 export class MessageWindow {
   readonly id: string;
   count = $state(0);
-  slots = $state<(Message | undefined)[]>([]);
+  // Raw, replaced whole on every change (never mutated in place): a deep proxy over 5,000 slots
+  // made every copy read each slot through a trap and wrap each message read in proxies.
+  slots = $state.raw<(Message | undefined)[]>([]);
   error = $state("");
   /** Bumped when slots change, for views that derive from them. */
   revision = $state(0);

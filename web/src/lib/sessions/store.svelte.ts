@@ -20,7 +20,9 @@ function newestFirst(a: Session, b: Session): number {
 }
 
 class SessionListStore {
-  sessions = $state<Session[]>([]);
+  // Raw: the array is replaced whole on every change, never mutated; a deep proxy over 200+
+  // sessions would cost a proxy per object read for nothing.
+  sessions = $state.raw<Session[]>([]);
   total = $state<number | null>(null);
   loading = $state(false);
   error = $state("");
