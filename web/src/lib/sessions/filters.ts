@@ -4,6 +4,15 @@ import type { QueryFor } from "../api/client";
 export type GroupBy = "none" | "project" | "agent" | "machine";
 export const GROUPS: readonly GroupBy[] = ["none", "project", "agent", "machine"];
 
+/** "Recently active": the last activity within this span of now (agentsview's active_since). */
+export type ActiveWithin = "" | "1h" | "24h" | "7d" | "30d";
+export const ACTIVE_SPANS: Readonly<Record<Exclude<ActiveWithin, "">, number>> = {
+  "1h": 3_600_000,
+  "24h": 86_400_000,
+  "7d": 7 * 86_400_000,
+  "30d": 30 * 86_400_000,
+};
+
 export interface ListFilters {
   project: string[];
   machine: string[];
@@ -12,6 +21,8 @@ export interface ListFilters {
   date_to: string;
   min_messages: string;
   max_messages: string;
+  min_user_messages: string;
+  active: ActiveWithin;
   include_one_shot: boolean;
   group: GroupBy;
 }
@@ -25,6 +36,8 @@ export const FILTER_KEYS = [
   "date_to",
   "min_messages",
   "max_messages",
+  "min_user_messages",
+  "active",
   "include_one_shot",
   "group",
 ] as const;
@@ -37,6 +50,7 @@ const list = (q: URLSearchParams, key: string): string[] =>
 
 export function readFilters(q: URLSearchParams): ListFilters {
   const group = q.get("group") as GroupBy | null;
+  const active = q.get("active") ?? "";
   return {
     project: list(q, "project"),
     machine: list(q, "machine"),
@@ -45,13 +59,23 @@ export function readFilters(q: URLSearchParams): ListFilters {
     date_to: q.get("date_to") ?? "",
     min_messages: q.get("min_messages") ?? "",
     max_messages: q.get("max_messages") ?? "",
+    min_user_messages: q.get("min_user_messages") ?? "",
+    active: active in ACTIVE_SPANS ? (active as ActiveWithin) : "",
     include_one_shot: q.get("include_one_shot") === "1",
     group: group && GROUPS.includes(group) ? group : "none",
   };
 }
 
+/** The start of an "active within" span, to the minute (so the first screen's prefetch and the
+ * list ask for the same URL), or null for any time. */
+export function activeSince(active: ActiveWithin, now = Date.now()): string | null {
+  if (!active) return null;
+  const since = Math.floor((now - ACTIVE_SPANS[active]) / 60_000) * 60_000;
+  return new Date(since).toISOString();
+}
+
 /** The API query for the list: children included, so the page can show them as a tree. */
-export function apiQuery(f: ListFilters): QueryFor<"/api/v1/sessions"> {
+export function apiQuery(f: ListFilters, now = Date.now()): QueryFor<"/api/v1/sessions"> {
   return {
     project: f.project,
     machine: f.machine,
@@ -60,6 +84,8 @@ export function apiQuery(f: ListFilters): QueryFor<"/api/v1/sessions"> {
     date_to: f.date_to,
     min_messages: f.min_messages,
     max_messages: f.max_messages,
+    min_user_messages: f.min_user_messages,
+    active_since: activeSince(f.active, now),
     include_one_shot: f.include_one_shot,
     include_children: true,
   };
@@ -84,6 +110,8 @@ export function activeFilterCount(f: ListFilters): number {
     (f.date_to ? 1 : 0) +
     (f.min_messages ? 1 : 0) +
     (f.max_messages ? 1 : 0) +
+    (f.min_user_messages ? 1 : 0) +
+    (f.active ? 1 : 0) +
     (f.include_one_shot ? 1 : 0)
   );
 }

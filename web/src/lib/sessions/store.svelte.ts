@@ -30,7 +30,9 @@ class SessionListStore {
   revision = $state(0);
   private cursor: string | null = null;
   private filtersKey = "";
-  private filters: ListFilters | null = null;
+  /** The API query of the current filters, taken once when they were set: every page after
+   * the first must send the same parameters ("active within" is a time, not recomputed). */
+  private query: ReturnType<typeof apiQuery> | null = null;
   private seq = 0;
   private globalVersion: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -41,10 +43,11 @@ class SessionListStore {
 
   /** Start over when the filters changed (no-op otherwise). */
   use(filters: ListFilters): void {
-    const key = JSON.stringify(apiQuery(filters));
+    // Keyed by the filters, not the query: "active within" gives a new time every minute.
+    const key = JSON.stringify({ ...filters, group: null });
     if (key === this.filtersKey) return;
     this.filtersKey = key;
-    this.filters = filters;
+    this.query = apiQuery(filters);
     this.sessions = [];
     this.total = null;
     this.cursor = null;
@@ -52,12 +55,12 @@ class SessionListStore {
   }
 
   async loadPage(first = false): Promise<void> {
-    if (!this.filters || (!first && (this.loading || this.cursor === null))) return;
+    if (!this.query || (!first && (this.loading || this.cursor === null))) return;
     const seq = ++this.seq;
     this.loading = true;
     this.error = "";
     try {
-      const page = await api.listSessions({ ...apiQuery(this.filters), limit: PAGE_SIZE, cursor: first ? null : this.cursor });
+      const page = await api.listSessions({ ...this.query, limit: PAGE_SIZE, cursor: first ? null : this.cursor });
       // (firstScreen.ts prefetches exactly this first-page URL)
       if (seq !== this.seq) return;
       this.sessions = first ? page.rows : this.merge(this.sessions, page.rows);
@@ -79,10 +82,10 @@ class SessionListStore {
 
   /** Fetch the newest page again and merge it: new sessions appear, changed ones update. */
   async refresh(): Promise<void> {
-    if (!this.filters || this.loading) return;
+    if (!this.query || this.loading) return;
     const seq = this.seq;
     try {
-      const page = await api.listSessions({ ...apiQuery(this.filters), limit: PAGE_SIZE });
+      const page = await api.listSessions({ ...this.query, limit: PAGE_SIZE });
       if (seq !== this.seq) return;
       this.sessions = this.merge(this.sessions, page.rows);
       this.total = page.total ?? this.total;
