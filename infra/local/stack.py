@@ -312,13 +312,13 @@ class Stack:
         for name in ("ingest", "viewer", "indexer"):
             pid = state.pop(f"{name}_pid", None)
             if self._pid_alive(pid):
-                os.killpg(pid, signal.SIGTERM)
+                _signal_group(pid, signal.SIGTERM)
                 for _ in range(50):
                     if not self._pid_alive(pid):
                         break
                     time.sleep(0.1)
                 else:
-                    os.killpg(pid, signal.SIGKILL)
+                    _signal_group(pid, signal.SIGKILL)
                 stopped.append(name)
         if state.get("pg_port"):
             cluster = self.cluster(state)
@@ -365,3 +365,11 @@ def _machine_name() -> str:
     raw = socket.gethostname().split(".")[0]
     name = "".join(c if c in MACHINE_CHARS else "-" for c in raw).strip("-._")[:63]
     return name if name and name != "local" else "this-machine"
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal a server's process group; one that has just exited on its own is already stopped."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
