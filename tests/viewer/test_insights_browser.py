@@ -57,6 +57,13 @@ def hits(page: Any) -> Any:
     return page.locator("a.hit")
 
 
+def open_filters(page: Any) -> None:
+    """Opens the search filters unless they are open (the page keeps them open across searches)."""
+    if not page.locator("#search-to").is_visible():
+        page.locator("#main").get_by_role("button", name=re.compile("^Filters")).click()
+    expect(page.locator("#search-to")).to_be_visible()
+
+
 def session_ids(page: Any) -> list[str]:
     return [g.get_attribute("data-session-id") for g in groups(page).all()]
 
@@ -147,6 +154,28 @@ def test_search_filters_sort_and_paging(site: Site, page_watch: tuple[Any, Watch
     search(page, site, "q=database&project=alpha")
     expect(groups(page)).to_have_count(2)
     assert sorted(session_ids(page)) == sorted([ALPHA_ID, GAMMA_ID])
+    # Who wrote it: the users' texts alone.
+    search(page, site, "q=database&role=user")
+    expect(groups(page)).to_have_count(2)
+    assert sorted(session_ids(page)) == sorted([ALPHA_ID, GAMMA_ID])
+    expect(page.locator("a.hit .role")).to_have_text(["user", "user"])
+    # Tool outputs, chosen on the page: the Edit's output, not the assistant's message.
+    search(page, site, "q=" + quote("db_pool.py") + "&mode=substring")
+    expect(hits(page)).to_have_count(2)
+    open_filters(page)
+    page.get_by_label("Tool output").check()
+    expect(hits(page)).to_have_count(1)
+    expect(hits(page).first.locator(".role")).to_have_text("Edit output")
+    assert "role=tool" in page.url
+    # Days of the text's own time (UTC): gamma-1 on the 5th; alpha-1 and beta-1 up to the 4th.
+    search(page, site, "q=database&since=2026-03-05")
+    expect(groups(page)).to_have_count(1)
+    assert session_ids(page) == [GAMMA_ID]
+    search(page, site, "q=database&until=2026-03-04")
+    expect(groups(page)).to_have_count(2)
+    assert sorted(session_ids(page)) == sorted([ALPHA_ID, BETA_ID])
+    open_filters(page)
+    expect(page.locator("#search-to")).to_have_value("2026-03-04")
 
     # Newest first: the zebra session's last message leads.
     search(page, site, "q=zebra&sort=recent")

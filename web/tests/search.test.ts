@@ -33,9 +33,18 @@ describe("readSearch / apiQuery", () => {
       project: ["a", "b"],
       machine: [],
       agent: ["codex"],
+      role: [],
+      date_from: null,
+      date_to: null,
       limit: 50,
       cursor: "next-token",
     });
+  });
+
+  it("reads roles and the text's days, dropping what the API would refuse", () => {
+    const state = readSearch(q("q=x&role=tool,wizard,user&since=2026-03-02&until=march"));
+    expect([state.role, state.dateFrom, state.dateTo]).toEqual([["tool", "user"], "2026-03-02", null]);
+    expect(apiQuery(state)).toMatchObject({ role: ["tool", "user"], date_from: "2026-03-02", date_to: null });
   });
 
   it("leaves defaults to the API and ignores unknown values", () => {

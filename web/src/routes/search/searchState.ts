@@ -18,7 +18,17 @@ export interface SearchState {
   project: string[];
   machine: string[];
   agent: string[];
+  /** whose texts: user, assistant, system (a message's text by its role), tool (tool outputs) */
+  role: Role[];
+  /** UTC days of the text's own time, inclusive (YYYY-MM-DD) */
+  dateFrom: string | null;
+  dateTo: string | null;
 }
+
+export const ROLES = ["user", "assistant", "system", "tool"] as const;
+export type Role = (typeof ROLES)[number];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const day = (value: string | null): string | null => (value && DAY.test(value) ? value : null);
 
 const list = (q: URLSearchParams, key: string): string[] =>
   (q.get(key) ?? "")
@@ -35,6 +45,9 @@ export function readSearch(q: URLSearchParams): SearchState {
     project: list(q, "project"),
     machine: list(q, "machine"),
     agent: list(q, "agent"),
+    role: list(q, "role").filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
+    dateFrom: day(q.get("since")),
+    dateTo: day(q.get("until")),
   };
 }
 
@@ -52,6 +65,9 @@ export function apiQuery(state: SearchState, cursor: string | null = null): Quer
     project: state.project,
     machine: state.machine,
     agent: state.agent,
+    role: state.role,
+    date_from: state.dateFrom,
+    date_to: state.dateTo,
     limit: PAGE_SIZE,
     cursor,
   };
