@@ -378,6 +378,22 @@ def test_huge_session_opens_at_a_deep_link_and_stays_live(
     page.locator("body").press("k")
     expect(page).to_have_url(re.compile(r"/m/3999$"))
 
+    # k onto a message whose page has not arrived yet waits for it, and a second quick k goes on
+    # from there (it used to do nothing: seen as a flaky test on a loaded machine).
+    held: list[Any] = []
+    earlier_page = re.compile(r"/messages\?.*\bfrom=3[0-7]\d\d\b")
+    page.route(earlier_page, lambda route: held.append(route))
+    page.goto(site.url + session_href(huge_id, 3800))
+    expect(page.locator('article.msg[data-ordinal="3800"]')).to_be_visible()
+    page.locator("body").press("k")
+    page.locator("body").press("k")
+    expect(page).to_have_url(re.compile(r"/m/3800$"))
+    assert held, "the earlier page was not asked for"
+    for route in held:
+        route.continue_()
+    page.unroute(earlier_page)
+    expect(page).to_have_url(re.compile(r"/m/3798$"))
+
     # Scrolling up fetches earlier pages and shows them.
     scroller = page.locator("[data-testid=messages]")
     for _ in range(8):
