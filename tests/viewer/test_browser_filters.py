@@ -3,13 +3,16 @@ and a floor on the user's own messages; both live in the URL like every other fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import BIG_ID, TOOLS_ID, XSS_ID
 from tests.viewer.browser_site import Site, item, login, page_watch, site
+
+if TYPE_CHECKING:
+    from tests.pg import TestDatabase
 
 __all__ = ["browser", "page_watch", "site"]  # fixtures
 expect = sync_api.expect
@@ -47,4 +50,31 @@ def test_active_within_and_user_message_floor(site: Site, page_watch: tuple[Any,
     floor.fill("126")
     floor.press("Enter")
     expect(page.get_by_text("No sessions match these filters.")).to_be_visible()
+    watch.check(page)
+
+
+def test_log_file_filter_shows_sessions_kept_after_their_log_left(
+    db: TestDatabase, site: Site, page_watch: tuple[Any, Watch]
+) -> None:
+    # An agent cleaned up the big session's log; the server kept it, marked (issue 15).
+    with db.admin() as conn:
+        marked = conn.execute("UPDATE av.sessions SET gone_locally_at = now() WHERE session_id = 'sess-big'").rowcount
+    assert marked == 1
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    rows = page.locator("a[data-session-id]")
+    expect(rows).to_have_count(3)
+    expect(item(page, BIG_ID)).to_contain_text("log gone")
+
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_label("Log file").select_option(label="Gone from its machine")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-session-id", BIG_ID)
+    assert "log=gone" in page.url
+    page.get_by_label("Log file").select_option(label="Still on its machine")
+    expect(rows).to_have_count(2)
+    expect(item(page, BIG_ID)).to_have_count(0)
+    page.reload()  # the filter lives in the URL
+    expect(rows).to_have_count(2)
     watch.check(page)

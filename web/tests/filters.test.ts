@@ -30,3 +30,23 @@ describe("session-list filters", () => {
     expect(filterQuery(q).toString()).toBe("min_user_messages=1&active=30d");
   });
 });
+
+describe("the log-file filter", () => {
+  it("reads gone/present from the URL and asks the API for gone_locally", () => {
+    expect(apiQuery(readFilters(new URLSearchParams("log=gone")), NOW).gone_locally).toBe(true);
+    expect(apiQuery(readFilters(new URLSearchParams("log=present")), NOW).gone_locally).toBe(false);
+    expect(apiQuery(readFilters(new URLSearchParams("")), NOW).gone_locally).toBeNull();
+    expect(readFilters(new URLSearchParams("log=maybe")).log).toBe("");
+    const q = new URLSearchParams("log=gone&hide=user");
+    expect(activeFilterCount(readFilters(q))).toBe(1);
+    expect(filterQuery(q).toString()).toBe("log=gone");
+  });
+});
+
+describe("query strings", () => {
+  it("send false (a three-way filter's choice) and leave out what is not given", async () => {
+    const { buildUrl } = await import("../src/lib/api/client");
+    const url = new URL(buildUrl("https://v.example/", "/api/v1/sessions", {}, { gone_locally: false, project: [], active_since: null, q: "" }));
+    expect(url.search).toBe("?gone_locally=false");
+  });
+});

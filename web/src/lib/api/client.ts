@@ -42,7 +42,9 @@ export function buildUrl(base: string, path: string, params: Record<string, stri
   });
   const url = new URL(filled.replace(/^\//, ""), base);
   for (const [key, value] of Object.entries(query)) {
-    if (value === null || value === undefined || value === "" || value === false) continue;
+    // null/undefined/"" mean "not given" (the API's default). false is sent: for a flag it is the
+    // default anyway, and for a three-way filter (gone_locally: true/false/any) it is a choice.
+    if (value === null || value === undefined || value === "") continue;
     if (Array.isArray(value)) {
       if (value.length) url.searchParams.set(key, value.join(","));
     } else {

@@ -13,6 +13,11 @@ export const ACTIVE_SPANS: Readonly<Record<Exclude<ActiveWithin, "">, number>> =
   "30d": 30 * 86_400_000,
 };
 
+/** Whether the session's log file is still on its machine (the server keeps sessions whose log
+ * an agent cleaned up, marked gone_locally_at): "gone" only those, "present" only the others. */
+export type LogPresence = "" | "gone" | "present";
+export const LOG_PRESENCE: readonly LogPresence[] = ["", "gone", "present"];
+
 export interface ListFilters {
   project: string[];
   machine: string[];
@@ -23,6 +28,7 @@ export interface ListFilters {
   max_messages: string;
   min_user_messages: string;
   active: ActiveWithin;
+  log: LogPresence;
   include_one_shot: boolean;
   group: GroupBy;
 }
@@ -38,6 +44,7 @@ export const FILTER_KEYS = [
   "max_messages",
   "min_user_messages",
   "active",
+  "log",
   "include_one_shot",
   "group",
 ] as const;
@@ -51,6 +58,7 @@ const list = (q: URLSearchParams, key: string): string[] =>
 export function readFilters(q: URLSearchParams): ListFilters {
   const group = q.get("group") as GroupBy | null;
   const active = q.get("active") ?? "";
+  const log = (q.get("log") ?? "") as LogPresence;
   return {
     project: list(q, "project"),
     machine: list(q, "machine"),
@@ -61,6 +69,7 @@ export function readFilters(q: URLSearchParams): ListFilters {
     max_messages: q.get("max_messages") ?? "",
     min_user_messages: q.get("min_user_messages") ?? "",
     active: active in ACTIVE_SPANS ? (active as ActiveWithin) : "",
+    log: LOG_PRESENCE.includes(log) ? log : "",
     include_one_shot: q.get("include_one_shot") === "1",
     group: group && GROUPS.includes(group) ? group : "none",
   };
@@ -86,6 +95,7 @@ export function apiQuery(f: ListFilters, now = Date.now()): QueryFor<"/api/v1/se
     max_messages: f.max_messages,
     min_user_messages: f.min_user_messages,
     active_since: activeSince(f.active, now),
+    gone_locally: f.log === "" ? null : f.log === "gone",
     include_one_shot: f.include_one_shot,
     include_children: true,
   };
@@ -112,6 +122,7 @@ export function activeFilterCount(f: ListFilters): number {
     (f.max_messages ? 1 : 0) +
     (f.min_user_messages ? 1 : 0) +
     (f.active ? 1 : 0) +
+    (f.log ? 1 : 0) +
     (f.include_one_shot ? 1 : 0)
   );
 }
