@@ -58,7 +58,9 @@ def test_log_file_filter_shows_sessions_kept_after_their_log_left(
 ) -> None:
     # An agent cleaned up the big session's log; the server kept it, marked (issue 15).
     with db.admin() as conn:
-        marked = conn.execute("UPDATE av.sessions SET gone_locally_at = now() WHERE session_id = 'sess-big'").rowcount
+        marked = conn.execute(
+            "UPDATE av.sessions SET gone_locally_at = now() WHERE session_id = 'sess-big'"
+        ).rowcount
     assert marked == 1
     page, watch = page_watch
     page.goto(site.url)
