@@ -26,11 +26,16 @@ class HealthResponse(BaseModel):
     version: str | None = None  # the server's release (avprotocol.__version__); absent before 0.3.0
 
 
-PlanAction = Literal["have", "send_all", "send_from"]
+PlanAction = Literal["have", "send_all", "send_from", "rejected"]
+
+
+class FieldError(BaseModel):
+    field: str  # dotted path into the item, e.g. messages.1.ordinal
+    message: str
 
 
 class PlanResult(BaseModel):
-    session_id: str
+    session_id: str  # as sent (a NUL in a refused one is answered as U+FFFD: avprotocol.identifiers)
     action: PlanAction
     from_ordinal: int | None = None  # send_from: the first ordinal to send
     base_chain_hash: str | None = None  # send_from: the chain hash at from_ordinal - 1
@@ -39,6 +44,7 @@ class PlanResult(BaseModel):
     # With "have": the user deleted this session (av-client delete); do not send it again.
     # (A client that does not know the field still sends nothing: it reads "have".)
     deleted: bool | None = None
+    errors: list[FieldError] = Field(default_factory=list)  # rejected: what was wrong with the item
 
 
 class PlanResponse(Answer):
@@ -47,11 +53,6 @@ class PlanResponse(Answer):
 
 
 ItemStatus = Literal["applied", "unchanged", "resend", "rejected"]
-
-
-class FieldError(BaseModel):
-    field: str  # dotted path into the item, e.g. messages.1.ordinal
-    message: str
 
 
 class ItemResult(BaseModel):
@@ -78,12 +79,14 @@ DeleteStatus = Literal[
     "deleted",  # delete, mirror: now a tombstone; gone: it was one already
     "already_deleted",  # delete, mirror
     "not_found",
+    "rejected",  # any action: the id cannot be one (errors say why; docs/protocol.md)
 ]
 
 
 class DeleteResult(BaseModel):
     session_id: str
     status: DeleteStatus
+    errors: list[FieldError] = Field(default_factory=list)  # rejected: why the id cannot be one
 
 
 class DeleteResponse(Answer):

@@ -24,3 +24,18 @@ def identifier_problem(value: str) -> str | None:
     if control is not None:
         return f"contains the control character U+{ord(control.group()):04X} at position {control.start()}"
     return None
+
+
+def echoed(value: object) -> str:
+    """An identifier as an answer names it: as sent, but NUL (which PostgreSQL cannot store, and
+    answers are stored for replay) as U+FFFD; a value that is not a string as an empty one."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else ""
+
+
+def check_identifier(value: str | None) -> str | None:
+    """A pydantic validator: ``value`` if it can be an identifier (None passes), else ValueError."""
+    if value is not None:
+        problem = identifier_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+    return value

@@ -38,6 +38,12 @@ MAX_PATH_CHARS: Final = 4_096  # cwd, source path
 MAX_CATEGORY_CHARS: Final = 64
 MAX_INT4: Final = 2**31 - 1  # ordinals and token counts are stored as PostgreSQL integers
 
+# Times (a session's created/started/ended, a message's timestamp): from MIN_TIME_YEAR-01-01
+# to before MAX_TIME_YEAR-01-01, UTC. Outside it a time is refused for its item, the field named
+# (av-client sends no time there: it drops one out of range); year 10000 or BC would break reads.
+MIN_TIME_YEAR: Final = 1970
+MAX_TIME_YEAR: Final = 2100
+
 # Free text: cut with TRUNCATION_MARKER past these, by the client before it seals a
 # session and by the server for any client that did not.
 MAX_TEXT_CHARS: Final = 1_000_000  # one message's content (and a text block's)

@@ -9,12 +9,13 @@ the models that validate it (tests/contract holds the two together).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from avprotocol import PROTOCOL_VERSION
+from avprotocol.identifiers import check_identifier
 from avprotocol.limits import (
     MAX_CHECKPOINTS,
     MAX_DELETES,
@@ -30,7 +31,9 @@ Version = Literal[1]
 
 
 class PlanSessionIn(Strict):
-    session_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    session_id: Annotated[str, AfterValidator(check_identifier)] = Field(
+        min_length=1, max_length=MAX_ID_CHARS
+    )
     fingerprint: str = Field(pattern=SHA256_HEX)
     message_count: int = Field(ge=0, le=MAX_INT4)
     checkpoints: list[tuple[int, str]] = Field(default_factory=list, max_length=MAX_CHECKPOINTS)
@@ -39,14 +42,27 @@ class PlanSessionIn(Strict):
     @classmethod
     def _checkpoints_valid(cls, value: list[tuple[int, str]]) -> list[tuple[int, str]]:
         for ordinal, chain_hash in value:
-            if ordinal < 0 or len(chain_hash) != 64 or any(c not in "0123456789abcdef" for c in chain_hash):
-                raise ValueError("each checkpoint is [ordinal >= 0, 64 lowercase hex characters]")
+            if (
+                not 0 <= ordinal <= MAX_INT4
+                or len(chain_hash) != 64
+                or any(c not in "0123456789abcdef" for c in chain_hash)
+            ):
+                raise ValueError(
+                    f"each checkpoint is [0 <= ordinal <= {MAX_INT4}, 64 lowercase hex characters]"
+                )
         return value
 
 
 class PlanRequest(Strict):
     protocol: Version
     sessions: list[PlanSessionIn] = Field(max_length=MAX_PLAN_SESSIONS)
+
+
+class PlanEnvelope(Strict):
+    """A plan request whose items the server validates one by one (a bad one is rejected alone)."""
+
+    protocol: Version
+    sessions: list[Any] = Field(max_length=MAX_PLAN_SESSIONS)
 
 
 class PushRequest(Strict):

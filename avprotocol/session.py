@@ -16,9 +16,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+    with_config,
+)
 from typing_extensions import TypedDict
 
+from avprotocol.identifiers import check_identifier
 from avprotocol.limits import (
     MAX_AGENT_CHARS,
     MAX_CATEGORY_CHARS,
@@ -28,7 +37,9 @@ from avprotocol.limits import (
     MAX_MODEL_CHARS,
     MAX_NAME_CHARS,
     MAX_PATH_CHARS,
+    MAX_TIME_YEAR,
     MAX_TOOL_CALLS_PER_MESSAGE,
+    MIN_TIME_YEAR,
 )
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
@@ -43,6 +54,22 @@ def _utc(value: datetime | None) -> datetime | None:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
         raise ValueError("the time is out of range once converted to UTC") from None
+
+
+MIN_TIME = datetime(MIN_TIME_YEAR, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(MAX_TIME_YEAR, 1, 1, tzinfo=UTC)
+
+
+def sane_time(value: datetime | None) -> datetime | None:
+    """``value`` if it lies in the accepted range (avprotocol.limits), else ValueError."""
+    utc = _utc(value)
+    if utc is not None and not MIN_TIME <= utc < MAX_TIME:
+        raise ValueError(f"is outside {MIN_TIME_YEAR}-01-01 to {MAX_TIME_YEAR}-01-01 UTC")
+    return value
+
+
+_Time = Annotated[datetime | None, AfterValidator(sane_time)]
+_Identifier = AfterValidator(check_identifier)
 
 
 class Strict(BaseModel):
@@ -90,7 +117,7 @@ class MessageIn(TypedDict):
     role: Role
     content: str
     chain_hash: Annotated[str, Field(pattern=SHA256_HEX)]
-    timestamp: NotRequired[Annotated[datetime | None, _default(None)]]  # without an offset: UTC
+    timestamp: NotRequired[Annotated[_Time, _default(None)]]  # without an offset: UTC
     blocks: NotRequired[Annotated[list[dict[str, Any]] | None, _default(None)]]
     model: NotRequired[Annotated[str | None, Field(max_length=MAX_MODEL_CHARS), _default(None)]]
     message_key: NotRequired[Annotated[str | None, Field(max_length=MAX_ID_CHARS), _default(None)]]
@@ -113,7 +140,7 @@ class BaseIn(Strict):
 class SessionIn(Strict):
     """One push item: a session's metadata and a consecutive run of its messages (docs/protocol.md)."""
 
-    session_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    session_id: Annotated[str, _Identifier] = Field(min_length=1, max_length=MAX_ID_CHARS)
     agent: str = Field(min_length=1, max_length=MAX_AGENT_CHARS, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     project: str = Field(default="", max_length=MAX_NAME_CHARS)
     cwd: str | None = Field(default=None, max_length=MAX_PATH_CHARS)
@@ -121,10 +148,10 @@ class SessionIn(Strict):
     source_path: str | None = Field(default=None, max_length=MAX_PATH_CHARS)
     first_message: str | None = None
     display_name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    parent_session_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+    created_at: _Time = None
+    started_at: _Time = None
+    ended_at: _Time = None
+    parent_session_id: Annotated[str | None, _Identifier] = Field(default=None, max_length=MAX_ID_CHARS)
     relationship: Relationship = ""
     parent_tool_use_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     fingerprint: str = Field(pattern=SHA256_HEX)

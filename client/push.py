@@ -382,6 +382,9 @@ class Pusher:
             elif result.action == "have" and (result.deleted or not self.options.full):
                 have.append(p.summary)
                 deleted_here += result.deleted is True  # the user deleted it: not sent
+            elif result.action == "rejected":
+                why = "; ".join(f"{e.field}: {e.message}" for e in result.errors) or "no reason given"
+                s.failed.append((p.summary.session_id, f"the server refused it: {why}"))
             elif p.light:
                 again[p.summary.session_id] = _Planned(p.summary, False, p.wire, p.source)
             elif self._keeps_server_copy(p, result):

@@ -9,11 +9,13 @@ exactly what the server will hold, and the server never has to cut anything
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from avprotocol.limits import MAX_INPUT_JSON_CHARS, MAX_TEXT_CHARS, MAX_TOOL_RESULT_CHARS
+from avprotocol.session import MAX_TIME, MIN_TIME
 from avprotocol.text import cut as cut_text
 from client.fingerprint import seal
 from client.model import Message, Session
@@ -49,6 +51,22 @@ def _bound(session: dict[str, Any]) -> None:
             call["input_json"] = cut(call.get("input_json"), MAX_INPUT_JSON_CHARS)
 
 
+def sane_time(value: str | None) -> str | None:
+    """A time as the agent wrote it, or None when it lies outside the range the server accepts
+    (avprotocol.limits: 1970 to 2100; a log saying year 9999 would get the session refused).
+    Text that is not an ISO time is left for the server to name."""
+    if not value:
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+        utc = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+    except ValueError:
+        return value
+    return value if MIN_TIME <= utc < MAX_TIME else None
+
+
 def _message(message: Message) -> dict[str, Any]:
     # Hand-written instead of dataclasses.asdict (which deep-copies everything, 3x the parse time).
     d = dict(message.__dict__)
@@ -58,12 +76,15 @@ def _message(message: Message) -> dict[str, Any]:
     if d["blocks"] is not None:
         d["blocks"] = [dict(b) if isinstance(b, dict) else b for b in d["blocks"]]
     d["tool_calls"] = [dict(c.__dict__) for c in message.tool_calls]
+    d["timestamp"] = sane_time(d["timestamp"])
     return d
 
 
 def session_to_wire(session: Session, redactor: Redactor | None = None) -> dict[str, Any]:
     data = dict(session.__dict__)
     data["messages"] = [_message(m) for m in session.messages]
+    for key in ("created_at", "started_at", "ended_at"):
+        data[key] = sane_time(data[key])
     try:
         orjson.dumps(data)
     except orjson.JSONEncodeError:

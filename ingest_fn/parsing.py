@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from avcore.web import BadRequest
 from avprotocol import PROTOCOL_VERSION
 from avprotocol.answers import ItemResult
+from avprotocol.identifiers import echoed
 from avprotocol.limits import MAX_JSON_DEPTH, MAX_SESSIONS_PER_PUSH
 from avprotocol.requests import PushRequest
 from avprotocol.session import SessionIn
@@ -81,7 +82,7 @@ def parse_push_carefully(data: bytes) -> ParsedPush:
         try:
             items.append(SessionIn.model_validate(raw))
         except ValidationError as exc:
-            sid = str(raw.get("session_id", "")) if isinstance(raw, dict) else ""
+            sid = echoed(raw.get("session_id") if isinstance(raw, dict) else None)
             items.append(
                 ItemResult.model_validate(
                     {

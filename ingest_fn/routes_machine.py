@@ -11,7 +11,15 @@ from fastapi.responses import Response
 
 from avcore.web import BadRequest
 from avprotocol import PROTOCOL_VERSION, __version__
-from avprotocol.answers import DeleteResponse, HealthResponse, HeldSessionsResponse, StatusResponse
+from avprotocol.answers import (
+    DeleteResponse,
+    DeleteResult,
+    FieldError,
+    HealthResponse,
+    HeldSessionsResponse,
+    StatusResponse,
+)
+from avprotocol.identifiers import echoed, identifier_problem
 from avprotocol.limits import DEFAULT_HELD_PAGE, MAX_HELD_PAGE
 from avprotocol.requests import DeleteRequest
 from ingest_fn.deps import Conn, Device, read_body, recorded_answer
@@ -27,10 +35,21 @@ public = APIRouter()  # no authentication, so none of the device's errors
 async def deletes_route(request: Request, device: Device, conn: Conn) -> Response:
     req = validate_request(DeleteRequest, await read_body(request), "deletes")
 
+    problems = {i: identifier_problem(sid) for i, sid in enumerate(req.session_ids)}
+
     def delete_all() -> dict[str, Any]:
-        results = delete_sessions(
-            conn, machine_id=device.machine_id, session_ids=req.session_ids, action=req.action
-        )
+        valid = [sid for i, sid in enumerate(req.session_ids) if problems[i] is None]
+        done = iter(delete_sessions(conn, machine_id=device.machine_id, session_ids=valid, action=req.action))
+        results = [
+            next(done)
+            if problem is None
+            else DeleteResult(
+                session_id=echoed(req.session_ids[i]),
+                status="rejected",
+                errors=[FieldError(field=f"session_ids.{i}", message=problem)],
+            )
+            for i, problem in problems.items()
+        ]
         return DeleteResponse(
             request_id=req.request_id, database_id=database_id(conn), results=results
         ).model_dump(mode="json")
@@ -54,7 +73,9 @@ def held_route(
     limit: Annotated[int, Query(ge=1, le=MAX_HELD_PAGE)] = DEFAULT_HELD_PAGE,
 ) -> HeldSessionsResponse:
     try:
-        after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else ""
+        after = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode() if cursor else ""
+        if "\x00" in after:  # no session id holds one (PostgreSQL text cannot)
+            raise ValueError(after)
     except ValueError:
         raise BadRequest("cursor: invalid (use next_cursor from the previous page)") from None
     rows = held_sessions(conn, machine_id=device.machine_id, after=after, limit=limit + 1)

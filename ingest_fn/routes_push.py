@@ -9,14 +9,16 @@ import psycopg
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from avcore.metrics import emit
-from avprotocol.answers import ItemResult, PlanResponse, PushResponse
-from avprotocol.requests import PlanRequest
+from avprotocol.answers import FieldError, ItemResult, PlanResponse, PlanResult, PushResponse
+from avprotocol.identifiers import echoed
+from avprotocol.requests import PlanEnvelope, PlanSessionIn
 from avprotocol.session import SessionIn
 from ingest_fn.deps import Conn, Device, read_body, recorded_answer
 from ingest_fn.machine_view import database_id, touch_machine
-from ingest_fn.parsing import ParsedPush, parse_push, validate_request
+from ingest_fn.parsing import ParsedPush, errors_of, parse_push, validate_request
 from ingest_fn.planning import plan
 from ingest_fn.replay import once
 from ingest_fn.store import Outcome, write_sessions
@@ -26,8 +28,18 @@ router = APIRouter()
 
 @router.post("/v1/plan", response_model=PlanResponse)
 async def plan_route(request: Request, device: Device, conn: Conn) -> PlanResponse:
-    req = validate_request(PlanRequest, await read_body(request), "plan")
-    results = await run_in_threadpool(plan, conn, machine_id=device.machine_id, sessions=req.sessions)
+    envelope = validate_request(PlanEnvelope, await read_body(request), "plan")
+    items: list[PlanSessionIn | PlanResult] = []
+    for raw in envelope.sessions:  # one by one: a bad item is rejected alone, the others planned
+        try:
+            items.append(PlanSessionIn.model_validate(raw))
+        except ValidationError as exc:
+            sid = echoed(raw.get("session_id") if isinstance(raw, dict) else None)
+            errors = [FieldError.model_validate(e) for e in errors_of(exc)]
+            items.append(PlanResult(session_id=sid, action="rejected", errors=errors))
+    valid = [item for item in items if isinstance(item, PlanSessionIn)]
+    planned = iter(await run_in_threadpool(plan, conn, machine_id=device.machine_id, sessions=valid))
+    results = [item if isinstance(item, PlanResult) else next(planned) for item in items]
     return PlanResponse(database_id=database_id(conn), results=results)
 
 

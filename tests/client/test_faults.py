@@ -203,3 +203,17 @@ def test_a_session_id_the_server_would_refuse_is_skipped_and_the_others_pushed(
         assert [f["session_id"] for f in summary["failed"]] == ["gemini:bad\\x00id"]
         assert "U+0000" in summary["failed"][0]["reason"]
     assert ingest.rows("SELECT session_id FROM sessions") == [(SID_A,)]
+
+
+def test_a_time_the_server_would_refuse_is_sent_as_none_and_the_session_pushed(ingest, sources_root) -> None:
+    """A log saying year 9999 (stored as year 10000 in UTC, which broke every read of the session)
+    is refused by the server; the client sends no time there instead, before sealing."""
+    path = write_session(sources_root, SID_A, 4)
+    lines = path.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["timestamp"] = "9999-12-31T23:59:59-01:00"
+    path.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    summary = push_now()
+    assert not summary.failed and summary.applied == 1
+    times = ingest.rows("SELECT ordinal, ts FROM messages ORDER BY ordinal")
+    assert times[0] == (0, None) and all(t is not None for _, t in times[1:])
