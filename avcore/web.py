@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 import psycopg
@@ -278,6 +279,16 @@ SECURITY_HEADERS = {
 }
 
 
+def nul_parameter(query: str) -> str | None:
+    """The name of the first query parameter whose name or value holds NUL (``%00``), else None."""
+    if "%00" not in query and "\x00" not in query:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\\x00")
+    return None
+
+
 # The first request a process serves is the one that paid for its start (``cold_start`` in its log line).
 _cold_start: dict[str, bool] = {}
 
@@ -301,7 +312,12 @@ def install_request_middleware(app: FastAPI, *, component: str, count_refusals: 
         invocation = lambda_request_id_var.set(getattr(context, "aws_request_id", None))
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            nul = nul_parameter(request.url.query)
+            if nul is not None:  # PostgreSQL text cannot hold NUL: refused here for every route at once
+                message = f"{nul}: must not contain NUL (U+0000)"
+                response = error_response(400, message, [{"field": nul, "message": "must not contain NUL"}])
+            else:
+                response = await call_next(request)
             response.headers["X-Request-Id"] = rid
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)

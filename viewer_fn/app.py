@@ -70,7 +70,9 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     api.include_router(routes_auth.router)
     # Every other route needs a viewer credential: one router-level dependency.
     protected = APIRouter(dependencies=[REQUIRE_VIEWER], responses=openapi.ERRORS)
-    for module in (routes_sessions, routes_messages, routes_search, routes_analytics, routes_meta):
+    # routes_messages before routes_sessions: a session id may hold "/" (``{sid:path}``), so
+    # /sessions/{sid} must be tried after /sessions/{sid}/messages and the like.
+    for module in (routes_messages, routes_sessions, routes_search, routes_analytics, routes_meta):
         protected.include_router(module.router)
     api.include_router(protected)
 

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from avcore.web import NotFound
+from avprotocol.limits import MAX_TIME_YEAR, MIN_TIME_YEAR
 
 MAX_LIST_ITEMS = 100  # a comma list longer than this is a mistake, not a filter
 
@@ -40,15 +41,23 @@ def _comma_list(value: Any) -> list[str] | None:
     return items or None
 
 
+# No stored time lies outside what ingest accepts (avprotocol.limits), and date arithmetic on the
+# edges of Python's and PostgreSQL's ranges overflows: a day or instant outside it is a 400.
+_OUT_OF_RANGE = f"must lie from {MIN_TIME_YEAR}-01-01 to {MAX_TIME_YEAR - 1}-12-31"
+
+
 def _day(value: Any) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise _invalid(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    if not MIN_TIME_YEAR <= day.year < MAX_TIME_YEAR:
+        raise _invalid(_OUT_OF_RANGE)
+    return day
 
 
 def _instant(value: Any) -> datetime | None:
@@ -62,6 +71,8 @@ def _instant(value: Any) -> datetime | None:
             parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise _invalid(f"{value!r} is not a timestamp; use RFC 3339, e.g. 2026-11-01T10:00:00Z") from None
+    if not MIN_TIME_YEAR <= parsed.year < MAX_TIME_YEAR:
+        raise _invalid(_OUT_OF_RANGE)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -51,7 +51,7 @@ def _text_link(request: Request) -> Link:
     return link
 
 
-@router.get("/sessions/{sid}/messages", responses=NOT_FOUND, response_model=MessagePage)
+@router.get("/sessions/{sid:path}/messages", responses=NOT_FOUND, response_model=MessagePage)
 def messages(
     sid: p.SessionId,
     request: Request,
@@ -92,7 +92,7 @@ def messages(
     return conditional(request, version, build)
 
 
-@router.get("/sessions/{sid}/messages/{ordinal}/text", responses=NOT_FOUND, response_model=TextRange)
+@router.get("/sessions/{sid:path}/messages/{ordinal}/text", responses=NOT_FOUND, response_model=TextRange)
 def message_text(
     sid: p.SessionId,
     ordinal: Ordinal,
@@ -159,7 +159,7 @@ def message_text(
 
 
 @router.get(
-    "/sessions/{sid}/export",
+    "/sessions/{sid:path}/export",
     response_class=Response,
     responses={
         200: {

@@ -105,22 +105,14 @@ def version_or_404(conn: psycopg.Connection, sid: str) -> tuple[int, int]:
     return found
 
 
-@router.get("/sessions/{sid}", responses=NOT_FOUND, response_model=SessionDetail)
-def session_detail(sid: p.SessionId, request: Request, conn: Conn) -> Response:
-    _, version = version_or_404(conn, sid)
-    return conditional(
-        request, version, lambda: SessionDetail(session=Session.model_validate(session_or_404(conn, sid)))
-    )
-
-
-@router.get("/sessions/{sid}/version", responses=NOT_FOUND)
+@router.get("/sessions/{sid:path}/version", responses=NOT_FOUND)
 def session_change(sid: p.SessionId, conn: Conn) -> SessionVersion:
     """The cheap change signal for one session: poll it, refetch when it moves."""
     _, version = version_or_404(conn, sid)
     return SessionVersion(id=sid, version=version)
 
 
-@router.get("/sessions/{sid}/cost", responses=NOT_FOUND)
+@router.get("/sessions/{sid:path}/cost", responses=NOT_FOUND)
 def session_cost(sid: p.SessionId, conn: Conn) -> SessionCostDetail:
     """Dollars of the session and of its subagent and fork children, priced as
     ``/analytics/cost`` prices them (unknown models unpriced, never $0). Its own route, not a
@@ -132,7 +124,7 @@ def session_cost(sid: p.SessionId, conn: Conn) -> SessionCostDetail:
     return SessionCostDetail.model_validate({"id": sid, "prices": cost.prices(table), **summary})
 
 
-@router.get("/sessions/{sid}/children", responses=NOT_FOUND, response_model=ChildrenPage)
+@router.get("/sessions/{sid:path}/children", responses=NOT_FOUND, response_model=ChildrenPage)
 def session_children(
     sid: p.SessionId,
     request: Request,
@@ -164,7 +156,7 @@ def sample(entries: list[dict[str, Any]], at_most: int) -> list[dict[str, Any]]:
     return [entries[round(i * (n - 1) / (at_most - 1))] for i in range(at_most)]
 
 
-@router.get("/sessions/{sid}/minimap", responses=NOT_FOUND, response_model=MinimapPage)
+@router.get("/sessions/{sid:path}/minimap", responses=NOT_FOUND, response_model=MinimapPage)
 def session_minimap(
     sid: p.SessionId,
     request: Request,
@@ -204,7 +196,7 @@ def session_minimap(
     return conditional(request, version, build)
 
 
-@router.get("/sessions/{sid}/search", responses=NOT_FOUND)
+@router.get("/sessions/{sid:path}/search", responses=NOT_FOUND)
 def session_search(
     sid: p.SessionId,
     conn: Conn,
@@ -221,3 +213,13 @@ def session_search(
         position = found[limit]
         found = found[:limit]
     return OrdinalPage(rows=found, **paging.links(position))
+
+
+# Last, and after routes_messages (app.py): an id may hold "/", so this route would also match
+# /sessions/<id>/messages and the others; they are tried first.
+@router.get("/sessions/{sid:path}", responses=NOT_FOUND, response_model=SessionDetail)
+def session_detail(sid: p.SessionId, request: Request, conn: Conn) -> Response:
+    _, version = version_or_404(conn, sid)
+    return conditional(
+        request, version, lambda: SessionDetail(session=Session.model_validate(session_or_404(conn, sid)))
+    )
