@@ -74,6 +74,10 @@ class MethodNotAllowed(ApiError):
     status, title = 405, "Method Not Allowed"
 
 
+class Conflict(ApiError):
+    status, title = 409, "Conflict"
+
+
 class PayloadTooLarge(ApiError):
     status, title = 413, "Payload Too Large"
 

@@ -22,18 +22,22 @@ from avprotocol.answers import (
 from avprotocol.identifiers import echoed, identifier_problem
 from avprotocol.limits import DEFAULT_HELD_PAGE, MAX_HELD_PAGE
 from avprotocol.requests import DeleteRequest
+from ingest_fn.body import checked_json
 from ingest_fn.deps import Conn, Device, read_body, recorded_answer
 from ingest_fn.machine_view import database_id, delete_sessions, held_sessions, status
 from ingest_fn.parsing import validate_request
-from ingest_fn.replay import once
+from ingest_fn.replay import REUSED_REQUEST_ID, once, request_digest
 
 router = APIRouter()
 public = APIRouter()  # no authentication, so none of the device's errors
 
 
-@router.post("/v1/deletes", response_model=DeleteResponse)
+@router.post("/v1/deletes", response_model=DeleteResponse, responses=REUSED_REQUEST_ID)
 async def deletes_route(request: Request, device: Device, conn: Conn) -> Response:
-    req = validate_request(DeleteRequest, await read_body(request), "deletes")
+    digest, body = await read_body(
+        request, lambda data: (request_digest("/v1/deletes", data), checked_json(data))
+    )
+    req = validate_request(DeleteRequest, body, "deletes")
 
     problems = {i: identifier_problem(sid) for i, sid in enumerate(req.session_ids)}
 
@@ -55,7 +59,7 @@ async def deletes_route(request: Request, device: Device, conn: Conn) -> Respons
         ).model_dump(mode="json")
 
     answer, replayed = await run_in_threadpool(
-        once, conn, device_id=device.device_id, request_id=req.request_id, compute=delete_all
+        once, conn, device_id=device.device_id, request_id=req.request_id, digest=digest, compute=delete_all
     )
     return recorded_answer(answer, replayed)
 

@@ -20,7 +20,7 @@ from ingest_fn.deps import Conn, Device, read_body, recorded_answer
 from ingest_fn.machine_view import database_id, touch_machine
 from ingest_fn.parsing import ParsedPush, errors_of, parse_push, validate_request
 from ingest_fn.planning import plan
-from ingest_fn.replay import once
+from ingest_fn.replay import REUSED_REQUEST_ID, once, request_digest
 from ingest_fn.store import Outcome, write_sessions
 
 router = APIRouter()
@@ -43,9 +43,11 @@ async def plan_route(request: Request, device: Device, conn: Conn) -> PlanRespon
     return PlanResponse(database_id=database_id(conn), results=results)
 
 
-@router.post("/v1/push", response_model=PushResponse)
+@router.post("/v1/push", response_model=PushResponse, responses=REUSED_REQUEST_ID)
 async def push_route(request: Request, device: Device, conn: Conn) -> Response:
-    parsed: ParsedPush = await read_body(request, parse_push)
+    digest, parsed = await read_body(
+        request, lambda data: (request_digest("/v1/push", data), parse_push(data))
+    )
     # Database work runs off the event loop, so under uvicorn the next request's body
     # is received (and a second database connection used) while this one writes.
     answer, replayed = await run_in_threadpool(
@@ -53,6 +55,7 @@ async def push_route(request: Request, device: Device, conn: Conn) -> Response:
         conn,
         device_id=device.device_id,
         request_id=parsed.request_id,
+        digest=digest,
         compute=lambda: push_answer(conn, machine_id=device.machine_id, parsed=parsed),
     )
     if not replayed and any(r["status"] == "applied" for r in answer["results"]):

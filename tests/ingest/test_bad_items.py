@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.apps import make_session
+from tests.apps import make_session, push_body
 from tests.ingest.test_protocol import chained, plan_item, post
 
 BAD_IDS = ["nul\x00inside", "tab\there", "", "x" * 513, "del\x7f"]
@@ -97,3 +97,34 @@ def test_a_malformed_held_list_cursor_is_a_400(apps, cursor: str) -> None:
         "/v1/sessions", params={"cursor": cursor}, headers={"Authorization": f"Bearer {apps.device_token}"}
     )
     assert r.status_code == 400 and "cursor" in r.json()["error"]
+
+
+def test_a_request_id_reused_for_another_body_or_route_is_a_409(apps) -> None:
+    """It used to get the first answer back silently, and its own sessions were never written."""
+    rid = uuid.uuid4().hex
+    first = post(apps, "/v1/push", push_body(make_session("first"), request_id=rid))
+    assert first.status_code == 200
+    again = post(apps, "/v1/push", push_body(make_session("first"), request_id=rid))
+    assert again.status_code == 200 and again.headers["Idempotent-Replay"] == "true"
+    assert again.json() == first.json()
+    other = post(apps, "/v1/push", push_body(make_session("second"), request_id=rid))
+    assert other.status_code == 409, other.text
+    assert other.json()["errors"][0]["field"] == "request_id" and rid in other.json()["error"]
+    deletes = post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["first"]})
+    assert deletes.status_code == 409  # the same id on another route
+    with apps.db.admin() as conn:
+        assert conn.execute("SELECT array_agg(session_id) FROM sessions WHERE deleted_at IS NULL").fetchone()[
+            0
+        ] == ["first"]
+
+
+def test_a_delete_request_id_reused_for_other_ids_is_a_409(apps) -> None:
+    apps.push(make_session("a"), make_session("b"))
+    rid = uuid.uuid4().hex
+    assert (
+        post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["a"]}).status_code == 200
+    )
+    replay = post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["a"]})
+    assert replay.status_code == 200 and replay.json()["results"][0]["status"] == "deleted"
+    reused = post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["b"]})
+    assert reused.status_code == 409 and "request_id" in reused.json()["error"]
