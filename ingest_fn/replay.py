@@ -43,6 +43,18 @@ DELETE FROM ingest_requests
 WHERE device_id = %s AND created_at < now() - interval '{KEEP_DAYS} days'"""  # noqa: S608 - a constant
 
 
+def storable(answer: Any) -> Any:
+    """The answer with NUL as U+FFFD wherever it is (an echoed id, a field name pydantic quotes
+    from the body): ``jsonb`` cannot hold NUL, and the stored answer is what a replay returns."""
+    if isinstance(answer, str):
+        return answer.replace("\x00", "\ufffd")
+    if isinstance(answer, list):
+        return [storable(v) for v in answer]
+    if isinstance(answer, dict):
+        return {storable(k): storable(v) for k, v in answer.items()}
+    return answer
+
+
 def request_digest(route: str, body: bytes) -> str:
     """What makes two requests with one request id the same request: the route and the body."""
     return hashlib.sha256(route.encode() + b"\0" + body).hexdigest()
@@ -72,7 +84,7 @@ def once(
                 )
             return stored, True
         with conn.transaction():  # compute's own transactions become savepoints of this one
-            answer = compute()
+            answer = storable(compute())
             conn.execute(RECORD_SQL, (device_id, request_id, Jsonb({**answer, DIGEST_KEY: digest})))
             conn.execute(PRUNE_SQL, (device_id,))
         return answer, False

@@ -128,3 +128,14 @@ def test_a_delete_request_id_reused_for_other_ids_is_a_409(apps) -> None:
     assert replay.status_code == 200 and replay.json()["results"][0]["status"] == "deleted"
     reused = post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["b"]})
     assert reused.status_code == 409 and "request_id" in reused.json()["error"]
+
+
+def test_a_nul_in_an_unknown_field_name_is_answered_not_a_500(apps) -> None:
+    """Found by schemathesis: pydantic names the unknown field, and the answer (stored for replays
+    in jsonb, which cannot hold NUL) held it as it was."""
+    bad = make_session("odd") | {"x\x00y": 1}
+    r = apps.push(bad, make_session("fine"))
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [i["status"] for i in results] == ["rejected", "applied"]
+    assert results[0]["errors"][0]["field"] == "x\ufffdy"
