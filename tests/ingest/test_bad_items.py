@@ -50,7 +50,12 @@ def test_a_bad_session_id_rejects_that_item_alone_on_plan(apps) -> None:
 
 def test_a_bad_session_id_rejects_that_item_alone_on_deletes(apps) -> None:
     apps.push(chained("gone", ["a"]))
-    body = {"protocol": 1, "request_id": uuid.uuid4().hex, "session_ids": ["gone", "a\x00b", "", "missing"]}
+    body = {
+        "protocol": 1,
+        "request_id": uuid.uuid4().hex,
+        "session_ids": ["gone", "a\x00b", "", "missing"],
+        "action": "delete",
+    }
     r = post(apps, "/v1/deletes", body)
     assert r.status_code == 200, r.text
     results = r.json()["results"]
@@ -122,11 +127,18 @@ def test_a_delete_request_id_reused_for_other_ids_is_a_409(apps) -> None:
     apps.push(make_session("a"), make_session("b"))
     rid = uuid.uuid4().hex
     assert (
-        post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["a"]}).status_code == 200
+        post(
+            apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["a"], "action": "delete"}
+        ).status_code
+        == 200
     )
-    replay = post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["a"]})
+    replay = post(
+        apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["a"], "action": "delete"}
+    )
     assert replay.status_code == 200 and replay.json()["results"][0]["status"] == "deleted"
-    reused = post(apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["b"]})
+    reused = post(
+        apps, "/v1/deletes", {"protocol": 1, "request_id": rid, "session_ids": ["b"], "action": "delete"}
+    )
     assert reused.status_code == 409 and "request_id" in reused.json()["error"]
 
 
