@@ -18,9 +18,8 @@ def _auth(apps) -> dict[str, str]:
     "path",
     [
         "/api/v1/nope",
-        "/api/v1/sessions/laptop:A/nope",
         "/api/v1/analytics/nope",
-        "/api/v1/sessions/laptop:A/x/y",
+        "/api/v1/nope/x/y",
     ],
 )
 def test_unknown_paths_are_404_whatever_the_method(apps, path) -> None:
@@ -30,12 +29,16 @@ def test_unknown_paths_are_404_whatever_the_method(apps, path) -> None:
         assert "allow" not in r.headers
         if method != "HEAD":
             body = r.json()
-            # Under /sessions/ the rest may be a session id holding "/": then the id is named.
-            named = (
-                path in body["error"]
-                or f"no session with id '{path.split('/sessions/')[-1]}'" in body["error"]
-            )
-            assert body["ok"] is False and body["status"] == 404 and named
+            assert body["ok"] is False and body["status"] == 404 and path in body["error"]
+
+
+def test_a_path_under_a_session_is_a_session_id_holding_slashes(apps) -> None:
+    """/sessions/laptop:A/nope names session 'A/nope' (ids may hold "/"): a 404 naming it, and a
+    405 offering GET and HEAD for a write method (the viewer is read-only)."""
+    r = apps.viewer.get("/api/v1/sessions/laptop:A/nope", headers=_auth(apps))
+    assert r.status_code == 404 and "laptop:A/nope" in r.json()["error"]
+    r = apps.viewer.post("/api/v1/sessions/laptop:A/nope", headers=_auth(apps))
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
 
 
 def test_head_answers_like_get_on_every_read_route(loaded) -> None:  # noqa: F811
