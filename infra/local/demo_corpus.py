@@ -7,7 +7,10 @@ repeated on each fragment, output tokens growing to the final total), thinking,
 Read/Bash/Edit/Grep tool calls whose results arrive in later user lines, one
 session that spawns a Task subagent (``<id>/subagents/agent-<x>.jsonl``, linked
 by an ``agent_progress`` line) and one with a compaction summary. Timestamps
-fall in the three weeks before a fixed base date. Same seed -> same bytes.
+fall in the three weeks before a base date: fixed for the library (same seed and
+base -> same bytes), the current minute for the command line, so the corpus
+``make demo`` pushes is always recent and the dashboard's default range (the last
+30 days) shows it.
 No secrets: every path, name and command is invented.
 
 ``python -m infra.local.demo_corpus DIR`` writes it to DIR. It is demo and test
@@ -270,13 +273,25 @@ def write_demo_corpus(
     return write_demo_corpus_with_stats(root, sessions=sessions, seed=seed, base=base)[0]
 
 
+def _utc_time(text: str) -> datetime:
+    when = datetime.fromisoformat(text)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write a demo Claude Code corpus (projects layout).")
     ap.add_argument("dir", type=Path)
     ap.add_argument("--sessions", type=int, default=12)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--base",
+        type=_utc_time,
+        default=None,
+        help="ISO date-time the sessions end before (default: now); fixed for reproducible bytes",
+    )
     args = ap.parse_args(argv)
-    paths = write_demo_corpus(args.dir, sessions=args.sessions, seed=args.seed)
+    base = args.base or datetime.now(UTC).replace(second=0, microsecond=0)
+    paths = write_demo_corpus(args.dir, sessions=args.sessions, seed=args.seed, base=base)
     print(f"wrote {len(paths)} files under {args.dir}")  # noqa: T201 - CLI output
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from client.sources.claude import discover_claude_files, parse_claude_file
@@ -78,3 +79,26 @@ def test_deterministic_and_cli(tmp_path):
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
     assert main([str(tmp_path / "c"), "--sessions", "3"]) == 0
     assert len([p for p in discover_claude_files(tmp_path / "c") if "subagents" not in p.parts]) == 3
+
+
+def test_cli_dates_the_corpus_before_now(tmp_path):
+    """`make demo` pushes what the CLI writes: it must fall in the dashboard's default range
+    (the last 30 days), not in a fixed month that a new user's first look finds empty."""
+    import orjson
+
+    before = datetime.now(UTC)
+    assert main([str(tmp_path / "now"), "--sessions", "4"]) == 0
+    stamps = [
+        datetime.fromisoformat(obj["timestamp"])
+        for p in (tmp_path / "now").rglob("*.jsonl")
+        for obj in map(orjson.loads, p.read_bytes().splitlines())
+        if "timestamp" in obj
+    ]
+    assert stamps and max(stamps) <= datetime.now(UTC)
+    assert min(stamps) >= before - timedelta(days=23)
+    # --base pins the dates, so the bytes are reproducible.
+    assert main([str(tmp_path / "x"), "--sessions", "2", "--base", "2026-03-02T18:00"]) == 0
+    assert main([str(tmp_path / "y"), "--sessions", "2", "--base", "2026-03-02T18:00:00+00:00"]) == 0
+    x, y = sorted((tmp_path / "x").rglob("*.jsonl")), sorted((tmp_path / "y").rglob("*.jsonl"))
+    assert [p.read_bytes() for p in x] == [p.read_bytes() for p in y]
+    assert x[0].read_bytes() == write_demo_corpus(tmp_path / "z", sessions=2)[0].read_bytes()
