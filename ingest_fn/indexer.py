@@ -42,7 +42,7 @@ FAILING_NOW_SQL = "SELECT count(*) FROM index_failures"
 # through the same index on change_seq: the age of what the next pass would index first.
 LAG_SQL = """
 SELECT coalesce(extract(epoch FROM now() - s.updated_at), 0) FROM sessions s
-LEFT JOIN search_chunks_state st ON st.session_pk = s.id  -- 0007: search_state is no longer kept
+LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 LEFT JOIN session_rollup ro ON ro.session_pk = s.id
 LEFT JOIN index_failures f ON f.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq
