@@ -70,9 +70,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     install_request_middleware(app, component="ingest_fn", count_refusals=True)
     # Served under AV_BASE_PATH when the API is mapped there on a custom domain (the Lambda
     # handler adds it to paths that arrive without it): the same app answers both ways.
-    app.include_router(routes_push.router, prefix=settings.base_path, responses=ERRORS)
-    app.include_router(routes_machine.router, prefix=settings.base_path, responses=ERRORS)
-    app.include_router(routes_machine.public, prefix=settings.base_path)
+    routes_push.router.install(app, prefix=settings.base_path, responses=ERRORS)
+    routes_machine.router.install(app, prefix=settings.base_path, responses=ERRORS)
+    routes_machine.public.install(app, prefix=settings.base_path)
     _document_request_bodies(app, settings.base_path)
     return app
 

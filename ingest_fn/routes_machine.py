@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from avcore.routes import RouteTable
 from avcore.web import BadRequest
 from avprotocol import PROTOCOL_VERSION, __version__
 from avprotocol.answers import (
@@ -28,8 +29,8 @@ from ingest_fn.machine_view import database_id, delete_sessions, held_sessions, 
 from ingest_fn.parsing import validate_request
 from ingest_fn.replay import REUSED_REQUEST_ID, once, request_digest
 
-router = APIRouter()
-public = APIRouter()  # no authentication, so none of the device's errors
+router = RouteTable()
+public = RouteTable()  # no authentication, so none of the device's errors
 
 
 @router.post("/v1/deletes", response_model=DeleteResponse, responses=REUSED_REQUEST_ID)

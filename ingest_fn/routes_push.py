@@ -6,12 +6,13 @@ from collections import Counter
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from avcore.metrics import emit
+from avcore.routes import RouteTable
 from avprotocol.answers import FieldError, ItemResult, PlanResponse, PlanResult, PushResponse
 from avprotocol.identifiers import echoed
 from avprotocol.requests import PlanEnvelope, PlanSessionIn
@@ -23,7 +24,7 @@ from ingest_fn.planning import plan
 from ingest_fn.replay import REUSED_REQUEST_ID, once, request_digest
 from ingest_fn.store import Outcome, write_sessions
 
-router = APIRouter()
+router = RouteTable()
 
 
 @router.post("/v1/plan", response_model=PlanResponse)

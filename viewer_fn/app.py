@@ -8,7 +8,7 @@ per concept (routes_*.py); this module only wires them, once per container.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from avcore.db.connect import database_for
 from avcore.runtime import built_and_settled
@@ -66,20 +66,17 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     # Outermost: a preflight is answered before routing, and every answer (errors too) carries CORS.
     cors.install(app, settings.cors_origins)
 
-    api = APIRouter(prefix=f"{base}/api/v1")
-    api.include_router(routes_auth.router)
-    # Every other route needs a viewer credential: one router-level dependency.
-    protected = APIRouter(dependencies=[REQUIRE_VIEWER], responses=openapi.ERRORS)
+    api = f"{base}/api/v1"
+    routes_auth.router.install(app, prefix=api)
+    # Every other route needs a viewer credential: one dependency, given to each as it is installed.
     # routes_messages before routes_sessions: a session id may hold "/" (``{sid:path}``), so
     # /sessions/{sid} must be tried after /sessions/{sid}/messages and the like.
     for module in (routes_messages, routes_sessions, routes_search, routes_analytics, routes_meta):
-        protected.include_router(module.router)
-    api.include_router(protected)
+        module.router.install(app, prefix=api, dependencies=[REQUIRE_VIEWER], responses=openapi.ERRORS)
 
     # agentsview's write routes answer 405 (with a true Allow); any other unknown path is a 404.
-    api.include_router(http.write_routes())
+    http.write_routes().install(app, prefix=api)
 
-    app.include_router(api)
     static_files.mount(app, base)  # after the API: its fallback must not shadow /api
     return app
 

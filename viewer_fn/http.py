@@ -14,9 +14,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from avcore.routes import RouteTable
 from avcore.web import MethodNotAllowed
 
 READ_ONLY_MESSAGE = "the viewer is read-only: it cannot change sessions, settings or anything else"
@@ -45,15 +45,15 @@ WRITE_ROUTES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
-def write_routes() -> APIRouter:
+def write_routes() -> RouteTable:
     """One 405 route per agentsview write route; not in the OpenAPI document (they do nothing)."""
-    router = APIRouter()
+    router = RouteTable()
     for path, methods, allow in WRITE_ROUTES:
 
         def refuse(allow: str = allow) -> None:
             raise MethodNotAllowed(READ_ONLY_MESSAGE, headers={"Allow": allow})
 
-        router.add_api_route(path, refuse, methods=list(methods), include_in_schema=False)
+        router.api_route(path, methods=methods, include_in_schema=False)(refuse)
     return router
 
 

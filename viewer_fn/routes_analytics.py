@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import psycopg
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
+from avcore.routes import RouteTable
 from avcore.web import BadRequest
 from viewer_fn import analytics as a
 from viewer_fn import cost
@@ -41,7 +42,7 @@ DEFAULT_DAYS = 30  # agentsview's default range: the last 30 days
 MAX_RANGE_DAYS = 3660  # ten years; a wider range is a typo
 MAX_HEATMAP_DAYS = 366  # the calendar shows at most a year
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = RouteTable(prefix="/analytics", tags=["analytics"])
 
 
 def analytics_filter(

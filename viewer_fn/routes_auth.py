@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import Field, ValidationError
 
+from avcore.routes import RouteTable
 from avcore.web import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType, client_address
 from viewer_fn.auth import COOKIE_NAME, check_token, login_cookie
 from viewer_fn.deps import CurrentViewer, settings_of, signer_of
 from viewer_fn.models import ApiModel, ErrorBody, Ok
 from viewer_fn.models_meta import Me
 
-router = APIRouter(tags=["auth"])
+router = RouteTable(tags=["auth"])
 
 
 class Login(ApiModel):

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
+from avcore.routes import RouteTable
 from avcore.web import BadRequest, NotFound
 from viewer_fn import params as p
 from viewer_fn.budget import BLOCK_CHARS, TEXT_RANGE_MAX_CHARS
@@ -31,7 +32,7 @@ from viewer_fn.routes_sessions import session_or_404, version_or_404
 DEFAULT_MESSAGE_PAGE = 200
 EXPORT_BATCH = 500  # messages read at a time while an export part fills
 
-router = APIRouter(tags=["sessions"])
+router = RouteTable(tags=["sessions"])
 Ordinal = Annotated[int, Path(ge=0, le=2**31 - 1, description="the message's ordinal")]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from avcore.routes import RouteTable
 from avcore.schema import SCHEMA_VERSION
 from avprotocol import __version__
 from viewer_fn import queries_meta
@@ -34,7 +35,7 @@ VIEWER_VERSION = __version__  # the release (avprotocol): one number for the cli
 DEFAULT_NAME_PAGE = 1000
 MAX_NAME_PAGE = 10_000
 
-router = APIRouter(tags=["lists"])
+router = RouteTable(tags=["lists"])
 NameQuery = Annotated[
     Text | None, Query(max_length=200, description="only names containing this text (case-insensitive)")
 ]

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from avcore.routes import RouteTable
 from avcore.web import BadRequest
 from viewer_fn.budget import fitting
 from viewer_fn.deps import Conn
@@ -23,7 +24,7 @@ from viewer_fn.snippets import mark
 DEFAULT_SEARCH_PAGE = 50
 MAX_SEARCH_PAGE = 500
 
-router = APIRouter(tags=["search"])
+router = RouteTable(tags=["search"])
 
 
 def _offset(position: Any) -> int:

@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
+from avcore.routes import RouteTable
 from avcore.web import NotFound
 from viewer_fn import cost
 from viewer_fn import params as p
@@ -53,7 +54,7 @@ DEFAULT_MINIMAP_PAGE = 20_000  # ~100 bytes an entry: a page stays near 2 MB
 MAX_MINIMAP_PAGE = 20_000
 MAX_ORDINAL_PAGE = 100_000
 
-router = APIRouter(tags=["sessions"])
+router = RouteTable(tags=["sessions"])
 
 
 def _keyset(position: Any) -> tuple[datetime, int]:
