@@ -471,6 +471,7 @@ def test_the_cold_start_benchmark_runs_on_the_build(
     for figures in results["ready_ms"].values():
         assert 0 < figures["q1"] <= figures["median"] <= figures["q3"]
         assert figures["median"] <= figures["process_median"]
+        assert 0 < figures["cpu_median"]
     for function, parts in results["breakdown_ms"].items():
         assert {"fastapi", "psycopg", "pydantic"} <= set(parts), (function, parts)
     for function, size in results["sizes_with_layer"].items():
