@@ -489,11 +489,20 @@ for event in json.load(sys.stdin):
     raw = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
     answers.append({{"status": answer["statusCode"], "headers": answer.get("headers", {{}}),
                      "body": raw.decode(errors="replace")}})
-print(json.dumps({{"answers": answers, "pq": psycopg.pq.__impl__, "loaded": sorted(sys.modules)}}))
+{extra}
+print(json.dumps({{"answers": answers, "pq": psycopg.pq.__impl__, "loaded": sorted(sys.modules), **extra}}))
+"""
+# The viewer prices usage from genai-prices' bundled table (imported on first use, not by the handler).
+PRICE_PROBE = """
+from viewer_fn.pricing import PriceTable
+rates = PriceTable().rates("claude-sonnet-4-5", 0, None)
+extra = {"price": None if rates is None else str(rates.output)}
 """
 
 
-def serve_from_build(build_dir: Path, function: str, module: str, events: list[dict]) -> dict:
+def serve_from_build(
+    build_dir: Path, function: str, module: str, events: list[dict], extra: str = "extra = {}"
+) -> dict:
     """The built handler (``-S``: the artifact and layer only, as on Lambda) answering ``events``."""
     fn_dir = build_dir / function
     env = {
@@ -507,7 +516,7 @@ def serve_from_build(build_dir: Path, function: str, module: str, events: list[d
         "LAMBDA_TASK_ROOT": str(fn_dir),
     }
     proc = subprocess.run(
-        [python311(), "-S", "-c", SERVE_PROBE.format(module=f"{module}.handler")],
+        [python311(), "-S", "-c", SERVE_PROBE.format(module=f"{module}.handler", extra=extra)],
         input=json.dumps(events), env=env, capture_output=True, text=True, timeout=120, cwd=fn_dir,
     )  # fmt: skip
     assert proc.returncode == 0, f"the built {function} failed to answer:\n{proc.stderr[-4000:]}"
@@ -535,11 +544,12 @@ def test_the_built_functions_answer_and_document_themselves_as_the_code_does(bui
         http_v2_event("GET", "/"),
         http_v2_event("GET", "/api/v1/openapi.json"),
         http_v2_event("DELETE", "/api/v1/sessions/s1"),  # the viewer writes nothing
-    ])  # fmt: skip
+    ], PRICE_PROBE)  # fmt: skip
     page, document, sessions = viewer["answers"]
     assert page["status"] == 200 and "<html" in page["body"].lower(), page["status"]
     assert render(json.loads(document["body"])) == VIEWER_OPENAPI.read_text()
     assert sessions["status"] == 405 and sessions["headers"]["allow"], sessions
+    assert viewer["price"] and float(viewer["price"]) > 0, viewer["price"]
     for served in (ingest, viewer):
         assert served["pq"] == "binary", "psycopg-binary's libpq wrapper is the one the layer ships"
         assert not {"anyio._backends._trio", "pydantic.mypy"} & set(served["loaded"])
