@@ -37,23 +37,31 @@ from viewer_fn.search_probe import newest_first, time_stats
 from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
+SEARCH_WORK_MEM = "32MB"  # per search transaction (SET LOCAL); see search()
 BASE_WHERE = base_where("s").sql  # live sessions with messages: what every search looks in
 CHUNK_MAX_CHARS = 6144 + 2048 + 2 * 256 + 8  # chunks_of(): bytes (>= characters) of the longest chunk
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AND {where}"""
-# One row per text (its first matching chunk, its best rank): a long text may match in many.
-# The rank is computed below the grouping (OFFSET 0 keeps it there), so only numbers are
-# grouped: grouping rows that still carried each chunk's vector spilled to disk.
+# The newest texts of a probe, one row each (its first matching chunk, its best rank). Only
+# numbers are grouped and sorted (OFFSET 0 keeps the chunk rows below the grouping): grouping
+# rows that still carried each chunk's vector spilled to disk. The rank, the costly part (each
+# chunk's vector decompressed), is computed only for the texts kept, from their matching chunks
+# found again by row address (one snapshot: the addresses hold).
 INDEXED_SQL = """
-SELECT session_pk, ordinal, call_index, min(ts), min(start_char), max(rank) FROM (
-    SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, {rank} AS rank
-    FROM search_chunks d
-    WHERE {condition} AND {range}{texts}
-      AND NOT d.session_pk = ANY(%(pending)s){sessions}{exclude}
-    OFFSET 0
-) x GROUP BY 1, 2, 3"""
+SELECT h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, {rank} FROM (
+    SELECT session_pk, ordinal, call_index, min(ts) AS ts, min(start_char) AS start_char, array_agg(tid) AS tids
+    FROM (
+        SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, d.ctid AS tid
+        FROM search_chunks d
+        WHERE {condition} AND {range}{texts}
+          AND NOT d.session_pk = ANY(%(pending)s){sessions}{exclude}
+        OFFSET 0
+    ) x GROUP BY 1, 2, 3
+    ORDER BY min(ts) DESC NULLS LAST, 1, 2, 3 LIMIT %(need)s
+) h"""
+INDEXED_RANK = "(SELECT max({rank}) FROM search_chunks d WHERE d.ctid = ANY(h.tids))"
 # Only with the user's own filters: the live sessions with messages are the only ones that have
 # current chunks (a deleted or emptied session is re-indexed to none, and pending meanwhile).
 INDEXED_SESSIONS = """
@@ -132,7 +140,7 @@ class TextFilter:
         return sorted((self.kinds or frozenset()) - {"tool"})
 
     def indexed_sql(self) -> str:
-        """Conditions on a chunk ``d`` (``since`` is applied by the probes' time range)."""
+        """Conditions on a chunk ``d`` (``since`` is applied by the probes, ``_indexed``)."""
         parts = [" AND d.ts < %(text_before)s"] if self.before is not None else []
         if self.kinds is not None:
             kinds = ([INDEXED_TOOL] if "tool" in self.kinds else []) + (
@@ -180,11 +188,12 @@ class Found:
 
 def _condition(compiled: Compiled, vector: str, body: str, *, indexed: bool) -> str:
     """The chunk condition. On indexed chunks the index lookup (``search_keys``) comes first; it
-    is implied by the rest, so texts not indexed yet are tested without it."""
+    is implied by the rest, so texts not indexed yet are tested without it; when it is the
+    whole condition (``keys_exact``), indexed chunks are tested by it alone."""
     parts = []
     if compiled.keys and indexed:
         parts.append(f"search_keys({vector}) @@ %(keys)s::tsquery")
-    if compiled.tsquery:
+    if compiled.tsquery and not (indexed and compiled.keys_exact):
         parts.append(f"{vector} @@ %(tsq)s::tsquery")
     if compiled.like:
         parts.append(f"{body} LIKE lower(%(like)s)")
@@ -223,24 +232,30 @@ def _indexed(
     hits: dict[tuple[int, int, int], Hit] = {}
 
     def probe(since: datetime | None) -> int:
-        # The filter's lower bound is the last range's: one range of the index, never two.
-        if texts.since is not None and (since is None or since < texts.since):
-            since = texts.since
+        # A time: the index's time range from it on (it is never before the filter's lower
+        # bound); None: the term's own index entries, every match (the filter's lower bound is
+        # then compared on each row, like its upper bound).
+        if since is not None:
+            bound = "d.hour >= %(since_hour)s AND d.ts >= %(since)s"  # by hour, then exactly
+        else:
+            bound, since = ("d.ts >= %(since)s", texts.since) if texts.since is not None else ("TRUE", None)
         sql = INDEXED_SQL.format(
             condition=condition,
-            # The index narrows by hour; the time itself is then compared exactly.
-            range="d.hour >= %(since_hour)s AND d.ts >= %(since)s" if since is not None else "TRUE",
+            range=bound,
             texts=texts.indexed_sql(),
-            rank=_rank(compiled, "d.tsv") if ranked else "NULL::float8",
+            rank=INDEXED_RANK.format(rank=_rank(compiled, "d.tsv")) if ranked else "NULL::float8",
             sessions=INDEXED_SESSIONS.format(where=where) if where != BASE_WHERE else "",
             exclude=INDEXED_EXCLUDE if compiled.exclude else "",
         )
         # Never a prepared statement: a generic plan, chosen without seeing the terms or the
         # range, could walk the time index for a rare term.
         hour = math.floor(since.timestamp() / 3600) if since is not None else None
-        _merge(
-            conn.execute(sql, {**params, "since": since, "since_hour": hour}, prepare=False).fetchall(), hits
-        )
+        rows = conn.execute(
+            sql, {**params, "since": since, "since_hour": hour, "need": need}, prepare=False
+        ).fetchall()
+        # Each probe reads everything from its time on, so it replaces the earlier ones' texts.
+        hits.clear()
+        _merge(rows, hits)
         return len(hits)
 
     newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since)
@@ -300,6 +315,9 @@ def search(
     with conn.transaction():
         # One snapshot: a session is either pending or indexed for the whole search.
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # A time range's bitmap over 4 MB (the default, ~150 k chunks) turns lossy: every row
+        # of its pages is then re-checked, search_keys() recomputed for each (seconds at 1 M).
+        conn.execute(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'")
         pending = scalar(conn.execute(PENDING_SQL.format(where=session_where), params).fetchone())
         params["pending"] = pending
         hits = _indexed(

@@ -8,16 +8,20 @@ some query, and the planner cannot tell which in advance (its estimates are 10x 
 and CJK, and meaningless for substrings of long texts).
 
 Both GIN indexes of ``search_chunks`` also hold the time (btree_gin, migration 0007), so "matches
-in this time range" is one index scan that yields only those rows. The index is asked about one
-range at a time, newest first. The first range is small (about two windows of rows); each next
-one is sized from the density of matches seen so far to hold about 1.5 times the matches still
-needed, and at least doubles the ground covered, until enough texts are found or everything
-has been covered: the last range is unbounded, so it also holds the texts without a time. A
-rare term thus costs two probes, a common one one, and no probe visits many rows that do not
-match. Ranges are sized in rows with the ``ts`` column's histogram (``pg_stats``); rows newer
-than the last ANALYZE all fall in the first range. The answer does not depend on how the ranges
-fall: whole ranges are read, newest first, until they hold at least N matches, and matches are
-then ordered exactly.
+in this time range" is one index scan that yields only those rows; but that scan reads every
+index entry of the range (about a microsecond per row of the range at 1 M messages), whatever
+the term. So the index is asked about one range at a time, newest first, only while that is the
+cheaper way. The first range is small (about three windows of rows); it gives the term's
+density. Each next range is sized from that density to hold about 1.5 times the matches still
+needed, and at least doubles the ground covered; but when reading that range would cost more
+than fetching every match of the term through its own index entries alone (an estimated
+``density x rows`` matches, each a heap visit worth ``MATCH_COST_ROWS`` rows of a range), the
+last probe does that instead. A common term thus costs one small probe, a rare one a small probe
+and then its few matches, and no probe reads a long time range for a term that is rare in it.
+Ranges are sized in rows with the ``ts`` column's histogram (``pg_stats``); rows newer than the
+last ANALYZE all fall in the first range. The answer does not depend on how the ranges fall or
+which way the last probe goes: a probe reads everything from its time on (or everything), and the
+newest N of that is exact.
 """
 
 from __future__ import annotations
@@ -36,13 +40,18 @@ SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_chunks'::regclass),
         WHERE schemaname = current_schema() AND tablename = 'search_chunks' AND attname = 'ts')"""
 FIRST_RANGE_ROWS_PER_TEXT = 3  # the first probe: the newest 3 rows per text needed
 SAFETY = 1.5  # aim each later range at this many times the matches still needed
+# One match fetched through the term's own index entries (a random heap visit) costs about as
+# much as this many rows of a time range in the index (measured at 1 M messages: a range costs
+# ~1 us per row, a match ~8 us; bench/README.md "Search at 1 M: which probe").
+MATCH_COST_ROWS = 8.0
 
 
-# Reads every match at or after a time (None: every match at all) and returns how many texts
-# have matched so far. A GIN index on (ts, ...) turns "ts >= t" into a scan of the entries
-# from t on; an upper bound would scan every entry before it (btree_gin does not combine the
-# two), so a probe repeats the newer matches of earlier probes instead: ranges grow at least
-# geometrically, so that costs at most about as much again.
+# Reads every match at or after a time, through the index's time range, or (None) every match
+# at all, through the term's own index entries alone (the probe then applies the search's own
+# time bounds to each row); returns how many texts matched. A GIN index on (ts, ...) turns
+# "ts >= t" into a scan of the entries from t on; an upper bound would scan every entry before
+# it (btree_gin does not combine the two), so a probe repeats the newer matches of earlier
+# probes instead: ranges grow at least geometrically, so that costs at most about as much again.
 Probe = Callable[[datetime | None], int]
 
 
@@ -90,21 +99,33 @@ def newest_first(
     oldest: datetime | None = None,
 ) -> None:
     """Call ``probe`` with older and older times until the texts found reach ``need`` or every
-    text has been covered (the last call has no bound, so texts without a time are in it).
+    text has been covered; the last call is ``probe(None)`` (every match, by the term alone)
+    when a range would reach back to the start, or would cost more than that.
 
     ``newest``/``oldest``: the search only wants texts before / from these times (its probe
     applies them); the ranges are then sized from ``newest`` down, and end at ``oldest``."""
     skip = stats.rows_newer_than(newest) if newest is not None else 0.0
     span = float(FIRST_RANGE_ROWS_PER_TEXT * need)
+    density: float | None = None  # matching texts per row, once a probe has measured it
     while True:
         since = stats.newest_boundary(skip + span)
-        if since is not None and oldest is not None and since <= oldest:
-            since = None  # the probe's own lower bound ends the search
+        if oldest is not None and (since is None or since <= oldest):
+            since = oldest  # the search's own lower bound ends the ranges
+        if since is None or (density is not None and by_term_is_cheaper(stats, since, density)):
+            probe(None)
+            return
         found = probe(since)
-        if found >= need or since is None:
+        if found >= need or since == oldest:
             return
         covered = max(stats.rows_newer_than(since) - skip, 1.0)
         density = max(found, 1.0) / covered
         # Sized for what is still needed, and at least twice the ground: a density seen too
         # high costs a few more probes, never a long series.
         span = max(2 * covered, SAFETY * need / density)
+
+
+def by_term_is_cheaper(stats: TimeStats, since: datetime, density: float) -> bool:
+    """Whether fetching every match of the term (about ``density x rows`` of them, wherever they
+    are) costs less than reading the index's time range from ``since`` on (every row of it:
+    a probe also reads the rows above the search's upper bound)."""
+    return stats.rows_newer_than(since) > MATCH_COST_ROWS * density * stats.rows

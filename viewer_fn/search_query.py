@@ -57,6 +57,10 @@ class Compiled:
     # condition every match meets. Substring: the CJK tokens a match has, when the text has no
     # trigram to look up, else None (the trigram index serves `like`).
     keys: str | None
+    # Words: ``keys`` is the whole positive condition (every term one token, or two: a token is
+    # its own lexeme in search_keys(), two adjacent tokens exactly its pair lexeme), so indexed
+    # chunks need no position check (which decompresses each candidate's vector).
+    keys_exact: bool
     exclude: str | None  # words: a text with any of these terms anywhere is left out
     rank: str | None  # tsquery the chunk's rank is computed with (ts_rank_cd); None: rank 0
     like: str | None  # substring: the LIKE pattern; lower(chunk) LIKE lower(like)
@@ -140,6 +144,7 @@ def _substring(conn: psycopg.Connection, q: str) -> Compiled:
         mode="substring",
         tsquery=None,
         keys=None if TRIGRAM_RUN.search(q) else " & ".join(required),
+        keys_exact=False,
         exclude=None,
         rank=rank,
         like=pattern,
@@ -154,6 +159,7 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
     positive: list[str] = []
     negative: list[str] = []
     keys: list[str] = []
+    longest = 0  # tokens in the longest positive term
     highlight: list[str] = []
     prefilter: list[str] = []
     for term, lexemes in zip(terms, _lexemes(conn, [t.text for t in terms]) if terms else [], strict=True):
@@ -162,6 +168,7 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
         (negative if term.negated else positive).append(_phrase(lexemes, term.prefix))
         if not term.negated:
             keys.append(_keys(lexemes, term.prefix))
+            longest = max(longest, len(lexemes))
             highlight += lexemes
             # Every token of a text is a piece of it (search_text only turns characters into
             # spaces), so each positive lexeme is in a hit's lowercased text.
@@ -172,6 +179,7 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
         mode="words",
         tsquery=" & ".join(positive),
         keys=" & ".join(keys),
+        keys_exact=longest <= 2,
         exclude=" | ".join(negative) if negative else None,
         rank=" & ".join(positive),
         like=None,

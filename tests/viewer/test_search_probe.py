@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from viewer_fn.search_probe import FIRST_RANGE_ROWS_PER_TEXT, TimeStats, newest_first
+from viewer_fn.search_probe import FIRST_RANGE_ROWS_PER_TEXT, MATCH_COST_ROWS, TimeStats, newest_first
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # 100 equal buckets of 1,000 rows over 100 days: one day per bucket.
@@ -50,6 +50,22 @@ def test_every_density_takes_few_probes_newest_first_and_ends(density, most_prob
     assert found >= 1001 or calls[-1] is None  # enough, or everything was covered
 
 
+def _cost(calls: list[datetime | None], density: float, total: int = 100_000) -> float:
+    """What a plan reads: every row of its time ranges, and MATCH_COST_ROWS per match of a
+    probe by the term's own index entries (a heap visit each)."""
+    ranges = sum(STATS.rows_newer_than(c) for c in calls if c is not None)
+    return ranges + (MATCH_COST_ROWS * density * total if None in calls else 0.0)
+
+
+@pytest.mark.parametrize("density", [0.5, 0.1, 0.05, 0.025, 0.02, 0.01, 0.003, 0.0005])
+def test_no_plan_costs_much_more_than_the_cheaper_way_for_its_term(density) -> None:
+    """After the first probe, a term rare in the time ranges it would need is fetched by its own
+    index entries instead (at 1 M messages, words rare in every hour took seconds, issue 15)."""
+    need, first = 1001, FIRST_RANGE_ROWS_PER_TEXT * 1001
+    cheaper = min(need / density, MATCH_COST_ROWS * density * 100_000)  # ideal range, or by term
+    assert _cost(_run(density), density) <= first + 3 * cheaper
+
+
 def test_the_first_probe_is_small() -> None:
     first = _run(0.9)[0]
     assert first is not None
@@ -74,3 +90,16 @@ def test_a_time_filter_sizes_ranges_from_its_newest_end_and_stops_at_its_oldest(
     assert between == pytest.approx(FIRST_RANGE_ROWS_PER_TEXT * 1001)
     assert calls[-1] is None  # 1 % of 10 days' 10,000 rows: never enough, so it ran to the bound
     assert len(calls) <= 3
+
+
+def test_a_common_term_within_a_time_filter_stays_in_time_ranges() -> None:
+    newest, oldest = T0 + timedelta(days=50), T0 + timedelta(days=40)
+    calls: list[datetime | None] = []
+
+    def probe(since: datetime | None) -> int:
+        calls.append(since)
+        start = oldest if since is None else max(since, oldest)
+        return int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.3)
+
+    newest_first(STATS, 1001, probe, newest=newest, oldest=oldest)
+    assert None not in calls and len(calls) == 2

@@ -1,0 +1,92 @@
+"""The indexed search reaches its newest matches by time ranges or by the term's own index entries
+(viewer_fn/search_probe.py); the answer is the same either way, and the same as before indexing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.apps import make_session
+from tests.viewer.test_search_exact import _index
+from viewer_fn import queries_search, search_probe
+
+T0 = datetime(2026, 9, 1, tzinfo=UTC)
+N = 300  # messages, one an hour; assistants' tool outputs too: ~450 chunks, many time ranges
+WINDOW = 20  # the window, scaled down so that the first range (3 rows per text) is a small part
+
+
+def _text(i: int) -> str:
+    words = ["common", f"n{i}"]
+    words += ["mid"] if i % 7 == 0 else []
+    words += ["rare"] if i % 40 == 0 else []
+    words += ["alpha beta"] if i % 5 == 0 else ["alpha gamma beta"] if i % 5 == 1 else []
+    return " ".join(words)
+
+
+@pytest.fixture
+def spread(apps):
+    s = make_session("spread", messages=N)
+    for i, m in enumerate(s["messages"]):
+        m["timestamp"] = (T0 + timedelta(hours=i)).isoformat().replace("+00:00", "Z")
+        m["content"] = _text(i)
+        if "tool_calls" in m:
+            m["tool_calls"][0]["result_content"] = f"output {_text(i + 3)}"
+    assert apps.push(s).json()["results"][0]["status"] == "applied"
+    return apps
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"q": "common"},
+    {"q": "mid"},
+    {"q": "rare"},
+    {"q": "mid", "sort": "recent"},
+    {"q": "alpha beta"},
+    {"q": '"alpha beta"'},  # two tokens: the pair lexeme alone decides
+    {"q": '"alpha gamma beta"'},  # three: pairs, then positions
+    {"q": "common -mid"},
+    {"q": "mid", "date_from": "2026-09-03", "date_to": "2026-09-09"},
+    {"q": "rare", "date_from": "2026-09-05"},
+    {"q": "common", "date_to": "2026-09-04", "role": "user"},
+    {"q": "mid", "mode": "substring"},
+    {"q": "pha gam", "mode": "substring"},
+]
+
+
+def _answers(apps) -> list[dict[str, Any]]:
+    out = []
+    for params in QUERIES:
+        r = apps.view("/api/v1/search", limit=50, **params)
+        assert r.status_code == 200, (params, r.text)
+        body = r.json()
+        out.append({k: body[k] for k in ("rows", "truncated", "looked_back_to")})
+    return out
+
+
+def test_time_ranges_and_the_terms_own_entries_give_the_same_answer(spread, monkeypatch) -> None:
+    monkeypatch.setattr(queries_search, "SEARCH_WINDOW", WINDOW)
+    pending = _answers(spread)
+    _index(spread)
+    with spread.db.admin() as conn:
+        conn.execute("ANALYZE search_chunks")  # the ts histogram the ranges are sized with
+
+    probes: list[datetime | None] = []
+    plan = queries_search.newest_first
+
+    def recorded(stats, need, probe, **kw) -> None:
+        plan(stats, need, lambda since: probes.append(since) or probe(since), **kw)
+
+    monkeypatch.setattr(queries_search, "newest_first", recorded)
+    answers = {}
+    for way, cost in (("ranges", 1e12), ("by term", 0.0), ("as costed", search_probe.MATCH_COST_ROWS)):
+        monkeypatch.setattr(search_probe, "MATCH_COST_ROWS", cost)
+        probes.clear()
+        answers[way] = _answers(spread)
+        assert any(p is not None for p in probes), way  # time ranges were read
+        if way == "by term":
+            assert None in probes  # some searches ended on the term's own entries
+    assert answers["ranges"] == pending
+    assert answers["by term"] == pending
+    assert answers["as costed"] == pending
+    assert any(a["truncated"] for a in pending) and not all(a["truncated"] for a in pending)
