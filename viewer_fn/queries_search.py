@@ -44,23 +44,29 @@ SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AND {where}"""
-# The newest texts of a probe, one row each (its first matching chunk, its best rank). Only
-# numbers are grouped and sorted (OFFSET 0 keeps the chunk rows below the grouping): grouping
-# rows that still carried each chunk's vector spilled to disk. The rank, the costly part (each
-# chunk's vector decompressed), is computed only for the texts kept, from their matching chunks
-# found again by row address (one snapshot: the addresses hold).
+# The newest texts of a probe, one row each (its first matching chunk, its best rank). The index
+# finds candidate chunks (``lookup``); they are sorted newest first by numbers alone (the chunk's
+# vector and text stay unread), and the rest of the condition (``check``: positions of a longer
+# phrase, a substring's LIKE, each decompressing the chunk) is tested on them in that order, by
+# row address, only until the window is full. The rank, costly too, is computed only for the
+# texts kept, from their matching chunks. One snapshot: the addresses hold. Every chunk of a text
+# has the text's time, so grouping by it keeps one row per text and the order streams.
 INDEXED_SQL = """
 SELECT h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, {rank} FROM (
-    SELECT session_pk, ordinal, call_index, min(ts) AS ts, min(start_char) AS start_char, array_agg(tid) AS tids
+    SELECT session_pk, ordinal, call_index, ts, min(start_char) AS start_char, array_agg(tid) AS tids
     FROM (
         SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, d.ctid AS tid
         FROM search_chunks d
-        WHERE {condition} AND {range}{texts}
+        WHERE {lookup} AND {range}{texts}
           AND NOT d.session_pk = ANY(%(pending)s){sessions}{exclude}
+        ORDER BY d.ts DESC NULLS LAST, d.session_pk, d.ordinal, d.call_index
         OFFSET 0
-    ) x GROUP BY 1, 2, 3
-    ORDER BY min(ts) DESC NULLS LAST, 1, 2, 3 LIMIT %(need)s
+    ) x{check}
+    GROUP BY ts, session_pk, ordinal, call_index
+    ORDER BY ts DESC NULLS LAST, session_pk, ordinal, call_index LIMIT %(need)s
 ) h"""
+INDEXED_CHECK = """
+    WHERE EXISTS (SELECT 1 FROM search_chunks d WHERE d.ctid = x.tid AND {check})"""
 INDEXED_RANK = "(SELECT max({rank}) FROM search_chunks d WHERE d.ctid = ANY(h.tids))"
 # Only with the user's own filters: the live sessions with messages are the only ones that have
 # current chunks (a deleted or emptied session is re-indexed to none, and pending meanwhile).
@@ -97,7 +103,7 @@ PAGE_SQL = """
 SELECT mc.name || ':' || s.session_id AS session_id, s.project, mc.name AS machine, s.agent,
        s.first_message, s.display_name, p.ordinal, msg.role, msg.ts AS timestamp, p.rank,
        CASE WHEN p.call_index < 0 THEN 'message' ELSE 'tool_output' END AS source, t.tool_name,
-       b.start, substr(b.body, b.start, %(span)s + 1) AS window
+       b.start, substr(x.piece, b.start - x.offs + 1, %(span)s + 1) AS window
 FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[], %(ranks)s::float8[], %(starts)s::int[])
      WITH ORDINALITY AS p(session_pk, ordinal, call_index, rank, start_char, n)
 JOIN sessions s ON s.id = p.session_pk JOIN machines mc ON mc.id = s.machine_id
@@ -108,14 +114,20 @@ LEFT JOIN tool_calls t ON p.call_index >= 0 AND t.session_pk = p.session_pk
 -- chunk (looked for in its first 2,048 characters before the whole chunk: lower() of a whole
 -- chunk per row would be most of this query's time, and most hits are early). The window is
 -- read one character longer than shown: whether text follows is then known without length(),
--- which would decompress a whole (up to 2 MB) tool output.
+-- which would decompress a whole (up to 2 MB) tool output. All of it is cut from one slice of
+-- the text (from `before` characters ahead of the chunk to a window past its end), read once:
+-- a stored text is fetched and decompressed again by every function that reads it.
+CROSS JOIN LATERAL (
+    SELECT greatest(1, p.start_char - %(before)s) AS offs,
+           substr(CASE WHEN p.call_index < 0 THEN msg.content ELSE t.result_content END,
+                  greatest(1, p.start_char - %(before)s), %(before)s + %(chunk)s + %(span)s + 1) AS piece
+    OFFSET 0
+) x
 CROSS JOIN LATERAL (
     SELECT greatest(1, p.start_char - 1 + COALESCE(
-               NULLIF(strpos(lower(substr(x.body, p.start_char, 2048)), %(needle)s), 0),
-               NULLIF(strpos(lower(substr(x.body, p.start_char, %(chunk)s)), %(needle)s), 0), 1)
-           - %(before)s) AS start,
-           x.body
-    FROM (SELECT CASE WHEN p.call_index < 0 THEN msg.content ELSE t.result_content END AS body) x
+               NULLIF(strpos(lower(substr(x.piece, p.start_char - x.offs + 1, 2048)), %(needle)s), 0),
+               NULLIF(strpos(lower(substr(x.piece, p.start_char - x.offs + 1, %(chunk)s)), %(needle)s), 0), 1)
+           - %(before)s) AS start
 ) b
 ORDER BY p.n"""
 
@@ -186,18 +198,25 @@ class Found:
     looked_back_to: datetime | None  # when truncated: the time of the oldest text in the window
 
 
-def _condition(compiled: Compiled, vector: str, body: str, *, indexed: bool) -> str:
-    """The chunk condition. On indexed chunks the index lookup (``search_keys``) comes first; it
-    is implied by the rest, so texts not indexed yet are tested without it; when it is the
-    whole condition (``keys_exact``), indexed chunks are tested by it alone."""
+def _condition(compiled: Compiled, vector: str, body: str) -> str:
+    """The chunk condition: a text not indexed yet is tested by it (the index's lookup,
+    ``search_keys``, is implied by it)."""
     parts = []
-    if compiled.keys and indexed:
-        parts.append(f"search_keys({vector}) @@ %(keys)s::tsquery")
-    if compiled.tsquery and not (indexed and compiled.keys_exact):
+    if compiled.tsquery:
         parts.append(f"{vector} @@ %(tsq)s::tsquery")
     if compiled.like:
         parts.append(f"{body} LIKE lower(%(like)s)")
     return " AND ".join(parts)
+
+
+def _lookup_and_check(compiled: Compiled) -> tuple[str, str]:
+    """Indexed chunks: what the index finds candidates by, and what is then checked on each
+    (nothing when the lookup is the whole condition: ``keys_exact``, or a substring's trigrams,
+    whose LIKE the index itself re-checks)."""
+    if not compiled.keys:
+        return _condition(compiled, "d.tsv", "d.body"), ""
+    lookup = "search_keys(d.tsv) @@ %(keys)s::tsquery"
+    return lookup, "" if compiled.keys_exact else _condition(compiled, "d.tsv", "d.body")
 
 
 def _rank(compiled: Compiled, vector: str) -> str:
@@ -228,7 +247,7 @@ def _indexed(
     need: int,
     ranked: bool,
 ) -> dict[tuple[int, int, int], Hit]:
-    condition = _condition(compiled, "d.tsv", "d.body", indexed=True)
+    lookup, check = _lookup_and_check(compiled)
     hits: dict[tuple[int, int, int], Hit] = {}
 
     def probe(since: datetime | None) -> int:
@@ -240,7 +259,8 @@ def _indexed(
         else:
             bound, since = ("d.ts >= %(since)s", texts.since) if texts.since is not None else ("TRUE", None)
         sql = INDEXED_SQL.format(
-            condition=condition,
+            lookup=lookup,
+            check=INDEXED_CHECK.format(check=check) if check else "",
             range=bound,
             texts=texts.indexed_sql(),
             rank=INDEXED_RANK.format(rank=_rank(compiled, "d.tsv")) if ranked else "NULL::float8",
@@ -281,7 +301,7 @@ def _pending(
         if compiled.tsquery or compiled.rank or compiled.keys
         else "NULL::tsvector",
         body="lower(c.body)" if compiled.like else "NULL::text",
-        condition=_condition(compiled, "x.tsv", "x.body", indexed=False),
+        condition=_condition(compiled, "x.tsv", "x.body"),
         rank=_rank(compiled, "x.tsv"),
         exclude=PENDING_EXCLUDE if compiled.exclude else "",
     )
@@ -343,7 +363,7 @@ def _ranked(
     if not todo:
         return page
     sql = PAGE_RANK_SQL.format(
-        rank=_rank(compiled, "d.tsv"), condition=_condition(compiled, "d.tsv", "d.body", indexed=False)
+        rank=_rank(compiled, "d.tsv"), condition=_condition(compiled, "d.tsv", "d.body")
     )
     keys = [page[i] for i in todo]
     ranks: dict[int, float | None] = dict(

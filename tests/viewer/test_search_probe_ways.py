@@ -22,6 +22,9 @@ def _text(i: int) -> str:
     words += ["mid"] if i % 7 == 0 else []
     words += ["rare"] if i % 40 == 0 else []
     words += ["alpha beta"] if i % 5 == 0 else ["alpha gamma beta"] if i % 5 == 1 else []
+    # The pairs of "alpha gamma beta" but not the phrase; the tokens of 索引 but not the substring.
+    words += ["alpha gamma x gamma beta"] if i % 5 == 2 else []
+    words += ["索引"] if i % 6 == 0 else ["索 引"] if i % 6 == 1 else []
     return " ".join(words)
 
 
@@ -51,6 +54,7 @@ QUERIES: list[dict[str, Any]] = [
     {"q": "common", "date_to": "2026-09-04", "role": "user"},
     {"q": "mid", "mode": "substring"},
     {"q": "pha gam", "mode": "substring"},
+    {"q": "索引", "mode": "substring"},
 ]
 
 
