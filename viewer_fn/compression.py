@@ -21,10 +21,14 @@ Starlette's :class:`GZipMiddleware`. What it composes with:
   of the gzip body stays under Lambda's 6 MB response limit; tests/viewer/test_compression.py
   checks it with pages of random text at the byte budget.
 
-Level 4 is zlib's first lazy-matching level: on agent-log JSON it makes 7.0x in 60 ms per
-4 MB where level 6 makes 7.6x in 140 ms and level 9 7.7x in 205 ms (measured on this
-project's corpus); a Lambda pays for every millisecond, and the last 10 % of bytes are not
-worth twice the CPU.
+Level 1, zlib's fastest: the 500-message page (~2 MB of JSON) is the one answer whose p95 is
+over its 50 ms budget, and compressing it was most of the difference (at 100,000 messages the
+identity answer was 40-60 ms faster than the level-4 one). On that page level 1 makes 7.3x in a
+third of level 4's time (8.2x), level 6 8.9x in 2.5 times level 4's (bench/README.md, "The
+500-message page"); the page is read over links where ~12 % more bytes cost less than the
+milliseconds saved, and a Lambda pays for every millisecond. isal's igzip would be ~10x faster
+again at level 1's ratio, but it is a viewer dependency (1.1 MB) and ViewerFunction is already
+over its size budget (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Below this a response fits one TCP segment anyway; compressing it saves no round trip.
 MIN_COMPRESS_BYTES = 1024
-GZIP_LEVEL = 4
+GZIP_LEVEL = 1
 
 
 class CompressApi:
