@@ -198,6 +198,10 @@ def cases_for(
         "detail": lambda i: get(f"/api/v1/sessions/{any_ids[i % len(any_ids)]}"),
         "session cost": lambda i: get(f"/api/v1/sessions/{any_ids[i % len(any_ids)]}/cost"),
         "messages, 500": lambda i: get(f"/api/v1/sessions/{big[i % len(big)]}/messages", limit=500),
+        # The same pages uncompressed: what gzip costs, measured in the same run.
+        "messages, 500, identity": lambda i: get(
+            f"/api/v1/sessions/{big[i % len(big)]}/messages", limit=500, accept_encoding="identity"
+        ),
         "search word": lambda i: get("/api/v1/search", q=words[i % len(words)]),
         "search word, recent": lambda i: get("/api/v1/search", q=words[i % len(words)], sort="recent"),
         "search phrase": lambda i: get("/api/v1/search", q=phrases[i % len(phrases)]),
@@ -247,8 +251,8 @@ def viewer_client(db: bench_db.BenchDatabase) -> Iterator[Callable[..., None]]:
     client = TestClient(app, base_url="https://testserver")
     auth = {"Authorization": f"Bearer {viewer.token}"}
 
-    def get(path: str, **params: object) -> None:
-        r = client.get(path, params=params, headers=auth)
+    def get(path: str, accept_encoding: str = "gzip", **params: object) -> None:
+        r = client.get(path, params=params, headers={**auth, "Accept-Encoding": accept_encoding})
         assert r.status_code == 200, (path, params, r.text[:300])
 
     try:
