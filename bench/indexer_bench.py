@@ -168,6 +168,7 @@ def main() -> None:
             conn.execute("VACUUM ANALYZE")
             if args.db_dir:
                 bench_db.mark_loaded(Path(args.db_dir), counts)
+        conn.execute(UNGROW)
         texts, mb = conn.execute(
             f"SELECT count(*), (sum(octet_length(t)) / 1e6)::float8 FROM ({TEXTS}) d"
         ).fetchone()  # type: ignore[misc] # noqa: S608
