@@ -36,7 +36,10 @@ function remember(signedIn: boolean): void {
 }
 
 class Auth {
-  state = $state<AuthState>("checking");
+  // Signed in last time: the page is drawn at once, in parallel with the login check, so a
+  // session link's view mounts while its data is on the way (it used to wait for /auth/me). An
+  // expired login answers 401 to the check and to the data: the login page then shows, saying so.
+  state = $state<AuthState>(probablySignedIn() ? "signed-in" : "checking");
   name = $state("");
   /** Why the login page is showing (an expired login), if anything. */
   notice = $state("");
@@ -52,6 +55,7 @@ class Auth {
   async check(): Promise<void> {
     try {
       this.name = await api.me();
+      performance.mark("av:auth");
       this.state = "signed-in";
       remember(true);
     } catch {
