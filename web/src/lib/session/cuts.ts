@@ -106,3 +106,6 @@ export function withWhole(message: Message, whole: (cut: Cut) => string | undefi
 export function sizeLabel(chars: number): string {
   return `${chars.toLocaleString("en-US")} ${chars === 1 ? "character" : "characters"}`;
 }
+
+/** How much of a tool result shows until "Show all" (the rest may still be on the server). */
+export const RESULT_PREVIEW = 2_000;

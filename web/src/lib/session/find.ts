@@ -1,0 +1,72 @@
+/** In-session find, in the page: which collapsed blocks of a message hold the query (so the
+ * current hit can be opened), and where the query is in the rendered text (so the match itself
+ * is marked, not the whole message).
+ *
+ * The API answers which messages match (case-insensitive substring, `/sessions/{id}/search`);
+ * the page finds the matches inside a message's rendered text and marks them with the CSS Custom
+ * Highlight API: ranges over the existing text nodes, so nothing is added to the sanitized
+ * Markdown and Svelte's DOM is left alone. A browser without it still steps and opens blocks.
+ */
+import type { Message } from "../api/types";
+import type { Part } from "./content";
+
+/** Names of the two highlights (styled in app.css with `::highlight(...)`). */
+export const ALL = "av-find";
+export const CURRENT = "av-find-current";
+
+/** A case-insensitive matcher of the query as typed (no pattern syntax), or null for nothing. */
+export function matcher(q: string): RegExp | null {
+  const text = q.trim();
+  if (!text) return null;
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "giu");
+}
+
+function holds(text: string | null | undefined, re: RegExp): boolean {
+  re.lastIndex = 0;
+  return !!text && re.test(text);
+}
+
+/** The keys (as the session page keeps them: `<ordinal>:<part>`, and `:all` for a tool result
+ * shown whole) of the collapsed blocks of `message` that hold a match: thinking, and tool calls
+ * whose input or result holds it; `:all` too when the result's match lies past its preview. */
+export function blocksToOpen(message: Message, list: Part[], q: string, preview: number): string[] {
+  const re = matcher(q);
+  if (!re) return [];
+  const keys: string[] = [];
+  for (const [i, part] of list.entries()) {
+    const key = `${message.ordinal}:${i}`;
+    if (part.kind === "thinking" && holds(part.text, re)) keys.push(key);
+    if (part.kind !== "tool" || !part.call) continue;
+    const result = part.call.result_content ?? "";
+    const inResult = holds(result, re);
+    if (inResult || holds(part.call.input_json, re)) keys.push(key);
+    if (inResult && result.length > preview && !holds(result.slice(0, preview), re)) keys.push(`${key}:all`);
+  }
+  return keys;
+}
+
+/** Ranges over every match of `re` in the text under `root`, in document order. A match that
+ * Markdown split across elements (half of it bold, say) is not found; the message still is. */
+export function rangesIn(root: Node, re: RegExp): Range[] {
+  const out: Range[] = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.nodeValue ?? "";
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (!m[0]) break;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      out.push(range);
+    }
+  }
+  return out;
+}
+
+/** Shows `all` as matches and `current` as the current one; no ranges clears them. */
+export function paint(all: Range[], current: Range | null): void {
+  if (typeof CSS === "undefined" || !("highlights" in CSS)) return;
+  CSS.highlights.set(ALL, new Highlight(...all));
+  CSS.highlights.set(CURRENT, current ? new Highlight(current) : new Highlight());
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import type { Message, ToolCall } from "../src/lib/api/types";
+import { parts } from "../src/lib/session/content";
+import { blocksToOpen, matcher, rangesIn } from "../src/lib/session/find";
+
+function message(extra: Partial<Message>): Message {
+  return {
+    ordinal: 7, role: "assistant", content: "", blocks: null, timestamp: null, model: null, message_key: null,
+    has_thinking: false, has_tool_use: false, is_system: false, content_length: 0, input_tokens: 0,
+    output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, tool_calls: [], cuts: [], ...extra,
+  };
+}
+
+function call(extra: Partial<ToolCall>): ToolCall {
+  return {
+    call_index: 0, tool_use_id: "t1", tool_name: "Bash", category: "bash", input_json: "{}", skill_name: null,
+    result_content: null, result_length: null, result_truncated: false, result_is_error: false, subagent_session_id: null,
+    ...extra,
+  };
+}
+
+describe("in-session find", () => {
+  it("takes the query as text, case-insensitively", () => {
+    expect(matcher("  ")).toBeNull();
+    const re = matcher("a.b (c)*");
+    expect(re?.test("xx A.B (C)* yy")).toBe(true);
+    expect(matcher("a.b")?.test("axb")).toBe(false);
+  });
+
+  it("opens the thinking and tool calls holding a match, and a result's tail past its preview", () => {
+    const m = message({
+      blocks: [
+        { type: "thinking", text: "think about Needle" },
+        { type: "text", text: "plain needle" },
+        { type: "tool_use", id: "t1", name: "Bash" },
+        { type: "tool_use", id: "t2", name: "Bash" },
+      ],
+      tool_calls: [
+        call({ tool_use_id: "t1", input_json: '{"command":"grep needle"}', result_content: "nothing" }),
+        call({ tool_use_id: "t2", call_index: 1, result_content: `${"x".repeat(50)}NEEDLE` }),
+      ],
+    });
+    expect(blocksToOpen(m, parts(m), "needle", 20)).toEqual(["7:0", "7:2", "7:3", "7:3:all"]);
+    expect(blocksToOpen(m, parts(m), "absent", 20)).toEqual([]);
+  });
+
+  it("finds every match in the rendered text, as ranges", () => {
+    const root = document.createElement("div");
+    root.innerHTML = "<p>One needle, <b>two Needle</b></p><pre>needleneedle</pre>";
+    const found = rangesIn(root, matcher("needle") as RegExp).map((r) => r.toString());
+    expect(found).toEqual(["needle", "Needle", "needle", "needle"]);
+  });
+});
