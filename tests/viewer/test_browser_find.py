@@ -54,7 +54,7 @@ def test_find_marks_the_match_and_opens_its_block(site: Site, page_watch: tuple[
     expect(thinking).to_have_attribute("open", "")
     expect(page.locator(".find .count")).to_have_text("1 of 1 message · 1 of 2 in it")
     page.wait_for_function("() => CSS.highlights.get('av-find-current')?.size === 1")
-    (text, where), = marked(page, "av-find-current")
+    ((text, where),) = marked(page, "av-find-current")
     assert text == "README" and "md" in where, (text, where)
     assert sorted(t for t, _ in marked(page, "av-find")) == ["README", "README"]
     page.press("#find-input", "Enter")
