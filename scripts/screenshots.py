@@ -70,10 +70,24 @@ class Shooter:
         print(f"wrote {path}")  # noqa: T201 - CLI output
 
 
+# Scrolls the dashboard (not the document: the top bar stays) to the cost section, below the
+# dashboard's sticky range bar.
+TO_COST = """() => { const dash = document.querySelector('.dash'); const cost = document.getElementById('cost');
+  const bar = dash.querySelector('.top').getBoundingClientRect().height;
+  dash.scrollTop += cost.getBoundingClientRect().top - dash.getBoundingClientRect().top - bar - 8; }"""
+
+
+def to_cost(page: Any) -> None:
+    page.evaluate(TO_COST)
+    page.wait_for_timeout(300)
+
+
 def open_blocks(page: Any, count: int) -> None:
     """Open the first thinking blocks and tool calls, so the shot shows what is inside."""
     for summary in page.locator("article.msg details > summary").all()[:count]:
         summary.click()
+    page.evaluate("document.querySelector('[data-testid=messages]').scrollTop = 0")
+    page.wait_for_timeout(300)
 
 
 def take(shooter: Shooter, sid: str, word: str) -> None:
@@ -95,8 +109,8 @@ def take(shooter: Shooter, sid: str, word: str) -> None:
         context.close()
         context, page = shooter.page({"width": 1280, "height": 1400}, scheme)
         shooter.go(page, analytics, "#summary [data-metric=sessions]")
-        shooter.save(page, f"analytics{suffix}.png", full=True)
-        page.locator("#cost").evaluate("(e) => e.scrollIntoView({ block: 'start' })")
+        shooter.save(page, f"analytics{suffix}.png")
+        to_cost(page)
         shooter.save(page, f"cost{suffix}.png")
         context.close()
     context, page = shooter.page(PHONE)
@@ -108,7 +122,7 @@ def take(shooter: Shooter, sid: str, word: str) -> None:
     shooter.save(page, "search-phone.png")
     shooter.go(page, analytics, "#summary [data-metric=sessions]")
     shooter.save(page, "analytics-phone.png")
-    page.locator("#cost").evaluate("(e) => e.scrollIntoView({ block: 'start' })")
+    to_cost(page)
     shooter.save(page, "cost-phone.png")
     context.close()
 

@@ -6,6 +6,7 @@ axe-core (the npm package in web/node_modules, injected into the page) for acces
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# AV_SCREENSHOTS=1: the tests' own views, from fixture data, to look at a test. The docs' images
+# come from the demo (scripts/screenshots.py), so these never go over them.
+SCREENSHOTS = Path(tempfile.gettempdir()) / "av-test-screenshots"
 # Answers the page expects to see fail: checking the login, and a wrong token.
 EXPECTED_FAILURES = re.compile(r"/api/v1/auth/(me|login)$")
 # Runs before any page script: records CSP violations, dialogs the content might open, and

@@ -2,8 +2,8 @@
 
 Sessions go in through the real ingest app; the real viewer app is served over TLS by
 uvicorn; the page must work under the production CSP with no console error, no failed
-request, no dialog and no CSP violation. With AV_SCREENSHOTS=1 the run also refreshes
-docs/screenshots/*.png.
+request, no dialog and no CSP violation. With AV_SCREENSHOTS=1 the run also saves
+its views in /tmp/av-test-screenshots/ (the docs' images come from scripts/screenshots.py).
 """
 
 from __future__ import annotations
