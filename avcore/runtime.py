@@ -46,3 +46,22 @@ def under_base_path(app: Any, base: str) -> Any:
         await app(scope, receive, send)
 
     return app_under_base
+
+
+def decoded_once(event: dict[str, Any]) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event whose path Mangum will not decode again.
+
+    API Gateway HTTP APIs hand the function the path already percent-decoded; Mangum decodes
+    it once more, so an escaped ``%2F`` of a session id (docs/api.md, "Session ids in paths")
+    would become ``/`` and ``%41`` in an id ``A``. Escaping the path's ``%`` makes Mangum's
+    decoding give back exactly what API Gateway sent, as any ASGI server would."""
+    http = event.get("requestContext", {}).get("http")
+    if event.get("version") != "2.0" or not isinstance(http, dict) or "%" not in str(http.get("path", "")):
+        return event
+    return {
+        **event,
+        "requestContext": {
+            **event["requestContext"],
+            "http": {**http, "path": http["path"].replace("%", "%25")},
+        },
+    }

@@ -24,6 +24,7 @@ from fastapi import Depends, Request
 from avcore.web import BadRequest
 from viewer_fn.deps import signer_of
 from viewer_fn.params import Cursor
+from viewer_fn.session_paths import own_url
 from viewer_fn.signing import BadSignature, Signer
 
 PURPOSE = "page"
@@ -47,7 +48,7 @@ class Pager:
     def next(self, position: Any) -> tuple[str, str]:
         """The ``next`` token and ``next_url`` of a page whose successor starts at ``position``."""
         token = self.signer.sign(PURPOSE, {"b": binding(self.request), "p": position})
-        return token, str(self.request.url.include_query_params(cursor=token))
+        return token, str(own_url(self.request).include_query_params(cursor=token))
 
     def links(self, position: Any | None) -> dict[str, str | None]:
         """``next`` and ``next_url`` for a page: both null when there is no next page."""

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from avcore.web import NotFound
 from avprotocol.limits import MAX_TIME_YEAR, MIN_TIME_YEAR
+from viewer_fn.session_paths import unescape_sid
 
 MAX_LIST_ITEMS = 100  # a comma list longer than this is a mistake, not a filter
 
@@ -115,8 +116,10 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 
 SessionId = Annotated[
     str,
+    AfterValidator(unescape_sid),
     Path(
-        description="`<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from",
+        description="`<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. "
+        'Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths")',
         examples=["laptop:0b7c5f0e-2f4a-4c1e-9d1b-5a6e7f8a9b0c"],
     ),
 ]

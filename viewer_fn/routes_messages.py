@@ -28,6 +28,7 @@ from viewer_fn.openapi import NOT_FOUND
 from viewer_fn.paging import PagerDep, position_error
 from viewer_fn.queries_sessions import list_messages, message_blocks, text_range
 from viewer_fn.routes_sessions import session_or_404, version_or_404
+from viewer_fn.session_paths import own_url
 
 DEFAULT_MESSAGE_PAGE = 200
 EXPORT_BATCH = 500  # messages read at a time while an export part fills
@@ -38,7 +39,8 @@ Ordinal = Annotated[int, Path(ge=0, le=2**31 - 1, description="the message's ord
 
 def _text_link(request: Request) -> Link:
     """URLs of the ranged text route, next to this messages route."""
-    messages_path = request.url.path.rstrip("/")
+    own = own_url(request)
+    messages_path = own.path.rstrip("/")
 
     def link(ordinal: int, part: CutPart, call_index: int | None, pointer: str | None, offset: int) -> str:
         query: dict[str, str | int] = {"part": part, "offset": offset}
@@ -46,7 +48,7 @@ def _text_link(request: Request) -> Link:
             query["call_index"] = call_index
         if pointer is not None:
             query["pointer"] = pointer
-        url = request.url.replace(path=f"{messages_path}/{ordinal}/text", query="")
+        url = own.replace(path=f"{messages_path}/{ordinal}/text", query="")
         return str(url.include_query_params(**query))
 
     return link
@@ -151,7 +153,7 @@ def message_text(
             text=text,
             total_chars=total,
             next_offset=next_offset,
-            next_url=str(request.url.include_query_params(offset=next_offset))
+            next_url=str(own_url(request).include_query_params(offset=next_offset))
             if next_offset is not None
             else None,
         )
@@ -213,5 +215,5 @@ def session_export(
         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     }
     if next_from is not None:
-        headers["Link"] = f'<{request.url.include_query_params(**{"from": next_from})}>; rel="next"'
+        headers["Link"] = f'<{own_url(request).include_query_params(**{"from": next_from})}>; rel="next"'
     return Response(body, media_type="text/html; charset=utf-8", headers=headers)

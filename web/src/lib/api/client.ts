@@ -34,11 +34,18 @@ export function setUnauthorizedHandler(handler: (message: string) => void): void
   onUnauthorized = handler;
 }
 
+/** A path parameter escaped before it is percent-encoded: `%` as `%25`, `/` as `%2F`. Servers
+ * and API Gateway decode the path once before routing, so a session id ending like a sub-route
+ * (`laptop:a/messages`) would otherwise name another route (docs/api.md, "Session ids in paths"). */
+export function escapePathValue(value: string): string {
+  return value.replaceAll("%", "%25").replaceAll("/", "%2F");
+}
+
 export function buildUrl(base: string, path: string, params: Record<string, string> = {}, query: Query = {}): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`missing path parameter ${name} for ${path}`);
-    return encodeURIComponent(value);
+    return encodeURIComponent(escapePathValue(value));
   });
   const url = new URL(filled.replace(/^\//, ""), base);
   for (const [key, value] of Object.entries(query)) {

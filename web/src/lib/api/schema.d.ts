@@ -3635,7 +3635,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -3707,7 +3707,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -3775,7 +3775,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -3846,7 +3846,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -3926,7 +3926,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -4005,7 +4005,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
                 /** @description the message's ordinal */
                 ordinal: number;
@@ -4083,7 +4083,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -4157,7 +4157,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
@@ -4225,7 +4225,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from */
+                /** @description `<machine>:<session id>`, e.g. `laptop:0b7c…`: a session is keyed by the machine it came from. Write `%` as `%25` and `/` as `%2F` before percent-encoding it (docs/api.md, "Session ids in paths") */
                 sid: string;
             };
             cookie?: never;
