@@ -26,6 +26,7 @@ import psycopg
 from psycopg import pq
 
 from avcore.db.policy import ConnectionPlan, check_connected, scrub_secret
+from avcore.db.times import read_times_safely
 from avcore.schema import MIGRATIONS_TABLE, SCHEMA_STATE_SQL, SchemaState, check_schema
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Database:
         try:
             check_connected(conn, self.plan, allow_insecure=self.allow_insecure)
             conn.autocommit = True
+            read_times_safely(conn)
             if self.check_schema:
                 check_schema(read_schema_state(conn), component=self.component)
             if self._on_connect:

@@ -1,0 +1,79 @@
+"""Migration 0011 (times_in_range): times stored out of 1970..2099 before ingest refused them are
+nulled, counted, and their sessions re-indexed; every other time is left as it was."""
+
+from __future__ import annotations
+
+import psycopg
+
+from infra import migrate as migrations
+from infra.roles import ensure_roles
+
+FAR = "10000-01-01 00:59:59+00"
+BC = "0044-03-15 12:00:00+00 BC"
+OLD = "1969-12-31 23:59:59+00"
+FINE = "2026-11-01 10:00:00+00"
+
+
+def test_out_of_range_times_are_nulled_counted_and_reindexed(empty_db, pg_server, monkeypatch) -> None:
+    everything = migrations.load_migrations()
+    upto = next(i for i, m in enumerate(everything) if m.name == "times_in_range")
+    with psycopg.connect(empty_db.admin_dsn, autocommit=True) as conn:
+        ensure_roles(
+            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
+        )
+        monkeypatch.setattr(migrations, "load_migrations", lambda: everything[:upto])
+        migrations.migrate(conn)  # the schema the previous release ran on
+        conn.execute("SET search_path = av")
+        machine = conn.execute("INSERT INTO machines (name) VALUES ('laptop') RETURNING id").fetchone()[0]
+        pks = {}
+        for sid, started, ended in (("odd", BC, FAR), ("odd-messages", FINE, FINE), ("fine", FINE, FINE)):
+            pks[sid] = conn.execute(
+                "INSERT INTO sessions (machine_id, session_id, agent, fingerprint, started_at, ended_at) "
+                "VALUES (%s, %s, 'claude', 'f', %s, %s) RETURNING id",
+                (machine, sid, started, ended),
+            ).fetchone()[0]
+        for sid, times in (("odd", [FINE]), ("odd-messages", [FAR, BC, OLD, FINE]), ("fine", [FINE, None])):
+            for ordinal, ts in enumerate(times):
+                conn.execute(
+                    "INSERT INTO messages (session_pk, ordinal, role, content, ts, chain_hash) VALUES (%s, %s, 'user', 'x', %s, 'h')",
+                    (pks[sid], ordinal, ts),
+                )
+        seq_before = dict(conn.execute("SELECT session_id, change_seq FROM sessions").fetchall())
+
+        monkeypatch.setattr(migrations, "load_migrations", lambda: everything)
+        assert [m.name for m in migrations.migrate(conn)] == ["times_in_range"]
+        conn.execute("SET search_path = av")
+        times = conn.execute(
+            "SELECT s.session_id, m.ordinal, m.ts::text FROM messages m JOIN sessions s ON s.id = m.session_pk "
+            "ORDER BY 1, 2"
+        ).fetchall()
+        sessions = conn.execute(
+            "SELECT session_id, started_at::text, ended_at::text, last_activity IS NOT NULL, change_seq "
+            "FROM sessions ORDER BY 1"
+        ).fetchall()
+        counts = conn.execute(
+            "SELECT what, rows_changed FROM data_repairs WHERE migration = 11 ORDER BY 1"
+        ).fetchall()
+
+    fine = "2026-11-01 10:00:00+00"
+    assert times == [
+        ("fine", 0, fine),
+        ("fine", 1, None),
+        ("odd", 0, fine),
+        ("odd-messages", 0, None),
+        ("odd-messages", 1, None),
+        ("odd-messages", 2, None),
+        ("odd-messages", 3, fine),
+    ]
+    assert [s[:4] for s in sessions] == [
+        ("fine", fine, fine, True),
+        ("odd", None, None, True),  # last activity falls back to first_pushed_at
+        ("odd-messages", fine, fine, True),
+    ]
+    seq_after = {s[0]: s[4] for s in sessions}
+    assert seq_after["fine"] == seq_before["fine"]  # untouched: not re-indexed
+    assert seq_after["odd"] > seq_before["odd"] and seq_after["odd-messages"] > seq_before["odd-messages"]
+    assert counts == [
+        ("messages.ts outside 1970..2099 set to NULL", 3),
+        ("sessions.created_at/started_at/ended_at outside 1970..2099 set to NULL", 1),
+    ]
