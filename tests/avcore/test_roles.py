@@ -191,3 +191,36 @@ def test_ensure_roles_is_idempotent(db, pg_server) -> None:
         assert _insert_session(conn, machine_id) > 0
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute("CREATE TABLE public.evil (x int)")
+
+
+def test_the_viewer_role_holds_no_write_privilege_anywhere(db) -> None:
+    """Not a list of statements tried: every table, sequence and security-definer function in
+    the schema, as PostgreSQL itself answers for av_viewer (issue 11, the probes that held)."""
+    with psycopg.connect(db.admin_dsn) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'av' AND c.relkind IN ('r', 'p')"
+        ).fetchone()[0]
+        writable = conn.execute(
+            "SELECT c.relname, p FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, "
+            "unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p "
+            "WHERE n.nspname = 'av' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "AND has_table_privilege('av_viewer', c.oid, p)"
+        ).fetchall()
+        sequences = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'av' AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege('av_viewer', c.oid, 'UPDATE') "
+            "ELSE false END"
+        ).fetchall()
+        definers = conn.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'av' AND p.prosecdef AND has_function_privilege('av_viewer', p.oid, 'EXECUTE')"
+        ).fetchall()
+        schema_create = conn.execute("SELECT has_schema_privilege('av_viewer', 'av', 'CREATE')").fetchone()[0]
+        read_only = conn.execute(
+            "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+            "WHERE r.rolname = 'av_viewer'"
+        ).fetchone()[0]
+    assert tables >= 10
+    assert writable == [] and sequences == [] and definers == [] and schema_create is False
+    assert "default_transaction_read_only=on" in read_only
