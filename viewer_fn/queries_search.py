@@ -278,7 +278,10 @@ def _indexed(
         _merge(rows, hits)
         return len(hits)
 
-    newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since)
+    # Filters that drop many of the lookup's candidates make the density seen (texts that passed)
+    # price a fetch by the term far too low (docs/design-search.md, "Limit of the estimate").
+    filtered = where != BASE_WHERE or texts.kinds is not None or compiled.exclude is not None
+    newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since, by_term=not filtered)
     return hits
 
 

@@ -97,13 +97,17 @@ def newest_first(
     *,
     newest: datetime | None = None,
     oldest: datetime | None = None,
+    by_term: bool = True,
 ) -> None:
     """Call ``probe`` with older and older times until the texts found reach ``need`` or every
     text has been covered; the last call is ``probe(None)`` (every match, by the term alone)
     when a range would reach back to the start, or would cost more than that.
 
     ``newest``/``oldest``: the search only wants texts before / from these times (its probe
-    applies them); the ranges are then sized from ``newest`` down, and end at ``oldest``."""
+    applies them); the ranges are then sized from ``newest`` down, and end at ``oldest``.
+    ``by_term=False``: the texts found are far fewer than the candidates fetching by the term
+    would read (a session or role filter, an excluded word), so the density seen cannot price
+    that; only ranges are read, until one reaches the start."""
     skip = stats.rows_newer_than(newest) if newest is not None else 0.0
     span = float(FIRST_RANGE_ROWS_PER_TEXT * need)
     density: float | None = None  # matching texts per row, once a probe has measured it
@@ -111,7 +115,7 @@ def newest_first(
         since = stats.newest_boundary(skip + span)
         if oldest is not None and (since is None or since <= oldest):
             since = oldest  # the search's own lower bound ends the ranges
-        if since is None or (density is not None and by_term_is_cheaper(stats, since, density)):
+        if since is None or (by_term and density and by_term_is_cheaper(stats, since, density)):
             probe(None)
             return
         found = probe(since)
