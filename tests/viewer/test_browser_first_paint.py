@@ -1,7 +1,9 @@
 """What a deep link's first paint waits for: its data and the page's code, not the login check.
 
 A returning browser (signed in last time: a hint in localStorage, never a credential) draws the
-page at once, in parallel with `/auth/me`; an expired login still ends on the login page.
+page at once, in parallel with `/auth/me`; an expired login still ends on the login page. The
+data requests start from the page's small boot module, before the app's main chunk (Svelte, the
+shell, the list) has loaded, and the view takes their answers instead of asking again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ __all__ = ["browser", "huge_site", "page_watch"]  # fixtures
 expect = sync_api.expect
 pytestmark = pytest.mark.browser
 HUGE_ID = f"{MACHINE}:sess-huge"
+# A string only the app's main chunk holds (web/src/main.ts): how the test knows that chunk.
+APP_CHUNK_MARK = "index.html has no #app element"
 
 
 def test_deep_link_paints_before_the_login_check_answers(
@@ -61,3 +65,46 @@ def test_an_expired_login_still_ends_on_the_login_page(huge_site: tuple[Site, st
         expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    held: list[tuple[Any, Any]] = []
+
+    def hold_the_app_chunk(route: Any) -> None:
+        response = route.fetch()
+        if APP_CHUNK_MARK in response.text():
+            held.append((route, response))
+        else:
+            route.fulfill(response=response)
+
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/sessions/" in request.url else None)
+    page.route("**/*.js", hold_the_app_chunk)  # routing also turns the HTTP cache off
+    page.goto("about:blank")
+    with page.expect_request(lambda r: "/messages?" in r.url and "from=4000" in r.url):
+        page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
+    # The session's page of messages was asked for while the app's code was still held back
+    # (it used to be asked for only once that code had loaded and mounted the view). The boot
+    # module asks for that code too, just after the data: let its request arrive here.
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the app's main chunk was not requested"
+    assert not page.locator("#shell").count()
+    for route, response in held:
+        route.fulfill(response=response)
+    page.unroute("**/*.js")
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    # The view took the answers already on their way: each first request went out once.
+    messages = [url for url in asked if "/messages?" in url and "from=4000" in url]
+    sessions = [url for url in asked if url.split("?")[0].endswith("/sessions/" + HUGE_ID.replace(":", "%3A"))]
+    assert len(messages) == 1, messages
+    assert len(sessions) == 1, asked
+    watch.check(page)

@@ -17,8 +17,8 @@ describe("session ids in API paths (docs/api.md, Session ids in paths)", () => {
     expect(segments.slice(0, 4)).toEqual(["", "api", "v1", "sessions"]);
     expect(segments.slice(5)).toEqual(["messages"]);
     // No "/" appears after the one decoding in front of the routes.
-    expect(decodeURIComponent(segments[4])).not.toContain("/");
-    expect(serverSees(segments[4])).toBe(id);
+    expect(decodeURIComponent(segments[4] ?? "")).not.toContain("/");
+    expect(serverSees(segments[4] ?? "")).toBe(id);
   });
 
   it("escapes only % and /", () => {

@@ -1,17 +1,20 @@
-/** What the first screen needs, started before any component mounts: the login check, the
- * current view's code, the session list and, for a session link, the session and the page of
- * messages it opens at. Each request is the exact URL the components ask for later
- * (client.prefetch), so nothing is fetched twice. Data is prefetched only when this browser
- * was signed in last time (a hint in localStorage), so a signed-out visit makes no failing calls.
+/** What the first screen needs, started by the boot module (boot.ts) before the app's code has
+ * loaded: the login check, the current view's code, the session list and, for a session link,
+ * the session, the page of messages it opens at and its children. Each request is built by the
+ * same functions the views use (api/pages.ts), so the view's later request is exactly this URL
+ * and takes the answer already on its way (client.prefetch): nothing is fetched twice. Data is
+ * prefetched only when this browser was signed in last time (a hint in localStorage), so a
+ * signed-out visit makes no failing calls.
+ *
+ * Everything imported here must stay free of Svelte and of the components: this module is in
+ * the boot chunk, which runs as soon as the HTML is parsed, while the app's main chunk loads.
  */
 import { prefetch } from "./api/client";
-import { probablySignedIn } from "./auth.svelte";
-import { parseHash } from "./router.svelte";
+import { childrenPageQuery, listPageQuery, messagePageStart, messageRangeQuery, MESSAGE_PAGE } from "./api/pages";
+import { parseHash } from "./hash";
+import { probablySignedIn } from "./signedInHint";
 import { resolve } from "../routes/registry";
 import { apiQuery, readFilters } from "./sessions/filters";
-import { PAGE_SIZE } from "./sessions/store.svelte";
-import { PAGE } from "./session/window.svelte";
-import { CHILD_PAGE } from "./api/endpoints";
 
 export function startFirstScreen(hash: string): void {
   const place = parseHash(hash);
@@ -20,13 +23,13 @@ export function startFirstScreen(hash: string): void {
   prefetch("/api/v1/auth/me");
   // Signed out, every data request would be a 401: wait for the login then.
   if (!probablySignedIn()) return;
-  prefetch("/api/v1/sessions", { query: { ...apiQuery(readFilters(place.query)), limit: PAGE_SIZE, cursor: null } });
   if (target?.route.name === "session" && target.params.id) {
+    // A session link's own data first: it is what the first paint waits for.
     const sid = target.params.id;
-    const ordinal = Number(target.params.ordinal ?? 0);
-    const from = Math.floor(ordinal / PAGE) * PAGE;
+    const from = messagePageStart(Number(target.params.ordinal ?? 0));
     prefetch("/api/v1/sessions/{sid}", { params: { sid } });
-    prefetch("/api/v1/sessions/{sid}/messages", { params: { sid }, query: { from, limit: PAGE, direction: "asc" } });
-    prefetch("/api/v1/sessions/{sid}/children", { params: { sid }, query: { cursor: null, limit: CHILD_PAGE } });
+    prefetch("/api/v1/sessions/{sid}/messages", { params: { sid }, query: messageRangeQuery(from, from + MESSAGE_PAGE) });
+    prefetch("/api/v1/sessions/{sid}/children", { params: { sid }, query: childrenPageQuery(null) });
   }
+  prefetch("/api/v1/sessions", { query: listPageQuery(apiQuery(readFilters(place.query)), null) });
 }

@@ -2,31 +2,8 @@
  * view survives reload, Back and a pasted link, and a static host needs no rewrite rules.
  */
 
-export interface Place {
-  /** The path part of the hash, always starting with "/" ("/" when empty). */
-  path: string;
-  /** Decoded path segments ("/s/a%3Ab" gives ["s", "a:b"]). */
-  segments: string[];
-  query: URLSearchParams;
-}
-
-export function parseHash(hash: string): Place {
-  const raw = hash.replace(/^#/, "") || "/";
-  const q = raw.indexOf("?");
-  const pathPart = q === -1 ? raw : raw.slice(0, q);
-  const path = pathPart.startsWith("/") ? pathPart : `/${pathPart}`;
-  const segments = path
-    .split("/")
-    .filter(Boolean)
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
-  return { path, segments, query: new URLSearchParams(q === -1 ? "" : raw.slice(q + 1)) };
-}
+export { parseHash, type Place } from "./hash";
+import { parseHash, type Place } from "./hash";
 
 /** Builds a hash from segments (each encoded) and a query (empty values dropped). */
 export function hrefOf(segments: readonly (string | number)[], query?: URLSearchParams | Record<string, string>): string {

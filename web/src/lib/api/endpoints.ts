@@ -1,10 +1,10 @@
 /** Typed calls for the routes the page uses. */
 import { get, post, type GetAnswer, type QueryFor } from "./client";
+import { childrenPageQuery } from "./pages";
 import type { Cut, Message, NamedCount, Session, SessionsPage, TextRange } from "./types";
 
 /** The most pages a "read every page" helper follows (a guard against a server that loops). */
 const MAX_PAGES = 200;
-export const CHILD_PAGE = 500;
 
 export async function me(): Promise<string> {
   return (await get("/api/v1/auth/me")).name;
@@ -52,7 +52,7 @@ export async function children(id: string): Promise<Session[]> {
   const out: Session[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const page: GetAnswer<"/api/v1/sessions/{sid}/children"> = await get("/api/v1/sessions/{sid}/children", { params: { sid: id }, query: { cursor, limit: CHILD_PAGE } });
+    const page: GetAnswer<"/api/v1/sessions/{sid}/children"> = await get("/api/v1/sessions/{sid}/children", { params: { sid: id }, query: childrenPageQuery(cursor) });
     out.push(...page.rows);
     cursor = page.next;
     if (!cursor) break;

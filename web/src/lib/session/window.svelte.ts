@@ -7,9 +7,8 @@
  * what is expanded (kept here by ordinal, not in components) survive.
  */
 import * as api from "../api/endpoints";
+import { MESSAGE_PAGE as PAGE, messageRangeQuery } from "../api/pages";
 import type { Message } from "../api/types";
-
-export const PAGE = 200;
 
 export class MessageWindow {
   readonly id: string;
@@ -59,7 +58,7 @@ export class MessageWindow {
         const end = (page + 1) * PAGE;
         let from = page * PAGE;
         while (from < end) {
-          const rows = await api.messages(this.id, { from, limit: end - from, direction: "asc" });
+          const rows = await api.messages(this.id, messageRangeQuery(from, end));
           this.place(rows);
           const last = rows[rows.length - 1]?.ordinal;
           if (last === undefined || last + 1 >= this.count) break;

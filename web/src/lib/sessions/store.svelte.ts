@@ -6,10 +6,10 @@
  */
 import * as api from "../api/endpoints";
 import { ApiError } from "../api/client";
+import { LIST_PAGE, listPageQuery } from "../api/pages";
 import type { Session } from "../api/types";
 import { apiQuery, type ListFilters } from "./filters";
 
-export const PAGE_SIZE = 200;
 export const POLL_MS = 10_000;
 
 function newestFirst(a: Session, b: Session): number {
@@ -60,7 +60,7 @@ class SessionListStore {
     this.loading = true;
     this.error = "";
     try {
-      const page = await api.listSessions({ ...this.query, limit: PAGE_SIZE, cursor: first ? null : this.cursor });
+      const page = await api.listSessions(listPageQuery(this.query, first ? null : this.cursor));
       // (firstScreen.ts prefetches exactly this first-page URL)
       if (seq !== this.seq) return;
       this.sessions = first ? page.rows : this.merge(this.sessions, page.rows);
@@ -85,11 +85,11 @@ class SessionListStore {
     if (!this.query || this.loading) return;
     const seq = this.seq;
     try {
-      const page = await api.listSessions({ ...this.query, limit: PAGE_SIZE });
+      const page = await api.listSessions({ ...this.query, limit: LIST_PAGE });
       if (seq !== this.seq) return;
       this.sessions = this.merge(this.sessions, page.rows);
       this.total = page.total ?? this.total;
-      if (this.cursor === null && page.next !== null && this.sessions.length <= PAGE_SIZE) this.cursor = page.next;
+      if (this.cursor === null && page.next !== null && this.sessions.length <= LIST_PAGE) this.cursor = page.next;
       this.revision++;
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 401) this.error = err instanceof Error ? err.message : String(err);

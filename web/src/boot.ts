@@ -1,0 +1,10 @@
+/** The page's entry, kept to a few kilobytes: it starts the first screen's requests (its data and
+ * the current view's code) the moment the HTML is parsed, then loads the app. The app's main
+ * chunk (Svelte, the shell, the session list) used to be the entry, so a deep link's data
+ * requests waited for all of it to download and evaluate; now they run in parallel with it.
+ * No inline script: the page runs under a strict CSP.
+ */
+import { startFirstScreen } from "./lib/firstScreen";
+
+startFirstScreen(location.hash);
+void import("./main");
