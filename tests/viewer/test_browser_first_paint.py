@@ -84,7 +84,9 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
             route.fulfill(response=response)
 
     asked: list[str] = []
-    page.on("request", lambda request: asked.append(request.url) if "/api/v1/sessions/" in request.url else None)
+    page.on(
+        "request", lambda request: asked.append(request.url) if "/api/v1/sessions/" in request.url else None
+    )
     page.route("**/*.js", hold_the_app_chunk)  # routing also turns the HTTP cache off
     page.goto("about:blank")
     with page.expect_request(lambda r: "/messages?" in r.url and "from=4000" in r.url):
@@ -104,7 +106,9 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     # The view took the answers already on their way: each first request went out once.
     messages = [url for url in asked if "/messages?" in url and "from=4000" in url]
-    sessions = [url for url in asked if url.split("?")[0].endswith("/sessions/" + HUGE_ID.replace(":", "%3A"))]
+    sessions = [
+        url for url in asked if url.split("?")[0].endswith("/sessions/" + HUGE_ID.replace(":", "%3A"))
+    ]
     assert len(messages) == 1, messages
     assert len(sessions) == 1, asked
     watch.check(page)
