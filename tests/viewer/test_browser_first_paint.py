@@ -112,3 +112,34 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
     assert len(messages) == 1, messages
     assert len(sessions) == 1, asked
     watch.check(page)
+
+
+# Records, in the page, which came first: the deep-linked message or the session list.
+FIRST_SEEN = """
+window.__firstSeen = [];
+new MutationObserver(() => {
+  for (const [name, selector] of [["message", 'article.msg[data-ordinal="4000"]'], ["list", "[data-testid=session-list]"]]) {
+    if (!window.__firstSeen.includes(name) && document.querySelector(selector)) window.__firstSeen.push(name);
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_deep_link_paints_its_message_before_the_session_list_mounts(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    page.add_init_script(FIRST_SEEN)
+    page.goto("about:blank")
+    page.goto(site.url + session_href(HUGE_ID, 4000))
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    # The list still comes, once the message is on screen (it used to mount first, competing).
+    expect(page.locator("a[data-session-id]").first).to_be_visible()
+    assert page.evaluate("window.__firstSeen") == ["message", "list"]
+    # A session opened without a message shows its list at once, as before.
+    page.goto(site.url + session_href(HUGE_ID))
+    expect(page.locator("a[data-session-id]").first).to_be_visible()
+    watch.check(page)
