@@ -27,8 +27,8 @@ identity answer was 40-60 ms faster than the level-4 one). On that page level 1 
 third of level 4's time (8.2x), level 6 8.9x in 2.5 times level 4's (bench/README.md, "The
 500-message page"); the page is read over links where ~12 % more bytes cost less than the
 milliseconds saved, and a Lambda pays for every millisecond. isal's igzip would be ~10x faster
-again at level 1's ratio, but it is a viewer dependency (1.1 MB) and ViewerFunction is already
-over its size budget (docs/deployment.md).
+again at level 1's ratio, but it is a viewer dependency (1.1 MB) that would take ViewerFunction
+(24.87 MB with its layer) over its 25 MB budget (docs/deployment.md, "Sizes").
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ An id may hold ``/`` and may end like a sub-route (``laptop:a/messages``). Every
 of the routes decodes the path once before routing (ASGI servers, API Gateway HTTP APIs even in
 ``rawPath``), so a plain ``%2F`` arrives as ``/`` and ``/sessions/laptop:a%2Fmessages`` would be
 the messages of ``laptop:a``. So the id is escaped before it is percent-encoded: ``%`` as
-``%25`` and ``/`` as ``%2F`` (docs/api.md, "Session ids in paths"). After the one decoding the
+``%25``, ``/`` as ``%2F``, ``?`` as ``%3F`` and ``#`` as ``%23`` (docs/api.md, "Session ids in
+paths"; API Gateway HTTP APIs also cut the decoded path at a ``?``). After the one decoding the
 route sees no ``/`` of the id, and the parameter is unescaped here. An id sent the old way (its
 ``/`` encoded once, or not at all) still opens when it does not end like a sub-route.
 """
@@ -17,18 +18,20 @@ from urllib.parse import quote
 from starlette.datastructures import URL
 from starlette.requests import Request
 
-_ESCAPE = re.compile(r"%(2[Ff]|25)")
+_ESCAPE = re.compile(r"%(2[Ff]|25|3[Ff]|23)")
+_UNESCAPED = {"2F": "/", "25": "%", "3F": "?", "23": "#"}
 _SESSIONS = "/api/v1/sessions/"
 
 
 def unescape_sid(value: str) -> str:
-    """The id a path parameter names: ``%2F`` is ``/`` and ``%25`` is ``%``, in one pass."""
-    return _ESCAPE.sub(lambda m: "%" if m.group(1) == "25" else "/", value)
+    """The id a path parameter names: ``%2F`` is ``/``, ``%3F`` ``?``, ``%23`` ``#`` and ``%25``
+    is ``%``, in one pass."""
+    return _ESCAPE.sub(lambda m: _UNESCAPED[m.group(1).upper()], value)
 
 
 def escape_sid(sid: str) -> str:
-    """``sid`` with ``%`` and ``/`` escaped, before it is percent-encoded into a path."""
-    return sid.replace("%", "%25").replace("/", "%2F")
+    """``sid`` with ``%``, ``/``, ``?`` and ``#`` escaped, before it is percent-encoded into a path."""
+    return sid.replace("%", "%25").replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
 
 
 def sid_segment(sid: str) -> str:

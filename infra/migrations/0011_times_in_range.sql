@@ -7,6 +7,27 @@
 -- search state is dropped, so the indexer rebuilds their search chunks and analytics roll-ups
 -- whole, and pages holding them refresh.
 -- How many were changed is recorded in data_repairs. Expand-only: code built for schema 10 runs.
+-- Locks first, in the order everyone else takes them:
+-- * the indexer's: one index pass at a time holds it (index_pass only tries it, and skips a
+--   minute when it is taken), so this waits for a running pass and keeps the next ones out
+--   until it commits. Without it a pass with an older snapshot could write, after the DELETE at
+--   the end, index state naming the newest message as indexed, and 0010's incremental indexer
+--   would then never rebuild the chunks holding the old times.
+-- * the sessions to repair, in id order, before their messages: a push locks its session first,
+--   then rewrites its messages; taking them the other way round could deadlock with a push.
+-- Each waits at most av-admin migrate's lock timeout; then nothing is applied and it says retry.
+SELECT pg_advisory_xact_lock(hashtext('av.refresh_search'));
+SELECT 1 FROM sessions
+WHERE id IN (
+    SELECT session_pk FROM messages
+    WHERE ts < timestamptz '1970-01-01 00:00:00+00' OR ts >= timestamptz '2100-01-01 00:00:00+00'
+)
+   OR created_at < timestamptz '1970-01-01 00:00:00+00' OR created_at >= timestamptz '2100-01-01 00:00:00+00'
+   OR started_at < timestamptz '1970-01-01 00:00:00+00' OR started_at >= timestamptz '2100-01-01 00:00:00+00'
+   OR ended_at < timestamptz '1970-01-01 00:00:00+00' OR ended_at >= timestamptz '2100-01-01 00:00:00+00'
+ORDER BY id
+FOR NO KEY UPDATE;
+
 CREATE TABLE data_repairs (
     migration    integer NOT NULL,
     what         text NOT NULL,

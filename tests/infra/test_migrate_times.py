@@ -77,3 +77,32 @@ def test_out_of_range_times_are_nulled_counted_and_reindexed(empty_db, pg_server
         ("messages.ts outside 1970..2099 set to NULL", 3),
         ("sessions.created_at/started_at/ended_at outside 1970..2099 set to NULL", 1),
     ]
+
+
+def test_it_waits_for_a_running_index_pass_and_applies_nothing_when_the_wait_is_over(
+    empty_db, pg_server, monkeypatch
+) -> None:
+    """A pass with a snapshot from before 0011 could write index state after 0011 dropped it, and
+    0010's incremental indexer would then keep the chunks holding the old times for good: 0011
+    takes the indexer's lock first, so it waits for the pass (here, past its lock timeout)."""
+    everything = migrations.load_migrations()
+    upto = next(i for i, m in enumerate(everything) if m.name == "times_in_range")
+    with psycopg.connect(empty_db.admin_dsn, autocommit=True) as conn:
+        ensure_roles(
+            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
+        )
+        monkeypatch.setattr(migrations, "load_migrations", lambda: everything[:upto])
+        migrations.migrate(conn)
+        monkeypatch.setattr(migrations, "load_migrations", lambda: everything)
+        with psycopg.connect(empty_db.admin_dsn) as indexer:  # an index pass in its transaction
+            indexer.execute("SELECT pg_advisory_xact_lock(hashtext('av.refresh_search'))")
+            try:
+                migrations.migrate(conn, lock_timeout_ms=300)
+            except migrations.MigrationError as err:
+                assert "times_in_range" in str(err) and "again" in str(err)
+            else:
+                raise AssertionError("0011 applied while an index pass held the indexer's lock")
+            indexer.rollback()
+        applied = conn.execute("SELECT max(version) FROM av.schema_migrations").fetchone()
+        assert applied == (10,)
+        assert [m.name for m in migrations.migrate(conn)] == ["times_in_range"]

@@ -106,16 +106,18 @@ def test_ids_ending_like_a_sub_route_open_on_every_route(served: Served) -> None
         "50%/search",
         "p%2Fq",
         "r%25/",
+        "q?x=1/messages",
+        "h#frag",
     ]
     # The sessions whose sub-routes the colliding ids look like exist too: a wrong match would answer.
-    decoys = ["a", "x", "y", "z", "w", "50%", "r%25"]
+    decoys = ["a", "x", "y", "z", "w", "50%", "r%25", "q", "h"]
     served.push(*(make_session(s, messages=2) for s in ids + decoys))
     for session_id in ids:
         _opens(served, session_id, 2)
 
 
 def test_any_id_with_slashes_and_sub_route_tails_opens(served: Served) -> None:
-    head = st.text(alphabet=st.sampled_from("ab/%:.2F5é~ "), min_size=1, max_size=12)
+    head = st.text(alphabet=st.sampled_from("ab/%:.2F5é~ ?#"), min_size=1, max_size=12)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(head, st.sampled_from(TAILS))
@@ -134,7 +136,8 @@ def test_the_escape_is_undone_exactly(sid: str) -> None:
 
 
 def test_an_id_ending_like_a_sub_route_opens_through_the_lambda_handler(apps: Apps, monkeypatch) -> None:
-    """API Gateway HTTP APIs decode the path once (``rawPath`` too) before the function sees it."""
+    """API Gateway HTTP APIs decode the path once (``rawPath`` too) before the function sees it,
+    and cut it at a decoded ``?`` (captures cited in docs/api.md)."""
     monkeypatch.setenv("AV_DATABASE_URL", apps.db.viewer_dsn)
     monkeypatch.setenv("AV_SESSION_SECRET", SESSION_SECRET)
     monkeypatch.setenv("AV_ENVIRONMENT", "production")
@@ -142,11 +145,14 @@ def test_an_id_ending_like_a_sub_route_opens_through_the_lambda_handler(apps: Ap
 
     module = importlib.reload(viewer_fn.handler)
     try:
-        assert apps.push(make_session("a/messages"), make_session("a")).status_code == 200
+        pushed = apps.push(
+            make_session("a/messages"), make_session("a"), make_session("q?x/cost"), make_session("q")
+        )
+        assert pushed.status_code == 200
 
         def get(url: str) -> dict[str, Any]:
             parts = urlsplit(url)
-            path = unquote(parts.path)  # what API Gateway hands the function
+            path = unquote(parts.path).partition("?")[0]  # what API Gateway hands the function
             event = http_v2_event(
                 "GET", path, query=parts.query, headers={"authorization": f"Bearer {apps.viewer_token}"}
             )
@@ -160,6 +166,9 @@ def test_an_id_ending_like_a_sub_route_opens_through_the_lambda_handler(apps: Ap
         page = get(base + "/messages?limit=1&direction=asc")
         assert page["rows"][0]["content"] == "user message 0 of a/messages v1"
         assert get(page["next_url"])["rows"][0]["ordinal"] == 1
+        assert (
+            get(f"/api/v1/sessions/{sid_segment('laptop:q?x/cost')}")["session"]["session_id"] == "q?x/cost"
+        )
     finally:
         module.app.state.db.close()
 

@@ -38,7 +38,7 @@ export function setUnauthorizedHandler(handler: (message: string) => void): void
  * and API Gateway decode the path once before routing, so a session id ending like a sub-route
  * (`laptop:a/messages`) would otherwise name another route (docs/api.md, "Session ids in paths"). */
 export function escapePathValue(value: string): string {
-  return value.replaceAll("%", "%25").replaceAll("/", "%2F");
+  return value.replaceAll("%", "%25").replaceAll("/", "%2F").replaceAll("?", "%3F").replaceAll("#", "%23");
 }
 
 export function buildUrl(base: string, path: string, params: Record<string, string> = {}, query: Query = {}): string {
