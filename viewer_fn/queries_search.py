@@ -38,6 +38,17 @@ from viewer_fn.search_query import Compiled
 
 SEARCH_WINDOW = 1000
 SEARCH_WORK_MEM = "32MB"  # per search transaction (SET LOCAL); see search()
+# Heap pages a bitmap scan asks the kernel for ahead of reading them (per search transaction): a
+# rare term's matches lie one per page across the table, and read one at a time from a cold cache
+# they were most of a first search's time (docs/design-search.md, "Cold pages").
+SEARCH_PREFETCH_PAGES = 256
+# Set only where the server prefetches at all: where it cannot (no posix_fadvise, e.g. macOS) the
+# setting is 0 and refuses anything else; an operator's 0 is kept too.
+SEARCH_SETTINGS_SQL = """
+SELECT set_config('work_mem', %(work_mem)s, true),
+       set_config('effective_io_concurrency',
+                  CASE WHEN current_setting('effective_io_concurrency')::int > 0 THEN %(prefetch)s ELSE '0' END,
+                  true)"""
 BASE_WHERE = base_where("s").sql  # live sessions with messages: what every search looks in
 CHUNK_MAX_CHARS = 6144 + 2048 + 2 * 256 + 8  # chunks_of(): bytes (>= characters) of the longest chunk
 SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
@@ -340,7 +351,10 @@ def search(
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         # A time range's bitmap over 4 MB (the default, ~150 k chunks) turns lossy: every row
         # of its pages is then re-checked, search_keys() recomputed for each (seconds at 1 M).
-        conn.execute(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'")
+        # And a bitmap's heap pages are prefetched (SEARCH_PREFETCH_PAGES).
+        conn.execute(
+            SEARCH_SETTINGS_SQL, {"work_mem": SEARCH_WORK_MEM, "prefetch": str(SEARCH_PREFETCH_PAGES)}
+        )
         pending = scalar(conn.execute(PENDING_SQL.format(where=session_where), params).fetchone())
         params["pending"] = pending
         hits = _indexed(
