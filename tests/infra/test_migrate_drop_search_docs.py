@@ -6,9 +6,9 @@ import psycopg
 
 from avcore.settings import IngestSettings
 from infra import migrate as migrations
-from infra.roles import ensure_roles
 from ingest_fn.indexer import database, refresh
 from tests.apps import build_apps, make_session
+from tests.infra.migration_steps import schema_before
 
 # What the indexer built for schema 8 read for its lag before 99ec695 (ingest_fn/indexer.py):
 # such code is in the range 0009 lets run, so this query must keep working, and answer right.
@@ -66,19 +66,11 @@ def _hits(apps, q: str) -> set[tuple[str, int, str]]:
 def test_the_old_index_is_dropped_and_indexer_status_and_search_go_on(
     empty_db, pg_server, monkeypatch
 ) -> None:
-    everything = migrations.load_migrations()
-    upto = next(i for i, m in enumerate(everything) if m.name == "drop_search_docs")
-    assert everything[upto].code_min == 7
-    with psycopg.connect(empty_db.admin_dsn, autocommit=True) as conn:
-        ensure_roles(
-            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
-        )
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything[:upto])
-        migrations.migrate(conn)
+    assert next(m for m in migrations.load_migrations() if m.name == "drop_search_docs").code_min == 7
+    with schema_before("drop_search_docs", empty_db, pg_server, monkeypatch) as (conn, apply_the_rest):
         _schema_8_with_an_indexed_session(conn)
 
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything)
-        assert [m.name for m in migrations.migrate(conn)][0] == "drop_search_docs"
+        assert [m.name for m in apply_the_rest()][0] == "drop_search_docs"
         assert _relkind(conn, "search_docs") is None
         assert _relkind(conn, "search_state") == "v"
         assert conn.execute(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import psycopg
-
-from infra import migrate as migrations
-from infra.roles import ensure_roles
+from tests.infra.migration_steps import schema_before
 
 TOMBSTONE = "UPDATE sessions SET deleted_at = %s, fingerprint = '', message_count = 0 WHERE session_id = %s"
 
@@ -13,14 +10,8 @@ TOMBSTONE = "UPDATE sessions SET deleted_at = %s, fingerprint = '', message_coun
 def test_old_tombstones_are_marked_legacy_and_live_sessions_untouched(
     empty_db, pg_server, monkeypatch
 ) -> None:
-    everything = migrations.load_migrations()
-    upto = next(i for i, m in enumerate(everything) if m.name == "history_kept")
-    with psycopg.connect(empty_db.admin_dsn, autocommit=True) as conn:
-        ensure_roles(
-            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
-        )
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything[:upto])
-        migrations.migrate(conn)  # the schema as a release before history was kept left it
+    # the schema as a release before history was kept left it
+    with schema_before("history_kept", empty_db, pg_server, monkeypatch) as (conn, apply_the_rest):
         conn.execute("SET search_path = av")
         machine = conn.execute("INSERT INTO machines (name) VALUES ('laptop') RETURNING id").fetchone()[0]
         for sid in ("live", "cleaned-up"):
@@ -30,8 +21,7 @@ def test_old_tombstones_are_marked_legacy_and_live_sessions_untouched(
             )
         conn.execute(TOMBSTONE, ("2026-11-01T00:00:00Z", "cleaned-up"))
 
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything)
-        assert [m.name for m in migrations.migrate(conn)][0] == "history_kept"
+        assert [m.name for m in apply_the_rest()][0] == "history_kept"
         conn.execute("SET search_path = av")
         rows = conn.execute(
             "SELECT session_id, deleted_by, gone_locally_at IS NOT NULL, gone_locally_at = deleted_at "

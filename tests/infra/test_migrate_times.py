@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 
 from infra import migrate as migrations
-from infra.roles import ensure_roles
+from tests.infra.migration_steps import schema_before
 
 FAR = "10000-01-01 00:59:59+00"
 BC = "0044-03-15 12:00:00+00 BC"
@@ -15,14 +15,8 @@ FINE = "2026-11-01 10:00:00+00"
 
 
 def test_out_of_range_times_are_nulled_counted_and_reindexed(empty_db, pg_server, monkeypatch) -> None:
-    everything = migrations.load_migrations()
-    upto = next(i for i, m in enumerate(everything) if m.name == "times_in_range")
-    with psycopg.connect(empty_db.admin_dsn, autocommit=True) as conn:
-        ensure_roles(
-            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
-        )
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything[:upto])
-        migrations.migrate(conn)  # the schema the previous release ran on
+    # the schema the previous release ran on
+    with schema_before("times_in_range", empty_db, pg_server, monkeypatch) as (conn, apply_the_rest):
         conn.execute("SET search_path = av")
         machine = conn.execute("INSERT INTO machines (name) VALUES ('laptop') RETURNING id").fetchone()[0]
         pks = {}
@@ -40,8 +34,7 @@ def test_out_of_range_times_are_nulled_counted_and_reindexed(empty_db, pg_server
                 )
         seq_before = dict(conn.execute("SELECT session_id, change_seq FROM sessions").fetchall())
 
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything)
-        assert [m.name for m in migrations.migrate(conn)] == ["times_in_range"]
+        assert [m.name for m in apply_the_rest()] == ["times_in_range"]
         conn.execute("SET search_path = av")
         times = conn.execute(
             "SELECT s.session_id, m.ordinal, m.ts::text FROM messages m JOIN sessions s ON s.id = m.session_pk "
@@ -85,19 +78,11 @@ def test_it_waits_for_a_running_index_pass_and_applies_nothing_when_the_wait_is_
     """A pass with a snapshot from before 0011 could write index state after 0011 dropped it, and
     0010's incremental indexer would then keep the chunks holding the old times for good: 0011
     takes the indexer's lock first, so it waits for the pass (here, past its lock timeout)."""
-    everything = migrations.load_migrations()
-    upto = next(i for i, m in enumerate(everything) if m.name == "times_in_range")
-    with psycopg.connect(empty_db.admin_dsn, autocommit=True) as conn:
-        ensure_roles(
-            conn, ingest_password=pg_server.ingest_password, viewer_password=pg_server.viewer_password
-        )
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything[:upto])
-        migrations.migrate(conn)
-        monkeypatch.setattr(migrations, "load_migrations", lambda: everything)
+    with schema_before("times_in_range", empty_db, pg_server, monkeypatch) as (conn, apply_the_rest):
         with psycopg.connect(empty_db.admin_dsn) as indexer:  # an index pass in its transaction
             indexer.execute("SELECT pg_advisory_xact_lock(hashtext('av.refresh_search'))")
             try:
-                migrations.migrate(conn, lock_timeout_ms=300)
+                apply_the_rest(lock_timeout_ms=300)
             except migrations.MigrationError as err:
                 assert "times_in_range" in str(err) and "again" in str(err)
             else:
@@ -105,4 +90,4 @@ def test_it_waits_for_a_running_index_pass_and_applies_nothing_when_the_wait_is_
             indexer.rollback()
         applied = conn.execute("SELECT max(version) FROM av.schema_migrations").fetchone()
         assert applied == (10,)
-        assert [m.name for m in migrations.migrate(conn)] == ["times_in_range"]
+        assert [m.name for m in apply_the_rest()] == ["times_in_range"]
