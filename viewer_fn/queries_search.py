@@ -29,12 +29,13 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from avcore.db import scalar
 from viewer_fn.filters import Where, base_where
+from viewer_fn.search_page import Hit, page_rows, rank_page
 from viewer_fn.search_probe import newest_first, time_stats
-from viewer_fn.search_query import Compiled
+from viewer_fn.search_query import Compiled, condition_sql, rank_sql
+from viewer_fn.search_texts import TextFilter
 
 SEARCH_WINDOW = 1000
 SEARCH_WORK_MEM = "32MB"  # per search transaction (SET LOCAL); see search()
@@ -50,8 +51,6 @@ SELECT set_config('work_mem', %(work_mem)s, true),
                   CASE WHEN current_setting('effective_io_concurrency')::int > 0 THEN %(prefetch)s ELSE '0' END,
                   true)"""
 BASE_WHERE = base_where("s").sql  # live sessions with messages: what every search looks in
-CHUNK_MAX_CHARS = 6144 + 2048 + 2 * 256 + 8  # chunks_of(): bytes (>= characters) of the longest chunk
-SNIPPET_BEFORE, SNIPPET_CHARS = 80, 260
 PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AND {where}"""
@@ -104,102 +103,6 @@ CROSS JOIN LATERAL (SELECT {vector} AS tsv, {body} AS body OFFSET 0) x
 WHERE {condition}{exclude}"""
 PENDING_EXCLUDE = """
   AND NOT EXISTS (SELECT 1 FROM text_chunks(d.t) c2 WHERE search_vector(c2.body) @@ %(exclude)s::tsquery)"""
-# By recency the window is not ranked: only the page's indexed texts are, from their matching
-# chunks (the same value the ranked probe would have given).
-PAGE_RANK_SQL = """
-SELECT p.n, (SELECT max({rank}) FROM search_chunks d WHERE d.session_pk = p.session_pk AND d.ordinal = p.ordinal
-                                                       AND d.call_index = p.call_index AND {condition})
-FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[]) WITH ORDINALITY AS p(session_pk, ordinal, call_index, n)"""
-PAGE_SQL = """
-SELECT mc.name || ':' || s.session_id AS session_id, s.project, mc.name AS machine, s.agent,
-       s.first_message, s.display_name, p.ordinal, msg.role, msg.ts AS timestamp, p.rank,
-       CASE WHEN p.call_index < 0 THEN 'message' ELSE 'tool_output' END AS source, t.tool_name,
-       b.start, substr(x.piece, b.start - x.offs + 1, %(span)s + 1) AS window
-FROM unnest(%(pks)s::bigint[], %(ords)s::int[], %(calls)s::int[], %(ranks)s::float8[], %(starts)s::int[])
-     WITH ORDINALITY AS p(session_pk, ordinal, call_index, rank, start_char, n)
-JOIN sessions s ON s.id = p.session_pk JOIN machines mc ON mc.id = s.machine_id
-JOIN messages msg ON msg.session_pk = p.session_pk AND msg.ordinal = p.ordinal
-LEFT JOIN tool_calls t ON p.call_index >= 0 AND t.session_pk = p.session_pk
-                      AND t.message_ordinal = p.ordinal AND t.call_index = p.call_index
--- The snippet starts a little before the first occurrence of the needle in the first matching
--- chunk (looked for in its first 2,048 characters before the whole chunk: lower() of a whole
--- chunk per row would be most of this query's time, and most hits are early). The window is
--- read one character longer than shown: whether text follows is then known without length(),
--- which would decompress a whole (up to 2 MB) tool output. All of it is cut from one slice of
--- the text (from `before` characters ahead of the chunk to a window past its end), read once:
--- a stored text is fetched and decompressed again by every function that reads it.
-CROSS JOIN LATERAL (
-    SELECT greatest(1, p.start_char - %(before)s) AS offs,
-           substr(CASE WHEN p.call_index < 0 THEN msg.content ELSE t.result_content END,
-                  greatest(1, p.start_char - %(before)s), %(before)s + %(chunk)s + %(span)s + 1) AS piece
-    OFFSET 0
-) x
-CROSS JOIN LATERAL (
-    SELECT greatest(1, p.start_char - 1 + COALESCE(
-               NULLIF(strpos(lower(substr(x.piece, p.start_char - x.offs + 1, 2048)), %(needle)s), 0),
-               NULLIF(strpos(lower(substr(x.piece, p.start_char - x.offs + 1, %(chunk)s)), %(needle)s), 0), 1)
-           - %(before)s) AS start
-) b
-ORDER BY p.n"""
-
-
-TEXT_KINDS = ("user", "assistant", "system", "tool")  # a message's role, or "tool": a tool's output
-# The kinds of indexed texts asked for: tool outputs by their call index, messages by their role.
-INDEXED_TOOL = "d.call_index >= 0"
-INDEXED_MESSAGE = """d.call_index < 0 AND EXISTS (SELECT 1 FROM messages m WHERE m.session_pk = d.session_pk
-                                                AND m.ordinal = d.ordinal AND m.role = ANY(%(text_roles)s))"""
-
-
-@dataclass(frozen=True)
-class TextFilter:
-    """Which texts count, by their own time and kind (the session filters apply to sessions)."""
-
-    kinds: frozenset[str] | None = None  # among TEXT_KINDS; None: every text
-    since: datetime | None = None  # the text's time is at or after this
-    before: datetime | None = None  # and before this
-
-    @property
-    def roles(self) -> list[str]:
-        return sorted((self.kinds or frozenset()) - {"tool"})
-
-    def indexed_sql(self) -> str:
-        """Conditions on a chunk ``d`` (``since`` is applied by the probes, ``_indexed``)."""
-        parts = [" AND d.ts < %(text_before)s"] if self.before is not None else []
-        if self.kinds is not None:
-            kinds = ([INDEXED_TOOL] if "tool" in self.kinds else []) + (
-                [INDEXED_MESSAGE] if self.roles else []
-            )
-            parts.append(" AND ((" + ") OR (".join(kinds) + "))")
-        return "".join(parts)
-
-    def pending_sql(self, *, tool: bool) -> str:
-        """Conditions on a text not indexed yet: message ``m`` itself, or a tool output of it."""
-        parts = [" AND m.ts >= %(text_since)s"] if self.since is not None else []
-        if self.before is not None:
-            parts.append(" AND m.ts < %(text_before)s")
-        if self.kinds is not None:
-            if tool:
-                parts.append("" if "tool" in self.kinds else " AND FALSE")
-            else:
-                parts.append(" AND m.role = ANY(%(text_roles)s)" if self.roles else " AND FALSE")
-        return "".join(parts)
-
-
-@dataclass(frozen=True)
-class Hit:
-    session_pk: int
-    ordinal: int
-    call_index: int
-    ts: datetime | None
-    start_char: int  # where the text's first matching chunk starts
-    rank: float | None  # None: not computed yet (by recency only the page is ranked)
-
-    @property
-    def key(self) -> tuple[int, int, int]:
-        return (self.session_pk, self.ordinal, self.call_index)
-
-    def newest_first(self) -> tuple[float, int, int, int]:
-        return (-self.ts.timestamp() if self.ts else float("inf"), *self.key)
 
 
 @dataclass(frozen=True)
@@ -209,29 +112,14 @@ class Found:
     looked_back_to: datetime | None  # when truncated: the time of the oldest text in the window
 
 
-def _condition(compiled: Compiled, vector: str, body: str) -> str:
-    """The chunk condition: a text not indexed yet is tested by it (the index's lookup,
-    ``search_keys``, is implied by it)."""
-    parts = []
-    if compiled.tsquery:
-        parts.append(f"{vector} @@ %(tsq)s::tsquery")
-    if compiled.like:
-        parts.append(f"{body} LIKE lower(%(like)s)")
-    return " AND ".join(parts)
-
-
 def _lookup_and_check(compiled: Compiled) -> tuple[str, str]:
     """Indexed chunks: what the index finds candidates by, and what is then checked on each
     (nothing when the lookup is the whole condition: ``keys_exact``, or a substring's trigrams,
     whose LIKE the index itself re-checks)."""
     if not compiled.keys:
-        return _condition(compiled, "d.tsv", "d.body"), ""
+        return condition_sql(compiled, "d.tsv", "d.body"), ""
     lookup = "search_keys(d.tsv) @@ %(keys)s::tsquery"
-    return lookup, "" if compiled.keys_exact else _condition(compiled, "d.tsv", "d.body")
-
-
-def _rank(compiled: Compiled, vector: str) -> str:
-    return f"ts_rank_cd({vector}, %(rankq)s::tsquery)::float8" if compiled.rank else "0::float8"
+    return lookup, "" if compiled.keys_exact else condition_sql(compiled, "d.tsv", "d.body")
 
 
 def _merge(rows: list[tuple[Any, ...]], into: dict[tuple[int, int, int], Hit]) -> int:
@@ -274,7 +162,7 @@ def _indexed(
             check=INDEXED_CHECK.format(check=check) if check else "",
             range=bound,
             texts=texts.indexed_sql(),
-            rank=INDEXED_RANK.format(rank=_rank(compiled, "d.tsv")) if ranked else "NULL::float8",
+            rank=INDEXED_RANK.format(rank=rank_sql(compiled, "d.tsv")) if ranked else "NULL::float8",
             sessions=INDEXED_SESSIONS.format(where=where) if where != BASE_WHERE else "",
             exclude=INDEXED_EXCLUDE if compiled.exclude else "",
         )
@@ -315,8 +203,8 @@ def _pending(
         if compiled.tsquery or compiled.rank or compiled.keys
         else "NULL::tsvector",
         body="lower(c.body)" if compiled.like else "NULL::text",
-        condition=_condition(compiled, "x.tsv", "x.body"),
-        rank=_rank(compiled, "x.tsv"),
+        condition=condition_sql(compiled, "x.tsv", "x.body"),
+        rank=rank_sql(compiled, "x.tsv"),
         exclude=PENDING_EXCLUDE if compiled.exclude else "",
     )
     hits: dict[tuple[int, int, int], Hit] = {}
@@ -367,54 +255,6 @@ def search(
         truncated = len(newest) > SEARCH_WINDOW
         if sort == "rank":
             window.sort(key=lambda h: (-(h.rank or 0.0), *h.newest_first()))
-        page = _ranked(conn, compiled, params, window[offset : offset + limit + 1])
-        rows = _page(conn, compiled, page) if page else []
+        page = rank_page(conn, compiled, params, window[offset : offset + limit + 1])
+        rows = page_rows(conn, compiled, page) if page else []
     return Found(rows, truncated, newest[SEARCH_WINDOW - 1].ts if truncated else None)
-
-
-def _ranked(
-    conn: psycopg.Connection, compiled: Compiled, params: dict[str, Any], page: list[Hit]
-) -> list[Hit]:
-    """The page with every rank computed (indexed texts read by recency have none yet)."""
-    todo = [i for i, h in enumerate(page) if h.rank is None]
-    if not todo:
-        return page
-    sql = PAGE_RANK_SQL.format(
-        rank=_rank(compiled, "d.tsv"), condition=_condition(compiled, "d.tsv", "d.body")
-    )
-    keys = [page[i] for i in todo]
-    ranks: dict[int, float | None] = dict(
-        conn.execute(
-            sql,
-            {
-                **params,
-                "pks": [h.session_pk for h in keys],
-                "ords": [h.ordinal for h in keys],
-                "calls": [h.call_index for h in keys],
-            },
-        ).fetchall()
-    )
-    out = list(page)
-    for n, i in enumerate(todo, start=1):
-        h = out[i]
-        out[i] = Hit(h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, float(ranks.get(n) or 0.0))
-    return out
-
-
-def _page(conn: psycopg.Connection, compiled: Compiled, page: list[Hit]) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            PAGE_SQL,
-            {
-                "pks": [h.session_pk for h in page],
-                "ords": [h.ordinal for h in page],
-                "calls": [h.call_index for h in page],
-                "ranks": [h.rank for h in page],
-                "starts": [h.start_char for h in page],
-                "span": SNIPPET_CHARS,
-                "chunk": CHUNK_MAX_CHARS,
-                "needle": compiled.needle,
-                "before": SNIPPET_BEFORE,
-            },
-        )
-        return cur.fetchall()

@@ -17,8 +17,10 @@ from viewer_fn.filters import SessionFilter, any_session_where
 from viewer_fn.models_search import SearchHit, SearchPage
 from viewer_fn.paging import PagerDep, position_error
 from viewer_fn.params import CommaList, Day, Text
-from viewer_fn.queries_search import SEARCH_WINDOW, SNIPPET_CHARS, TEXT_KINDS, TextFilter, search
+from viewer_fn.queries_search import SEARCH_WINDOW, search
+from viewer_fn.search_page import SNIPPET_CHARS
 from viewer_fn.search_query import MAX_QUERY_CHARS, compile_query
+from viewer_fn.search_texts import TEXT_KINDS, TextFilter
 from viewer_fn.snippets import mark
 
 DEFAULT_SEARCH_PAGE = 50

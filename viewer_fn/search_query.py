@@ -187,3 +187,18 @@ def _words(conn: psycopg.Connection, q: str) -> Compiled:
         highlight=sorted(set(highlight), key=len, reverse=True),
         needle=max(highlight, key=len),
     )
+
+
+def condition_sql(compiled: Compiled, vector: str, body: str) -> str:
+    """The chunk condition: a text not indexed yet is tested by it (the index's lookup,
+    ``search_keys``, is implied by it)."""
+    parts = []
+    if compiled.tsquery:
+        parts.append(f"{vector} @@ %(tsq)s::tsquery")
+    if compiled.like:
+        parts.append(f"{body} LIKE lower(%(like)s)")
+    return " AND ".join(parts)
+
+
+def rank_sql(compiled: Compiled, vector: str) -> str:
+    return f"ts_rank_cd({vector}, %(rankq)s::tsquery)::float8" if compiled.rank else "0::float8"

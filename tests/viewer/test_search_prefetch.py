@@ -13,6 +13,7 @@ from tests.viewer.test_search_probe_ways import spread  # noqa: F401  (fixture)
 from viewer_fn import queries_search
 from viewer_fn.filters import base_where
 from viewer_fn.search_query import compile_query
+from viewer_fn.search_texts import TextFilter
 
 
 def _settings_seen_by_the_probes(conn: psycopg.Connection, monkeypatch) -> list[tuple[Any, ...]]:
@@ -33,7 +34,7 @@ def _settings_seen_by_the_probes(conn: psycopg.Connection, monkeypatch) -> list[
             conn,
             compile_query(conn, "rare", "words"),
             where=base_where("s"),
-            texts=queries_search.TextFilter(),
+            texts=TextFilter(),
             sort=sort,
             limit=5,
             offset=0,
