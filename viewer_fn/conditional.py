@@ -38,10 +38,13 @@ def _matches(header: str | None, tag: str) -> bool:
     return any(t.strip().removeprefix("W/") == bare for t in header.split(","))
 
 
-def conditional(request: Request, version: int, build: Callable[[], BaseModel]) -> Response:
-    """304 when the client holds the current body, else ``build()`` as JSON; both carry the tag."""
+def conditional(request: Request, version: int, build: Callable[[], BaseModel | bytes]) -> Response:
+    """304 when the client holds the current body, else ``build()`` as JSON (a model, or its JSON
+    already encoded); both carry the tag."""
     tag = etag(request, version)
     headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
     if _matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
-    return Response(build().model_dump_json(), media_type="application/json", headers=headers)
+    body = build()
+    content = body if isinstance(body, bytes) else body.model_dump_json()
+    return Response(content, media_type="application/json", headers=headers)

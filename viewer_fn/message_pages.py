@@ -3,11 +3,11 @@
 Rows come from queries_sessions.list_messages with every text already cut to
 ``BLOCK_CHARS`` in SQL (``left()``, and ``char_length()`` only when the text is
 longer in bytes), so a megabyte tool output never leaves the database for a page.
-Here each row becomes a :class:`~viewer_fn.models.Message`: texts longer than the
-cut are shortened and get a :class:`~viewer_fn.models.Cut` naming their full size
-and the URL of the rest; strings inside the free-form ``blocks`` are cut the same
-way, addressed by JSON pointer. Messages are added while their JSON fits the
-page's byte budget. A first message that alone would not fit is cut harder (down
+Here each row becomes the fields of a :class:`~viewer_fn.models.Message`, encoded
+once to JSON (message_json.py): texts longer than the cut are shortened and get a
+:class:`~viewer_fn.models.Cut` naming their full size and the URL of the rest;
+strings inside the free-form ``blocks`` are cut the same way, addressed by JSON
+pointer. Messages are added while their JSON bytes fit the page's byte budget. A first message that alone would not fit is cut harder (down
 to no text at all, then ``blocks`` dropped as one cut), so every page holds at
 least one message and every byte stays reachable through the ranged text route.
 """
@@ -19,8 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from viewer_fn import budget as budget_module
-from viewer_fn.budget import BLOCK_CHARS, json_size
-from viewer_fn.models import Cut, CutPart, Message
+from viewer_fn.budget import BLOCK_CHARS
+from viewer_fn.message_json import encode_message
+from viewer_fn.models import CutPart
 
 # Cuts tried, in order, for a first message too big for the page on its own.
 HARDER_CUTS = (BLOCK_CHARS // 8, 1_024, 128, 0)
@@ -71,93 +72,111 @@ def _cut_strings(value: Any, pointer: str, cut_chars: int, found: list[tuple[str
     return value
 
 
-def to_message(row: dict[str, Any], *, cut_chars: int, link: Link, drop_blocks: bool = False) -> Message:
+def message_fields(
+    row: dict[str, Any], *, cut_chars: int, link: Link, drop_blocks: bool = False
+) -> dict[str, Any]:
+    """Every field of a :class:`~viewer_fn.models.Message`, in its order, with texts cut to
+    ``cut_chars`` and a ``cuts`` entry for each text that was."""
     ordinal: int = row["ordinal"]
-    cuts: list[Cut] = []
+    cuts: list[dict[str, Any]] = []
+
+    def add_cut(part: CutPart, call_index: int | None, pointer: str | None, shown: int, total: int) -> None:
+        cuts.append(
+            {
+                "part": part,
+                "call_index": call_index,
+                "pointer": pointer,
+                "shown_chars": shown,
+                "total_chars": total,
+                "url": link(ordinal, part, call_index, pointer, shown),
+            }
+        )
 
     def cut(part: CutPart, text: str | None, total: int | None, call_index: int | None = None) -> str | None:
         shown, full = _cut(text, total, cut_chars)
         if full is not None and shown is not None:
-            cuts.append(
-                Cut(
-                    part=part,
-                    call_index=call_index,
-                    pointer=None,
-                    shown_chars=len(shown),
-                    total_chars=full,
-                    url=link(ordinal, part, call_index, None, len(shown)),
-                )
-            )
+            add_cut(part, call_index, None, len(shown), full)
         return shown
 
     content = cut("content", row["content"], row.get("content_chars")) or ""
     blocks = row.get("blocks")
     if blocks is not None and drop_blocks:
-        cuts.append(
-            Cut(
-                part="blocks",
-                call_index=None,
-                pointer=None,
-                shown_chars=0,
-                total_chars=len(blocks_text(blocks)),
-                url=link(ordinal, "blocks", None, None, 0),
-            )
-        )
+        add_cut("blocks", None, None, 0, len(blocks_text(blocks)))
         blocks = None
     elif blocks is not None:
         found: list[tuple[str, int, int]] = []
         blocks = _cut_strings(blocks, "", cut_chars, found)
-        cuts += [
-            Cut(
-                part="block",
-                call_index=None,
-                pointer=p,
-                shown_chars=shown,
-                total_chars=total,
-                url=link(ordinal, "block", None, p, shown),
-            )
-            for p, shown, total in found
-        ]
-    calls = []
-    for call in row["tool_calls"]:
-        i = call["call_index"]
-        calls.append(
-            {
-                **call,
-                "input_json": cut("tool_input", call["input_json"], call.get("input_chars"), i),
-                "result_content": cut("tool_result", call["result_content"], call.get("result_chars"), i),
-            }
-        )
-    return Message.model_validate(
-        {**row, "content": content, "blocks": blocks, "tool_calls": calls, "cuts": cuts}
-    )
+        for p, shown, total in found:
+            add_cut("block", None, p, shown, total)
+    calls = [
+        {
+            "call_index": call["call_index"],
+            "tool_use_id": call["tool_use_id"],
+            "tool_name": call["tool_name"],
+            "category": call["category"],
+            "input_json": cut("tool_input", call["input_json"], call.get("input_chars"), call["call_index"]),
+            "skill_name": call["skill_name"],
+            "result_content": cut(
+                "tool_result", call["result_content"], call.get("result_chars"), call["call_index"]
+            ),
+            "result_length": call["result_length"],
+            "result_truncated": call["result_truncated"],
+            "result_is_error": call["result_is_error"],
+            "subagent_session_id": call["subagent_session_id"],
+        }
+        for call in row["tool_calls"]
+    ]
+    return {
+        "ordinal": ordinal,
+        "role": row["role"],
+        "content": content,
+        "blocks": blocks,
+        "timestamp": row["timestamp"],
+        "model": row["model"],
+        "message_key": row["message_key"],
+        "has_thinking": row["has_thinking"],
+        "has_tool_use": row["has_tool_use"],
+        "is_system": row["is_system"],
+        "content_length": row["content_length"],
+        "input_tokens": row["input_tokens"],
+        "output_tokens": row["output_tokens"],
+        "cache_creation_tokens": row["cache_creation_tokens"],
+        "cache_read_tokens": row["cache_read_tokens"],
+        "tool_calls": calls,
+        "cuts": cuts,
+    }
 
 
-def fit_alone(row: dict[str, Any], link: Link, budget: int) -> Message:
+def encoded(row: dict[str, Any], *, cut_chars: int, link: Link, drop_blocks: bool = False) -> bytes:
+    """The message of ``row`` as JSON, its texts cut to ``cut_chars``."""
+    return encode_message(message_fields(row, cut_chars=cut_chars, link=link, drop_blocks=drop_blocks))
+
+
+def fit_alone(row: dict[str, Any], link: Link, budget: int) -> bytes:
     """The first message of a page, cut as hard as it takes to fit ``budget`` on its own."""
-    message = to_message(row, cut_chars=BLOCK_CHARS, link=link)
+    message = encoded(row, cut_chars=BLOCK_CHARS, link=link)
     for cut_chars in HARDER_CUTS:
-        if json_size(message) <= budget:
+        if len(message) <= budget:
             return message
-        message = to_message(row, cut_chars=cut_chars, link=link)
-    if json_size(message) > budget and row.get("blocks") is not None:
-        message = to_message(row, cut_chars=0, link=link, drop_blocks=True)
+        message = encoded(row, cut_chars=cut_chars, link=link)
+    if len(message) > budget and row.get("blocks") is not None:
+        message = encoded(row, cut_chars=0, link=link, drop_blocks=True)
     return message
 
 
 def message_page(
     rows: list[dict[str, Any]], *, limit: int, link: Link, budget: int | None = None
-) -> tuple[list[Message], int | None]:
-    """At most ``limit`` messages of ``rows`` (fetched ``limit + 1``) within ``budget`` bytes of JSON
-    (default ROWS_BUDGET_BYTES), and the ordinal the next page starts at (None on the last page)."""
+) -> tuple[list[bytes], int | None]:
+    """At most ``limit`` messages of ``rows`` (fetched ``limit + 1``), each as its JSON, within
+    ``budget`` bytes (default ROWS_BUDGET_BYTES), and the ordinal the next page starts at (None on
+    the last page). Each message is encoded once: its bytes are both what the bound counts and
+    what the page sends (message_json.page_json joins them)."""
     budget = budget_module.ROWS_BUDGET_BYTES if budget is None else budget
-    page: list[Message] = []
+    page: list[bytes] = []
     used = 0
     for row in rows[:limit]:
-        message = (
-            fit_alone(row, link, budget) if not page else to_message(row, cut_chars=BLOCK_CHARS, link=link)
-        )
-        size = json_size(message) + 1
+        message = fit_alone(row, link, budget) if not page else encoded(row, cut_chars=BLOCK_CHARS, link=link)
+        size = len(message) + 1  # the separating comma
         if page and used + size > budget:
             return page, row["ordinal"]
         page.append(message)

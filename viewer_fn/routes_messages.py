@@ -22,6 +22,7 @@ from viewer_fn.budget import BLOCK_CHARS, TEXT_RANGE_MAX_CHARS
 from viewer_fn.conditional import conditional
 from viewer_fn.deps import Conn, settings_of
 from viewer_fn.export import EXPORT_TEXT_CHARS, export_filename, export_part
+from viewer_fn.message_json import page_json
 from viewer_fn.message_pages import Link, blocks_text, message_page, pointer_path
 from viewer_fn.models import CutPart, MessagePage, TextRange
 from viewer_fn.openapi import NOT_FOUND
@@ -85,12 +86,12 @@ def messages(
         start = paging.position
     pk, version = version_or_404(conn, sid)
 
-    def build() -> MessagePage:
+    def build() -> bytes:  # a MessagePage, encoded message by message (message_json.py)
         rows = list_messages(
             conn, pk=pk, start=start, limit=limit + 1, descending=direction == "desc", cut=BLOCK_CHARS
         )
         page, position = message_page(rows, limit=limit, link=_text_link(request))
-        return MessagePage(rows=page, **paging.links(position))
+        return page_json(page, **paging.links(position))
 
     return conditional(request, version, build)
 
