@@ -155,3 +155,42 @@ def test_exports_come_in_parts_under_the_limit(apps) -> None:
         if link:
             assert 'rel="next"' in link and "from-" not in url
     assert seen == list(range(300)) and parts >= 2
+
+
+def test_texts_of_exactly_the_cut_come_whole_and_one_more_character_is_cut(apps) -> None:
+    # SQL cuts (left()) only a text longer than the cut in BYTES, and the page cuts by characters:
+    # a text of exactly BLOCK_CHARS characters of 3 or 4 bytes each is longer in bytes, yet whole.
+    texts = [
+        unit * n
+        for unit in ("a", "漢", "😀", "a漢😀\x01")
+        for n in (BLOCK_CHARS // len(unit), BLOCK_CHARS // len(unit) + 1)
+    ]
+    messages = [
+        {
+            "content": text,
+            "has_tool_use": True,
+            "tool_calls": [
+                {
+                    "call_index": 0,
+                    "tool_name": "Bash",
+                    "category": "bash",
+                    "tool_use_id": f"t{i}",
+                    "input_json": text,
+                    "result_content": text,
+                }
+            ],
+        }
+        for i, text in enumerate(texts)
+    ]
+    push_gzip(apps, session("edges", messages))
+    rows, _ = walk(apps, "edges", limit=100)
+    assert [m["ordinal"] for m in rows] == list(range(len(texts)))
+    for msg, text in zip(rows, texts, strict=True):
+        shown = text[:BLOCK_CHARS]
+        call = msg["tool_calls"][0]
+        assert (msg["content"], call["input_json"], call["result_content"]) == (shown, shown, shown)
+        cuts = [(c["part"], c["shown_chars"], c["total_chars"]) for c in msg["cuts"]]
+        if len(text) > BLOCK_CHARS:
+            assert cuts == [(p, BLOCK_CHARS, len(text)) for p in ("content", "tool_input", "tool_result")]
+        else:
+            assert cuts == []
