@@ -73,10 +73,11 @@ def _cut_strings(value: Any, pointer: str, cut_chars: int, found: list[tuple[str
 
 
 def message_fields(
-    row: dict[str, Any], *, cut_chars: int, link: Link, drop_blocks: bool = False
+    row: dict[str, Any], *, cut_chars: int, link: Link, drop_blocks: bool = False, walk_blocks: bool = True
 ) -> dict[str, Any]:
     """Every field of a :class:`~viewer_fn.models.Message`, in its order, with texts cut to
-    ``cut_chars`` and a ``cuts`` entry for each text that was."""
+    ``cut_chars`` and a ``cuts`` entry for each text that was (the strings inside ``blocks`` only
+    with ``walk_blocks``)."""
     ordinal: int = row["ordinal"]
     cuts: list[dict[str, Any]] = []
 
@@ -103,7 +104,7 @@ def message_fields(
     if blocks is not None and drop_blocks:
         add_cut("blocks", None, None, 0, len(blocks_text(blocks)))
         blocks = None
-    elif blocks is not None:
+    elif blocks is not None and walk_blocks:
         found: list[tuple[str, int, int]] = []
         blocks = _cut_strings(blocks, "", cut_chars, found)
         for p, shown, total in found:
@@ -148,8 +149,16 @@ def message_fields(
 
 
 def encoded(row: dict[str, Any], *, cut_chars: int, link: Link, drop_blocks: bool = False) -> bytes:
-    """The message of ``row`` as JSON, its texts cut to ``cut_chars``."""
-    return encode_message(message_fields(row, cut_chars=cut_chars, link=link, drop_blocks=drop_blocks))
+    """The message of ``row`` as JSON, its texts cut to ``cut_chars``.
+
+    Walking ``blocks`` for strings to cut costs ~20 us a message (10 ms a 500-message page) and
+    almost never finds one, so it is skipped when the message's whole JSON is at most
+    ``cut_chars`` bytes: a string of n characters takes at least n bytes of JSON."""
+    fields = message_fields(row, cut_chars=cut_chars, link=link, drop_blocks=drop_blocks, walk_blocks=False)
+    body = encode_message(fields)
+    if fields["blocks"] is not None and len(body) > cut_chars:
+        body = encode_message(message_fields(row, cut_chars=cut_chars, link=link, drop_blocks=drop_blocks))
+    return body
 
 
 def fit_alone(row: dict[str, Any], link: Link, budget: int) -> bytes:

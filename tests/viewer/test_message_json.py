@@ -8,13 +8,14 @@ import copy
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import orjson
 import pytest
 from pydantic import ValidationError
 
 from tests.viewer.bounded_sessions import distinct_text, push_gzip, session
 from viewer_fn.budget import BLOCK_CHARS
 from viewer_fn.message_json import encode_message, page_json
-from viewer_fn.message_pages import message_fields
+from viewer_fn.message_pages import message_fields, message_page
 from viewer_fn.models import Message, MessagePage
 
 MESSAGES = "/api/v1/sessions/laptop:{sid}/messages"
@@ -174,3 +175,21 @@ def test_pages_served_are_the_declared_model_byte_for_byte(apps) -> None:
     first = apps.viewer.get(MESSAGES.format(sid="json"), params={"limit": 2}, headers=auth).json()["rows"][1]
     assert [c["part"] for c in first["cuts"]] == ["content", "block", "tool_result"]
     assert seen == 40 + 7 + 7
+
+
+def test_a_block_string_past_the_cut_is_cut_and_one_at_the_cut_is_whole() -> None:
+    # The page walks blocks only when the message's JSON is longer than the cut: just so here.
+    texts = ["b" * (BLOCK_CHARS + 1), "c" * BLOCK_CHARS, "é" * (BLOCK_CHARS // 2)]
+    rows = [
+        _row(ordinal=i, content="", tool_calls=[], blocks=[{"type": "text", "text": t}])
+        for i, t in enumerate(texts)
+    ]
+    page, position = message_page(rows, limit=3, link=_link)
+    assert position is None
+    cut, at_cut, short = (orjson.loads(m) for m in page)
+    assert cut["blocks"][0]["text"] == texts[0][:BLOCK_CHARS]
+    assert [(c["part"], c["pointer"], c["shown_chars"], c["total_chars"]) for c in cut["cuts"]] == [
+        ("block", "/0/text", BLOCK_CHARS, BLOCK_CHARS + 1)
+    ]
+    assert (at_cut["blocks"][0]["text"], at_cut["cuts"]) == (texts[1], [])
+    assert (short["blocks"][0]["text"], short["cuts"]) == (texts[2], [])
