@@ -26,6 +26,8 @@ export default defineConfig({
       },
     },
   },
+  // Component tests mount Svelte components in jsdom: Svelte's browser build, not its server one.
+  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
   test: {
     environment: "jsdom",
     include: ["tests/**/*.test.ts"],
