@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/web_bench.py                 # 2,000 sessions + one of 5,000 messages, 15 runs
     .venv/bin/python bench/web_bench.py --sessions 10000 --runs 30
+    .venv/bin/python bench/web_bench.py --against /tmp/site-main   # this build vs another, alternating
+    .venv/bin/python bench/web_bench.py --trace /tmp/deep.json     # + where a deep link's time goes
 
 Starts its own throwaway cluster (tests/pg.py), pushes sessions through the real ingest app,
 serves the real viewer app (uvicorn, TLS) with the built page (make web), and measures, each
@@ -13,7 +15,8 @@ run in a fresh browser context (cold cache, logged in by cookie):
   ``#/s/<id>/m/4000``;
 - **bytes**: what each of those loads transferred (all, and JavaScript alone), compressed.
 
-Times are taken in the page (``performance.now()`` at the frame after the element appears), so
+Times are taken in the page (``performance.now()`` at the frame after the element is in the
+viewport: in the DOM is not enough, a deep link's message must have been scrolled to), so
 they include fetching the page, its scripts and the API calls, and exclude Playwright's
 overhead. The baseline, measured in the same run and the same page, is the API calls alone that
 each view needs (``fetch`` of the list page; of the session and its message page): the ratio
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -33,22 +37,37 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import web_trace  # noqa: E402
 from infra.credentials import add_device, add_viewer  # noqa: E402
 from tests.pg import create_database, prepare_template, start_server  # noqa: E402
 from tests.viewer.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.viewer.browser_helpers import _msg, _session, huge_session, push_sessions, serve_viewer  # noqa: E402
+from viewer_fn import static_files  # noqa: E402
 
 HUGE_ID = "bench:sess-huge"
 TARGET = 4000
-# Runs before the page: resolves window.__painted(selector) at the frame after it appears.
+# Runs before the page: resolves window.__paintedAt(selector) at the frame after an element
+# matching it is in the viewport (an IntersectionObserver, so the probe forces no layout): in
+# the DOM is not enough, a deep link's message must also have been scrolled to.
 PROBE = """
 window.__paintedAt = (selector) => new Promise((resolve) => {
-  const done = () => requestAnimationFrame(() => resolve(performance.now()));
-  if (document.querySelector(selector)) return done();
-  const obs = new MutationObserver(() => {
-    if (document.querySelector(selector)) { obs.disconnect(); done(); }
+  let watched = null;
+  const seen = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    seen.disconnect();
+    added.disconnect();
+    requestAnimationFrame(() => resolve(performance.now()));
   });
-  obs.observe(document, { childList: true, subtree: true });
+  const look = () => {
+    const el = document.querySelector(selector);
+    if (!el || el === watched) return;
+    if (watched) seen.unobserve(watched);
+    watched = el;
+    seen.observe(el);
+  };
+  const added = new MutationObserver(look);
+  added.observe(document, { childList: true, subtree: true });
+  look();
 });
 """
 BYTES = """() => {
@@ -103,6 +122,31 @@ def measure(browser: Any, state: dict[str, Any], url: str, selector: str, api: l
     return {"ms": painted, "api_ms": t_api, **sizes}
 
 
+SITE = Path(__file__).resolve().parents[1] / "viewer_fn" / "site"
+
+
+def use_site(site: Path) -> None:
+    """Serve another built site from now on (the viewer reads its files once and caches them)."""
+    static_files._site = lambda: site  # a Path is a Traversable
+    static_files.static_asset.cache_clear()
+    static_files.index_page.cache_clear()
+
+
+def trace_deep_link(browser: Any, state: dict[str, Any], url: str, selector: str, out: Path) -> str:
+    context = browser.new_context(
+        ignore_https_errors=True, viewport={"width": 1280, "height": 800}, storage_state=state
+    )
+    context.add_init_script(PROBE)
+    page = context.new_page()
+    browser.start_tracing(page=page, categories=web_trace.CATEGORIES)
+    page.goto(url)
+    painted = page.evaluate("(s) => window.__paintedAt(s)", selector)
+    trace = browser.stop_tracing()
+    context.close()
+    out.write_bytes(trace)
+    return web_trace.report(web_trace.breakdown(trace, painted))
+
+
 def summary(name: str, runs: list[dict[str, float]]) -> dict[str, Any]:
     ms = [r["ms"] for r in runs]
     api = [r["api_ms"] for r in runs]
@@ -123,9 +167,20 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=2000)
     ap.add_argument("--messages", type=int, default=5000, help="messages in the deep-linked session")
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--against", type=Path, help="another built site, measured alternately in the same run")
+    ap.add_argument(
+        "--trace", type=Path, help="write a Chromium trace of one deep link here, and its breakdown"
+    )
     args = ap.parse_args()
+    sites = {"this build": SITE}
+    if args.against:
+        if not (args.against / "index.html").is_file():
+            ap.error(f"--against {args.against}: no index.html there (a copy of a built viewer_fn/site)")
+        sites["against"] = args.against.resolve()
 
     from playwright.sync_api import sync_playwright
+
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     with start_server() as server, tempfile.TemporaryDirectory() as tmp:
         prepare_template(server)
@@ -152,31 +207,48 @@ def main() -> None:
             login.close()
 
             sid = HUGE_ID.replace(":", "%3A")
-            lists, deep = [], []
-            for _ in range(args.runs + 1):  # the first run warms the server, and is dropped
-                lists.append(
-                    measure(
-                        browser,
-                        state,
-                        served.url,
-                        "a[data-session-id]",
-                        ["api/v1/sessions?limit=200&include_children=true"],
+            deep_url = f"{served.url}#/s/{sid}/m/{TARGET}"
+            deep_sel = f'article.msg[data-ordinal="{TARGET}"]'
+            lists: dict[str, list[dict[str, float]]] = {name: [] for name in sites}
+            deep: dict[str, list[dict[str, float]]] = {name: [] for name in sites}
+            for run in range(args.runs + 1):  # the first run warms the server, and is dropped
+                order = list(sites.items())
+                for name, site in order if run % 2 == 0 else order[::-1]:
+                    use_site(site)
+                    lists[name].append(
+                        measure(
+                            browser,
+                            state,
+                            served.url,
+                            "a[data-session-id]",
+                            ["api/v1/sessions?limit=200&include_children=true"],
+                        )
                     )
-                )
-                deep.append(
-                    measure(
-                        browser,
-                        state,
-                        f"{served.url}#/s/{sid}/m/{TARGET}",
-                        f'article.msg[data-ordinal="{TARGET}"]',
-                        [f"api/v1/sessions/{sid}", f"api/v1/sessions/{sid}/messages?from={TARGET}&limit=200"],
+                    deep[name].append(
+                        measure(
+                            browser,
+                            state,
+                            deep_url,
+                            deep_sel,
+                            [
+                                f"api/v1/sessions/{sid}",
+                                f"api/v1/sessions/{sid}/messages?from={TARGET}&limit=200",
+                            ],
+                        )
                     )
-                )
+            traced = ""
+            if args.trace:
+                use_site(SITE)
+                traced = trace_deep_link(browser, state, deep_url, deep_sel, args.trace)
             browser.close()
-        results = [
-            summary(f"first list ({args.sessions:,} sessions)", lists[1:]),
-            summary(f"deep link to message {TARGET:,} of {args.messages:,}", deep[1:]),
-        ]
+        results = []
+        for name in sites:
+            label = "" if len(sites) == 1 else f" [{name}]"
+            results.append(summary(f"first list ({args.sessions:,} sessions){label}", lists[name][1:]))
+            results.append(
+                summary(f"deep link to message {TARGET:,} of {args.messages:,}{label}", deep[name][1:])
+            )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(json.dumps(results, indent=2))
     print()
     print("| what | p50 ms | p95 ms | API alone p50 ms | page ÷ API | KB loaded | of it JS | requests |")
@@ -186,6 +258,9 @@ def main() -> None:
             f"| {r['what']} | {r['p50_ms']} | {r['p95_ms']} | {r['api_p50_ms']} | {r['page_over_api_p50']} "
             f"| {r['bytes_kb']} | {r['js_kb']} | {r['requests']} |"
         )
+    if args.trace:
+        print()
+        print(traced)
 
 
 if __name__ == "__main__":

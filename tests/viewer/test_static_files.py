@@ -101,6 +101,38 @@ def test_built_code_writes_no_inline_style() -> None:
         assert 'createElement("style")' not in text and "createElement('style')" not in text, path.name
 
 
+FIRST_SCREEN_BUDGET = 200 * 1024  # compressed JavaScript of the first screen (issue 10)
+IMPORTS = re.compile(r'(?:from|import)\s*"\./([\w.-]+\.js)"')
+
+
+def _static_closure(names: list[str]) -> set[str]:
+    """The files these JavaScript files load before running: their static imports, transitively."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += IMPORTS.findall((SITE / "static" / name).read_text())
+    return seen
+
+
+def test_first_screen_javascript_is_few_files_within_budget() -> None:
+    """What index.html loads (its module script and modulepreloads) with the session view's chunk
+    (a deep link's first screen, vite.chunks.ts): at most 200 KB compressed, in few files; the
+    charts and the syntax highlighter stay out (loaded when used)."""
+    html = (SITE / "index.html").read_text()
+    named = re.findall(r'(?:src|href)="\./static/([\w.-]+\.js)"', html)
+    assert re.search(r'<link rel="modulepreload"[^>]* href="\./static/app-', html), html
+    session = [p.name for p in (SITE / "static").glob("session-*.js")]
+    assert len(session) == 1, session
+    files = _static_closure(named + session)
+    assert len(files) <= 5, sorted(files)
+    assert not [f for f in files if f.startswith(("chartSetup-", "common-", "AnalyticsPage-", "SearchPage-"))]
+    compressed = sum((SITE / "static" / f"{f}.br").stat().st_size for f in files)
+    assert compressed <= FIRST_SCREEN_BUDGET, (compressed, sorted(files))
+
+
 def test_spa_fallback_and_what_it_does_not_cover(client: TestClient) -> None:
     page = client.get("/sessions/anything/here")
     assert page.status_code == 200 and '<base href="/" />' in page.text

@@ -1,14 +1,38 @@
-/** Whether a deep link's message has painted. On a deep link (`#/s/<id>/m/<n>`) the shell mounts
- * the session list only after it, so the list's rows (and their work on the main thread) do
- * not compete with the first paint the reader is waiting for.
+/** Whether a deep link's message has painted. A page opened at a message (`#/s/<id>/m/<n>`)
+ * keeps everything else until it has: the shell mounts the session list after it, and the
+ * session's children and cost are asked for after it, so neither their requests (six at a time
+ * per server over HTTP/1.1) nor their rendering compete with the first paint the reader waits for.
  */
-class FirstPaint {
-  /** The deep-linked message is on screen (or the session view gave up: an error, it left). */
-  sessionShown = $state(false);
+import { isDeepLink } from "./firstScreen";
 
+/** After this long the rest comes anyway, should the view never say its message painted. */
+const AT_LATEST_MS = 5000;
+
+class FirstPaint {
+  /** Opened at a message that has not painted yet (and the view has not given up or left). */
+  waiting = $state(false);
+  private queued: (() => void)[] = [];
+
+  constructor(opened: string) {
+    if (!isDeepLink(opened)) return;
+    this.waiting = true;
+    setTimeout(() => this.markShown(), AT_LATEST_MS);
+  }
+
+  /** The deep-linked message is on screen (or the session view gave up: an error, it left). */
   markShown(): void {
-    this.sessionShown = true;
+    if (!this.waiting) return;
+    this.waiting = false;
+    const tasks = this.queued;
+    this.queued = [];
+    for (const task of tasks) task();
+  }
+
+  /** Runs `task` once the first paint is done: at once, unless a deep link's message is pending. */
+  afterShown(task: () => void): void {
+    if (this.waiting) this.queued.push(task);
+    else task();
   }
 }
 
-export const firstPaint = new FirstPaint();
+export const firstPaint = new FirstPaint(typeof location === "undefined" ? "" : location.hash);

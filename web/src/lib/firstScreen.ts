@@ -11,24 +11,38 @@
  */
 import { prefetch } from "./api/client";
 import { childrenPageQuery, listPageQuery, messagePageStart, messageRangeQuery, MESSAGE_PAGE } from "./api/pages";
-import { parseHash } from "./hash";
+import { parseHash, type Place } from "./hash";
 import { probablySignedIn } from "./signedInHint";
 import { resolve } from "../routes/registry";
 import { apiQuery, readFilters } from "./sessions/filters";
 
+/** Whether the page was opened at a message (`#/s/<id>/m/<n>`): its first paint comes first. */
+export function isDeepLink(hash: string): boolean {
+  const target = resolve(parseHash(hash).segments);
+  return target?.route.name === "session" && target.params.ordinal !== undefined;
+}
+
 export function startFirstScreen(hash: string): void {
   const place = parseHash(hash);
   const target = resolve(place.segments);
+  // The data first (each answer takes a server round trip), then the view's code (its chunk
+  // may well be in the HTTP cache), then the login check (the page draws without waiting for it).
+  if (probablySignedIn()) startData(place, target);
   void target?.route.load().catch(() => {});
   prefetch("/api/v1/auth/me");
-  // Signed out, every data request would be a 401: wait for the login then.
-  if (!probablySignedIn()) return;
+}
+
+/** Signed out, every data request would be a 401: the page waits for the login then. */
+function startData(place: Place, target: ReturnType<typeof resolve>): void {
   if (target?.route.name === "session" && target.params.id) {
     // A session link's own data first: it is what the first paint waits for.
     const sid = target.params.id;
     const from = messagePageStart(Number(target.params.ordinal ?? 0));
     prefetch("/api/v1/sessions/{sid}", { params: { sid } });
     prefetch("/api/v1/sessions/{sid}/messages", { params: { sid }, query: messageRangeQuery(from, from + MESSAGE_PAGE) });
+    // At a message, nothing else: the children and the list wait for its first paint
+    // (firstPaint.svelte.ts), and their requests would only compete with it.
+    if (target.params.ordinal !== undefined) return;
     prefetch("/api/v1/sessions/{sid}/children", { params: { sid }, query: childrenPageQuery(null) });
   }
   prefetch("/api/v1/sessions", { query: listPageQuery(apiQuery(readFilters(place.query)), null) });

@@ -22,6 +22,9 @@ export interface VirtualOptions {
   getItemKey?: (index: number) => string | number;
   overscan?: number;
   paddingEnd?: number;
+  /** Where the list starts scrolled to, read when it first lays out its rows: a list opened at
+   * row n renders the rows around n at once, not the top rows first. */
+  initialOffset?: () => number;
 }
 
 /** A row's size as the ResizeObserver reported it; when the row is only being registered (no
@@ -47,6 +50,7 @@ export class VirtualRows {
       getItemKey: options.getItemKey,
       overscan: options.overscan ?? 6,
       paddingEnd: options.paddingEnd ?? 0,
+      initialOffset: options.initialOffset ?? 0,
       scrollToFn: elementScroll,
       observeElementRect,
       observeElementOffset,

@@ -1,0 +1,137 @@
+"""What the first screen asks for, and in what order (docs/web.md, "Any size").
+
+- index.html names the app's chunk (`<link rel="modulepreload">`), so the browser fetches it
+  beside the boot module instead of after it has run;
+- a deep link asks for its session and the page holding its message, and nothing else, until
+  that message has painted: the children, the cost and the session list come after it;
+- the message list opened at a message renders the rows around it first, never the top rows.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.viewer.browser import Watch, browser, sync_api
+from tests.viewer.browser_helpers import MACHINE
+from tests.viewer.browser_site import Site, login, page_watch, session_href
+from tests.viewer.test_viewer_browser import huge_site
+
+if TYPE_CHECKING:
+    from tests.pg import TestDatabase
+
+__all__ = ["browser", "huge_site", "page_watch"]  # fixtures
+expect = sync_api.expect
+pytestmark = pytest.mark.browser
+HUGE_ID = f"{MACHINE}:sess-huge"
+QUOTED = HUGE_ID.replace(":", "%3A")
+# A string only the app's main chunk holds (web/src/main.ts): how the test knows that chunk.
+APP_CHUNK_MARK = "index.html has no #app element"
+
+
+def _signed_in(page: Any, site: Site) -> None:
+    page.goto(site.url)
+    login(page, site.token)
+    page.goto("about:blank")  # a new document next: the page starts afresh, as from a pasted link
+
+
+def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch
+    _signed_in(page, site)
+    # The boot module: the page's one script element.
+    html = page.request.get(site.url).text()
+    entry = re.search(r'<script type="module"[^>]* src="\./static/([^"]+\.js)"', html)
+    assert entry, html
+    boot: list[tuple[Any, Any]] = []
+    app_asked: list[str] = []
+
+    def route_js(route: Any) -> None:
+        response = route.fetch()
+        if route.request.url.endswith("/" + entry.group(1)):
+            boot.append((route, response))  # held: the boot module does not run
+            return
+        if APP_CHUNK_MARK in response.text():
+            app_asked.append(route.request.url)
+        route.fulfill(response=response)
+
+    page.route("**/static/*.js", route_js)  # routing also turns the HTTP cache off
+    page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
+    for _ in range(200):
+        if boot and app_asked:
+            break
+        page.wait_for_timeout(25)
+    assert boot, "the boot module was not requested"
+    # Asked for by index.html itself: the boot module, which used to ask for it, has not run.
+    assert app_asked, "the app's chunk waited for the boot module"
+    assert not page.locator("#shell").count()
+    for route, response in boot:
+        route.fulfill(response=response)
+    page.unroute("**/static/*.js")
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    watch.check(page)
+
+
+def test_a_deep_link_asks_for_nothing_else_until_its_message_has_painted(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch
+    _signed_in(page, site)
+    held: list[Any] = []
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/" in request.url else None)
+    page.route(f"**/api/v1/sessions/{QUOTED}/messages?from=4000*", lambda route: held.append(route))
+    page.goto(site.url + session_href(HUGE_ID, 4000))
+    # The session has answered and its header shows; its message page is held back.
+    expect(page.locator(".session-head h1")).to_be_visible()
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the message page was not asked for"
+    early = [url.split("/api/v1/", 1)[1] for url in asked]
+    assert not [u for u in early if "/children" in u or "/cost" in u or u.startswith("sessions?")], early
+    assert not [u for u in early if "/messages?" in u and "from=4000" not in u], early
+    for route in held:
+        route.continue_()
+    page.unroute(f"**/api/v1/sessions/{QUOTED}/messages?from=4000*")
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    # Then the rest comes: the list, the children, the cost, the rows just above the message.
+    expect(page.locator("a[data-session-id]").first).to_be_visible()
+    expect(page.locator('article.msg[data-ordinal="3999"]')).to_be_attached()
+    later = [url.split("/api/v1/", 1)[1] for url in asked]
+    assert [u for u in later if "/children" in u] and [u for u in later if "/cost" in u], later
+    watch.check(page)
+
+
+# Records every message row index the page ever rendered, in order.
+ROWS_SEEN = """
+window.__rowsSeen = [];
+new MutationObserver(() => {
+  for (const row of document.querySelectorAll('[data-testid=messages] .row[data-index]')) {
+    const i = Number(row.dataset.index);
+    if (!window.__rowsSeen.includes(i)) window.__rowsSeen.push(i);
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_deep_link_renders_the_rows_around_its_message_not_the_top_rows(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch
+    _signed_in(page, site)
+    page.add_init_script(ROWS_SEEN)
+    page.goto(site.url + session_href(HUGE_ID, 4000))
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    seen = page.evaluate("window.__rowsSeen")
+    # Every row ever rendered is near message 4,000 (the view and its overscan): the list used
+    # to lay out rows 0-10 first, as placeholders, then scroll and render again.
+    assert seen and min(seen) >= 3900, seen
+    watch.check(page)
