@@ -106,6 +106,10 @@ def test_a_deep_link_asks_for_nothing_else_until_its_message_has_painted(
     expect(page.locator('article.msg[data-ordinal="3999"]')).to_be_attached()
     later = [url.split("/api/v1/", 1)[1] for url in asked]
     assert [u for u in later if "/children" in u] and [u for u in later if "/cost" in u], later
+    # ... and the view stays as it is: its message page was asked for once, not again when the
+    # first paint was done (an effect depending on that would open the session anew).
+    assert len([u for u in later if "/messages?" in u and "from=4000" in u]) == 1, later
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     watch.check(page)
 
 

@@ -3,6 +3,7 @@
  * session's children and cost are asked for after it, so neither their requests (six at a time
  * per server over HTTP/1.1) nor their rendering compete with the first paint the reader waits for.
  */
+import { untrack } from "svelte";
 import { isDeepLink } from "./firstScreen";
 
 /** After this long the rest comes anyway, should the view never say its message painted. */
@@ -30,7 +31,9 @@ class FirstPaint {
 
   /** Runs `task` once the first paint is done: at once, unless a deep link's message is pending. */
   afterShown(task: () => void): void {
-    if (this.waiting) this.queued.push(task);
+    // Untracked: an effect that calls this must not re-run (and, say, fetch its data again)
+    // when the first paint is done.
+    if (untrack(() => this.waiting)) this.queued.push(task);
     else task();
   }
 }
