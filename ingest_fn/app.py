@@ -17,20 +17,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from avcore.db.connect import database_for
+from avcore.lazy_routes import install_lazily, table_of
 from avcore.runtime import built_and_settled
 from avcore.settings import IngestSettings, load
 from avcore.web import error_response, install_error_handling, install_request_middleware
 from avprotocol import PROTOCOL_VERSION, __version__
 from avprotocol.answers import Problem
-from avprotocol.requests import DeleteRequest, PlanRequest, PushRequest
-from avprotocol.session import SessionIn
-from ingest_fn import routes_machine, routes_push
 
-REQUEST_BODIES: dict[str, type[BaseModel]] = {
-    "/v1/plan": PlanRequest,
-    "/v1/push": PushRequest,
-    "/v1/deletes": DeleteRequest,
-}
+# The route groups, built on the first request that could use them (avcore.lazy_routes), with the
+# beginnings of their paths (tests/avcore/test_lazy_routes.py checks they cover every route).
+PUSH_PATHS = ("/v1/plan", "/v1/push")
+MACHINE_PATHS = ("/v1/deletes", "/v1/status", "/v1/sessions")
+PUBLIC_PATHS = ("/v1/health",)
 # Every error has the one body (avcore.web); these are the statuses a route can answer with.
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": description}
@@ -70,9 +68,12 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     install_request_middleware(app, component="ingest_fn", count_refusals=True)
     # Served under AV_BASE_PATH when the API is mapped there on a custom domain (the Lambda
     # handler adds it to paths that arrive without it): the same app answers both ways.
-    routes_push.router.install(app, prefix=settings.base_path, responses=ERRORS)
-    routes_machine.router.install(app, prefix=settings.base_path, responses=ERRORS)
-    routes_machine.public.install(app, prefix=settings.base_path)
+    base = settings.base_path
+    install_lazily(app, table_of("ingest_fn.routes_push"), starts=PUSH_PATHS, prefix=base, responses=ERRORS)
+    install_lazily(
+        app, table_of("ingest_fn.routes_machine"), starts=MACHINE_PATHS, prefix=base, responses=ERRORS
+    )
+    install_lazily(app, table_of("ingest_fn.routes_machine", "public"), starts=PUBLIC_PATHS, prefix=base)
     _document_request_bodies(app, settings.base_path)
     return app
 
@@ -106,12 +107,15 @@ def _document_request_bodies(app: FastAPI, base_path: str) -> None:
         for operations in document["paths"].values():
             for operation in operations.values():
                 operation["responses"].pop("422", None)
-        models: list[type[BaseModel]] = [*REQUEST_BODIES.values(), SessionIn]
+        from avprotocol.session import SessionIn  # the push's models: built with the document, not at start
+
+        request_bodies = _request_bodies()
+        models: list[type[BaseModel]] = [*request_bodies.values(), SessionIn]
         for model in models:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
-        for path, model in REQUEST_BODIES.items():
+        for path, model in request_bodies.items():
             document["paths"][base_path + path]["post"]["requestBody"] = {
                 "required": True,
                 "description": "JSON, optionally Content-Encoding: gzip. Push items are SessionIn objects.",
@@ -123,6 +127,12 @@ def _document_request_bodies(app: FastAPI, base_path: str) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _request_bodies() -> dict[str, type[BaseModel]]:
+    from avprotocol.requests import DeleteRequest, PlanRequest, PushRequest
+
+    return {"/v1/plan": PlanRequest, "/v1/push": PushRequest, "/v1/deletes": DeleteRequest}
 
 
 def serving_app() -> FastAPI:

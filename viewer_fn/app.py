@@ -11,25 +11,30 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from avcore.db.connect import database_for
+from avcore.lazy_routes import install_lazily, table_of
 from avcore.runtime import built_and_settled
 from avcore.settings import ViewerSettings, load
 from avcore.web import install_error_handling, install_request_middleware
-from viewer_fn import (
-    compression,
-    cors,
-    http,
-    openapi,
-    routes_analytics,
-    routes_auth,
-    routes_messages,
-    routes_meta,
-    routes_search,
-    routes_sessions,
-    static_files,
-)
+from avprotocol import __version__
+from viewer_fn import compression, cors, http, openapi, static_files
 from viewer_fn.deps import REQUIRE_VIEWER
 from viewer_fn.keys import SigningKeys
 from viewer_fn.ratelimit import LoginLimiter
+
+# The route groups under /api/v1, in the order they are tried, with the beginnings of their
+# paths: what decides, without importing a group, whether a request may need it
+# (tests/avcore/test_lazy_routes.py checks that they cover every route of the group).
+AUTH_PATHS = ("/auth/",)
+VIEWER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("viewer_fn.routes_messages", ("/sessions/",)),
+    ("viewer_fn.routes_sessions", ("/sessions",)),
+    ("viewer_fn.routes_search", ("/search",)),
+    ("viewer_fn.routes_analytics", ("/analytics/",)),
+    (
+        "viewer_fn.routes_meta",
+        ("/projects", "/machines", "/agents", "/stats", "/version", "/sync/", "/changes"),
+    ),
+)
 
 
 def create_app(settings: ViewerSettings | None = None) -> FastAPI:
@@ -46,7 +51,7 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     base = settings.base_path
     app = FastAPI(
         title="av-cloud viewer",
-        version=routes_meta.VIEWER_VERSION,
+        version=__version__,  # the release (avprotocol), as routes_meta.VIEWER_VERSION
         docs_url=None,
         redoc_url=None,
         openapi_url=f"{base}/api/v1/openapi.json",
@@ -66,16 +71,25 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     # Outermost: a preflight is answered before routing, and every answer (errors too) carries CORS.
     cors.install(app, settings.cors_origins)
 
+    # Each route group is built, its module imported, on the first request that could use it
+    # (avcore.lazy_routes): a cold start pays for the page and the routes it serves, not all 54.
     api = f"{base}/api/v1"
-    routes_auth.router.install(app, prefix=api)
-    # Every other route needs a viewer credential: one dependency, given to each as it is installed.
+    install_lazily(app, table_of("viewer_fn.routes_auth"), starts=AUTH_PATHS, prefix=api)
+    # Every other route needs a viewer credential: one dependency, given to each as it is built.
     # routes_messages before routes_sessions: a session id may hold "/" (``{sid:path}``), so
     # /sessions/{sid} must be tried after /sessions/{sid}/messages and the like.
-    for module in (routes_messages, routes_sessions, routes_search, routes_analytics, routes_meta):
-        module.router.install(app, prefix=api, dependencies=[REQUIRE_VIEWER], responses=openapi.ERRORS)
+    for module, starts in VIEWER_GROUPS:
+        install_lazily(
+            app,
+            table_of(module),
+            starts=starts,
+            prefix=api,
+            dependencies=[REQUIRE_VIEWER],
+            responses=openapi.ERRORS,
+        )
 
     # agentsview's write routes answer 405 (with a true Allow); any other unknown path is a 404.
-    http.write_routes().install(app, prefix=api)
+    install_lazily(app, http.write_routes, starts=http.write_route_starts(), prefix=api)
 
     static_files.mount(app, base)  # after the API: its fallback must not shadow /api
     return app

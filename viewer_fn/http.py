@@ -57,6 +57,11 @@ def write_routes() -> RouteTable:
     return router
 
 
+def write_route_starts() -> tuple[str, ...]:
+    """The literal beginnings of the write routes' paths (avcore.lazy_routes builds them on demand)."""
+    return tuple(dict.fromkeys(path.split("{", 1)[0] for path, _, _ in WRITE_ROUTES))
+
+
 class HeadAsGet:
     """Answer HEAD as GET without the body (pure ASGI, so streaming and headers are untouched)."""
 

@@ -13,20 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from viewer_fn.models_base import ApiModel, Ok
 
 RowT = TypeVar("RowT")
 Relationship = Literal["", "subagent", "fork", "continuation"]
 Role = Literal["user", "assistant", "system"]
-
-
-class ApiModel(BaseModel):
-    # A field with a default is still always sent, so the document marks it required.
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
-
-
-class Ok(ApiModel):
-    ok: Literal[True] = True
 
 
 class Page(Ok, Generic[RowT]):
@@ -174,17 +167,3 @@ class SessionDetail(Ok):
 class SessionVersion(Ok):
     id: str
     version: int
-
-
-class FieldError(ApiModel):
-    field: str = Field(description="the parameter (or body field) that was wrong")
-    message: str
-
-
-class ErrorBody(ApiModel):
-    """Every error, from one handler (avcore.web): the message names what was wrong."""
-
-    ok: Literal[False] = False
-    status: int
-    error: str
-    errors: list[FieldError]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from viewer_fn.models import ApiModel, Ok
+from viewer_fn.models_base import ApiModel, Ok
 
 
 class Ranged(Ok):

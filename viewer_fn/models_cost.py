@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from viewer_fn.models import ApiModel, Ok
 from viewer_fn.models_analytics import Ranged
+from viewer_fn.models_base import ApiModel, Ok
 
 
 class PriceTableInfo(ApiModel):

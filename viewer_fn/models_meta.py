@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from viewer_fn.models import ApiModel, Ok, Page
+from viewer_fn.models import Page
+from viewer_fn.models_base import ApiModel, Ok
 
 
 class NameCount(ApiModel):

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from viewer_fn.models import ApiModel, Page, Role
+from viewer_fn.models import Page, Role
+from viewer_fn.models_base import ApiModel
 
 
 class SearchHit(ApiModel):

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from viewer_fn.models import ErrorBody
+from viewer_fn.models_base import ErrorBody
 
 PROBLEM = "application/problem+json"
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -13,7 +13,7 @@ from avcore.routes import RouteTable
 from avcore.web import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType, client_address
 from viewer_fn.auth import COOKIE_NAME, check_token, login_cookie
 from viewer_fn.deps import CurrentViewer, settings_of, signer_of
-from viewer_fn.models import ApiModel, ErrorBody, Ok
+from viewer_fn.models_base import ApiModel, ErrorBody, Ok
 from viewer_fn.models_meta import Me
 
 router = RouteTable(tags=["auth"])

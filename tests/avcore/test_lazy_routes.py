@@ -1,0 +1,126 @@
+"""Route groups built on their first request (avcore.lazy_routes): same answers, same order, every
+route reachable and documented."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from avcore.lazy_routes import PendingGroup, PendingGroups, build_pending, install_lazily
+from avcore.routes import RouteTable
+from avcore.settings import IngestSettings, ViewerSettings
+from infra.openapi import PLACEHOLDER_DSN
+
+loaded: list[str] = []
+
+
+def parts() -> RouteTable:
+    """Declared first: /x/{p}/y must be tried before the catch-all /x/{p:path} of ``anything``."""
+    loaded.append("parts")
+    table = RouteTable()
+
+    @table.get("/x/{p:path}/y")
+    def part(p: str) -> dict[str, str]:
+        return {"route": "part", "p": p}
+
+    return table
+
+
+def anything() -> RouteTable:
+    loaded.append("anything")
+    table = RouteTable()
+
+    @table.get("/x/{p:path}")
+    def whole(p: str) -> dict[str, str]:
+        return {"route": "whole", "p": p}
+
+    @table.get("/b")
+    def b() -> dict[str, str]:
+        return {"route": "b"}
+
+    return table
+
+
+def toy_app() -> FastAPI:
+    app = FastAPI()
+    install_lazily(app, parts, starts=("/x/",), prefix="/api")
+    install_lazily(app, anything, starts=("/x/", "/b"), prefix="/api")
+    return app
+
+
+def test_a_group_is_built_on_the_first_request_that_could_use_it_and_only_then() -> None:
+    loaded.clear()
+    app = toy_app()
+    assert loaded == []
+    with TestClient(app) as client:
+        assert client.get("/api/nothing").status_code == 404
+        assert loaded == []
+        assert client.get("/api/b").json() == {"route": "b"}
+        assert loaded == ["anything"]
+        assert client.get("/api/b").json() == {"route": "b"}
+        assert loaded == ["anything"]  # built once
+
+
+def test_a_group_built_later_is_still_tried_in_its_declared_place() -> None:
+    """``anything`` is built first (by /b); ``parts``, built later, must still come before it, or
+    its catch-all would answer /x/1/y."""
+    loaded.clear()
+    with TestClient(toy_app()) as client:
+        client.get("/api/b")
+        assert client.get("/api/x/1/y").json() == {"route": "part", "p": "1"}
+        assert client.get("/api/x/1/z").json() == {"route": "whole", "p": "1/z"}
+    assert loaded == ["anything", "parts"]
+
+
+def test_the_slash_redirect_sees_a_group_not_built_yet() -> None:
+    with TestClient(toy_app(), follow_redirects=False) as client:
+        answer = client.get("/api/b/")
+    assert answer.status_code == 307
+    assert answer.headers["location"].endswith("/api/b")
+
+
+def test_the_openapi_document_lists_every_group_before_any_request() -> None:
+    loaded.clear()
+    app = toy_app()
+    assert set(app.openapi()["paths"]) == {"/api/x/{p}/y", "/api/x/{p}", "/api/b"}
+    assert sorted(loaded) == ["anything", "parts"]
+
+
+def test_a_group_needs_the_beginnings_of_its_paths() -> None:
+    with pytest.raises(ValueError, match="starts"):
+        install_lazily(FastAPI(), parts, starts=())
+
+
+def function_apps() -> list[FastAPI]:
+    from ingest_fn.app import create_app as ingest_app
+    from viewer_fn.app import create_app as viewer_app
+
+    return [
+        ingest_app(IngestSettings(database_url=PLACEHOLDER_DSN, environment="local")),
+        viewer_app(
+            ViewerSettings(database_url=PLACEHOLDER_DSN, session_secret="t" * 40, environment="local")
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["ingest_fn", "viewer_fn"])
+def test_every_route_of_a_lazy_group_begins_with_one_of_its_declared_starts(index: int) -> None:
+    """A route whose path begins with none of its group's ``starts`` would never be built."""
+    app = function_apps()[index]
+    pending: PendingGroups = app.state.pending_route_groups
+    groups: list[PendingGroup] = list(pending.groups)
+    assert groups, "the app installs its route groups lazily"
+    for group in groups:
+        table = group.load()
+        for route in table.routes:
+            path = group.prefix + route.path
+            assert path.startswith(group.starts), (path, group.starts)
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["ingest_fn", "viewer_fn"])
+def test_building_every_group_leaves_no_pending_route(index: int) -> None:
+    app = function_apps()[index]
+    build_pending(app)
+    assert not [route for route in app.router.routes if isinstance(route, PendingGroup)]
+    assert app.state.pending_route_groups.groups == []
