@@ -197,6 +197,9 @@ def test_shortcuts_and_help(site: Site, page_watch: tuple[Any, Watch]) -> None:
     body.press("Escape")
     expect(dialog).to_have_count(0)
 
+    # "Next session in the list" needs the list: wait for it, as a reader does (its first answer
+    # may come later than the dialog, e.g. from a container building its route groups).
+    expect(page.locator("a[data-session-id]").first).to_be_visible()
     body.press("]")
     expect(page.locator(".session-head h1")).to_be_visible()
     first = page.url
