@@ -234,20 +234,23 @@ def cases_for(
 def viewer_client(db: bench_db.BenchDatabase) -> Iterator[Callable[..., None]]:
     from fastapi.testclient import TestClient
 
+    from avcore.runtime import built_and_settled
     from avcore.settings import ViewerSettings
     from infra.credentials import add_viewer
     from viewer_fn.app import create_app
 
     with db.admin() as conn:
         viewer = add_viewer(conn, name="bench")
-    app = create_app(
-        ViewerSettings(
-            database_url=db.viewer_dsn,
-            session_secret="bench-" + "x" * 40,
-            environment="local",
-            db_statement_timeout_ms=120_000,
-        )
+    settings = ViewerSettings(
+        database_url=db.viewer_dsn,
+        session_secret="bench-" + "x" * 40,
+        environment="local",
+        db_statement_timeout_ms=120_000,
     )
+    # Built and settled as the Lambda handler and uvicorn build it (gc.freeze() once it is
+    # built): without that, every full collection a request triggers walks the whole app too
+    # (50-190 ms under load on the 500-message page; bench/README.md).
+    app = built_and_settled(lambda: create_app(settings))
     client = TestClient(app, base_url="https://testserver")
     auth = {"Authorization": f"Bearer {viewer.token}"}
 
