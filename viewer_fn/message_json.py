@@ -8,7 +8,9 @@ bytes joined inside the :class:`~viewer_fn.models.MessagePage` envelope. The out
 byte for byte what pydantic sends for the same model (orjson and pydantic agree on
 strings, integers, floats and, with ``OPT_UTC_Z``, times; tests/viewer/test_message_json.py
 compares them), and the routes still declare ``MessagePage`` as their response model, so
-the OpenAPI document and the page's generated types do not change.
+the OpenAPI document and the page's generated types do not change. Skipping pydantic's
+validation loses nothing: every field comes from a column whose type, NOT NULL and CHECK
+(``role``) say what the model says (infra/migrations/0001_initial.sql, messages and tool_calls).
 
 orjson refuses one thing a message's free-form ``blocks`` may hold: an integer beyond 64 bits
 (ingest bounds the nesting well below orjson's limit). Such a message, and a ``blocks`` that is
