@@ -57,14 +57,15 @@ export function firstScreenChunks(entries: FirstScreen): (id: string, graph: Mod
 }
 
 /** Adds `<link rel="modulepreload">` to index.html for the chunk holding `appModule` and the
- * chunks it imports (not the entry), so they download in parallel with the boot entry. */
+ * chunks it imports (not the entry), so they download in parallel with the boot entry; turns
+ * the stylesheet's link into a preload (applied by the boot module). */
 export function preloadApp(appModule: string): Plugin {
   return {
     name: "av-preload-app",
     apply: "build",
     transformIndexHtml: {
       order: "post",
-      handler(_html, ctx) {
+      handler(html, ctx) {
         const bundle = ctx.bundle;
         if (!bundle) return [];
         const chunks = Object.values(bundle).flatMap((c) => (c.type === "chunk" ? [c] : []));
@@ -72,13 +73,18 @@ export function preloadApp(appModule: string): Plugin {
         if (!app) throw new Error(`no chunk holds ${appModule}`);
         const entry = new Set(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
         const files = [app.fileName, ...app.imports.filter((f) => !entry.has(f))];
-        return files.map(
+        const tags = files.map(
           (file): HtmlTagDescriptor => ({
             tag: "link",
             attrs: { rel: "modulepreload", crossorigin: true, href: `./${file}` },
             injectTo: "head",
           }),
         );
+        // The stylesheet is preloaded, not linked: a linked one holds the page's scripts back
+        // until it has loaded. The boot module applies it (src/lib/stylesheet.ts).
+        const linked = /<link rel="stylesheet"( crossorigin)? href="([^"]+\.css)">/g;
+        if (!linked.test(html)) throw new Error("index.html links no stylesheet to preload");
+        return { html: html.replace(linked, '<link rel="preload" as="style"$1 href="$2">'), tags };
       },
     },
   };

@@ -4,7 +4,9 @@
   beside the boot module instead of after it has run;
 - a deep link asks for its session and the page holding its message, and nothing else, until
   that message has painted: the children, the cost and the session list come after it;
-- the message list opened at a message renders the rows around it first, never the top rows.
+- the message list opened at a message renders the rows around it first, never the top rows;
+- the stylesheet is preloaded, not linked: the boot module's requests do not wait for it, and
+  the app mounts only once it has loaded (never unstyled).
 """
 
 from __future__ import annotations
@@ -110,6 +112,38 @@ def test_a_deep_link_asks_for_nothing_else_until_its_message_has_painted(
     # first paint was done (an effect depending on that would open the session anew).
     assert len([u for u in later if "/messages?" in u and "from=4000" in u]) == 1, later
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    watch.check(page)
+
+
+def test_the_boot_module_starts_the_data_while_the_stylesheet_is_held(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch
+    _signed_in(page, site)
+    held: list[tuple[Any, Any]] = []
+
+    def hold(route: Any) -> None:
+        held.append((route, route.fetch()))
+
+    page.route("**/static/*.css", hold)
+    with page.expect_request(lambda r: "/messages?" in r.url and "from=4000" in r.url):
+        page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
+    # The message page was asked for while the stylesheet is still held back (a stylesheet
+    # linked in the HTML held the boot module, and so every request, until it had loaded) ...
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the stylesheet was not requested"
+    # ... and nothing is drawn unstyled meanwhile.
+    assert not page.locator("#shell").count()
+    for route, response in held:
+        route.fulfill(response=response)
+    page.unroute("**/static/*.css")
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    # Styled: the shell's grid from app.css is in force.
+    assert page.evaluate("getComputedStyle(document.getElementById('shell')).display") == "grid"
     watch.check(page)
 
 

@@ -2,9 +2,12 @@
  * the current view's code) the moment the HTML is parsed, then loads the app. The app's main
  * chunk (Svelte, the shell, the session list) used to be the entry, so a deep link's data
  * requests waited for all of it to download and evaluate; now they run in parallel with it.
- * No inline script: the page runs under a strict CSP.
+ * No inline script: the page runs under a strict CSP. The stylesheet is applied from here, not
+ * linked in the HTML, where it would hold this module back until it had loaded (lib/stylesheet.ts).
  */
 import { startFirstScreen } from "./lib/firstScreen";
+import { applyStylesheet } from "./lib/stylesheet";
 
 startFirstScreen(location.hash);
+void applyStylesheet();
 void import("./main");
