@@ -64,3 +64,15 @@ def item(page: Any, sid: str) -> Any:
 def session_href(sid: str, ordinal: int | None = None) -> str:
     tail = f"/m/{ordinal}" if ordinal is not None else ""
     return f"#/s/{quote(sid, safe='')}{tail}"
+
+
+def release(held: list[tuple[Any, Any]]) -> None:
+    """Fulfils routes a test held back. A held request the browser gave up meanwhile (the preload
+    scanner's speculative request for a file, when the element's own request replaced it) is
+    already closed: Playwright calls it handled, and there is nothing to release."""
+    for route, response in held:
+        try:
+            route.fulfill(response=response)
+        except sync_api.Error as err:
+            if "already handled" not in str(err):
+                raise

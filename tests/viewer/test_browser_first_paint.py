@@ -14,7 +14,7 @@ import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
-from tests.viewer.browser_site import Site, login, page_watch, session_href
+from tests.viewer.browser_site import Site, login, page_watch, release, session_href
 from tests.viewer.test_viewer_browser import huge_site
 
 if TYPE_CHECKING:
@@ -100,8 +100,7 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
         page.wait_for_timeout(25)
     assert held, "the app's main chunk was not requested"
     assert not page.locator("#shell").count()
-    for route, response in held:
-        route.fulfill(response=response)
+    release(held)
     page.unroute("**/*.js")
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     # The view took the answers already on their way: each first request went out once.

@@ -18,7 +18,7 @@ import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
-from tests.viewer.browser_site import Site, login, page_watch, session_href
+from tests.viewer.browser_site import Site, login, page_watch, release, session_href
 from tests.viewer.test_viewer_browser import huge_site
 
 if TYPE_CHECKING:
@@ -71,8 +71,7 @@ def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
     # Asked for by index.html itself: the boot module, which used to ask for it, has not run.
     assert app_asked, "the app's chunk waited for the boot module"
     assert not page.locator("#shell").count()
-    for route, response in boot:
-        route.fulfill(response=response)
+    release(boot)
     page.unroute("**/static/*.js")
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     watch.check(page)
@@ -138,8 +137,7 @@ def test_the_boot_module_starts_the_data_while_the_stylesheet_is_held(
     assert held, "the stylesheet was not requested"
     # ... and nothing is drawn unstyled meanwhile.
     assert not page.locator("#shell").count()
-    for route, response in held:
-        route.fulfill(response=response)
+    release(held)
     page.unroute("**/static/*.css")
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     # Styled: the shell's grid from app.css is in force.
