@@ -33,7 +33,7 @@ import psycopg
 from avcore.db import scalar
 from viewer_fn.filters import Where, base_where
 from viewer_fn.search_page import Hit, page_rows, rank_page
-from viewer_fn.search_probe import newest_first, time_stats
+from viewer_fn.search_probe import Probed, listed_hours, newest_first, time_stats
 from viewer_fn.search_query import Compiled, condition_sql, rank_sql
 from viewer_fn.search_texts import TextFilter
 
@@ -55,36 +55,51 @@ PENDING_SQL = """
 SELECT COALESCE(array_agg(s.id), '{{}}') FROM sessions s LEFT JOIN search_chunks_state st ON st.session_pk = s.id
 WHERE (st.session_pk IS NULL OR st.indexed_seq < s.change_seq) AND {where}"""
 # The newest texts of a probe, one row each (its first matching chunk, its best rank). The index
-# finds candidate chunks (``lookup``); they are sorted newest first by numbers alone (the chunk's
-# vector and text stay unread), and the rest of the condition (``check``: positions of a longer
-# phrase, a substring's LIKE, each decompressing the chunk) is tested on them in that order, by
-# row address, only until the window is full. The rank, costly too, is computed only for the
-# texts kept, from their matching chunks. One snapshot: the addresses hold. Every chunk of a text
-# has the text's time, so grouping by it keeps one row per text and the order streams.
+# finds candidate chunks (``lookup``, within the search's sessions when the user filtered them:
+# the index on their primary key narrows the lookup before any row is read); they are sorted
+# newest first by numbers alone (the chunk's vector and text stay unread), and the rest
+# (``passes``: positions of a longer phrase, a substring's LIKE, the role, an excluded word, the
+# upper time bound) is tested on them in that order, by row address, only until the window is
+# full. The rank, costly too, is computed only for the texts kept, from their matching chunks.
+# One snapshot: the addresses hold. Every chunk of a text has the text's time, so grouping by it
+# keeps one row per text and the order streams. Each row also carries how many candidates the
+# lookup returned (what search_probe prices a fetch on); the newest candidate's text comes back
+# even when it does not pass (``passed`` false), so that count arrives with no text found too.
 INDEXED_SQL = """
-SELECT h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, {rank} FROM (
-    SELECT session_pk, ordinal, call_index, ts, min(start_char) AS start_char, array_agg(tid) AS tids
+SELECT h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, {rank}, h.passed, h.candidates FROM (
+    SELECT session_pk, ordinal, call_index, ts, min(start_char) FILTER (WHERE p.passed) AS start_char,
+           array_agg(tid) FILTER (WHERE p.passed) AS tids, bool_or(p.passed) AS passed,
+           max(candidates) AS candidates
     FROM (
-        SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, d.ctid AS tid
+        SELECT d.session_pk, d.ordinal, d.call_index, d.ts, d.start_char, d.ctid AS tid,
+               count(*) OVER () AS candidates,
+               row_number() OVER (ORDER BY d.ts DESC NULLS LAST, d.session_pk, d.ordinal, d.call_index) AS n
         FROM search_chunks d
-        WHERE {lookup} AND {range}{texts}
-          AND NOT d.session_pk = ANY(%(pending)s){sessions}{exclude}
+        WHERE {lookup} AND {range} AND NOT d.session_pk = ANY(%(pending)s){sessions}
         ORDER BY d.ts DESC NULLS LAST, d.session_pk, d.ordinal, d.call_index
         OFFSET 0
-    ) x{check}
+    ) x CROSS JOIN LATERAL (SELECT {passes} AS passed OFFSET 0) p
+    WHERE p.passed OR x.n = 1
     GROUP BY ts, session_pk, ordinal, call_index
-    ORDER BY ts DESC NULLS LAST, session_pk, ordinal, call_index LIMIT %(need)s
+    ORDER BY ts DESC NULLS LAST, session_pk, ordinal, call_index LIMIT %(need)s + 1
 ) h"""
-INDEXED_CHECK = """
-    WHERE EXISTS (SELECT 1 FROM search_chunks d WHERE d.ctid = x.tid AND {check})"""
+INDEXED_CHECK = "EXISTS (SELECT 1 FROM search_chunks d WHERE d.ctid = x.tid AND {check})"
 INDEXED_RANK = "(SELECT max({rank}) FROM search_chunks d WHERE d.ctid = ANY(h.tids))"
-# Only with the user's own filters: the live sessions with messages are the only ones that have
-# current chunks (a deleted or emptied session is re-indexed to none, and pending meanwhile).
-INDEXED_SESSIONS = """
-  AND d.session_pk IN (SELECT s.id FROM sessions s WHERE {where})"""
-INDEXED_EXCLUDE = """
-  AND NOT EXISTS (SELECT 1 FROM search_chunks x WHERE x.session_pk = d.session_pk AND x.ordinal = d.ordinal
-                  AND x.call_index = d.call_index AND x.tsv @@ %(exclude)s::tsquery)"""
+# Only with the user's own filters: their sessions' ids (the live sessions with messages are the
+# only ones that have current chunks: a deleted or emptied session is re-indexed to none, and
+# pending meanwhile). As values, not a subquery, so the planner can combine the primary key's
+# index with the term's.
+SCOPE_SQL = """
+SELECT COALESCE(array_agg(s.id ORDER BY s.id), '{{}}'),
+       COALESCE(sum(s.message_count), 0)::float8 / greatest((SELECT sum(message_count) FROM sessions), 1)
+FROM sessions s WHERE {where}"""
+INDEXED_SESSIONS = " AND d.session_pk = ANY(%(scope)s)"
+# A fetch by the term compares them on each candidate instead: with the key's index usable,
+# PostgreSQL would read every chunk of those sessions and compute search_keys() on each (a
+# function it prices far too low: 37 s for `function` in one project at 1 M messages).
+FETCH_SESSIONS = " AND d.session_pk + 0 = ANY(%(scope)s)"
+INDEXED_EXCLUDE = """NOT EXISTS (SELECT 1 FROM search_chunks e WHERE e.session_pk = x.session_pk AND e.ordinal = x.ordinal
+                  AND e.call_index = x.call_index AND e.tsv @@ %(exclude)s::tsquery)"""
 # The same condition on texts not indexed yet, chunked by the same function. OFFSET 0 keeps
 # each chunk's vector computed once (a subquery PostgreSQL would otherwise inline).
 PENDING_HITS_SQL = """
@@ -137,6 +152,10 @@ def _merge(rows: list[tuple[Any, ...]], into: dict[tuple[int, int, int], Hit]) -
     return new
 
 
+def _hour(t: datetime) -> int:
+    return math.floor(t.timestamp() / 3600)  # the index's hour column (migration 0007)
+
+
 def _indexed(
     conn: psycopg.Connection,
     compiled: Compiled,
@@ -149,38 +168,49 @@ def _indexed(
     lookup, check = _lookup_and_check(compiled)
     hits: dict[tuple[int, int, int], Hit] = {}
 
-    def probe(since: datetime | None) -> int:
+    def probe(since: datetime | None) -> Probed:
         # A time: the index's time range from it on (it is never before the filter's lower
         # bound); None: the term's own index entries, every match (the filter's lower bound is
         # then compared on each row, like its upper bound).
-        if since is not None:
+        by_term, hours = since is None, []
+        if since is not None and texts.before is not None and listed_hours(since, texts.before):
+            hours = list(range(_hour(since), _hour(texts.before) + 1))
+            bound = "d.hour = ANY(%(hours)s) AND d.ts >= %(since)s"  # the range's hours alone
+        elif since is not None:
             bound = "d.hour >= %(since_hour)s AND d.ts >= %(since)s"  # by hour, then exactly
         else:
             bound, since = ("d.ts >= %(since)s", texts.since) if texts.since is not None else ("TRUE", None)
+        passes = ([INDEXED_CHECK.format(check=check)] if check else []) + texts.indexed_sql("x")
         sql = INDEXED_SQL.format(
             lookup=lookup,
-            check=INDEXED_CHECK.format(check=check) if check else "",
             range=bound,
-            texts=texts.indexed_sql(),
+            passes=" AND ".join(passes + ([INDEXED_EXCLUDE] if compiled.exclude else [])) or "TRUE",
             rank=INDEXED_RANK.format(rank=rank_sql(compiled, "d.tsv")) if ranked else "NULL::float8",
-            sessions=INDEXED_SESSIONS.format(where=where) if where != BASE_WHERE else "",
-            exclude=INDEXED_EXCLUDE if compiled.exclude else "",
+            sessions="" if scope is None else FETCH_SESSIONS if by_term else INDEXED_SESSIONS,
         )
         # Never a prepared statement: a generic plan, chosen without seeing the terms or the
         # range, could walk the time index for a rare term.
-        hour = math.floor(since.timestamp() / 3600) if since is not None else None
-        rows = conn.execute(
-            sql, {**params, "since": since, "since_hour": hour, "need": need}, prepare=False
-        ).fetchall()
+        values = {
+            "scope": scope,
+            "since": since,
+            "since_hour": _hour(since) if since else None,
+            "hours": hours,
+        }
+        rows = conn.execute(sql, {**params, **values, "need": need}, prepare=False).fetchall()
         # Each probe reads everything from its time on, so it replaces the earlier ones' texts.
         hits.clear()
-        _merge(rows, hits)
-        return len(hits)
+        _merge([row[:6] for row in rows if row[6]][:need], hits)
+        return Probed(texts=len(hits), candidates=rows[0][7] if rows else 0)
 
-    # Filters that drop many of the lookup's candidates make the density seen (texts that passed)
-    # price a fetch by the term far too low (docs/design-search.md, "Limit of the estimate").
-    filtered = where != BASE_WHERE or texts.kinds is not None or compiled.exclude is not None
-    newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since, by_term=not filtered)
+    scope, share = None, 1.0
+    if where != BASE_WHERE:
+        row = conn.execute(SCOPE_SQL.format(where=where), params).fetchone()
+        scope, share = (list(row[0]), float(row[1])) if row else ([], 0.0)
+        if not scope:
+            return hits
+    # A filter's sessions hold about their messages' share of the rows: the first range is sized
+    # to hold as many of theirs as an unfiltered search's first range holds of all.
+    newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since, share=share)
     return hits
 
 

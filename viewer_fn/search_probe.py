@@ -15,8 +15,9 @@ cheaper way. The first range is small (about three windows of rows); it gives th
 density. Each next range is sized from that density to hold about 1.5 times the matches still
 needed, and at least doubles the ground covered; but when reading that range would cost more
 than fetching every match of the term through its own index entries alone (an estimated
-``density x rows`` matches, each a heap visit worth ``MATCH_COST_ROWS`` rows of a range), the
-last probe does that instead. A common term thus costs one small probe, a rare one a small probe
+``candidates x rows`` chunks, each a heap visit worth ``MATCH_COST_ROWS`` rows of a range; the
+candidates are those each probe's lookup returned, not the texts that passed the search's other
+filters), the last probe does that instead. A common term thus costs one small probe, a rare one a small probe
 and then its few matches, and no probe reads a long time range for a term that is rare in it.
 Ranges are sized in rows with the ``ts`` column's histogram (``pg_stats``); rows newer than the
 last ANALYZE all fall in the first range. The answer does not depend on how the ranges fall or
@@ -29,7 +30,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg
 
@@ -44,15 +45,30 @@ SAFETY = 1.5  # aim each later range at this many times the matches still needed
 # much as this many rows of a time range in the index (measured at 1 M messages: a range costs
 # ~1 us per row, a match ~8 us; bench/README.md "Search at 1 M: which probe").
 MATCH_COST_ROWS = 8.0
+# A range that starts at most this long before the search's upper bound (``date_to``) ends there
+# in the index too: its hours are listed (one small index scan each) instead of "from this hour
+# on", which would read every newer entry; longer lists cost more scans than they save.
+MAX_LISTED_HOURS = 31 * 24
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What one probe saw."""
+
+    texts: int  # matching texts found (every filter passed)
+    # Chunks its index lookup returned (within the search's sessions, from its time on): what
+    # reading them cost, a heap visit each, whether or not they passed the rest of the search.
+    candidates: int
 
 
 # Reads every match at or after a time, through the index's time range, or (None) every match
 # at all, through the term's own index entries alone (the probe then applies the search's own
-# time bounds to each row); returns how many texts matched. A GIN index on (ts, ...) turns
-# "ts >= t" into a scan of the entries from t on; an upper bound would scan every entry before
-# it (btree_gin does not combine the two), so a probe repeats the newer matches of earlier
-# probes instead: ranges grow at least geometrically, so that costs at most about as much again.
-Probe = Callable[[datetime | None], int]
+# time bounds to each row). A GIN index on (ts, ...) turns "ts >= t" into a scan of the entries
+# from t on; an upper bound would scan every entry before it (btree_gin does not combine the
+# two), so a probe repeats the newer matches of earlier probes instead: ranges grow at least
+# geometrically, so that costs at most about as much again. Only a range within
+# MAX_LISTED_HOURS of the search's own upper bound ends there, by its hours listed.
+Probe = Callable[[datetime | None], Probed]
 
 
 @dataclass(frozen=True)
@@ -97,7 +113,7 @@ def newest_first(
     *,
     newest: datetime | None = None,
     oldest: datetime | None = None,
-    by_term: bool = True,
+    share: float = 1.0,
 ) -> None:
     """Call ``probe`` with older and older times until the texts found reach ``need`` or every
     text has been covered; the last call is ``probe(None)`` (every match, by the term alone)
@@ -105,31 +121,55 @@ def newest_first(
 
     ``newest``/``oldest``: the search only wants texts before / from these times (its probe
     applies them); the ranges are then sized from ``newest`` down, and end at ``oldest``.
-    ``by_term=False``: the texts found are far fewer than the candidates fetching by the term
-    would read (a session or role filter, an excluded word), so the density seen cannot price
-    that; only ranges are read, until one reaches the start."""
+    The ranges are sized on the texts found; the fetch by the term is priced on the candidates
+    the lookup returned: a role or an excluded word leaves far fewer texts than candidates, and
+    every candidate is read. ``share``: the part of all rows the search's sessions hold (a
+    session filter): a range's lookup is made within those sessions (the primary key's index
+    narrows it), so the first range is sized to hold as many of their rows as an unfiltered
+    search's holds of all; the fetch by the term is not (PostgreSQL would then read every chunk
+    of those sessions and compute their keys, not use the term's index), so it is priced on the
+    candidates seen in those sessions divided by their share."""
     skip = stats.rows_newer_than(newest) if newest is not None else 0.0
-    span = float(FIRST_RANGE_ROWS_PER_TEXT * need)
-    density: float | None = None  # matching texts per row, once a probe has measured it
+    share = min(max(share, 1e-6), 1.0)
+    span = FIRST_RANGE_ROWS_PER_TEXT * need / share
+    fetched: float | None = None  # candidates per row of the index, once a probe has counted them
     while True:
         since = stats.newest_boundary(skip + span)
         if oldest is not None and (since is None or since <= oldest):
             since = oldest  # the search's own lower bound ends the ranges
-        if since is None or (by_term and density and by_term_is_cheaper(stats, since, density)):
+        if since is None or (
+            fetched is not None and by_term_is_cheaper(stats, range_rows(stats, since, newest), fetched)
+        ):
             probe(None)
             return
-        found = probe(since)
-        if found >= need or since == oldest:
+        seen = probe(since)
+        if seen.texts >= need or since == oldest:
             return
+        # What the lookup returned came from every row the range read (the newer ones too,
+        # unless its hours were listed); the texts found, from the rows below ``newest``.
+        # A fetch by the term looks it up in every session (below), so its candidates are priced
+        # at the share seen in the search's sessions, spread over all of them.
+        fetched = max(seen.candidates, 1) / max(range_rows(stats, since, newest), 1.0) / share
         covered = max(stats.rows_newer_than(since) - skip, 1.0)
-        density = max(found, 1.0) / covered
+        density = max(seen.texts, 1) / covered
         # Sized for what is still needed, and at least twice the ground: a density seen too
         # high costs a few more probes, never a long series.
         span = max(2 * covered, SAFETY * need / density)
 
 
-def by_term_is_cheaper(stats: TimeStats, since: datetime, density: float) -> bool:
-    """Whether fetching every match of the term (about ``density x rows`` of them, wherever they
-    are) costs less than reading the index's time range from ``since`` on (every row of it:
-    a probe also reads the rows above the search's upper bound)."""
-    return stats.rows_newer_than(since) > MATCH_COST_ROWS * density * stats.rows
+def listed_hours(since: datetime, newest: datetime | None) -> bool:
+    """Whether a range from ``since`` ends at the search's upper bound ``newest`` in the index."""
+    return newest is not None and newest - since <= timedelta(hours=MAX_LISTED_HOURS)
+
+
+def range_rows(stats: TimeStats, since: datetime, newest: datetime | None) -> float:
+    """The index rows a range from ``since`` reads: every row from then on, or (its hours listed)
+    up to the search's upper bound."""
+    above = stats.rows_newer_than(newest) if newest is not None and listed_hours(since, newest) else 0.0
+    return stats.rows_newer_than(since) - above
+
+
+def by_term_is_cheaper(stats: TimeStats, rows: float, candidates: float) -> bool:
+    """Whether fetching every candidate of the term's lookup (about ``candidates x rows`` of
+    them, wherever they are) costs less than reading a time range of ``rows`` index rows."""
+    return rows > MATCH_COST_ROWS * candidates * stats.rows

@@ -12,9 +12,9 @@ from datetime import datetime
 
 TEXT_KINDS = ("user", "assistant", "system", "tool")  # a message's role, or "tool": a tool's output
 # The kinds of indexed texts asked for: tool outputs by their call index, messages by their role.
-INDEXED_TOOL = "d.call_index >= 0"
-INDEXED_MESSAGE = """d.call_index < 0 AND EXISTS (SELECT 1 FROM messages m WHERE m.session_pk = d.session_pk
-                                                AND m.ordinal = d.ordinal AND m.role = ANY(%(text_roles)s))"""
+INDEXED_TOOL = "{c}.call_index >= 0"
+INDEXED_MESSAGE = """{c}.call_index < 0 AND EXISTS (SELECT 1 FROM messages m WHERE m.session_pk = {c}.session_pk
+                                                AND m.ordinal = {c}.ordinal AND m.role = ANY(%(text_roles)s))"""
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,15 @@ class TextFilter:
     def roles(self) -> list[str]:
         return sorted((self.kinds or frozenset()) - {"tool"})
 
-    def indexed_sql(self) -> str:
-        """Conditions on a chunk ``d`` (``since`` is applied by the probes, ``_indexed``)."""
-        parts = [" AND d.ts < %(text_before)s"] if self.before is not None else []
+    def indexed_sql(self, c: str) -> list[str]:
+        """Conditions on a chunk's row ``c`` (``since`` is applied by the probes' time bounds)."""
+        parts = [f"{c}.ts < %(text_before)s"] if self.before is not None else []
         if self.kinds is not None:
             kinds = ([INDEXED_TOOL] if "tool" in self.kinds else []) + (
                 [INDEXED_MESSAGE] if self.roles else []
             )
-            parts.append(" AND ((" + ") OR (".join(kinds) + "))")
-        return "".join(parts)
+            parts.append("((" + ") OR (".join(k.format(c=c) for k in kinds) + "))")
+        return parts
 
     def pending_sql(self, *, tool: bool) -> str:
         """Conditions on a text not indexed yet: message ``m`` itself, or a tool output of it."""

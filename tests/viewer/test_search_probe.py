@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from viewer_fn.search_probe import FIRST_RANGE_ROWS_PER_TEXT, MATCH_COST_ROWS, TimeStats, newest_first
+from viewer_fn.search_probe import FIRST_RANGE_ROWS_PER_TEXT, MATCH_COST_ROWS, Probed, TimeStats, newest_first
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # 100 equal buckets of 1,000 rows over 100 days: one day per bucket.
@@ -29,9 +29,10 @@ def _run(density: float, need: int = 1001, total: int = 100_000) -> list[datetim
     """Probes made for a term matching ``density`` of all rows, evenly over time."""
     calls: list[datetime | None] = []
 
-    def probe(since: datetime | None) -> int:
+    def probe(since: datetime | None) -> Probed:
         calls.append(since)
-        return int(total * density) if since is None else int(STATS.rows_newer_than(since) * density)
+        found = int(total * density) if since is None else int(STATS.rows_newer_than(since) * density)
+        return Probed(texts=found, candidates=found)
 
     newest_first(STATS, need, probe)
     return calls
@@ -78,10 +79,11 @@ def test_a_time_filter_sizes_ranges_from_its_newest_end_and_stops_at_its_oldest(
     newest, oldest = T0 + timedelta(days=50), T0 + timedelta(days=40)
     calls: list[datetime | None] = []
 
-    def probe(since: datetime | None) -> int:
+    def probe(since: datetime | None) -> Probed:
         calls.append(since)
         start = oldest if since is None else max(since, oldest)  # what the probe's SQL applies
-        return int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.01)
+        found = int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.01)
+        return Probed(texts=found, candidates=found)
 
     newest_first(STATS, 1001, probe, newest=newest, oldest=oldest)
     first = calls[0]
@@ -96,25 +98,53 @@ def test_a_common_term_within_a_time_filter_stays_in_time_ranges() -> None:
     newest, oldest = T0 + timedelta(days=50), T0 + timedelta(days=40)
     calls: list[datetime | None] = []
 
-    def probe(since: datetime | None) -> int:
+    def probe(since: datetime | None) -> Probed:
         calls.append(since)
         start = oldest if since is None else max(since, oldest)
-        return int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.3)
+        found = int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.3)
+        return Probed(texts=found, candidates=found)
 
     newest_first(STATS, 1001, probe, newest=newest, oldest=oldest)
     assert None not in calls and len(calls) == 2
 
 
-def test_a_filtered_search_reads_only_time_ranges_until_one_reaches_the_start() -> None:
-    """With a session or role filter, the density seen counts the texts that passed, not the
-    candidates a fetch by the term would read (one project of forty: forty times fewer), so
-    the search never takes that way on its estimate (at 1 M, `function` in one project took 30 s)."""
+def _filtered(candidates: float, texts: float) -> list[datetime | None]:
+    """Probes for a lookup yielding ``candidates`` of the rows, of which ``texts`` pass the rest
+    of the search (a role, an excluded word, a session filter the index could not apply)."""
     calls: list[datetime | None] = []
 
-    def probe(since: datetime | None) -> int:
+    def probe(since: datetime | None) -> Probed:
         calls.append(since)
-        return int((100_000 if since is None else STATS.rows_newer_than(since)) * 0.02)
+        rows = 100_000 if since is None else STATS.rows_newer_than(since)
+        return Probed(texts=int(rows * texts), candidates=int(rows * candidates))
 
-    newest_first(STATS, 1001, probe, by_term=False)
-    assert calls[-1] is not None and len(calls) == 2  # the second range held enough
-    assert _cost(calls, 0.02) == pytest.approx(sum(STATS.rows_newer_than(c) for c in calls if c))
+    newest_first(STATS, 1001, probe)
+    return calls
+
+
+def test_the_fetch_by_the_term_is_priced_on_the_candidates_its_lookup_returns() -> None:
+    """A lookup yielding half of the rows of which the rest of the search keeps 1 in 25 (2 %):
+    the texts found alone would price fetching every candidate at 2,000 heap visits (16,000 rows'
+    worth), under the ~75,000 rows of ranges the window needs; it is 50,000 visits, so ranges it
+    is. The same 2 % as candidates: by the term (at 1 M messages, `function` in one project took
+    15 s fetching every candidate the session filter then dropped, issue 15)."""
+    assert _filtered(candidates=0.02, texts=0.02)[-1] is None
+    calls = _filtered(candidates=0.5, texts=0.02)
+    assert None not in calls and len(calls) == 2
+
+
+def test_a_narrow_upper_bound_is_priced_as_the_rows_up_to_it() -> None:
+    """With date_to, a range within MAX_LISTED_HOURS of it reads its hours alone, not every newer
+    row: a term in 5 % of the rows, date_to 80 days back, is read by ranges below date_to (14,000
+    rows), not fetched by the term (40,000 rows' worth; all 94,000 newer rows would be more)."""
+    newest = T0 + timedelta(days=20)
+    calls: list[datetime | None] = []
+
+    def probe(since: datetime | None) -> Probed:
+        calls.append(since)
+        start = T0 if since is None else since
+        found = int((STATS.rows_newer_than(start) - STATS.rows_newer_than(newest)) * 0.05)
+        return Probed(texts=found, candidates=found)
+
+    newest_first(STATS, 1001, probe, newest=newest, oldest=newest - timedelta(days=14))
+    assert None not in calls
