@@ -188,6 +188,12 @@ def cases_for(
     # Substrings as people type them: whole identifiers and paths, and pieces that start inside a
     # token (common ones, and a rare one: part of a rare word).
     subs = ["handle_req", "Service.java", "SessionList.svel", "pathlib import", "andleRequest", rare[0][2:7]]
+    week = date.today() - timedelta(days=180)
+    filtered: list[dict[str, str]] = [
+        {"project": "project-3"},
+        {"machine": "m1"},
+        {"date_from": week.isoformat(), "date_to": (week + timedelta(days=6)).isoformat()},
+    ]
     cjk = [("索引", "substring"), ("日本語のテキスト", "substring"), ("東京都", "words"), ("天気", "words")]
     cases: dict[str, Callable[[int], None]] = {
         "list": lambda i: get("/api/v1/sessions", limit=50),
@@ -204,6 +210,11 @@ def cases_for(
         ),
         "search word": lambda i: get("/api/v1/search", q=words[i % len(words)]),
         "search word, recent": lambda i: get("/api/v1/search", q=words[i % len(words)], sort="recent"),
+        # A common word with a selective filter: one project of 40, one machine of 4, or a week
+        # half a year back (issue 15: `function` in one project took 15-25 s).
+        "search word, filtered": lambda i: get(
+            "/api/v1/search", q=("function", "request")[i % 2], **filtered[i % len(filtered)]
+        ),
         "search phrase": lambda i: get("/api/v1/search", q=phrases[i % len(phrases)]),
         "search substring": lambda i: get("/api/v1/search", q=subs[i % len(subs)], mode="substring"),
         "search CJK": lambda i: get("/api/v1/search", q=cjk[i % len(cjk)][0], mode=cjk[i % len(cjk)][1]),
