@@ -108,6 +108,31 @@ def test_the_lookup_of_a_filtered_search_returns_only_its_sessions_candidates(
             ).fetchone()
             assert probed.candidates == expected, (since, probed)
             assert 0 < probed.candidates < 100  # the wide project's 300 texts are not among them
+    # The narrow project holds ~12 % of the messages: its first range, sized for them, covers
+    # every row (before: a range of 63 rows, then the fetch of every chunk holding `common`).
+    assert [since for since, _ in probes] == [None]
+
+
+def test_a_week_s_range_reads_that_week_alone(two_projects, monkeypatch) -> None:
+    """With date_to, the range's hours are listed in the lookup: its candidates are the week's,
+    not every newer one too (before: everything from date_from on was read)."""
+    monkeypatch.setattr(queries_search, "SEARCH_WINDOW", WINDOW)
+    _indexed(two_projects)
+    probes = _recording(monkeypatch)
+    week = {"date_from": "2026-09-04", "date_to": "2026-09-10"}
+    assert two_projects.view("/api/v1/search", q="common", project="narrow", **week).status_code == 200
+    with two_projects.db.admin() as conn:
+        (in_week,) = conn.execute(
+            "SELECT count(*) FROM search_chunks d JOIN sessions s ON s.id = d.session_pk "
+            "WHERE s.project = 'narrow' AND d.tsv @@ 'common'::tsquery "
+            "AND d.ts >= '2026-09-04' AND d.ts < '2026-09-11'"
+        ).fetchone()
+        (newer,) = conn.execute(
+            "SELECT count(*) FROM search_chunks d JOIN sessions s ON s.id = d.session_pk "
+            "WHERE s.project = 'narrow' AND d.tsv @@ 'common'::tsquery AND d.ts >= '2026-09-11'"
+        ).fetchone()
+    assert newer > 0
+    assert [p.candidates for since, p in probes if since is not None] == [in_week]
 
 
 def test_a_rare_word_without_a_filter_keeps_its_small_range_then_its_own_entries(
