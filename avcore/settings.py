@@ -3,23 +3,37 @@
 Every setting is documented in ``docs/settings.md`` (a test keeps the two in step).
 A missing or placeholder value fails at start-up with a message naming the
 variable, never later in the middle of a request.
+
+Each field ``name`` is read from ``AV_NAME`` (the name's case does not matter) and checked by
+pydantic as any model field; a keyword argument wins over the environment. That is all the
+functions used of pydantic-settings, whose import (with python-dotenv and its providers for
+cloud secret stores, CLI and files) cost every cold start about 15 ms of CPU and the layer
+0.4 MB (docs/deployment.md, "Cold start").
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Annotated, Any, Literal, TypeVar
+import os
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from avcore.secrets import PENDING, SecretError
 from avcore.secrets import store as secret_store
 from avprotocol.limits import MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES
 
-T = TypeVar("T", bound=BaseSettings)
+ENV_PREFIX = "AV_"
 
 PLACEHOLDERS = frozenset(
     {
@@ -41,15 +55,32 @@ class SettingsError(RuntimeError):
     """A setting is missing or unusable; the message names the variable."""
 
 
+class EnvSettings(BaseModel):
+    """Fields read from ``AV_<FIELD>`` environment variables; keyword arguments win over them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**from_environment(type(self)), **values})
+
+
+def from_environment(cls: type[BaseModel]) -> dict[str, str]:
+    """The ``AV_*`` variables that name a field of ``cls``, by field name (case-insensitive)."""
+    prefix = ENV_PREFIX.lower()
+    present = {name.lower(): value for name, value in os.environ.items() if name.lower().startswith(prefix)}
+    return {field: present[prefix + field] for field in cls.model_fields if prefix + field in present}
+
+
+T = TypeVar("T", bound=EnvSettings)
+
+
 def is_placeholder(value: str) -> bool:
     text = value.strip().lower()
     return not text or text in PLACEHOLDERS or (text.startswith("<") and text.endswith(">")) or "${" in text
 
 
-class DatabaseSettings(BaseSettings):
+class DatabaseSettings(EnvSettings):
     """How a function reaches PostgreSQL."""
-
-    model_config = SettingsConfigDict(env_prefix="AV_", extra="ignore", frozen=True)
 
     database_url: SecretStr | None = Field(default=None, description="libpq DSN (URI or keywords)")
     database_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN holding the DSN")
@@ -151,7 +182,7 @@ class ViewerSettings(FunctionSettings):
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
     max_page_size: int = Field(default=1000, ge=1, le=10_000)
     # Pages hosted apart from the API that may call it with the login cookie (viewer_fn/cors.py).
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cors_origins: tuple[str, ...] = ()
 
     @field_validator("cors_origins", mode="before")
     @classmethod

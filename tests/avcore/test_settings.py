@@ -99,6 +99,18 @@ def test_a_real_dsn_loads_and_is_not_shown_in_repr(monkeypatch: pytest.MonkeyPat
     assert "hunter2-pw" not in str(s.model_dump())
 
 
+def test_variable_names_are_read_in_any_case_and_keywords_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("av_database_url", GOOD_DSN)
+    monkeypatch.setenv("Av_Db_Pool_Size", "4")
+    monkeypatch.setenv("AV_NOT_A_SETTING", "ignored")
+    s = load(IngestSettings, db_pool_size=2)
+    assert s.dsn() == GOOD_DSN
+    assert s.db_pool_size == 2
+    monkeypatch.setenv("AV_CORS_ORIGINS", "https://a.example.com, http://localhost:5173")
+    monkeypatch.setenv("AV_SESSION_SECRET", GOOD_SECRET)
+    assert load(ViewerSettings).cors_origins == ("https://a.example.com", "http://localhost:5173")
+
+
 def test_allow_insecure_defaults_to_false(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AV_DATABASE_URL", GOOD_DSN)
     assert load(IngestSettings).db_allow_insecure is False

@@ -58,7 +58,8 @@ INGEST_LAZY = {
     "avprotocol.requests",
     "avprotocol.session",
 }
-NEVER_AT_START = {"boto3", "botocore", "genai_prices", "httpx2"}
+# pydantic-settings and python-dotenv are not even shipped any more (avcore.settings reads AV_*).
+NEVER_AT_START = {"boto3", "botocore", "genai_prices", "httpx2", "pydantic_settings", "dotenv"}
 
 
 def run(handler: str, paths: list[str], env: dict[str, str]) -> dict[str, list[object]]:

@@ -256,7 +256,7 @@ def test_layer_shape(build_dir: Path) -> None:
     assert top <= {"python", "certs"}, f"unexpected entries at the layer root: {top}"
     py = layer / "python"
     for pkg in ("avcore", "avprotocol", "fastapi", "mangum", "psycopg", "psycopg_binary", "pydantic", "pydantic_core",
-                "pydantic_settings", "orjson", "starlette"):  # fmt: skip
+                "orjson", "starlette"):  # fmt: skip
         assert (py / pkg / "__init__.py").is_file() or (py / pkg).is_dir(), f"layer lacks python/{pkg}"
     assert (py / "avcore" / "__init__.py").is_file()
     assert (py / "avprotocol" / "session.py").is_file()
