@@ -22,6 +22,7 @@ does :func:`build_pending`, for code that reads ``app.routes``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,11 @@ class PendingGroups:
         place = next(i for i, route in enumerate(routes) if route is group)
         routes[place : place + 1] = built
         self.groups.remove(group)
+        if gc.get_freeze_count():
+            # The process was settled once its app was built (avcore.runtime.built_and_settled):
+            # settle what this group brought too (its routes, models, modules), or every full
+            # collection a request triggers would walk them. Once per group and container.
+            gc.freeze()
 
 
 class BuildOnFirstRequest:

@@ -3,12 +3,15 @@ route reachable and documented."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from avcore.lazy_routes import PendingGroup, PendingGroups, build_pending, install_lazily
 from avcore.routes import RouteTable
+from avcore.runtime import built_and_settled
 from avcore.settings import IngestSettings, ViewerSettings
 from infra.openapi import PLACEHOLDER_DSN
 
@@ -124,3 +127,16 @@ def test_building_every_group_leaves_no_pending_route(index: int) -> None:
     build_pending(app)
     assert not [route for route in app.router.routes if isinstance(route, PendingGroup)]
     assert app.state.pending_route_groups.groups == []
+
+
+def test_a_group_built_in_a_settled_process_is_settled_too() -> None:
+    """What a lazily built group brings is frozen like the rest of the app (avcore.runtime), so
+    full collections do not walk it; a process never settled is left alone."""
+    app = built_and_settled(toy_app)
+    try:
+        frozen = gc.get_freeze_count()
+        with TestClient(app) as client:
+            client.get("/api/b")
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()

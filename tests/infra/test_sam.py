@@ -203,7 +203,6 @@ def test_requirements_are_pinned_and_match_dev_venv() -> None:
         "psycopg",
         "psycopg-binary",
         "pydantic",
-        "pydantic-settings",
         "orjson",
     ):
         assert needed in pins, f"{needed} missing from {REQUIREMENTS}"
