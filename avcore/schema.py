@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 11  # the newest migration this code was built and tested with (a test checks)
+SCHEMA_VERSION = 12  # the newest migration this code was built and tested with (a test checks)
 OLDEST_SCHEMA = SCHEMA_VERSION  # the code uses everything its own migrations made
 DB_SCHEMA = "av"
 MIGRATIONS_TABLE = "schema_migrations"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -83,6 +83,16 @@ SELECT h.session_pk, h.ordinal, h.call_index, h.ts, h.start_char, {rank}, h.pass
     GROUP BY ts, session_pk, ordinal, call_index
     ORDER BY ts DESC NULLS LAST, session_pk, ordinal, call_index LIMIT %(need)s + 1
 ) h"""
+# A term's matches in a block of days, by the index of tokens by day (migration 0012): `= ANY`
+# is one exact entry per day, looked up with the words (an index scan a day), where a range
+# would collect every row of it first; only the matches' pages are read. The days come from a
+# subquery, unseen by the planner: priced per day as if each read the word's whole entry, a
+# visible list of a hundred looks dearer than fetching every match, which is what this avoids.
+DAYS_BOUND = "(d.hour / 24) = ANY(ARRAY(SELECT generate_series(%(first_day)s::int, %(last_day)s::int)))"
+# Rows stamped after today (none, or a few: a range of them), read with the newest block. A
+# statement of their own: OR-ed with the days, the days would only filter the word's every match.
+LATER_DAYS_BOUND = "d.hour / 24 > %(last_day)s::int"
+DAY_LOOKUP = "d.tsv @@ %(tsq)s::tsquery"  # exact where every term is one token (Compiled.keys)
 INDEXED_CHECK = "EXISTS (SELECT 1 FROM search_chunks d WHERE d.ctid = x.tid AND {check})"
 INDEXED_RANK = "(SELECT max({rank}) FROM search_chunks d WHERE d.ctid = ANY(h.tids))"
 # Only with the user's own filters: their sessions' ids (the live sessions with messages are the
@@ -199,8 +209,37 @@ def _indexed(
         rows = conn.execute(sql, {**params, **values, "need": need}, prepare=False).fetchall()
         # Each probe reads everything from its time on, so it replaces the earlier ones' texts.
         hits.clear()
+        read_back_to[0] = None
         _merge([row[:6] for row in rows if row[6]][:need], hits)
         return Probed(texts=len(hits), candidates=rows[0][7] if rows else 0)
+
+    read_back_to: list[int | None] = [None]  # the oldest day the daily probes have read whole
+
+    def by_day(since: datetime) -> int:
+        # The term's matches in the days from its day to the day before those read already (every
+        # match of each, so the texts found so far stand); the first block up to today, and any
+        # row stamped later.
+        newer = read_back_to[0]
+        today = math.floor((texts.before or datetime.now(UTC)).timestamp() / 86400)
+        days = {
+            "first_day": math.floor(since.timestamp() / 86400),
+            "last_day": today if newer is None else newer - 1,
+        }
+        bounds = [DAYS_BOUND] + ([LATER_DAYS_BOUND] if newer is None and texts.before is None else [])
+        if newer is None:
+            hits.clear()
+        read_back_to[0] = days["first_day"]
+        for bound in bounds:
+            sql = INDEXED_SQL.format(
+                lookup=DAY_LOOKUP,
+                range=bound + (" AND d.ts >= %(text_since)s" if texts.since is not None else ""),
+                passes=" AND ".join(texts.indexed_sql("x")) or "TRUE",
+                rank=INDEXED_RANK.format(rank=rank_sql(compiled, "d.tsv")) if ranked else "NULL::float8",
+                sessions="",
+            )
+            rows = conn.execute(sql, {**params, **days, "need": need}, prepare=False).fetchall()
+            _merge([row[:6] for row in rows if row[6]][:need], hits)
+        return len(hits)
 
     scope, share = None, 1.0
     if where != BASE_WHERE:
@@ -210,7 +249,25 @@ def _indexed(
             return hits
     # A filter's sessions hold about their messages' share of the rows: the first range is sized
     # to hold as many of theirs as an unfiltered search's first range holds of all.
-    newest_first(time_stats(conn), need, probe, newest=texts.before, oldest=texts.since, share=share)
+    # Every term one token and nothing else to pass: the index of tokens by day answers exactly
+    # (migration 0012); a filter's candidates would mostly not pass, so it keeps to the others.
+    daily = (
+        compiled.mode == "words"
+        and compiled.tsquery is not None
+        and compiled.keys == compiled.tsquery
+        and scope is None
+        and texts.kinds is None
+        and compiled.exclude is None
+    )
+    newest_first(
+        time_stats(conn),
+        need,
+        probe,
+        newest=texts.before,
+        oldest=texts.since,
+        share=share,
+        by_day=by_day if daily else None,
+    )
     return hits
 
 

@@ -34,7 +34,7 @@ def test_out_of_range_times_are_nulled_counted_and_reindexed(empty_db, pg_server
                 )
         seq_before = dict(conn.execute("SELECT session_id, change_seq FROM sessions").fetchall())
 
-        assert [m.name for m in apply_the_rest()] == ["times_in_range"]
+        assert [m.name for m in apply_the_rest()][0] == "times_in_range"  # then any later ones
         conn.execute("SET search_path = av")
         times = conn.execute(
             "SELECT s.session_id, m.ordinal, m.ts::text FROM messages m JOIN sessions s ON s.id = m.session_pk "
@@ -90,4 +90,4 @@ def test_it_waits_for_a_running_index_pass_and_applies_nothing_when_the_wait_is_
             indexer.rollback()
         applied = conn.execute("SELECT max(version) FROM av.schema_migrations").fetchone()
         assert applied == (10,)
-        assert [m.name for m in apply_the_rest()] == ["times_in_range"]
+        assert [m.name for m in apply_the_rest()][0] == "times_in_range"  # then any later ones

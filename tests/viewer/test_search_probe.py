@@ -148,3 +148,42 @@ def test_a_narrow_upper_bound_is_priced_as_the_rows_up_to_it() -> None:
 
     newest_first(STATS, 1001, probe, newest=newest, oldest=newest - timedelta(days=14))
     assert None not in calls
+
+
+def _run_by_day(density: float, need: int = 1001) -> tuple[list[datetime | None], list[datetime]]:
+    """Probes made for a term matching ``density`` of all rows evenly, where the term may also be
+    asked for day by day (each call reads the days before the previous call's)."""
+    calls: list[datetime | None] = []
+    days: list[datetime] = []
+
+    def probe(since: datetime | None) -> Probed:
+        calls.append(since)
+        n = int(100_000 * density) if since is None else int(STATS.rows_newer_than(since) * density)
+        return Probed(texts=n, candidates=n)
+
+    def by_day(since: datetime) -> int:
+        days.append(since)
+        return int(STATS.rows_newer_than(since) * density)
+
+    newest_first(STATS, need, probe, by_day=by_day)
+    return calls, days
+
+
+@pytest.mark.parametrize("density", [0.03, 0.02, 0.015])
+def test_a_rare_term_is_read_day_by_day_only_as_far_back_as_its_newest_texts(density) -> None:
+    """First searches of rare words read one cold heap page per match (docs/design-search.md,
+    "First searches of a rare term"): fetching every match read ~3,850 pages at 1 M where the
+    newest 1,001 texts needed about half of them. Asked day by day, only those are read."""
+    calls, days = _run_by_day(density)
+    assert None not in calls  # never every match
+    assert days and days == sorted(days, reverse=True)  # each call reads older days
+    reached = STATS.rows_newer_than(days[-1])
+    assert reached * density >= 1001  # enough texts
+    assert reached < 0.9 * STATS.rows  # and not every match: the older ones' pages stay unread
+    assert len(days) <= 3
+
+
+def test_a_term_with_few_matches_older_than_its_window_is_fetched_whole() -> None:
+    """Where nearly every match is needed anyway, the days cost more than the pages they save."""
+    calls, _ = _run_by_day(0.011)
+    assert calls[-1] is None

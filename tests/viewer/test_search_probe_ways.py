@@ -76,21 +76,43 @@ def test_time_ranges_and_the_terms_own_entries_give_the_same_answer(spread, monk
         conn.execute("ANALYZE search_chunks")  # the ts histogram the ranges are sized with
 
     probes: list[datetime | None] = []
+    daily: list[datetime] = []
+    most_days = [0]  # the most daily probes one search made
     plan = queries_search.newest_first
 
-    def recorded(stats, need, probe, **kw) -> None:
+    def recorded(stats, need, probe, by_day=None, **kw) -> None:
+        def by_day_recorded(since: datetime) -> int:
+            daily.append(since)
+            return by_day(since)
+
+        kw["by_day"] = by_day_recorded if by_day else None
+        before = len(daily)
         plan(stats, need, lambda since: probes.append(since) or probe(since), **kw)
+        most_days[0] = max(most_days[0], len(daily) - before)
 
     monkeypatch.setattr(queries_search, "newest_first", recorded)
     answers = {}
-    for way, cost in (("ranges", 1e12), ("by term", 0.0), ("as costed", search_probe.MATCH_COST_ROWS)):
-        monkeypatch.setattr(search_probe, "MATCH_COST_ROWS", cost)
+    ways = (
+        ("ranges", 1e12, 1e12),
+        ("by term", 0.0, 1e12),
+        ("by day", 0.0, 0.0),  # a rare word's newest matches day by day (migration 0012),
+        ("as costed", search_probe.MATCH_COST_ROWS, search_probe.DAY_COST_ROWS),
+    )
+    for way, match_cost, day_cost in ways:
+        monkeypatch.setattr(search_probe, "MATCH_COST_ROWS", match_cost)
+        monkeypatch.setattr(search_probe, "DAY_COST_ROWS", day_cost)
+        # ... in blocks too small at first, so later ones read the days before (exactly once)
+        monkeypatch.setattr(search_probe, "SAFETY", 0.3 if way == "by day" else 1.5)
         probes.clear()
+        daily.clear()
         answers[way] = _answers(spread)
         assert any(p is not None for p in probes), way  # time ranges were read
         if way == "by term":
             assert None in probes  # some searches ended on the term's own entries
+        if way == "by day":
+            assert most_days[0] >= 2  # a search read a block of days, then the days before
     assert answers["ranges"] == pending
     assert answers["by term"] == pending
+    assert answers["by day"] == pending
     assert answers["as costed"] == pending
     assert any(a["truncated"] for a in pending) and not all(a["truncated"] for a in pending)
