@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, params
-from starlette.routing import BaseRoute, Match
+from starlette.datastructures import URLPath
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from avcore.routes import RouteTable
@@ -77,6 +78,12 @@ class PendingGroup(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         return Match.NONE, {}
 
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        # Starlette's router asks every route in turn and moves on only on NoMatchFound; the
+        # base class raises NotImplementedError, which would turn any url_for() naming a route
+        # listed after a pending group into a 500.
+        raise NoMatchFound(name, path_params)
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
         raise RuntimeError("a pending route group never matches, so it never handles a request")
 
@@ -104,9 +111,15 @@ class PendingGroups:
     def _build(self, group: PendingGroup) -> None:
         routes = self.app.router.routes
         before = len(routes)
-        group.load().install(
-            self.app, prefix=group.prefix, dependencies=group.dependencies, responses=group.responses
-        )
+        try:
+            group.load().install(
+                self.app, prefix=group.prefix, dependencies=group.dependencies, responses=group.responses
+            )
+        except BaseException:
+            # Routes installed before the failure would sit after the page's catch-all route and
+            # be added again by the next attempt: take them out, keep the group pending.
+            del routes[before:]
+            raise
         built = routes[before:]
         del routes[before:]
         place = next(i for i, route in enumerate(routes) if route is group)

@@ -7,8 +7,8 @@ variable, never later in the middle of a request.
 Each field ``name`` is read from ``AV_NAME`` (the name's case does not matter) and checked by
 pydantic as any model field; a keyword argument wins over the environment. That is all the
 functions used of pydantic-settings, whose import (with python-dotenv and its providers for
-cloud secret stores, CLI and files) cost every cold start about 15 ms of CPU and the layer
-0.4 MB (docs/deployment.md, "Cold start").
+cloud secret stores, CLI and files) cost every cold start about 17 ms of CPU and the layer
+0.34 MB (docs/deployment.md, "Cold start").
 """
 
 from __future__ import annotations

@@ -83,6 +83,68 @@ def test_the_slash_redirect_sees_a_group_not_built_yet() -> None:
     assert answer.headers["location"].endswith("/api/b")
 
 
+def slashed() -> RouteTable:
+    table = RouteTable()
+
+    @table.get("/c/")
+    def c() -> dict[str, str]:
+        return {"route": "c"}
+
+    return table
+
+
+def test_the_slash_redirect_builds_the_group_of_the_slash_toggled_twin() -> None:
+    """/api/c begins with no declared start ("/c/"): only its twin /api/c/ does, so the group is
+    built for the router's redirect by the twin alone."""
+    app = FastAPI()
+    install_lazily(app, slashed, starts=("/c/",), prefix="/api")
+    with TestClient(app, follow_redirects=False) as client:
+        answer = client.get("/api/c")
+    assert answer.status_code == 307
+    assert answer.headers["location"].endswith("/api/c/")
+
+
+def test_a_pending_group_does_not_break_url_for_of_the_routes_after_it() -> None:
+    app = FastAPI()
+    install_lazily(app, anything, starts=("/b",), prefix="/api")
+
+    @app.get("/eager", name="eager")
+    def eager() -> dict[str, str]:
+        return {}
+
+    assert app.url_path_for("eager") == "/eager"
+
+
+class Half(RouteTable):
+    """A table whose install fails after adding a route, as an import or model error would."""
+
+    def install(self, app: FastAPI, **kwargs: object) -> None:  # type: ignore[override]
+        super().install(app, **kwargs)  # type: ignore[arg-type]
+        raise RuntimeError("broken group")
+
+
+def half() -> RouteTable:
+    table = Half()
+
+    @table.get("/h")
+    def h() -> dict[str, str]:
+        return {"route": "h"}
+
+    return table
+
+
+def test_a_group_that_fails_to_build_leaves_no_routes_behind_and_stays_pending() -> None:
+    app = FastAPI()
+    install_lazily(app, half, starts=("/h",), prefix="/api")
+    routes_before = list(app.router.routes)
+    pending: PendingGroups = app.state.pending_route_groups
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="broken group"):
+            pending.build_for("/api/h")
+        assert app.router.routes == routes_before
+        assert len(pending.groups) == 1
+
+
 def test_the_openapi_document_lists_every_group_before_any_request() -> None:
     loaded.clear()
     app = toy_app()
