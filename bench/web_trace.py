@@ -96,10 +96,31 @@ class Breakdown:
 def _page_navigation(events: list[dict[str, Any]]) -> tuple[int, int, float]:
     """The (pid, tid, ts) of the page's navigation start: the one whose document is the http(s)
     page (the browser's own WebUI renderers navigate too)."""
-    for e in events:
+    navigations = [e for e in events if e.get("name") == "navigationStart"]
+    for e in navigations:
         url = e.get("args", {}).get("data", {}).get("documentLoaderURL", "")
-        if e.get("name") == "navigationStart" and url.startswith("http"):
+        if url.startswith("http"):
             return int(e["pid"]), int(e["tid"]), float(e["ts"])
+    # Chromium may leave documentLoaderURL empty when the navigation swaps renderer processes:
+    # the navigation starts in one renderer (about:blank), the browser commits the page's URL to
+    # its frame, and the page's scripts run in another. The origin is then the navigationStart of
+    # the committed frame; the main thread, the renderer thread running the page's scripts.
+    committed = {
+        e.get("args", {}).get("data", {}).get("frame")
+        for e in events
+        if e.get("name") == "FrameCommittedInBrowser"
+        and str(e.get("args", {}).get("data", {}).get("url", "")).startswith("http")
+    }
+    origins = [float(e["ts"]) for e in navigations if e.get("args", {}).get("frame") in committed]
+    scripts = [
+        e
+        for e in events
+        if e.get("name") == "FunctionCall"
+        and str(e.get("args", {}).get("data", {}).get("url", "")).startswith("http")
+    ]
+    if origins and scripts:
+        first = min(scripts, key=lambda e: float(e["ts"]))
+        return int(first["pid"]), int(first["tid"]), min(origins)
     raise ValueError("the trace has no navigationStart of an http(s) page")
 
 
