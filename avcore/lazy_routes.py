@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,10 @@ class PendingGroups:
 
     app: FastAPI
     groups: list[PendingGroup] = field(default_factory=list)
+    # One app can be served from several event loops at once (a test client per thread, a
+    # threaded server): two first requests must not both build a group, or the second finds its
+    # placeholder gone. Uncontended after the first requests; the check outside is only a fast path.
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def build_for(self, path: str) -> None:
         """Build every pending group that could serve ``path`` or its slash-toggled twin (the
@@ -101,12 +106,14 @@ class PendingGroups:
         if not self.groups:
             return
         twin = path.rstrip("/") if path.endswith("/") else path + "/"
-        for group in [g for g in self.groups if g.could_serve(path) or g.could_serve(twin)]:
-            self._build(group)
+        with self.lock:
+            for group in [g for g in self.groups if g.could_serve(path) or g.could_serve(twin)]:
+                self._build(group)
 
     def build_all(self) -> None:
-        for group in list(self.groups):
-            self._build(group)
+        with self.lock:
+            for group in list(self.groups):
+                self._build(group)
 
     def _build(self, group: PendingGroup) -> None:
         routes = self.app.router.routes

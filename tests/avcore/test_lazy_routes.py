@@ -4,6 +4,8 @@ route reachable and documented."""
 from __future__ import annotations
 
 import gc
+import threading
+import time
 
 import pytest
 from fastapi import FastAPI
@@ -143,6 +145,45 @@ def test_a_group_that_fails_to_build_leaves_no_routes_behind_and_stays_pending()
             pending.build_for("/api/h")
         assert app.router.routes == routes_before
         assert len(pending.groups) == 1
+
+
+def slow() -> RouteTable:
+    time.sleep(0.05)  # an import that takes a while: the other first requests arrive meanwhile
+    table = RouteTable()
+
+    @table.get("/s")
+    def s() -> dict[str, str]:
+        return {"route": "s"}
+
+    return table
+
+
+def test_first_requests_from_several_threads_build_a_group_once() -> None:
+    """One app served from several event loops at once (a test client per thread, as the
+    concurrent-push tests do): every first request is answered, and the group's routes are added
+    once, in its place."""
+    app = FastAPI()
+    install_lazily(app, slow, starts=("/s",), prefix="/api")
+    start = threading.Barrier(6)
+    answers: list[int] = []
+    errors: list[BaseException] = []
+
+    def first_request() -> None:
+        try:
+            with TestClient(app) as client:
+                start.wait()
+                answers.append(client.get("/api/s").status_code)
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert answers == [200] * 6
+    assert [getattr(r, "path", None) for r in app.router.routes].count("/api/s") == 1
 
 
 def test_the_openapi_document_lists_every_group_before_any_request() -> None:
