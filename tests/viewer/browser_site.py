@@ -3,7 +3,7 @@ sessions, a watched page, and small steps (log in, find a list row, a session's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +64,15 @@ def item(page: Any, sid: str) -> Any:
 def session_href(sid: str, ordinal: int | None = None) -> str:
     tail = f"/m/{ordinal}" if ordinal is not None else ""
     return f"#/s/{quote(sid, safe='')}{tail}"
+
+
+def wait_a_little_for(page: Any, condition: Callable[[], object]) -> None:
+    """Polls ``condition`` for up to 5 s while the page runs (requests a route handler collects
+    arrive between polls); the caller asserts what it needed, with its own message."""
+    for _ in range(200):
+        if condition():
+            return
+        page.wait_for_timeout(25)
 
 
 def release(held: list[tuple[Any, Any]]) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
-from tests.viewer.browser_site import Site, login, page_watch, release, session_href
+from tests.viewer.browser_site import Site, login, page_watch, release, session_href, wait_a_little_for
 from tests.viewer.test_viewer_browser import huge_site
 
 if TYPE_CHECKING:
@@ -94,10 +94,7 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
     # The session's page of messages was asked for while the app's code was still held back
     # (it used to be asked for only once that code had loaded and mounted the view). The boot
     # module asks for that code too, just after the data: let its request arrive here.
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(25)
+    wait_a_little_for(page, lambda: held)
     assert held, "the app's main chunk was not requested"
     assert not page.locator("#shell").count()
     release(held)

@@ -18,7 +18,7 @@ import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
-from tests.viewer.browser_site import Site, login, page_watch, release, session_href
+from tests.viewer.browser_site import Site, login, page_watch, release, session_href, wait_a_little_for
 from tests.viewer.test_viewer_browser import huge_site
 
 if TYPE_CHECKING:
@@ -63,10 +63,7 @@ def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
 
     page.route("**/static/*.js", route_js)  # routing also turns the HTTP cache off
     page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
-    for _ in range(200):
-        if boot and app_asked:
-            break
-        page.wait_for_timeout(25)
+    wait_a_little_for(page, lambda: boot and app_asked)
     assert boot, "the boot module was not requested"
     # Asked for by index.html itself: the boot module, which used to ask for it, has not run.
     assert app_asked, "the app's chunk waited for the boot module"
@@ -90,10 +87,7 @@ def test_a_deep_link_asks_for_nothing_else_until_its_message_has_painted(
     page.goto(site.url + session_href(HUGE_ID, 4000))
     # The session has answered and its header shows; its message page is held back.
     expect(page.locator(".session-head h1")).to_be_visible()
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(25)
+    wait_a_little_for(page, lambda: held)
     assert held, "the message page was not asked for"
     early = [url.split("/api/v1/", 1)[1] for url in asked]
     assert not [u for u in early if "/children" in u or "/cost" in u or u.startswith("sessions?")], early
@@ -130,10 +124,7 @@ def test_the_boot_module_starts_the_data_while_the_stylesheet_is_held(
         page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
     # The message page was asked for while the stylesheet is still held back (a stylesheet
     # linked in the HTML held the boot module, and so every request, until it had loaded) ...
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(25)
+    wait_a_little_for(page, lambda: held)
     assert held, "the stylesheet was not requested"
     # ... and nothing is drawn unstyled meanwhile.
     assert not page.locator("#shell").count()
