@@ -11,6 +11,7 @@ import pytest
 
 from tests.apps import make_session
 from tests.viewer.test_search_exact import _index
+from tests.viewer.test_search_probe_ways import search_answers
 from viewer_fn import queries_search, search_probe
 from viewer_fn.search_probe import Probed
 
@@ -52,16 +53,6 @@ QUERIES: list[dict[str, Any]] = [
     {"q": "rare"},
     {"q": "put common 1", "mode": "substring", "project": "narrow"},
 ]
-
-
-def _answers(apps) -> list[dict[str, Any]]:
-    out = []
-    for params in QUERIES:
-        r = apps.view("/api/v1/search", limit=50, **params)
-        assert r.status_code == 200, (params, r.text)
-        body = r.json()
-        out.append({k: body[k] for k in ("rows", "truncated", "looked_back_to")})
-    return out
 
 
 def _recording(monkeypatch) -> list[tuple[datetime | None, Probed]]:
@@ -148,14 +139,14 @@ def test_a_rare_word_without_a_filter_keeps_its_small_range_then_its_own_entries
 
 def test_the_answer_is_the_same_by_ranges_by_the_term_and_before_indexing(two_projects, monkeypatch) -> None:
     monkeypatch.setattr(queries_search, "SEARCH_WINDOW", WINDOW)
-    pending = _answers(two_projects)
+    pending = search_answers(two_projects, QUERIES)
     _indexed(two_projects)
     probes = _recording(monkeypatch)
     answers = {}
     for way, cost in (("ranges", 1e12), ("by term", 0.0), ("as costed", search_probe.MATCH_COST_ROWS)):
         monkeypatch.setattr(search_probe, "MATCH_COST_ROWS", cost)
         probes.clear()
-        answers[way] = _answers(two_projects)
+        answers[way] = search_answers(two_projects, QUERIES)
         assert any(since is not None for since, _ in probes), way  # time ranges were read
         if way == "by term":
             assert any(since is None for since, _ in probes)

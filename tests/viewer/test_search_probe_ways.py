@@ -58,9 +58,10 @@ QUERIES: list[dict[str, Any]] = [
 ]
 
 
-def _answers(apps) -> list[dict[str, Any]]:
+def search_answers(apps, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each query's first page, as the API answers it (rows, and how far the window looked)."""
     out = []
-    for params in QUERIES:
+    for params in queries:
         r = apps.view("/api/v1/search", limit=50, **params)
         assert r.status_code == 200, (params, r.text)
         body = r.json()
@@ -70,7 +71,7 @@ def _answers(apps) -> list[dict[str, Any]]:
 
 def test_time_ranges_and_the_terms_own_entries_give_the_same_answer(spread, monkeypatch) -> None:
     monkeypatch.setattr(queries_search, "SEARCH_WINDOW", WINDOW)
-    pending = _answers(spread)
+    pending = search_answers(spread, QUERIES)
     _index(spread)
     with spread.db.admin() as conn:
         conn.execute("ANALYZE search_chunks")  # the ts histogram the ranges are sized with
@@ -105,7 +106,7 @@ def test_time_ranges_and_the_terms_own_entries_give_the_same_answer(spread, monk
         monkeypatch.setattr(search_probe, "SAFETY", 0.3 if way == "by day" else 1.5)
         probes.clear()
         daily.clear()
-        answers[way] = _answers(spread)
+        answers[way] = search_answers(spread, QUERIES)
         assert any(p is not None for p in probes), way  # time ranges were read
         if way == "by term":
             assert None in probes  # some searches ended on the term's own entries
