@@ -10,7 +10,12 @@ Schema changes follow expand/contract (docs/deploy.md, "Upgrading"):
 * a **contract** migration removes or changes something older code uses. It declares the
   oldest code that still works once it is applied, with a header line
   ``-- av:code-built-for >= N`` (N = a schema version), and ships only in a release after
-  every deployed function was built for N or later.
+  every deployed function was built for N or later;
+* an index on a table the functions write (anything larger than a few thousand rows) is
+  built ``CONCURRENTLY`` in a migration of its own whose first line is
+  ``-- av:no-transaction`` (infra/migrate_online.py; docs/deploy.md, "Online migrations"):
+  a plain ``CREATE INDEX`` in a migration's transaction blocks that table's writes for the
+  whole build.
 
 So this code runs on a database whose version is at least ``OLDEST_SCHEMA`` (it needs
 every migration it ships: migrate, then deploy) and whose contract migrations all allow

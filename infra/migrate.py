@@ -5,12 +5,16 @@ takes a session-level advisory lock so two operators (or a deploy hook and a
 human) never run migrations at once, skips what is recorded, refuses when an
 applied migration was edited since (its checksum changed), and applies the rest
 as the owner role. Never edit an applied migration: add a new one.
+
+A migration whose first line is ``-- av:no-transaction`` (online index builds) runs
+statement by statement outside a transaction instead (``infra/migrate_online.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from importlib import resources
 
@@ -19,12 +23,22 @@ from psycopg import sql
 
 from avcore.schema import DB_SCHEMA, INGEST_ROLE, MIGRATIONS_TABLE, OWNER_ROLE, VIEWER_ROLE
 from infra.admin_db import AdminError, become_owner
+from infra.migrate_online import (
+    NO_TRANSACTION_MARKER,
+    OnlineStatement,
+    declares_no_transaction,
+    online_statements,
+    run_online,
+    script_lines,
+)
 
 # Arbitrary but fixed: the advisory lock key every migrator agrees on.
 MIGRATION_LOCK_KEY = 0x61766D6967  # "avmig"
 FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # How long a migration statement may wait for a table lock before it gives up (see migrate()).
 DEFAULT_LOCK_TIMEOUT_MS = 5_000
+# How often a migrator waiting for another one tries the advisory lock again (see _lock()).
+LOCK_RETRY_S = 0.2
 
 # A contract migration's header: "-- av:code-built-for >= N" (see avcore/schema.py).
 CODE_MIN_HEADER = re.compile(r"^--\s*av:code-built-for\s*>=\s*(\d+)\s*$", re.MULTILINE)
@@ -66,6 +80,17 @@ class Migration:
         found = CODE_MIN_HEADER.findall(self.sql)
         return max((int(n) for n in found), default=0)
 
+    @property
+    def label(self) -> str:
+        return f"{self.version:04d}_{self.name}"
+
+    @property
+    def online(self) -> list[OnlineStatement] | None:
+        """Its statements when it runs outside a transaction (``-- av:no-transaction``), else None."""
+        if not declares_no_transaction(self.sql):
+            return None
+        return online_statements(self.sql)
+
 
 def load_migrations() -> list[Migration]:
     """The migrations shipped in ``infra/migrations``, in version order, without gaps."""
@@ -83,6 +108,10 @@ def load_migrations() -> list[Migration]:
                 f"migration {migration.version:04d}_{migration.name} declares code-built-for >= "
                 f"{migration.code_min}, a schema version after its own"
             )
+        try:
+            migration.online  # noqa: B018 - parsed now, so a malformed file fails before anything runs
+        except ValueError as exc:
+            raise MigrationError(f"migration {migration.label}: {exc}") from None
     return found
 
 
@@ -135,7 +164,7 @@ def migrate(conn: psycopg.Connection, *, lock_timeout_ms: int = DEFAULT_LOCK_TIM
     """
     conn.autocommit = True
     _check_roles(conn)
-    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+    _lock(conn)
     try:
         if not _schema_exists(conn):
             # As the administrator: creating a schema needs CREATE on the database, which
@@ -152,6 +181,11 @@ def migrate(conn: psycopg.Connection, *, lock_timeout_ms: int = DEFAULT_LOCK_TIM
             conn.execute(ADD_CODE_MIN_SQL)
         done: list[Migration] = []
         for migration in pending(conn):
+            online = migration.online
+            if online is not None:
+                _apply_online(conn, migration, online, lock_timeout_ms, done)
+                done.append(migration)
+                continue
             try:
                 with conn.transaction():
                     conn.execute(migration.sql)  # a trusted file shipped with the code, not a LiteralString
@@ -175,6 +209,46 @@ def migrate(conn: psycopg.Connection, *, lock_timeout_ms: int = DEFAULT_LOCK_TIM
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
 
 
+def _lock(conn: psycopg.Connection) -> None:
+    """Take the migrators' advisory lock, waiting for another migrator to finish.
+
+    By polling, not ``pg_advisory_lock()``: a statement waiting for the lock keeps a snapshot
+    open, and the other migrator's ``CREATE INDEX CONCURRENTLY`` waits for every older snapshot
+    to end; each would wait for the other, and PostgreSQL would cancel one as a deadlock.
+    """
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (MIGRATION_LOCK_KEY,)).fetchone()
+        if row and row[0]:
+            return
+        time.sleep(LOCK_RETRY_S)
+
+
+def _apply_online(
+    conn: psycopg.Connection,
+    migration: Migration,
+    statements: list[OnlineStatement],
+    lock_timeout_ms: int,
+    done: list[Migration],
+) -> None:
+    """Run a no-transaction migration's statements, then record it; say what is left if one fails."""
+    try:
+        run_online(conn, statements)
+        conn.execute(RECORD_SQL, (migration.version, migration.name, migration.checksum, migration.code_min))
+    except psycopg.Error as exc:
+        if conn.broken:
+            raise
+        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{lock_timeout_ms}ms")))
+        reason = (exc.diag.message_primary or str(exc)).strip()
+        raise MigrationError(
+            f"migration {migration.label} (run outside a transaction) stopped: {reason}. "
+            "It is not recorded; the statements before the one that failed stay applied, and an "
+            "index build it interrupted is left INVALID (queries ignore it). Run `av-admin migrate` "
+            "again: it drops such an index and builds it again"
+            + (f" ({len(done)} earlier migration(s) of this run are applied)" if done else "")
+        ) from None
+    conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{lock_timeout_ms}ms")))
+
+
 def migration_script(conn: psycopg.Connection) -> str:
     """What ``migrate`` would run now, as SQL (``av-admin migrate --dry-run``); changes nothing."""
     _check_roles(conn)
@@ -191,6 +265,18 @@ def migration_script(conn: psycopg.Connection) -> str:
     if conn.execute(HAS_CODE_MIN_SQL, (DB_SCHEMA,)).fetchone() is None:
         lines.append(ADD_CODE_MIN_SQL + ";  -- only where the table predates it")
     for migration in todo:
+        online = migration.online
+        if online is not None:
+            comments = [line for line in migration.sql.splitlines() if line.lstrip().startswith("--")]
+            lines += [
+                f"-- {migration.label}: outside a transaction ({NO_TRANSACTION_MARKER}), one statement "
+                "at a time; recorded only after the last one succeeded",
+                *comments[1:],
+                *script_lines(conn, online),
+                f"INSERT INTO {MIGRATIONS_TABLE} (version, name, checksum, code_min) "
+                f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', {migration.code_min});",
+            ]
+            continue
         lines += [
             f"-- {migration.version:04d}_{migration.name}",
             "BEGIN;",

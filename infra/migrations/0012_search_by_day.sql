@@ -1,3 +1,4 @@
+-- av:no-transaction
 -- 0012 (expand): a rare word's newest matches without the older ones' pages (issue 15 item 5;
 -- docs/design-search.md, "First searches of a rare term").
 --
@@ -12,8 +13,10 @@
 -- range that would collect every row first), and reads only those matches' pages: about half of
 -- them at 1 M, far fewer at 10 M. Phrases and substrings are found as before.
 --
--- Cost: ~280 MB at 1 M (the bench's vocabulary; more for a varied one), built in ~90 s there
--- (the build reads the table once and blocks the indexer's writes to search_chunks meanwhile;
--- pushes and searches go on), and one more GIN entry set per chunk the indexer writes.
+-- Cost: ~280 MB at 1 M (the bench's vocabulary; more for a varied one), built in ~90 s there,
+-- and one more GIN entry set per chunk the indexer writes. Built CONCURRENTLY (outside a
+-- transaction, hence the first line; infra/migrate_online.py), so nothing waits for it: the
+-- indexer's writes to search_chunks and session deletes go on while it builds. An interrupted
+-- build leaves the index INVALID; the next `av-admin migrate` drops it and builds it again.
 -- Code built for 11 does not use it and keeps working.
-CREATE INDEX search_chunks_day_words ON search_chunks USING gin ((hour / 24), tsv);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS search_chunks_day_words ON search_chunks USING gin ((hour / 24), tsv);

@@ -243,6 +243,7 @@ def test_the_admin_function_ships_the_migrations_and_no_local_tooling(build_dir:
         "admin_lambda.py",
         "credentials.py",
         "migrate.py",
+        "migrate_online.py",
         "roles.py",
     }
     migrations = sorted(p.name for p in (root / "infra" / "migrations").glob("*.sql"))
