@@ -109,7 +109,7 @@ def tools_session(now: datetime) -> dict[str, Any]:
             sid,
             2,
             "assistant",
-            "[Read: /home/dev/av-cloud/MISSING.md]",
+            "[Read: /home/dev/av-cloud/docs/deployment/MISSING.md]",
             t + 2 * step,
             model="claude-sonnet-4-5",
             has_tool_use=True,
@@ -121,7 +121,7 @@ def tools_session(now: datetime) -> dict[str, Any]:
                     "tool_name": "Read",
                     "tool_use_id": "toolu_02",
                     "category": "read",
-                    "input_json": json.dumps({"file_path": "/home/dev/av-cloud/MISSING.md"}),
+                    "input_json": json.dumps({"file_path": "/home/dev/av-cloud/docs/deployment/MISSING.md"}),
                     "result_content": "File does not exist.",
                     "result_is_error": True,
                 }

@@ -1,3 +1,4 @@
+import DOMPurify from "dompurify";
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../src/lib/markdown/render";
 
@@ -69,5 +70,16 @@ describe("renderMarkdown", () => {
     const root = dom(renderMarkdown("```ts\nconst a = 1;\n```"));
     expect(root.querySelector("code")?.className).toBe("language-ts");
     expect(root.querySelector(".code-lang")?.textContent).toBe("ts");
+  });
+
+  it("sanitizes with its own DOMPurify: the shared one keeps its own rules (search snippets)", () => {
+    // Markdown's config and link hook are set once on its own instance; they used to be added to
+    // the shared one, so every other caller's links were rewritten too.
+    const root = dom(renderMarkdown("[site](https://example.com) and <b>raw</b>"));
+    expect(root.querySelector("a")?.getAttribute("target")).toBe("_blank");
+    expect(root.querySelector("b")).toBeNull();
+    const shared = DOMPurify.sanitize('<a href="https://example.com">x</a>');
+    expect(shared).not.toContain("target");
+    expect(shared).not.toContain("rel=");
   });
 });

@@ -20,6 +20,28 @@ class FirstPaint {
     setTimeout(() => this.markShown(), AT_LATEST_MS);
   }
 
+  /** The deep-linked message's row is in the DOM, scrolled to. Once it is in view (laid out in
+   * the viewport: drawn in that frame), what waits for it runs after the next frame, in a task of
+   * its own. Run at once (as it used to be, two animation frames after the scroll, whether the
+   * row was in view by then or not), the list's mount (~30 ms of script) and the requests it
+   * starts could sit in front of the frame showing the message. */
+  placed(row: Element | null): void {
+    if (!this.waiting) return;
+    const after = (): void => {
+      requestAnimationFrame(() => setTimeout(() => this.markShown(), 0));
+    };
+    if (!row || typeof IntersectionObserver === "undefined") {
+      requestAnimationFrame(after);
+      return;
+    }
+    const seen = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      seen.disconnect();
+      after();
+    });
+    seen.observe(row);
+  }
+
   /** The deep-linked message is on screen (or the session view gave up: an error, it left). */
   markShown(): void {
     if (!this.waiting) return;

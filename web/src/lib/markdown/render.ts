@@ -50,10 +50,22 @@ const marked = new Marked({
   },
 });
 
-let hooked = false;
-function purifier(): typeof DOMPurify {
-  if (!hooked) {
-    DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+const PURIFY_CONFIG = {
+  FORBID_TAGS: ["style", "img", "svg", "math", "form", "input", "button", "iframe", "object", "embed", "video", "audio", "source", "picture"],
+  FORBID_ATTR: ["style", "srcset", "src", "action", "formaction", "background", "poster"],
+  ALLOW_DATA_ATTR: false,
+};
+
+/** Markdown's own DOMPurify instance, configured once (`setConfig`): given its config on every
+ * call, DOMPurify parsed it again for each message (its allow-lists rebuilt: a few ms per screen
+ * of messages). Its own instance, so the hook and config never apply to other callers (search
+ * snippets use the shared one with theirs). */
+let configured: ReturnType<typeof DOMPurify> | null = null;
+function purifier(): ReturnType<typeof DOMPurify> {
+  if (!configured) {
+    const purify = DOMPurify(window);
+    purify.setConfig(PURIFY_CONFIG);
+    purify.addHook("afterSanitizeAttributes", (node) => {
       if (node.tagName === "A") {
         const href = node.getAttribute("href");
         if (href !== null && !safeHref(href)) node.removeAttribute("href");
@@ -61,16 +73,10 @@ function purifier(): typeof DOMPurify {
         node.setAttribute("target", "_blank");
       }
     });
-    hooked = true;
+    configured = purify;
   }
-  return DOMPurify;
+  return configured;
 }
-
-const PURIFY_CONFIG = {
-  FORBID_TAGS: ["style", "img", "svg", "math", "form", "input", "button", "iframe", "object", "embed", "video", "audio", "source", "picture"],
-  FORBID_ATTR: ["style", "srcset", "src", "action", "formaction", "background", "poster"],
-  ALLOW_DATA_ATTR: false,
-};
 
 const cache = new Map<string, string>();
 const CACHE_SIZE = 500;
@@ -79,7 +85,7 @@ const CACHE_SIZE = 500;
 export function renderMarkdown(text: string): string {
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const html = purifier().sanitize(marked.parse(text) as string, PURIFY_CONFIG) as string;
+  const html = purifier().sanitize(marked.parse(text) as string);
   if (cache.size >= CACHE_SIZE) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
