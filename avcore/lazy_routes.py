@@ -4,7 +4,7 @@ A Lambda container lives for one burst of requests, often of one kind (the page 
 or a push): building every route group at the import, with the pydantic models of its answers,
 was about a third of the viewer's cold start. :func:`install_lazily` puts a *pending group* in
 the app's route list instead: an inert entry that matches nothing and marks the group's place.
-Before the router sees a request, :class:`BuildOnFirstRequest` builds each pending group whose
+Before the router matches a request, :class:`BuildOnFirstRequest` builds each pending group whose
 routes could match its path (the group's module is imported then, and its routes built on the
 app by :meth:`RouteTable.install`), and puts the built routes where the pending group stood. The
 router then matches against exactly the list an eager build makes, in the same order (a group
@@ -15,6 +15,10 @@ Which paths could match is declared with the group, without importing it: ``star
 beginnings of its routes' paths (each route's path up to its first ``{``, under the table's own
 prefix). A route whose path starts with none of them would never be built;
 tests/avcore/test_lazy_routes.py checks every lazily installed group of both functions.
+
+The build runs inside the router itself, so inside every middleware of the app: a group that
+fails to build is answered as any failing route is (a 500 carrying the request id, the security
+headers and CORS, avcore.web), not by the server's last-resort handler outside them.
 
 The OpenAPI document lists every route: ``app.openapi`` builds every pending group first. So
 does :func:`build_pending`, for code that reads ``app.routes``.
@@ -140,7 +144,7 @@ class PendingGroups:
 
 
 class BuildOnFirstRequest:
-    """ASGI middleware: builds the pending groups a request's path needs, before routing."""
+    """ASGI wrapper of the router: builds the pending groups a request's path needs, before routing."""
 
     def __init__(self, app: ASGIApp, pending: PendingGroups) -> None:
         self.app = app
@@ -162,13 +166,17 @@ def _route_path(scope: Scope) -> str:
 
 
 def pending_groups(app: FastAPI) -> PendingGroups:
-    """The app's pending groups; the first call also installs the middleware that builds them
-    and makes ``app.openapi`` build them all first."""
+    """The app's pending groups; the first call also wraps the router in what builds them and
+    makes ``app.openapi`` build them all first."""
     pending: PendingGroups | None = getattr(app.state, STATE_KEY, None)
     if pending is None:
         pending = PendingGroups(app)
         setattr(app.state, STATE_KEY, pending)
-        app.add_middleware(BuildOnFirstRequest, pending=pending)
+        # Not app.add_middleware: an app middleware added here would sit outside those the app
+        # added before (the request id, security headers, CORS), and a failed build would be
+        # answered without them. The router's own stack (Starlette's ``Router(middleware=...)``)
+        # is the innermost place a request passes through before it is matched.
+        app.router.middleware_stack = BuildOnFirstRequest(app.router.middleware_stack, pending)
         _document_every_group(app, pending)
     return pending
 

@@ -94,6 +94,8 @@ class ServiceUnavailable(ApiError):
     status, title = 503, "Service Unavailable"
 
 
+INTERNAL_ERROR = "internal error; the request id is in the X-Request-Id header"
+
 MAX_FORWARDED_HOPS = 32  # an X-Forwarded-For longer than this is read from its last hops only
 
 
@@ -266,8 +268,9 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Only for what fails outside the request middleware (which answers everything inside it).
         log.exception("unhandled error", extra={"component": component})
-        return error_response(500, "internal error; the request id is in the X-Request-Id header")
+        return error_response(500, INTERNAL_ERROR)
 
 
 SECURITY_HEADERS = {
@@ -321,7 +324,14 @@ def install_request_middleware(app: FastAPI, *, component: str, count_refusals: 
                 message = f"{nul}: must not contain NUL (U+0000)"
                 response = error_response(400, message, [{"field": nul, "message": "must not contain NUL"}])
             else:
-                response = await call_next(request)
+                try:
+                    response = await call_next(request)
+                except Exception:
+                    # Answered here rather than by the server's last-resort handler, which sits
+                    # outside every middleware: the 500 carries the request id it names, the
+                    # security headers and (viewer) CORS, and its log line the request's ids.
+                    log.exception("unhandled error", extra={"component": component, "request_id": rid})
+                    response = error_response(500, INTERNAL_ERROR)
             response.headers["X-Request-Id"] = rid
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)

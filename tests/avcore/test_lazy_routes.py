@@ -147,6 +147,26 @@ def test_a_group_that_fails_to_build_leaves_no_routes_behind_and_stays_pending()
         assert len(pending.groups) == 1
 
 
+@pytest.mark.parametrize("index", [0, 1], ids=["ingest_fn", "viewer_fn"])
+def test_a_group_that_fails_to_build_is_answered_inside_the_apps_middleware(index: int) -> None:
+    """The function's own app with a group that fails to build: the 500 is the app's error body
+    with the request id it names, the security headers and (viewer) CORS, as any failing route's."""
+    origin = "https://viewer.example.com"
+    app = function_apps(cors_origins=(origin,))[index]
+    install_lazily(app, half, starts=("/h",), prefix="/api")
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
+        answer = client.get("/api/h", headers={"Origin": origin, "X-Request-Id": "build-failed-1"})
+        assert answer.status_code == 500
+        assert answer.json()["error"] == "internal error; the request id is in the X-Request-Id header"
+        assert answer.headers["x-request-id"] == "build-failed-1"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        if index == 1:
+            assert answer.headers["access-control-allow-origin"] == origin
+        # the group is still pending, and the next request tries it again
+        assert client.get("/api/h").status_code == 500
+    assert [g.starts for g in app.state.pending_route_groups.groups].count(("/api/h",)) == 1
+
+
 def slow() -> RouteTable:
     time.sleep(0.05)  # an import that takes a while: the other first requests arrive meanwhile
     table = RouteTable()
@@ -198,14 +218,19 @@ def test_a_group_needs_the_beginnings_of_its_paths() -> None:
         install_lazily(FastAPI(), parts, starts=())
 
 
-def function_apps() -> list[FastAPI]:
+def function_apps(cors_origins: tuple[str, ...] = ()) -> list[FastAPI]:
     from ingest_fn.app import create_app as ingest_app
     from viewer_fn.app import create_app as viewer_app
 
     return [
         ingest_app(IngestSettings(database_url=PLACEHOLDER_DSN, environment="local")),
         viewer_app(
-            ViewerSettings(database_url=PLACEHOLDER_DSN, session_secret="t" * 40, environment="local")
+            ViewerSettings(
+                database_url=PLACEHOLDER_DSN,
+                session_secret="t" * 40,
+                environment="local",
+                cors_origins=cors_origins,
+            )
         ),
     ]
 
