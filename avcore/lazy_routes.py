@@ -41,6 +41,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from avcore.routes import RouteTable
 
 STATE_KEY = "pending_route_groups"
+# A group's dependencies, or a loader of them called when it is built (their module may be as
+# costly to import as the group's own).
+Dependencies = Sequence[params.Depends] | Callable[[], Sequence[params.Depends]]
 
 
 def table_of(module: str, attribute: str = "router") -> Callable[[], RouteTable]:
@@ -65,7 +68,7 @@ class PendingGroup(BaseRoute):
         *,
         starts: Sequence[str],
         prefix: str,
-        dependencies: Sequence[params.Depends],
+        dependencies: Dependencies,
         responses: dict[int | str, dict[str, Any]] | None,
     ) -> None:
         if not starts:
@@ -73,9 +76,12 @@ class PendingGroup(BaseRoute):
         self.load = load
         self.starts = tuple(prefix + start for start in starts)
         self.prefix = prefix
-        self.dependencies = tuple(dependencies)
+        self.dependencies = dependencies if callable(dependencies) else tuple(dependencies)
         self.responses = responses
         self.path = self.starts[0]  # only for reprs and tools that print routes
+
+    def group_dependencies(self) -> Sequence[params.Depends]:
+        return self.dependencies() if callable(self.dependencies) else self.dependencies
 
     def could_serve(self, path: str) -> bool:
         return path.startswith(self.starts)
@@ -124,7 +130,10 @@ class PendingGroups:
         before = len(routes)
         try:
             group.load().install(
-                self.app, prefix=group.prefix, dependencies=group.dependencies, responses=group.responses
+                self.app,
+                prefix=group.prefix,
+                dependencies=group.group_dependencies(),
+                responses=group.responses,
             )
         except BaseException:
             # Routes installed before the failure would sit after the page's catch-all route and
@@ -187,7 +196,7 @@ def install_lazily(
     *,
     starts: Sequence[str],
     prefix: str = "",
-    dependencies: Sequence[params.Depends] = (),
+    dependencies: Dependencies = (),
     responses: dict[int | str, dict[str, Any]] | None = None,
 ) -> None:
     """Install the table ``load()`` returns as :meth:`RouteTable.install` would, at this place in

@@ -125,6 +125,11 @@ class DatabaseSettings(EnvSettings):
             raise ValueError("AV_DATABASE_URL (or AV_DATABASE_SECRET_ARN) is not set")
         return self
 
+    @property
+    def dsn_setting(self) -> str:
+        """The variable the DSN comes from, for messages: the URL itself, or the secret's ARN."""
+        return "AV_DATABASE_URL" if self.database_url is not None else "AV_DATABASE_SECRET_ARN"
+
     def dsn(self, *, refresh: bool = False) -> str:
         """The DSN, from the environment or Secrets Manager (held ``secret_max_age_s``; ``refresh``: now)."""
         if self.database_url is not None:
@@ -146,9 +151,11 @@ class DatabaseSettings(EnvSettings):
         # database itself, which is what the rotation function must reach): send the functions there.
         if not self.database_host:
             return dsn
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        from psycopg.conninfo import make_conninfo
 
-        params = {k: v for k, v in conninfo_to_dict(dsn).items() if k != "hostaddr"}
+        from avcore.db.policy import parse_dsn  # an unparseable DSN: InvalidDsnError, nothing of it shown
+
+        params = {k: v for k, v in parse_dsn(dsn).items() if k != "hostaddr"}
         return make_conninfo("", **{**params, "host": self.database_host})
 
 

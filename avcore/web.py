@@ -19,13 +19,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from avcore.db.pool import DatabaseUnavailable
+from avcore.db.pool import DatabaseMisconfigured, DatabaseUnavailable, is_connection_lost
 from avcore.logs import lambda_request_id_var, request_id_var
 from avcore.metrics import emit
 from avcore.schema import SchemaMismatch
@@ -240,6 +239,13 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
         log.error("schema mismatch", extra={"detail": str(exc)})
         return error_response(503, str(exc))
 
+    @app.exception_handler(DatabaseMisconfigured)
+    async def _db_misconfigured(request: Request, exc: DatabaseMisconfigured) -> Response:
+        # Found by the first request that needs the database (not at the cold start, which no
+        # longer reads the DSN): named in every answer until an operator fixes it.
+        log.error("database settings unusable", extra={"setting": exc.setting, "detail": str(exc)})
+        return error_response(503, exc.public, headers={"Retry-After": "60"})
+
     @app.exception_handler(DatabaseUnavailable)
     async def _db_down(request: Request, exc: DatabaseUnavailable) -> Response:
         log.error("database unavailable", extra={"detail": str(exc)})
@@ -256,14 +262,6 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
             503,
             "the service's credentials could not be read; try again shortly",
             headers={"Retry-After": "5"},
-        )
-
-    @app.exception_handler(psycopg.OperationalError)
-    async def _db_lost(request: Request, exc: psycopg.OperationalError) -> Response:
-        # The pool has dropped the broken connection; a retry gets a fresh one.
-        log.error("database connection lost", extra={"error": type(exc).__name__})
-        return error_response(
-            503, "the database connection was lost; retry the request", headers={"Retry-After": "2"}
         )
 
     @app.exception_handler(Exception)
@@ -304,6 +302,20 @@ _cold_start: dict[str, bool] = {}
 COUNTED_REFUSALS = frozenset({400, 401, 403, 409, 413, 415, 429})
 
 
+def _failure_response(exc: Exception, *, component: str, request_id: str) -> Response:
+    """The answer to an exception no handler took: a lost connection is worth a retry, the rest is a bug."""
+    if is_connection_lost(exc):
+        # psycopg's OperationalError, matched here rather than by an exception handler, which
+        # would need psycopg imported at the cold start. The pool has dropped the broken
+        # connection; a retry gets a fresh one.
+        log.error("database connection lost", extra={"error": type(exc).__name__, "request_id": request_id})
+        return error_response(
+            503, "the database connection was lost; retry the request", headers={"Retry-After": "2"}
+        )
+    log.error("unhandled error", exc_info=exc, extra={"component": component, "request_id": request_id})
+    return error_response(500, INTERNAL_ERROR)
+
+
 def install_request_middleware(app: FastAPI, *, component: str, count_refusals: bool = False) -> None:
     """Request id, security headers and one access-log line per request (plus a refusal metric)."""
 
@@ -326,12 +338,11 @@ def install_request_middleware(app: FastAPI, *, component: str, count_refusals: 
             else:
                 try:
                     response = await call_next(request)
-                except Exception:
+                except Exception as exc:
                     # Answered here rather than by the server's last-resort handler, which sits
-                    # outside every middleware: the 500 carries the request id it names, the
-                    # security headers and (viewer) CORS, and its log line the request's ids.
-                    log.exception("unhandled error", extra={"component": component, "request_id": rid})
-                    response = error_response(500, INTERNAL_ERROR)
+                    # outside every middleware: the answer carries the request id (which the 500
+                    # names), the security headers and (viewer) CORS.
+                    response = _failure_response(exc, component=component, request_id=rid)
             response.headers["X-Request-Id"] = rid
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)

@@ -136,5 +136,9 @@ def _request_bodies() -> dict[str, type[BaseModel]]:
 
 
 def serving_app() -> FastAPI:
-    """The app for a long-running server (the local stack's uvicorn): built, then settled (avcore.runtime)."""
-    return built_and_settled(create_app)
+    """The app for a long-running server (the local stack's uvicorn): built, then settled
+    (avcore.runtime). Its database settings are checked now: a server that runs for hours pays
+    nothing for it, and one that cannot reach its database should not start."""
+    app = built_and_settled(create_app)
+    app.state.db.check_settings()
+    return app

@@ -18,6 +18,7 @@ from avprotocol.answers import (
     FieldError,
     HealthResponse,
     HeldSessionsResponse,
+    Problem,
     StatusResponse,
 )
 from avprotocol.identifiers import echoed, identifier_problem
@@ -91,7 +92,18 @@ def held_route(
     return HeldSessionsResponse(database_id=database_id(conn), sessions=rows, next_cursor=next_cursor)
 
 
-@public.get("/v1/health", response_model=HealthResponse)
-def health_route() -> HealthResponse:
-    """No authentication: whether the function is up, and which release and protocol it speaks."""
+@public.get(
+    "/v1/health",
+    response_model=HealthResponse,
+    responses={
+        503: {"model": Problem, "description": "The function's database settings are unusable (named)"}
+    },
+)
+def health_route(request: Request) -> HealthResponse:
+    """No authentication: whether the function is up, and which release and protocol it speaks.
+
+    Up means its database settings can be used (the DSN parses and passes the TLS policy): a
+    cold start no longer reads them, so this is where a bad one shows before any push. It does
+    not connect: a database that is down is each request's own 503."""
+    request.app.state.db.check_settings()
     return HealthResponse(protocol=PROTOCOL_VERSION, version=__version__)

@@ -8,7 +8,7 @@ per concept (routes_*.py); this module only wires them, once per container.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, params
 
 from avcore.db.connect import database_for
 from avcore.lazy_routes import install_lazily, table_of
@@ -17,7 +17,6 @@ from avcore.settings import ViewerSettings, load
 from avcore.web import install_error_handling, install_request_middleware
 from avprotocol import __version__
 from viewer_fn import compression, cors, http, openapi, static_files
-from viewer_fn.deps import REQUIRE_VIEWER
 from viewer_fn.keys import SigningKeys
 from viewer_fn.ratelimit import LoginLimiter
 
@@ -35,6 +34,14 @@ VIEWER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("/projects", "/machines", "/agents", "/stats", "/version", "/sync/", "/changes"),
     ),
 )
+
+
+def viewer_credential() -> list[params.Depends]:
+    """The dependency every route but the login's has, read when its group is built: its module
+    (``viewer_fn.deps``, with the connection it takes) imports psycopg, which the cold start does not."""
+    from viewer_fn.deps import REQUIRE_VIEWER
+
+    return [REQUIRE_VIEWER]
 
 
 def create_app(settings: ViewerSettings | None = None) -> FastAPI:
@@ -84,7 +91,7 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
             table_of(module),
             starts=starts,
             prefix=api,
-            dependencies=[REQUIRE_VIEWER],
+            dependencies=viewer_credential,
             responses=openapi.ERRORS,
         )
 
@@ -96,5 +103,9 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
 
 
 def serving_app() -> FastAPI:
-    """The app for a long-running server (the local stack's uvicorn): built, then settled (avcore.runtime)."""
-    return built_and_settled(create_app)
+    """The app for a long-running server (the local stack's uvicorn): built, then settled
+    (avcore.runtime). Its database settings are checked now: a server that runs for hours pays
+    nothing for it, and one that cannot reach its database should not start."""
+    app = built_and_settled(create_app)
+    app.state.db.check_settings()
+    return app

@@ -9,8 +9,8 @@ The viewer cannot write, so the cookie is stateless (HMAC-signed, with expiry).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import psycopg
 from fastapi import Request
 
 from avcore.tokens import DEVICE_PREFIX, VIEWER_PREFIX, token_hash, well_formed
@@ -23,6 +23,9 @@ CREDENTIAL_BY_HASH_SQL = (
     "SELECT id, name, revoked_at IS NOT NULL FROM viewer_credentials WHERE token_hash = %s"
 )
 CREDENTIAL_BY_ID_SQL = "SELECT id, name, revoked_at IS NOT NULL FROM viewer_credentials WHERE id = %s"
+if TYPE_CHECKING:
+    import psycopg
+
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="av-cloud viewer"'}
 
 

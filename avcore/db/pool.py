@@ -11,23 +11,31 @@ connection asks its :class:`PlanSource` for the current plan (which re-reads a s
 it has held too long), and a connection refused for its password is retried once
 with the secret read again at once, then with a rotation's pending version: a
 rotation costs a warm container one extra read, never a 503.
+
+psycopg (with libpq and OpenSSL, ~50-80 ms) is imported by the first connection, not with this
+module: a Lambda handler imports this at its cold start, and its first request may need no
+database at all (the page, a 404). The plan itself (the DSN read, parsed by libpq, checked against
+the TLS policy) is made then too, so unusable settings answer the first request that needs the
+database with :class:`DatabaseMisconfigured`, which names the setting (docs/deployment.md,
+"Cold start").
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import psycopg
-from psycopg import pq
-
-from avcore.db.policy import ConnectionPlan, check_connected, scrub_secret
-from avcore.db.times import read_times_safely
 from avcore.schema import MIGRATIONS_TABLE, SCHEMA_STATE_SQL, SchemaState, check_schema
+
+if TYPE_CHECKING:  # imported by the first connection (module docstring)
+    import psycopg
+
+    from avcore.db.policy import ConnectionPlan
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,29 @@ CONNECT_TIMEOUT_S = 10
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached; the message carries no credentials."""
+
+
+class DatabaseMisconfigured(DatabaseUnavailable):
+    """The database settings cannot be used (a DSN libpq cannot parse, or one the TLS policy refuses).
+
+    ``str()`` is the whole story, for the log and the operator's tools; :attr:`public` names the
+    setting and what is wrong with it, without the DSN, its host or anything of a secret, for
+    an HTTP answer.
+    """
+
+    def __init__(self, setting: str, problem: str, detail: str) -> None:
+        super().__init__(f"{setting}: {detail}")
+        self.setting = setting
+        self.public = f"the database setting {setting} is unusable: {problem}; see the function's log"
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` is psycopg's OperationalError (a connection that broke mid-request).
+
+    Told without importing psycopg for it: an error psycopg raised means psycopg is loaded.
+    """
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
 
 
 class PlanSource(Protocol):
@@ -75,7 +106,7 @@ class Database:
 
     def __init__(
         self,
-        plan: ConnectionPlan,
+        plan: ConnectionPlan | None = None,
         *,
         component: str,
         allow_insecure: bool = False,
@@ -85,7 +116,9 @@ class Database:
         on_connect: Callable[[psycopg.Connection], None] | None = None,
         plans: PlanSource | None = None,
     ) -> None:
-        self.plan = plan
+        if plan is None and plans is None:
+            raise ValueError("a Database needs a plan or a source of plans")
+        self.plan = plan  # None until the first connection asks ``plans`` for one
         self._plans = plans
         self.component = component
         self.allow_insecure = allow_insecure
@@ -97,6 +130,10 @@ class Database:
         self._idle: list[tuple[psycopg.Connection, float]] = []
 
     def _open(self, plan: ConnectionPlan) -> psycopg.Connection:
+        import psycopg
+
+        from avcore.db.policy import scrub_secret
+
         try:
             return psycopg.connect(plan.conninfo(), connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.OperationalError as exc:
@@ -109,9 +146,20 @@ class Database:
                 raise _AuthenticationFailed(unavailable) from None
             raise unavailable from None
 
+    def check_settings(self) -> None:
+        """Make the plan a new connection would use, without connecting: raise
+        :class:`DatabaseMisconfigured` (or the secret store's error) if the settings are unusable."""
+        self._current_plan()
+
+    def _current_plan(self) -> ConnectionPlan:
+        if self._plans is not None:
+            return self._plans.plan()
+        assert self.plan is not None  # __init__ requires one or the other
+        return self.plan
+
     def _open_current(self) -> psycopg.Connection:
         """A connection with the current credentials; after a refusal, with re-read ones."""
-        plan = self._plans.plan() if self._plans else self.plan
+        plan = self._current_plan()
         try:
             conn = self._open(plan)
         except _AuthenticationFailed as refused:
@@ -143,8 +191,12 @@ class Database:
         return conn
 
     def _connect(self) -> psycopg.Connection:
+        from avcore.db.policy import check_connected
+        from avcore.db.times import read_times_safely
+
         conn = self._open_current()
         try:
+            assert self.plan is not None  # set by _open_current
             check_connected(conn, self.plan, allow_insecure=self.allow_insecure)
             conn.autocommit = True
             read_times_safely(conn)
@@ -158,6 +210,10 @@ class Database:
         return conn
 
     def _take_idle(self) -> psycopg.Connection | None:
+        if not self._idle:
+            return None  # nothing opened yet: psycopg may not even be imported
+        import psycopg
+
         with self._lock:
             while self._idle:
                 conn, since = self._idle.pop()
@@ -177,6 +233,10 @@ class Database:
     def connection(self) -> Iterator[psycopg.Connection]:
         """A connection in autocommit mode; use ``conn.transaction()`` for atomic work."""
         with self._slots:
+            # After the first connection these imports are lookups in sys.modules.
+            import psycopg
+            from psycopg import pq
+
             conn = self._take_idle() or self._connect()
             try:
                 yield conn

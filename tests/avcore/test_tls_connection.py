@@ -218,7 +218,7 @@ def test_driver_messages_echoing_the_password_are_scrubbed(monkeypatch: pytest.M
     def echoing_connect(conninfo: str, **kwargs):
         raise psycopg.OperationalError(f"something went wrong near '{WRONG_PASSWORD}'")
 
-    monkeypatch.setattr(pool.psycopg, "connect", echoing_connect)
+    monkeypatch.setattr(psycopg, "connect", echoing_connect)
     for kwargs in ({}, {"dsn_for_scrubbing": dsn}):
         database = Database(plan_connection(dsn), component="test", **kwargs)
         with pytest.raises(DatabaseUnavailable) as err:

@@ -1,6 +1,6 @@
 """What a cold start imports: the Lambda handlers import only what every request needs; a route
-group (its module and its models), boto3 and the price table come with the first request that
-uses them (docs/deployment.md, "Cold start"). Checked in a fresh interpreter, by module names
+group (its module and its models), psycopg, boto3 and the price table come with the first request
+that uses them (docs/deployment.md, "Cold start"). Checked in a fresh interpreter, by module names
 in ``sys.modules``: what was imported, not how long it took."""
 
 from __future__ import annotations
@@ -60,10 +60,13 @@ INGEST_LAZY = {
 }
 # pydantic-settings and python-dotenv are not even shipped any more (avcore.settings reads AV_*).
 NEVER_AT_START = {"boto3", "botocore", "genai_prices", "httpx2", "pydantic_settings", "dotenv"}
+# psycopg (with libpq and OpenSSL) comes with the first request that needs the database; the page,
+# a 404 or an OpenAPI document do not.
+DATABASE_DRIVER = {"psycopg", "psycopg_binary"}
 
 
 def run(handler: str, paths: list[str], env: dict[str, str]) -> dict[str, list[object]]:
-    packages = sorted({"viewer_fn", "ingest_fn", "avprotocol", "avcore"} | NEVER_AT_START)
+    packages = sorted({"viewer_fn", "ingest_fn", "avprotocol", "avcore"} | NEVER_AT_START | DATABASE_DRIVER)
     code = PROBE.format(repo=str(REPO), packages=packages, handler=handler, paths=paths)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AV_", "AWS_"))}
     proc = subprocess.run(
@@ -93,12 +96,16 @@ def test_the_viewer_handler_imports_no_route_group_until_a_request_needs_it() ->
         {"AV_SESSION_SECRET": "s" * 40},
     )
     at_start = set(steps["import"])
-    assert not at_start & (VIEWER_LAZY | NEVER_AT_START), sorted(at_start & (VIEWER_LAZY | NEVER_AT_START))
+    unwanted = VIEWER_LAZY | NEVER_AT_START | DATABASE_DRIVER
+    assert not at_start & unwanted, sorted(at_start & unwanted)
 
     status, after_page = steps["/"]
-    assert not set(after_page) & VIEWER_LAZY, "the page itself builds no API route"  # type: ignore[arg-type]
+    assert not set(after_page) & (VIEWER_LAZY | DATABASE_DRIVER), (
+        "the page builds no route, needs no database"
+    )  # type: ignore[arg-type]
     status, after_analytics = steps["/api/v1/analytics/summary"]
     assert status == 503  # the group was built and its credential dependency ran (no database: 503)
+    assert DATABASE_DRIVER <= set(after_analytics)  # type: ignore[arg-type]
     assert {"viewer_fn.routes_analytics", "viewer_fn.models_analytics"} <= set(after_analytics)  # type: ignore[arg-type]
     assert "viewer_fn.routes_search" not in after_analytics  # type: ignore[operator]
     _, after_messages = steps["/api/v1/sessions/a/messages"]
@@ -114,12 +121,13 @@ def test_the_viewer_handler_imports_no_route_group_until_a_request_needs_it() ->
 def test_the_ingest_handler_imports_no_route_group_until_a_request_needs_it() -> None:
     steps = run("ingest_fn.handler", ["/v1/health", "/v1/plan"], {})
     at_start = set(steps["import"])
-    assert not at_start & (INGEST_LAZY | NEVER_AT_START), sorted(at_start & (INGEST_LAZY | NEVER_AT_START))
+    unwanted = INGEST_LAZY | NEVER_AT_START | DATABASE_DRIVER
+    assert not at_start & unwanted, sorted(at_start & unwanted)
     _, after_health = steps["/v1/health"]
     assert "ingest_fn.routes_machine" in after_health  # type: ignore[operator]
     assert "ingest_fn.routes_push" not in after_health  # type: ignore[operator]
     _, after_plan = steps["/v1/plan"]
-    assert INGEST_LAZY <= set(after_plan)  # type: ignore[arg-type]
+    assert INGEST_LAZY | DATABASE_DRIVER <= set(after_plan)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("handler", ["viewer_fn.handler", "ingest_fn.handler"])
