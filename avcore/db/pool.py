@@ -210,9 +210,7 @@ class Database:
         return conn
 
     def _take_idle(self) -> psycopg.Connection | None:
-        if not self._idle:
-            return None  # nothing opened yet: psycopg may not even be imported
-        import psycopg
+        import psycopg  # a lookup: connection() has imported it
 
         with self._lock:
             while self._idle:
