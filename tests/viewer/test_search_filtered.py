@@ -98,10 +98,11 @@ def test_the_lookup_of_a_filtered_search_returns_only_its_sessions_candidates(
                 {"t": since},
             ).fetchone()
             assert probed.candidates == expected, (since, probed)
-            assert 0 < probed.candidates < 100  # the wide project's 300 texts are not among them
     # The narrow project holds ~12 % of the messages: its first range, sized for them, covers
     # every row (before: a range of 63 rows, then the fetch of every chunk holding `common`).
-    assert [since for since, _ in probes] == [None]
+    # Its candidates are the fixture's narrow texts holding `common`, one chunk each: its 40
+    # messages and its 20 assistant messages' tool outputs; the wide project's 300 are not among them.
+    assert [(since, probed.candidates) for since, probed in probes] == [(None, 40 + 20)]
 
 
 def test_a_week_s_range_reads_that_week_alone(two_projects, monkeypatch) -> None:
