@@ -41,6 +41,8 @@ def test_deep_link_paints_before_the_login_check_answers(
     page.goto(site.url + session_href(HUGE_ID, 4000))
     # The message shows while the login check is still unanswered (it used to wait for it).
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    # The check itself comes once the message has painted (it no longer competes with its data).
+    wait_a_little_for(page, lambda: held)
     assert held, "the page did not check the login"
     for route in held:
         route.continue_()

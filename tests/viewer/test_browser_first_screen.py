@@ -91,6 +91,8 @@ def test_a_deep_link_asks_for_nothing_else_until_its_message_has_painted(
     assert held, "the message page was not asked for"
     early = [url.split("/api/v1/", 1)[1] for url in asked]
     assert not [u for u in early if "/children" in u or "/cost" in u or u.startswith("sessions?")], early
+    # Not even the login check (signed in last time, the page draws without it).
+    assert not [u for u in early if u.startswith("auth/me")], early
     assert not [u for u in early if "/messages?" in u and "from=4000" not in u], early
     for route in held:
         route.continue_()
@@ -101,6 +103,8 @@ def test_a_deep_link_asks_for_nothing_else_until_its_message_has_painted(
     expect(page.locator('article.msg[data-ordinal="3999"]')).to_be_attached()
     later = [url.split("/api/v1/", 1)[1] for url in asked]
     assert [u for u in later if "/children" in u] and [u for u in later if "/cost" in u], later
+    expect(page.locator("#whoami")).not_to_be_empty()
+    assert len([u for u in asked if u.split("/api/v1/", 1)[1].startswith("auth/me")]) == 1, asked
     # ... and the view stays as it is: its message page was asked for once, not again when the
     # first paint was done (an effect depending on that would open the session anew).
     assert len([u for u in later if "/messages?" in u and "from=4000" in u]) == 1, later

@@ -3,11 +3,16 @@ import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
 import { auth } from "./lib/auth.svelte";
+import { firstPaint } from "./lib/firstPaint.svelte";
 import { applyStylesheet } from "./lib/stylesheet";
 import { theme } from "./lib/theme.svelte";
 
 theme.apply();
-void auth.check();
+// Signed in last time (the page draws at once) and opened at a message: the login check comes
+// after that message's first paint (lib/firstScreen.ts says why). Otherwise at once: without
+// the hint the page waits for it to know whether to show the login.
+if (auth.state === "signed-in") firstPaint.afterShown(() => void auth.check());
+else void auth.check();
 const target = document.getElementById("app");
 if (!target) throw new Error("index.html has no #app element");
 // Mounted once the stylesheet has loaded (it usually has: it downloads beside the boot module).

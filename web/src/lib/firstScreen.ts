@@ -27,9 +27,14 @@ export function startFirstScreen(hash: string): void {
   const target = resolve(place.segments);
   // The data first (each answer takes a server round trip), then the view's code (its chunk
   // may well be in the HTTP cache), then the login check (the page draws without waiting for it).
-  if (probablySignedIn()) startData(place, target);
+  const signedIn = probablySignedIn();
+  if (signedIn) startData(place, target);
   void target?.route.load().catch(() => {});
-  prefetch("/api/v1/auth/me");
+  // Opened at a message by a browser signed in last time, the login check waits for the
+  // message's first paint (main.ts): the page needs no answer from it to draw, an expired login
+  // shows anyway (the data answers 401), and the one local server answers the data sooner
+  // without it.
+  if (!(signedIn && isDeepLink(hash))) prefetch("/api/v1/auth/me");
 }
 
 /** Signed out, every data request would be a 401: the page waits for the login then. */
