@@ -170,3 +170,37 @@ def test_a_new_token_never_reaches_the_log(managed, stack, cloudformation, caplo
         added = admin_lambda.handler({"command": "device-add", "name": "laptop"}, None)
     logged = repr([record.__dict__ for record in caplog.records])
     assert "device-add" in logged and added["token"] not in logged
+
+
+def test_the_migrate_command_rebuilds_an_index_an_interrupted_build_left_invalid(
+    managed, stack, cloudformation
+) -> None:
+    """0012 runs outside a transaction from the function too, as the RDS-shaped master: a build cut
+    off (here cancelled while it waits for an older writer) is left INVALID, and `migrate` rebuilds it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.infra.test_migrate_online import held_writer, index_valid, wait_for, waits_for_a_lock
+
+    admin_lambda.handler(cloudformation.event("Create", ManageRoles="true"), None)
+    build = (
+        "CREATE INDEX CONCURRENTLY search_chunks_day_words ON av.search_chunks USING gin ((hour / 24), tsv)"
+    )
+    with (
+        managed.superuser("av") as watcher,
+        managed.superuser("av") as builder,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        watcher.execute("DROP INDEX av.search_chunks_day_words")
+        watcher.execute("DELETE FROM av.schema_migrations WHERE version = 12")
+        with held_writer(managed.cluster.socket_dsn(dbname="av")):
+            cut_off = pool.submit(builder.execute, build)
+            wait_for("the build waits", lambda: waits_for_a_lock(watcher, builder.info.backend_pid))
+            watcher.execute("SELECT pg_cancel_backend(%s)", (builder.info.backend_pid,))
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                cut_off.result(timeout=60)
+        assert index_valid(watcher) is False
+        plan = admin_lambda.handler({"command": "migrate", "dry_run": True}, None)
+        assert 'DROP INDEX CONCURRENTLY IF EXISTS "av"."search_chunks_day_words";' in plan["sql"], plan
+        ran = admin_lambda.handler({"command": "migrate"}, None)
+        assert ran == {"ok": True, "applied": ["0012_search_by_day"], "schema_version": SCHEMA_VERSION}
+        assert index_valid(watcher) is True
