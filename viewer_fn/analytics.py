@@ -235,16 +235,23 @@ def velocity(groups: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def tools(sessions: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    by_pk = {s["pk"]: s for s in sessions}
+def weeks(sessions: list[dict[str, Any]]) -> list[date]:
+    """The local week (its Monday) each session started in."""
+    return [period_start(s["local_day"], "week") for s in sessions]
+
+
+def tools(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """``groups``: tool calls per (agent, week, category), with ``first_pk``, the smallest session
+    pk of the group. Categories are added in the order they first appear session by session
+    (pk, then name), so each ``categories`` object keeps the key order it had when the rows were
+    one per session."""
     categories: Counter[str] = Counter()
     agents: dict[str, Counter[str]] = defaultdict(Counter)
     trend: dict[date, Counter[str]] = defaultdict(Counter)
-    for r in rows:
-        s = by_pk[r["session_pk"]]
+    for r in sorted(groups, key=lambda r: (r["first_pk"], r["category"])):
         categories[r["category"]] += r["calls"]
-        agents[s["agent"]][r["category"]] += r["calls"]
-        trend[period_start(s["local_day"], "week")][r["category"]] += r["calls"]
+        agents[r["agent"]][r["category"]] += r["calls"]
+        trend[r["week"]][r["category"]] += r["calls"]
     total = sum(categories.values())
     return {
         "total_calls": total,

@@ -29,7 +29,7 @@ WITH RECURSIVE tree AS (
     FROM tree t JOIN sessions c ON c.machine_id = t.machine_id AND c.parent_session_id = t.session_id
     WHERE c.deleted_at IS NULL AND c.relationship IN ('subagent', 'fork')
 )
-SELECT t.id AS pk, t.root, COALESCE(ro.rolled_seq = s.change_seq, false) AS rolled
+SELECT t.id AS pk, t.root, COALESCE(ro.rolled_seq = s.change_seq, false) AS rolled, s.models
 FROM tree t JOIN sessions s ON s.id = t.id LEFT JOIN session_rollup ro ON ro.session_pk = t.id"""
 SLOT = "date_bin('15 minutes', ts, timestamptz '2000-01-01 00:00:00+00')"
 PROMPT = "prompt_class(input_tokens::bigint + cache_creation_tokens + cache_read_tokens)"
@@ -57,16 +57,18 @@ SELECT session_pk, (slot AT TIME ZONE %(tz)s)::date AS day, model, prompt_class,
        sum(output_tokens)::bigint AS output_tokens, sum(cache_creation_tokens)::bigint AS cache_creation_tokens,
        sum(cache_read_tokens)::bigint AS cache_read_tokens
 FROM u GROUP BY 1, 2, 3, 4, 5"""
-MODELS_SQL = "SELECT DISTINCT unnest(models) FROM sessions WHERE id = ANY(%(pks)s)"
 
 
 def session_tree(conn: psycopg.Connection, roots: list[int]) -> list[dict[str, Any]]:
-    """Every session under ``roots`` (themselves included): pk, its root's pk, rollup current."""
+    """Every session under ``roots`` (themselves included): pk, its root's pk, rollup current,
+    and the models it used (read with the tree: a second look-up of a year's sessions by key
+    cost ~20 ms at 1 M messages)."""
     return rows_without_jit(conn, TREE_SQL, {"pks": roots})
 
 
-def models_used(conn: psycopg.Connection, pks: list[int]) -> list[str]:
-    return [r[0] for r in conn.execute(MODELS_SQL, {"pks": pks})]
+def models_used(tree: list[dict[str, Any]]) -> list[str]:
+    """Every model the sessions of ``tree`` used, once each."""
+    return sorted({m for t in tree for m in t["models"] or ()})
 
 
 def usage_rows(

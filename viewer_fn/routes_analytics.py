@@ -149,7 +149,7 @@ def analytics_velocity(f: Filter, conn: Conn) -> Velocity:
 @router.get("/tools")
 def analytics_tools(f: Filter, conn: Conn) -> Tools:
     sessions = _load(f, conn)
-    return Tools.model_validate({**_range(f), **a.tools(sessions, qa.tool_call_rows(conn, sessions))})
+    return Tools.model_validate({**_range(f), **a.tools(qa.tool_groups(conn, sessions, a.weeks(sessions)))})
 
 
 @router.get("/top-sessions")
