@@ -235,9 +235,8 @@ def _apply_online(
         run_online(conn, statements)
         conn.execute(RECORD_SQL, (migration.version, migration.name, migration.checksum, migration.code_min))
     except psycopg.Error as exc:
-        if conn.broken:
-            raise
-        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{lock_timeout_ms}ms")))
+        if not conn.broken:  # a lost connection took its settings with it
+            conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{lock_timeout_ms}ms")))
         reason = (exc.diag.message_primary or str(exc)).strip()
         raise MigrationError(
             f"migration {migration.label} (run outside a transaction) stopped: {reason}. "
