@@ -166,3 +166,55 @@ def test_text_thinking_and_tool_input_show_all(
     assert shown == json.loads(sent[1]["tool_calls"][0]["input_json"])
     assert not axe_violations(page), axe_violations(page)
     watch.check(page)
+
+
+CURRENT_MATCH = "() => [...(CSS.highlights.get('av-find-current') ?? [])].map((r) => r.toString())"
+# The current match is visible: inside every box that clips it, and in the window.
+IN_VIEW = """() => { const [r] = [...(CSS.highlights.get('av-find-current') ?? [])]; if (!r) return false;
+  const box = r.getBoundingClientRect(); if (!box.height) return false;
+  for (let el = r.startContainer.parentElement; el; el = el.parentElement) {
+    const v = el.getBoundingClientRect();
+    if (getComputedStyle(el).overflowY !== 'visible' && (box.top < v.top || box.bottom > v.bottom)) return false; }
+  return box.top >= 0 && box.bottom <= innerHeight; }"""
+
+
+def test_find_fetches_the_rest_of_a_text_holding_the_match_past_its_cut(
+    long_site: tuple[Site, dict[str, Any]], page_watch: tuple[Any, Watch]
+) -> None:
+    """The API finds a word anywhere in a text; the page carried only its first 65,536 characters,
+    so find fetches the rest, opens the block and marks the word (it used to say "1 of 1 message"
+    and show nothing)."""
+    site, heavy = long_site
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    page.goto(site.url + session_href(HEAVY_ID))
+    expect(page.locator("article.msg").first).to_be_visible()
+    page.get_by_role("button", name="Find", exact=True).click()
+    # Output 3 (message 7) at ~800,000 characters: far past the page's cut and the preview.
+    page.fill("#find-input", "out3:0050000")
+    page.press("#find-input", "Enter")
+    expect(page.locator(".find .count")).to_have_text("1 of 1 message")
+    tool = page.locator('article.msg[data-ordinal="7"] details.tool')
+    expect(tool).to_have_attribute("open", "")
+    expect(tool.locator(".cut")).to_have_count(0)
+    original = heavy["messages"][7]["tool_calls"][0]["result_content"]
+    assert tool.locator("pre.result").evaluate("el => el.textContent") == original
+    page.wait_for_function(f"() => ({CURRENT_MATCH})().length === 1")
+    assert page.evaluate(CURRENT_MATCH) == ["out3:0050000"]
+    # ... and in view: the result's own scrolling box scrolled to it, not left at its top.
+    page.wait_for_function(IN_VIEW)
+
+    # A message text: found at ~160,000 of 299,999 characters, shown whole and marked.
+    page.press("#find-input", "Escape")
+    page.goto(site.url + session_href(LONG_ID))
+    expect(page.locator('article.msg[data-ordinal="0"] .cut')).to_be_visible()
+    page.get_by_role("button", name="Find", exact=True).click()
+    page.fill("#find-input", "plain:0010000")
+    page.press("#find-input", "Enter")
+    expect(page.locator(".find .count")).to_have_text("1 of 1 message")
+    expect(page.locator('article.msg[data-ordinal="0"] .cut')).to_have_count(0)
+    page.wait_for_function(f"() => ({CURRENT_MATCH})().length === 1")
+    assert page.evaluate(CURRENT_MATCH) == ["plain:0010000"]
+    page.wait_for_function(IN_VIEW)
+    watch.check(page)

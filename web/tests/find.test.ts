@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Message, ToolCall } from "../src/lib/api/types";
+import type { Cut, Message, ToolCall } from "../src/lib/api/types";
 import { parts } from "../src/lib/session/content";
-import { blocksToOpen, matcher, rangesIn } from "../src/lib/session/find";
+import { blocksToOpen, cutsHidingMatch, matcher, rangesIn } from "../src/lib/session/find";
 
 function message(extra: Partial<Message>): Message {
   return {
@@ -49,5 +49,25 @@ describe("in-session find", () => {
     root.innerHTML = "<p>One needle, <b>two Needle</b></p><pre>needleneedle</pre>";
     const found = rangesIn(root, matcher("needle") as RegExp).map((r) => r.toString());
     expect(found).toEqual(["needle", "Needle", "needle", "needle"]);
+  });
+
+  it("fetches a message's cut texts only when none of what the page holds matches", () => {
+    const cut = (part: Cut["part"], extra: Partial<Cut> = {}): Cut => ({
+      part, call_index: null, pointer: null, shown_chars: 10, total_chars: 100, url: "/x", ...extra,
+    });
+    const result = cut("tool_result", { call_index: 0 });
+    const m = message({
+      content: "the start of a long text",
+      blocks: [{ type: "thinking", text: "a deep Thought" }],
+      tool_calls: [call({ input_json: '{"command":"cat log"}', result_content: "line 0" })],
+      cuts: [cut("content"), result],
+    });
+    // The match is past the cuts: every pending cut is fetched.
+    expect(cutsHidingMatch(m, "TAILWORD")).toEqual([cut("content"), result]);
+    // Shown already (in the text, a block's string, a tool input or result): nothing to fetch.
+    for (const q of ["LONG TEXT", "thought", "cat log", "line 0"]) expect(cutsHidingMatch(m, q)).toEqual([]);
+    // Nothing cut, or nothing asked: nothing to fetch.
+    expect(cutsHidingMatch({ ...m, cuts: [] }, "TAILWORD")).toEqual([]);
+    expect(cutsHidingMatch(m, " ")).toEqual([]);
   });
 });

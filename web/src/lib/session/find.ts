@@ -7,7 +7,7 @@
  * Highlight API: ranges over the existing text nodes, so nothing is added to the sanitized
  * Markdown and Svelte's DOM is left alone. A browser without it still steps and opens blocks.
  */
-import type { Message } from "../api/types";
+import type { Cut, Message } from "../api/types";
 import type { Part } from "./content";
 
 /** Names of the two highlights (styled in app.css with `::highlight(...)`). */
@@ -45,6 +45,26 @@ export function blocksToOpen(message: Message, list: Part[], q: string, preview:
   return keys;
 }
 
+/** Every string in a message's structured blocks (where thinking and text blocks keep theirs). */
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) strings(v, out);
+  else if (value && typeof value === "object") for (const v of Object.values(value)) strings(v, out);
+  return out;
+}
+
+/** The cut texts of `message` to fetch before its match can be shown: every cut still pending
+ * when the API said the message matches but nothing the page holds of it does — the match then
+ * lies in the rest of a text the message page carried only the start of (docs/api.md, "Long
+ * texts"). `message` is as the page shows it (fetched texts put back, their cuts gone). */
+export function cutsHidingMatch(message: Message, q: string): Cut[] {
+  const re = matcher(q);
+  const pending = message.cuts ?? [];
+  if (!re || !pending.length) return [];
+  const held = [message.content, ...strings(message.blocks), ...message.tool_calls.flatMap((c) => [c.input_json, c.result_content])];
+  return held.some((text) => holds(text, re)) ? [] : [...pending];
+}
+
 /** Ranges over every match of `re` in the text under `root`, in document order. A match that
  * Markdown split across elements (half of it bold, say) is not found; the message still is. */
 export function rangesIn(root: Node, re: RegExp): Range[] {
@@ -69,4 +89,22 @@ export function paint(all: Range[], current: Range | null): void {
   if (typeof CSS === "undefined" || !("highlights" in CSS)) return;
   CSS.highlights.set(ALL, new Highlight(...all));
   CSS.highlights.set(CURRENT, current ? new Highlight(current) : new Highlight());
+}
+
+/** Scrolls `range` into view: first inside every scrolling box that holds it below `root` (a long
+ * tool result shown whole scrolls in its own box, and a match at its end was hidden there), then
+ * `root` itself, putting it a third of the way down. Nothing moves when it is in view already. */
+export function bringIntoView(root: HTMLElement, range: Range): void {
+  const outOf = (view: DOMRect): boolean => {
+    const box = range.getBoundingClientRect();
+    return box.height > 0 && (box.top < view.top || box.bottom > view.bottom);
+  };
+  const start = range.startContainer;
+  for (let el = start instanceof Element ? start : start.parentElement; el && el !== root; el = el.parentElement) {
+    const scrolls = el.scrollHeight > el.clientHeight && /auto|scroll/.test(getComputedStyle(el).overflowY);
+    if (scrolls && outOf(el.getBoundingClientRect())) {
+      el.scrollTop += range.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientHeight / 3;
+    }
+  }
+  if (outOf(root.getBoundingClientRect())) root.scrollTop += range.getBoundingClientRect().top - root.getBoundingClientRect().top - root.clientHeight / 3;
 }
