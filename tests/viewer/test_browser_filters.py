@@ -80,3 +80,23 @@ def test_log_file_filter_shows_sessions_kept_after_their_log_left(
     page.reload()  # the filter lives in the URL
     expect(rows).to_have_count(2)
     watch.check(page)
+
+
+# Each field's box against the filters panel's: how far it sticks out on either side.
+OVERFLOWS = """() => { const panel = document.getElementById('session-filters').getBoundingClientRect();
+  return [...document.querySelectorAll('#session-filters input, #session-filters select')]
+    .map((el) => [el.closest('label')?.textContent.trim() ?? el.id, el.getBoundingClientRect()])
+    .filter(([, r]) => r.right > panel.right + 0.5 || r.left < panel.left - 0.5)
+    .map(([name, r]) => `${name}: ${Math.round(r.left - panel.left)}..${Math.round(r.right - panel.left)} of ${Math.round(panel.width)}`); }"""
+
+
+def test_every_filter_field_fits_in_the_sidebar(site: Site, page_watch: tuple[Any, Watch]) -> None:
+    """The message-count pair used to stick out of the sidebar at desktop width (a grid column
+    cannot shrink below a number field's own width unless told it may)."""
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    page.get_by_role("button", name="Filters").click()
+    expect(page.get_by_label("At most")).to_be_visible()
+    assert page.evaluate(OVERFLOWS) == []
+    watch.check(page)

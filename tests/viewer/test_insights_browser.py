@@ -265,6 +265,9 @@ def test_analytics_with_data(site: Site, page_watch: tuple[Any, Watch]) -> None:
     top = panel(page, "top-sessions")
     expect(top.locator("li")).to_have_count(SESSIONS)
     expect(top.locator("li a").first).to_have_attribute("href", f"#/s/{quote(ZEBRA_ID, safe='')}")
+    # Velocity's rows name each group and its sessions, a space on each side of the dot.
+    velocity_rows = panel(page, "velocity").locator("tbody th")
+    expect(velocity_rows.filter(has_text="claude")).to_have_text(re.compile(r"^claude · \d+$"))
     # A table view shows the same numbers as the CSV.
     panel(page, "agents").get_by_role("button", name="Table").click()
     expect(panel(page, "agents").locator("tbody tr")).to_have_count(2)
