@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from avcore.settings import IngestSettings, ViewerSettings
@@ -42,3 +43,31 @@ def test_every_ingest_route_is_routed_by_the_sam_template() -> None:
     for path, operations in ingest_openapi()["paths"].items():
         for method in operations:
             assert (method.upper(), path) in routed, f"template.yaml does not route {method.upper()} {path}"
+
+
+def _row(page: str, label: str) -> list[str]:
+    """The cells of the Markdown table row of ``page`` (under docs/) that starts with ``label``."""
+    text = (DOCS.parent / page).read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
+    return [cell.strip() for cell in line.strip().strip("|").split("|")][1:]
+
+
+def _gigabytes(cell: str) -> float:
+    return float(re.search(r"([\d,.]+) GB", cell).group(1).replace(",", ""))  # type: ignore[union-attr]
+
+
+def test_the_monthly_cost_stores_the_database_size_scaling_md_measured() -> None:
+    """deploy.md's cost per month priced 10 M and 100 M messages at 34 and 340 GB, the size per
+    message before whole texts were indexed; scaling.md measures 8.85 GB per million now."""
+    held = _row("deploy.md", "machines / messages held")
+    assert [cell.split(" / ")[1] for cell in held] == ["1 M", "10 M", "100 M"]
+    sizes = [_gigabytes(cell) for cell in _row("scaling.md", "database size")]  # 1 M, 10 M, 100 M
+    stored = [_gigabytes(cell) for cell in _row("deploy.md", "database storage")]
+    assert stored[0] >= sizes[0], "the small team's volume must hold 1 M messages"
+    assert stored[1:] == sizes[1:], (stored, sizes)
+    # Aurora storage at 0.10 $/GB-month (scaling.md's price list)
+    dollars = [
+        float(re.match(r"\$([\d,.]+)", cell).group(1).replace(",", ""))
+        for cell in _row("deploy.md", "database storage")[1:]
+    ]  # type: ignore[union-attr]
+    assert dollars == [round(gb * 0.10, 2) for gb in sizes[1:]], dollars
