@@ -67,3 +67,28 @@ def test_find_marks_the_match_and_opens_its_block(site: Site, page_watch: tuple[
     page.press("#find-input", "Escape")
     page.wait_for_function("() => (CSS.highlights.get('av-find')?.size ?? 0) === 0")
     watch.check(page)
+
+
+def test_a_search_hit_in_a_tool_result_opens_it_and_marks_the_match(
+    site: Site, page_watch: tuple[Any, Watch]
+) -> None:
+    """A hit in a collapsed tool call used to open its message with the block shut: the match
+    was nowhere to be seen. The hit's link carries the matched text (`find=`), and the session's
+    find runs with it from that message once it has painted."""
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    page.goto(site.url + "#/search?q=pyproject")
+    hit = page.locator("a.hit").first
+    expect(hit).to_contain_text("Bash output")
+    assert "find=pyproject" in (hit.get_attribute("href") or "")
+    hit.click()
+    bash = page.locator('details.tool[data-tool="Bash"]')
+    expect(bash).to_have_attribute("open", "")
+    expect(page.locator("#find-input")).to_have_value("pyproject")
+    expect(page.locator(".find .count")).to_have_text("1 of 1 message")
+    page.wait_for_function("() => CSS.highlights.get('av-find-current')?.size === 1")
+    assert [text for text, _ in marked(page, "av-find-current")] == ["pyproject"]
+    # The reader is reading, not typing: the keys stay theirs (j moves to the next message).
+    assert page.evaluate("document.activeElement?.id") != "find-input"
+    watch.check(page)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Cut, Message, ToolCall } from "../src/lib/api/types";
 import { parts } from "../src/lib/session/content";
-import { blocksToOpen, cutsHidingMatch, matcher, rangesIn } from "../src/lib/session/find";
+import { blocksToOpen, cutsHidingMatch, markedText, matcher, rangesIn } from "../src/lib/session/find";
 
 function message(extra: Partial<Message>): Message {
   return {
@@ -69,5 +69,13 @@ describe("in-session find", () => {
     // Nothing cut, or nothing asked: nothing to fetch.
     expect(cutsHidingMatch({ ...m, cuts: [] }, "TAILWORD")).toEqual([]);
     expect(cutsHidingMatch(m, " ")).toEqual([]);
+  });
+
+  it("reads a search snippet's first match back as the message's text", () => {
+    expect(markedText("…call <mark>handleRequest</mark> then <mark>handle</mark>")).toBe("handleRequest");
+    expect(markedText("a <mark>&lt;img src=&quot;x&quot;&gt; &amp; &#x27;q&#x27; &#39;r&#39;</mark>")).toBe(`<img src="x"> & 'q' 'r'`);
+    expect(markedText("<mark>中文</mark>")).toBe("中文");
+    expect(markedText("nothing marked")).toBeNull();
+    expect(markedText("<mark></mark>")).toBeNull();
   });
 });

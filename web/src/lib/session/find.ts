@@ -45,6 +45,21 @@ export function blocksToOpen(message: Message, list: Part[], q: string, preview:
   return keys;
 }
 
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** The text of a search snippet's first match (the API escapes the snippet as HTML and wraps
+ * matches in `<mark>`), as it stands in the message: what a search hit asks the session's find
+ * for, so the block holding it opens and the match is marked. Null when nothing is marked. */
+export function markedText(snippet: string): string | null {
+  const inner = /<mark>([\s\S]*?)<\/mark>/.exec(snippet)?.[1];
+  if (!inner) return null;
+  return inner.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? whole;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
+  });
+}
+
 /** Every string in a message's structured blocks (where thinking and text blocks keep theirs). */
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === "string") out.push(value);
