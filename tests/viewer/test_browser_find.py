@@ -3,13 +3,14 @@ block (thinking, a tool call) that holds the current match, and counts "n of m".
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import TOOLS_ID
-from tests.viewer.browser_site import Site, login, page_watch, session_href, site
+from tests.viewer.browser_site import Site, login, page_watch, release, session_href, site, wait_a_little_for
 
 __all__ = ["browser", "page_watch", "site"]  # fixtures
 expect = sync_api.expect
@@ -91,4 +92,29 @@ def test_a_search_hit_in_a_tool_result_opens_it_and_marks_the_match(
     assert [text for text, _ in marked(page, "av-find-current")] == ["pyproject"]
     # The reader is reading, not typing: the keys stay theirs (j moves to the next message).
     assert page.evaluate("document.activeElement?.id") != "find-input"
+    watch.check(page)
+
+
+def test_leaving_before_a_hits_find_answers_stays_left(site: Site, page_watch: tuple[Any, Watch]) -> None:
+    """A reader who goes Back before the session's find has answered stays on the search page:
+    the late answer used to step to its match and so navigate them back to the session."""
+    page, watch = page_watch
+    page.goto(site.url)
+    login(page, site.token)
+    page.goto(site.url + "#/search?q=pyproject")
+    hit = page.locator("a.hit").first
+    expect(hit).to_be_visible()
+    held: list[tuple[Any, Any]] = []
+    in_session = re.compile(r"/api/v1/sessions/[^/?]+/search\?")
+    page.route(in_session, lambda route: held.append((route, route.fetch())))
+    hit.click()
+    wait_a_little_for(page, lambda: held)
+    assert held, "the session's find was not asked for"
+    page.go_back()
+    expect(page.locator("#search-q")).to_have_value("pyproject")
+    release(held)
+    page.unroute(in_session)
+    page.wait_for_timeout(500)  # what a late step would do, it has done by now
+    assert "#/search?q=pyproject" in page.url, page.url
+    expect(page.locator("#search-q")).to_have_value("pyproject")
     watch.check(page)
