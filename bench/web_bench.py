@@ -19,8 +19,8 @@ Times are taken in the page (``performance.now()`` at the frame after the elemen
 viewport: in the DOM is not enough, a deep link's message must have been scrolled to), so
 they include fetching the page, its scripts and the API calls, and exclude Playwright's
 overhead. The baseline, measured in the same run and the same page, is the API calls alone that
-each view needs (``fetch`` of the list page; of the session and its message page): the ratio
-says what the page adds on top of the API.
+each view needs (``fetch`` of the list page; of the session and its message page), taken once
+the page's network has gone idle: the ratio says what the page adds on top of the API.
 """
 
 from __future__ import annotations
@@ -111,6 +111,11 @@ def measure(browser: Any, state: dict[str, Any], url: str, selector: str, api: l
     page.goto(url)
     painted = page.evaluate("(s) => window.__paintedAt(s)", selector)
     sizes = page.evaluate(BYTES)
+    # Settled: what the view asks for after its first paint (a deep link's list, children, cost)
+    # has been answered. Otherwise those requests, sent after the paint, still kept the one local
+    # server busy during the baseline below and the next run, and a build that defers more work
+    # past the paint was charged for it there.
+    page.wait_for_load_state("networkidle")
     # The baseline: the same API calls, from the same page, after it settled.
     t_api = page.evaluate(
         """async (urls) => { const t = performance.now();
