@@ -37,6 +37,7 @@ from client.redact import RedactionConfigError
 from client.sources.registry import agent_names
 from client.state import StateError, open_state
 from client.transport import PushError
+from client.wording import counted
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -230,37 +231,40 @@ def _report(summary: PushSummary, as_json: bool, *, dry_run: bool = False) -> No
             else f"{summary.would_mark_gone} gone from this machine, to keep marked"
         )
         click.echo(
-            f"Dry run: {summary.sessions_seen} sessions; the server has {summary.have}, lacks "
-            f"{summary.would_send} ({summary.would_send_messages} messages); {leaving}"
+            f"Dry run: {counted(summary.sessions_seen, 'session')}; the server has {summary.have}, lacks "
+            f"{summary.would_send} ({counted(summary.would_send_messages, 'message')}); {leaving}"
         )
     else:
         click.echo(
-            f"Pushed {summary.sessions_seen} sessions: {summary.applied} sent, "
+            f"Pushed {counted(summary.sessions_seen, 'session')}: {summary.applied} sent, "
             f"{summary.have + summary.unchanged} unchanged, "
-            f"{len(summary.failed)} failed ({summary.messages_sent} messages, {summary.bytes_sent} bytes)"
+            f"{len(summary.failed)} failed ({counted(summary.messages_sent, 'message')}, "
+            f"{counted(summary.bytes_sent, 'byte')})"
         )
     if summary.gone_marked:
         click.echo(
-            f"Kept {summary.gone_marked} sessions whose logs disappeared from this machine "
+            f"Kept {counted(summary.gone_marked, 'session')} whose logs disappeared from this machine "
             "(the server marks them as gone; `av-client delete --gone-locally` removes them)"
         )
     if summary.deleted:
-        click.echo(f"Deleted {summary.deleted} sessions whose logs disappeared (mirror_deletes is on)")
+        click.echo(
+            f"Deleted {counted(summary.deleted, 'session')} whose logs disappeared (mirror_deletes is on)"
+        )
     if summary.deleted_on_server:
         click.echo(
-            f"Not sent: {summary.deleted_on_server} sessions you deleted on the server "
+            f"Not sent: {counted(summary.deleted_on_server, 'session')} you deleted on the server "
             "(`av-client delete --undo ID` lets a push send one again)"
         )
     if summary.kept_server_copy:
         click.echo(
-            f"Not sent: {summary.kept_server_copy} agentsview imports of sessions the server holds "
+            f"Not sent: {counted(summary.kept_server_copy, 'agentsview import')} of sessions the server holds "
             "from their own logs (the server's copy is the complete one)"
         )
     for notice in summary.notices:
         click.echo(f"notice: {notice}", err=True)
     if summary.redactions:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.redactions.items()))
-        click.echo(f"Redacted {sum(summary.redactions.values())} secrets: {kinds}")
+        click.echo(f"Redacted {counted(sum(summary.redactions.values()), 'secret')}: {kinds}")
     if summary.repairs:
         click.echo(
             f"Repaired {sum(summary.repairs.values())} characters to U+FFFD in {summary.repaired_files} "
@@ -367,16 +371,18 @@ def verify_cmd(as_json: bool, no_redact: bool) -> None:
         _print_json(report.to_json())
     else:
         click.echo(
-            f"{report.local} local sessions, {report.server} on the server "
+            f"{counted(report.local, 'local session')}, {report.server} on the server "
             f"(database {report.database_id}), {report.matching} identical"
         )
         if report.kept_gone_locally:
             click.echo(
-                f"kept on the server, gone locally: {len(report.kept_gone_locally)} sessions "
+                f"kept on the server, gone locally: {counted(len(report.kept_gone_locally), 'session')} "
                 "(their logs left this machine; the server keeps them, as it should)"
             )
         if report.deleted_on_server:
-            click.echo(f"deleted on the server at your request: {len(report.deleted_on_server)} sessions")
+            click.echo(
+                f"deleted on the server at your request: {counted(len(report.deleted_on_server), 'session')}"
+            )
         for sid in report.missing:
             click.echo(f"missing on server: {sid}")
         for d in report.different:

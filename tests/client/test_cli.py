@@ -49,7 +49,8 @@ def test_push_status_verify_through_the_cli(ingest, sources_root) -> None:
     assert status["local"]["changed_files"] == 1 and status["server"]["sessions"] == 1
     differs = run("verify", "--json")
     assert differs.exit_code == 1 and json.loads(differs.output)["different"][0]["session_id"] == SID
-    assert run("push").exit_code == 0
+    pushed = run("push")  # one session: said as such ("1 session", not "1 sessions")
+    assert pushed.exit_code == 0 and "Pushed 1 session: 1 sent, 0 unchanged, 0 failed (" in pushed.output
     ok = run("verify")
     assert ok.exit_code == 0 and "1 identical" in ok.output
     # the server's real database id, as /v1/status and the database itself know it (it used to be null)
@@ -77,7 +78,7 @@ def test_verify_lists_sessions_missing_and_extra(ingest, sources_root) -> None:
     run("push")
     result = run("verify")
     assert result.exit_code == 0, result.output  # kept on the server, gone locally: history, not a fault
-    assert "kept on the server, gone locally: 1 sessions" in result.output
+    assert "kept on the server, gone locally: 1 session (" in result.output
     mirrored = run("verify", "--json", env={"AV_MIRROR_DELETES": "true"})
     assert mirrored.exit_code == 1 and json.loads(mirrored.output)["extra_on_server"] == [SID]
 
