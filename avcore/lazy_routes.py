@@ -41,9 +41,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from avcore.routes import RouteTable
 
 STATE_KEY = "pending_route_groups"
-# A group's dependencies, or a loader of them called when it is built (their module may be as
-# costly to import as the group's own).
+# A group's dependencies and documented responses, or loaders of them called when it is built
+# (their modules -- a dependency's, the error body's model -- may cost a cold start as much as the
+# group's own).
 Dependencies = Sequence[params.Depends] | Callable[[], Sequence[params.Depends]]
+Responses = dict[int | str, dict[str, Any]]
+GroupResponses = Responses | Callable[[], Responses] | None
 
 
 def table_of(module: str, attribute: str = "router") -> Callable[[], RouteTable]:
@@ -69,7 +72,7 @@ class PendingGroup(BaseRoute):
         starts: Sequence[str],
         prefix: str,
         dependencies: Dependencies,
-        responses: dict[int | str, dict[str, Any]] | None,
+        responses: GroupResponses,
     ) -> None:
         if not starts:
             raise ValueError("a lazily installed group needs the beginnings of its paths (starts)")
@@ -82,6 +85,9 @@ class PendingGroup(BaseRoute):
 
     def group_dependencies(self) -> Sequence[params.Depends]:
         return self.dependencies() if callable(self.dependencies) else self.dependencies
+
+    def group_responses(self) -> Responses | None:
+        return self.responses() if callable(self.responses) else self.responses
 
     def could_serve(self, path: str) -> bool:
         return path.startswith(self.starts)
@@ -133,7 +139,7 @@ class PendingGroups:
                 self.app,
                 prefix=group.prefix,
                 dependencies=group.group_dependencies(),
-                responses=group.responses,
+                responses=group.group_responses(),
             )
         except BaseException:
             # Routes installed before the failure would sit after the page's catch-all route and
@@ -197,7 +203,7 @@ def install_lazily(
     starts: Sequence[str],
     prefix: str = "",
     dependencies: Dependencies = (),
-    responses: dict[int | str, dict[str, Any]] | None = None,
+    responses: GroupResponses = None,
 ) -> None:
     """Install the table ``load()`` returns as :meth:`RouteTable.install` would, at this place in
     the route list, but built (and ``load`` called) only when a request's path begins with

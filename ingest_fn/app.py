@@ -22,7 +22,6 @@ from avcore.runtime import built_and_settled
 from avcore.settings import IngestSettings, load
 from avcore.web import error_response, install_error_handling, install_request_middleware
 from avprotocol import PROTOCOL_VERSION, __version__
-from avprotocol.answers import Problem
 
 # The route groups, built on the first request that could use them (avcore.lazy_routes), with the
 # beginnings of their paths (tests/avcore/test_lazy_routes.py checks they cover every route).
@@ -30,18 +29,23 @@ PUSH_PATHS = ("/v1/plan", "/v1/push")
 MACHINE_PATHS = ("/v1/deletes", "/v1/status", "/v1/sessions")
 PUBLIC_PATHS = ("/v1/health",)
 # Every error has the one body (avcore.web); these are the statuses a route can answer with.
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": description}
-    for status, description in {
-        400: "Malformed or invalid request (the body names what was wrong)",
-        401: "No, malformed, unknown or revoked device token",
-        403: "Not a device token with the push scope, or not over HTTPS",
-        413: "Body or decompressed body over the limit",
-        415: "Content-Type or Content-Encoding not accepted",
-        429: "Too many requests or failed authentications (Retry-After)",
-        503: "Database unavailable or schema mismatch (Retry-After)",
-    }.items()
+ERROR_STATUSES: dict[int | str, str] = {
+    400: "Malformed or invalid request (the body names what was wrong)",
+    401: "No, malformed, unknown or revoked device token",
+    403: "Not a device token with the push scope, or not over HTTPS",
+    413: "Body or decompressed body over the limit",
+    415: "Content-Type or Content-Encoding not accepted",
+    429: "Too many requests or failed authentications (Retry-After)",
+    503: "Database unavailable or schema mismatch (Retry-After)",
 }
+
+
+def errors() -> dict[int | str, dict[str, Any]]:
+    """The error statuses with their body's model, for a route group as it is built: the model's
+    module (``avprotocol.answers``, every answer of the protocol) is not built at the cold start."""
+    from avprotocol.answers import Problem
+
+    return {status: {"model": Problem, "description": text} for status, text in ERROR_STATUSES.items()}
 
 
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
@@ -69,9 +73,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     # Served under AV_BASE_PATH when the API is mapped there on a custom domain (the Lambda
     # handler adds it to paths that arrive without it): the same app answers both ways.
     base = settings.base_path
-    install_lazily(app, table_of("ingest_fn.routes_push"), starts=PUSH_PATHS, prefix=base, responses=ERRORS)
+    install_lazily(app, table_of("ingest_fn.routes_push"), starts=PUSH_PATHS, prefix=base, responses=errors)
     install_lazily(
-        app, table_of("ingest_fn.routes_machine"), starts=MACHINE_PATHS, prefix=base, responses=ERRORS
+        app, table_of("ingest_fn.routes_machine"), starts=MACHINE_PATHS, prefix=base, responses=errors
     )
     install_lazily(app, table_of("ingest_fn.routes_machine", "public"), starts=PUBLIC_PATHS, prefix=base)
     _document_request_bodies(app, settings.base_path)

@@ -142,7 +142,13 @@ register_url_convertor("page", PagePath())
 
 
 def mount(app: FastAPI, base: str) -> None:
-    """Routes for the page; register after the API so ``/api/…`` never falls back to the page."""
+    """Routes for the page; register after the API so ``/api/…`` never falls back to the page.
+
+    Plain Starlette routes (``add_route``: the endpoint takes the request, reads its path
+    parameter itself), not FastAPI's: they validate nothing, are in no OpenAPI document, and a
+    FastAPI route's build (its parameters' pydantic adapters, and at the first one FastAPI's
+    check for pydantic.v1 models, which imports pydantic.v1) would be paid by every cold start.
+    """
 
     def index(request: Request) -> Response:
         page = index_page(base)
@@ -150,25 +156,26 @@ def mount(app: FastAPI, base: str) -> None:
             raise ServiceUnavailable(NOT_BUILT)
         return respond(request, page, REVALIDATE)
 
-    app.add_api_route(f"{base}/", index, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route(f"{base}/", index, methods=["GET", "HEAD"], include_in_schema=False)
     if base:
 
-        def index_redirect() -> Response:
+        def index_redirect(request: Request) -> Response:
             return Response(status_code=301, headers={"Location": f"{base}/"})
 
-        app.add_api_route(base, index_redirect, methods=["GET", "HEAD"], include_in_schema=False)
+        app.add_route(base, index_redirect, methods=["GET", "HEAD"], include_in_schema=False)
 
-    def static(name: str, request: Request) -> Response:
+    def static(request: Request) -> Response:
+        name: str = request.path_params["name"]
         asset = static_asset(name)
         if asset is None:
             raise NotFound(f"no file {name!r}")
         return respond(request, asset, IMMUTABLE)
 
-    app.add_api_route(f"{base}/static/{{name}}", static, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route(f"{base}/static/{{name}}", static, methods=["GET", "HEAD"], include_in_schema=False)
 
-    def fallback(path: str, request: Request) -> Response:
+    def fallback(request: Request) -> Response:
         return index(request)
 
     # The fallback never matches /api/… or /static/… (the `page` convertor), so an unknown API
     # path is a 404 for every method, not a 405 offering this route's GET (viewer_fn/http.py).
-    app.add_api_route(f"{base}/{{path:page}}", fallback, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route(f"{base}/{{path:page}}", fallback, methods=["GET", "HEAD"], include_in_schema=False)
