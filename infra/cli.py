@@ -106,7 +106,10 @@ def roles(dsn: str | None, allow_insecure: bool, dry_run: bool) -> None:
     type=click.IntRange(min=100),
     default=DEFAULT_LOCK_TIMEOUT_MS,
     show_default=True,
-    help="Milliseconds a migration may wait for a table lock before it is rolled back.",
+    help=(
+        "Milliseconds a migration may wait for a table lock before it is rolled back "
+        "(not online index builds: their lock blocks no reads or writes)."
+    ),
 )
 def migrate(dsn: str | None, allow_insecure: bool, dry_run: bool, lock_timeout_ms: int) -> None:
     """Apply pending schema migrations (idempotent, under an advisory lock).
