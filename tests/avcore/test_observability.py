@@ -130,3 +130,31 @@ def test_the_indexer_reports_how_long_the_oldest_change_has_waited(db, lines) ->
     for line in passes:
         directive = assert_emf(line)
         assert {"Name": "IndexerLagSeconds", "Unit": "Seconds"} in directive["Metrics"]
+
+
+def test_an_unhandled_error_answers_with_its_request_id_and_logs_it(lines) -> None:
+    """A route that raises: the 500 carries the X-Request-Id its message points to and the
+    security headers, and the error's log line (with the traceback) carries the same id
+    (avcore.web answers it inside the request middleware, not the server's last resort)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from avcore.web import install_error_handling, install_request_middleware
+
+    app = FastAPI()
+    install_error_handling(app, component="test")
+    install_request_middleware(app, component="test")
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom", headers={"X-Request-Id": "bug-1"})
+    assert answer.status_code == 500
+    assert answer.json()["error"] == "internal error; the request id is in the X-Request-Id header"
+    assert answer.headers["x-request-id"] == "bug-1"
+    assert answer.headers["x-frame-options"] == "DENY"
+    (error,) = [line for line in _read(lines) if line["msg"] == "unhandled error"]
+    assert error["request_id"] == "bug-1" and error["level"] == "ERROR"
+    assert "RuntimeError: a bug" in error["exc"]
