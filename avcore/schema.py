@@ -1,6 +1,7 @@
 """Which database schemas this code runs on: a range, so deploys and rollbacks need no downtime.
 
-Migrations live in ``infra/migrations`` (operator tooling, not shipped to Lambda).
+Migrations live in ``infra/migrations``: run by `av-admin migrate` and by the admin function,
+which ships them; the ingest, indexer and viewer functions do not.
 Schema changes follow expand/contract (docs/deploy.md, "Upgrading"):
 
 * an **expand** migration only adds (a table, a nullable column, an index, a function),
