@@ -53,11 +53,13 @@ LIMIT %(limit)s"""
 CHILDREN_AFTER = f"AND ({CHILD_START}, s.id) > (%(after_ts)s, %(after_id)s)"
 
 
-# Long texts are cut here, so megabytes never leave the database for a page: left() reads only
-# the start of a compressed value, and octet_length() (from the TOAST header, no decompression)
-# spares both left() and char_length() -- which decompresses -- for every text that cannot be
-# over the cut (at most `cut` bytes is at most `cut` characters). left() is not free even on a
-# short text: on the 500-message page it took 9 of the query's 11 ms (bench/README.md).
+# Long texts are cut here, so megabytes never leave the database for a page: left() decompresses
+# only the start of a compressed value (but an out-of-line lz4 value, as these columns are since
+# migration 0001, is still read whole from the TOAST table first: PostgreSQL 15 fetches a slice
+# only of a pglz value; bench/README.md, "what is left"). octet_length() (from the TOAST header,
+# no decompression) spares both left() and char_length() -- which decompresses -- for every text
+# that cannot be over the cut (at most `cut` bytes is at most `cut` characters). left() is not
+# free even on a short text: on the 500-message page it took 9 of the query's 11 ms.
 def _cut_text(column: str, alias: str, chars: str) -> str:
     longer = f"octet_length({column}) > %(cut)s"
     return (
