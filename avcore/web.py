@@ -243,8 +243,10 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
     async def _db_misconfigured(request: Request, exc: DatabaseMisconfigured) -> Response:
         # Found by the first request that needs the database (not at the cold start, which no
         # longer reads the DSN): named in every answer until an operator fixes it.
+        # No Retry-After: an operator must fix it, so a client's own backoff (about 45 s) is long
+        # enough; a 60 s floor on each of its eight attempts kept a push waiting ~7 minutes.
         log.error("database settings unusable", extra={"setting": exc.setting, "detail": str(exc)})
-        return error_response(503, exc.public, headers={"Retry-After": "60"})
+        return error_response(503, exc.public)
 
     @app.exception_handler(DatabaseUnavailable)
     async def _db_down(request: Request, exc: DatabaseUnavailable) -> Response:

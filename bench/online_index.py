@@ -85,13 +85,15 @@ def build(dsn: str, how: str) -> tuple[float, float]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"DROP INDEX IF EXISTS av.{INDEX}")
         writer.start()
-        time.sleep(0.3)  # the writer is writing before the build starts
-        began = time.perf_counter()
-        conn.execute(BUILD.format(how=how))  # a fixed statement of this file
-        took = time.perf_counter() - began
-        stop.set()
-        writer.join()
-        conn.execute(f"DROP INDEX av.{INDEX}")
+        try:
+            time.sleep(0.3)  # the writer is writing before the build starts
+            began = time.perf_counter()
+            conn.execute(BUILD.format(how=how))  # a fixed statement of this file
+            took = time.perf_counter() - began
+        finally:  # a failed build must neither leave the writer looping nor its index on a kept database
+            stop.set()
+            writer.join()
+            conn.execute(f"DROP INDEX IF EXISTS av.{INDEX}")
     return took, max(waits)
 
 

@@ -98,6 +98,15 @@ def _tls(config: ClientConfig) -> tuple[Check, httpx.Response | None]:
                 "the server's certificate is not trusted: set AV_CA_BUNDLE (or "
                 "ca_bundle in config.json) to your private CA's PEM file",
             ), None
+        if exc.status == 503 and "the database setting" in text:
+            # The server is up and reached; its own database settings are wrong (avcore.web).
+            return Check(
+                "tls",
+                "fail",
+                text,
+                "the server was reached but its database setting is unusable: the operator fixes it "
+                "(the function's log has the detail)",
+            ), None
         return Check("tls", "fail", text, "check that the endpoint URL is right and the server is up"), None
     kind = "plain HTTP (loopback)" if config.plain_http else "TLS verified"
     return Check("tls", "ok", f"{kind}; /v1/health answered"), response

@@ -74,6 +74,8 @@ def online_statements(text: str) -> list[OnlineStatement]:
         statement = piece.strip()
         if not statement:
             continue
+        if ";" in statement:  # two statements on one line would run as one, past the check below
+            raise ValueError(f"one statement per line in a no-transaction migration: {statement[:80]}")
         if created := _CREATE.match(statement):
             found.append(OnlineStatement(statement, created[1].lower()))
         elif _DROP.match(statement):

@@ -70,7 +70,8 @@ def assert_names_the_setting(status: int, headers: dict[str, str], body: str) ->
     error = json.loads(body)["error"]
     assert error.startswith("the database setting AV_DATABASE_URL is unusable: "), error
     assert PASSWORD not in body and HOST not in body and "hunter2" not in body
-    assert headers["retry-after"] == "60"
+    # a fault for an operator, not a moment's outage: no Retry-After stretching a client's retries
+    assert "retry-after" not in headers
     assert headers["x-request-id"]
 
 
@@ -118,7 +119,8 @@ def test_a_connection_lost_mid_request_is_a_503_worth_a_retry(apps) -> None:  # 
     assert apps.view("/api/v1/sessions").status_code == 200  # the viewer now holds a connection
     with apps.db.admin() as conn:
         ended = conn.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'av-viewer'"
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'av-viewer' "
+            "AND datname = current_database()"
         ).fetchone()
     assert ended == (1,)
     lost = apps.view("/api/v1/sessions")

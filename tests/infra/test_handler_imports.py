@@ -61,8 +61,8 @@ INGEST_LAZY = {
 }
 # pydantic-settings and python-dotenv are not even shipped any more (avcore.settings reads AV_*).
 NEVER_AT_START = {"boto3", "botocore", "genai_prices", "httpx2", "pydantic_settings", "dotenv"}
-# psycopg (with libpq and OpenSSL) comes with the first request that needs the database; the page,
-# a 404 or an OpenAPI document do not.
+# psycopg (with libpq and OpenSSL) comes with the first request that needs the database; the page
+# and a 404 do not (an OpenAPI document builds every route group, whose modules import it).
 DATABASE_DRIVER = {"psycopg", "psycopg_binary"}
 # Imported by FastAPI's first route build (its check for pydantic v1 models): the page's routes are
 # plain Starlette ones (viewer_fn/static_files.py), so only an API route's build brings it.

@@ -219,6 +219,7 @@ def test_the_no_transaction_marker_and_what_such_a_migration_may_hold() -> None:
         "not re-runnable": "-- av:no-transaction\nCREATE INDEX CONCURRENTLY x ON t (a);\n",
         "not an index": "-- av:no-transaction\nUPDATE t SET a = 1;\n",
         "not ended": "-- av:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS x",
+        "two on a line": "-- av:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS x ON t (a); UPDATE t SET a = 1;\n",
         "empty": "-- av:no-transaction\n",
     }
     for why, text in refused.items():
