@@ -9,6 +9,7 @@ import click
 
 from avprotocol.answers import HeldSession
 from client.commands.delete import Chosen, Selection, choose, send, still_here
+from client.wording import counted
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 
@@ -41,7 +42,7 @@ def _confirm(chosen: Chosen, yes: bool) -> None:
         click.echo("Error: refusing to delete without confirmation; pass --yes (or --dry-run)", err=True)
         sys.exit(EXIT_ERROR)
     if not click.confirm(
-        f"Delete {len(chosen.sessions)} sessions ({chosen.messages} messages) from the server? "
+        f"Delete {counted(len(chosen.sessions), 'session')} ({counted(chosen.messages, 'message')}) from the server? "
         "The server cannot bring them back"
     ):
         click.echo("Nothing deleted.", err=True)
@@ -105,13 +106,15 @@ def delete_cmd(
             click.echo("Nothing to delete.")
             sys.exit(EXIT_PARTIAL if chosen.unknown else EXIT_OK)
         if dry_run:
-            click.echo(f"Would delete {len(chosen.sessions)} sessions ({chosen.messages} messages).")
+            click.echo(
+                f"Would delete {counted(len(chosen.sessions), 'session')} ({counted(chosen.messages, 'message')})."
+            )
             sys.exit(EXIT_PARTIAL if chosen.unknown else EXIT_OK)
         _confirm(chosen, yes)
         ids = [h.session_id for h in chosen.sessions]
         statuses = send(client, ids, action="delete")
     deleted = [sid for sid in ids if statuses.get(sid) in ("deleted", "already_deleted")]
-    click.echo(f"Deleted {len(deleted)} sessions from the server.")
+    click.echo(f"Deleted {counted(len(deleted), 'session')} from the server.")
     for sid in ids:
         if sid not in deleted:
             click.echo(f"not deleted {sid}: {statuses.get(sid, 'no answer')}", err=True)

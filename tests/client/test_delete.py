@@ -33,7 +33,7 @@ def test_filters_dry_run_confirmation_and_a_sticky_deletion(ingest, sources_root
     assert run().exit_code == 2  # no id and no filter: refused, nothing chosen for the user
     listed = run("--gone-locally", "--dry-run")
     assert listed.exit_code == 0 and B in listed.output and A not in listed.output
-    assert "[gone locally]" in listed.output and "Would delete 1 sessions (3 messages)" in listed.output
+    assert "[gone locally]" in listed.output and "Would delete 1 session (3 messages)" in listed.output
     assert _live(ingest) == [A, B, C]
 
     assert "Would delete 3 sessions" in run("--project", "widget", "--dry-run").output
@@ -42,11 +42,11 @@ def test_filters_dry_run_confirmation_and_a_sticky_deletion(ingest, sources_root
     assert refused.exit_code == 2 and "confirmation" in refused.output
     monkeypatch.setattr("client.cli_delete._interactive", lambda: True)
     declined = run(C, stdin="n\n")
-    assert "Delete 1 sessions (2 messages) from the server?" in declined.output
+    assert "Delete 1 session (2 messages) from the server?" in declined.output
     assert declined.exit_code == 1 and _live(ingest) == [A, B, C]
 
     done = run("--gone-locally", stdin="y\n")
-    assert done.exit_code == 0 and "Deleted 1 sessions" in done.output
+    assert done.exit_code == 0 and "Deleted 1 session from the server" in done.output
     assert _live(ingest) == [A, C]
     assert ingest.rows(
         "SELECT count(*) FROM messages m JOIN sessions s ON s.id = m.session_pk WHERE s.session_id = %s", B
