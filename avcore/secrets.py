@@ -31,6 +31,17 @@ class SecretError(RuntimeError):
     """A secret could not be read; the message names it and the reason, never its value."""
 
 
+class SecretUnusable(SecretError):
+    """A secret was read, but what it holds cannot serve (a cookie key that is too short): an
+    operator's fault, not a moment's outage. ``str()`` names the secret and the reason, for the
+    log; :attr:`public` names the setting, without the secret's name or value, for an answer."""
+
+    def __init__(self, setting: str, problem: str, detail: str) -> None:
+        super().__init__(f"{setting}: {detail}")
+        self.setting = setting
+        self.public = f"the setting {setting} is unusable: {problem}; see the function's log"
+
+
 def _boto3_client() -> Any:
     import boto3  # imported here: only deployments that use a secret pay for boto3
 

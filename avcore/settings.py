@@ -58,7 +58,9 @@ class SettingsError(RuntimeError):
 class EnvSettings(BaseModel):
     """Fields read from ``AV_<FIELD>`` environment variables; keyword arguments win over them."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+    # Built on first use (defer_build): a function instantiates one of these classes, and the
+    # others' validators would be built at its cold start for nothing.
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True, defer_build=True)
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**{**from_environment(type(self)), **values})

@@ -28,7 +28,7 @@ from avcore.db.pool import DatabaseMisconfigured, DatabaseUnavailable, is_connec
 from avcore.logs import lambda_request_id_var, request_id_var
 from avcore.metrics import emit
 from avcore.schema import SchemaMismatch
-from avcore.secrets import SecretError
+from avcore.secrets import SecretError, SecretUnusable
 from avcore.settings import SettingsError
 
 log = logging.getLogger("av")
@@ -129,8 +129,8 @@ def client_address(request: Request) -> str:
     """Who is calling, for rate limits: an address a client cannot choose, as a bounded key.
 
     Under API Gateway, Mangum fills the peer from the gateway's ``sourceIp``, and nothing else is
-    read. Served by uvicorn, the peer is the caller unless it is one of the configured trusted
-    proxies (``AV_TRUSTED_PROXIES``); then ``X-Forwarded-For`` is read from the right, past every
+    read. Served by the local stack (uvicorn for ingest, Granian for the viewer), the peer is the
+    caller unless it is one of the configured trusted proxies (``AV_TRUSTED_PROXIES``); then ``X-Forwarded-For`` is read from the right, past every
     trusted proxy, and the first other hop is the caller (a proxy appends the address it saw, so
     only hops added by trusted proxies can be believed; what the client wrote sits further left).
     Nothing is trusted by default: a header a client writes never picks its own rate-limit key.
@@ -254,6 +254,13 @@ def install_error_handling(app: FastAPI, *, component: str) -> None:
         return error_response(
             503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"}
         )
+
+    @app.exception_handler(SecretUnusable)
+    async def _secret_unusable(request: Request, exc: SecretUnusable) -> Response:
+        # Read by the first request that needs it (not at the cold start): named in every answer
+        # until an operator fixes it; no Retry-After, as for the database settings (above).
+        log.error("a secret is unusable", extra={"setting": exc.setting, "detail": str(exc)})
+        return error_response(503, exc.public)
 
     @app.exception_handler(SecretError)
     @app.exception_handler(SettingsError)

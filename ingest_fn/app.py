@@ -140,9 +140,11 @@ def _request_bodies() -> dict[str, type[BaseModel]]:
 
 
 def serving_app() -> FastAPI:
-    """The app for a long-running server (the local stack's uvicorn): built, then settled
-    (avcore.runtime). Its database settings are checked now: a server that runs for hours pays
-    nothing for it, and one that cannot reach its database should not start."""
+    """The app for a long-running server (the local stack's uvicorn server): built, then settled
+    (avcore.runtime). Its database settings are planned now (read and checked against the TLS
+    policy, no connection made): a server that runs for hours pays nothing for it, and one whose
+    settings are unusable should not start. Whether the database answers is each request's
+    business, as on Lambda."""
     app = built_and_settled(create_app)
     app.state.db.check_settings()
     return app

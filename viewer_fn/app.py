@@ -67,8 +67,11 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
     openapi.install(app)
     app.state.db = db
     app.state.settings = settings
+    # With AV_SESSION_SECRET_ARN the key is read by the first API request (every API route's
+    # authentication asks for the signer; boto3's import and client, ~150-260 ms on this
+    # machine): the page and the cold start do not pay it. An unusable key is a 503 naming the
+    # setting then (viewer_fn/keys.py).
     app.state.keys = SigningKeys(settings)
-    app.state.keys.signer()  # a missing or unusable key fails the cold start, not the first login
     app.state.login_limiter = LoginLimiter()
     install_error_handling(app, component="viewer_fn")
     # Innermost first: gzip runs inside HeadAsGet, so a HEAD reports its GET's encoding and length.
@@ -103,9 +106,12 @@ def create_app(settings: ViewerSettings | None = None) -> FastAPI:
 
 
 def serving_app() -> FastAPI:
-    """The app for a long-running server (the local stack's uvicorn): built, then settled
-    (avcore.runtime). Its database settings are checked now: a server that runs for hours pays
-    nothing for it, and one that cannot reach its database should not start."""
+    """The app for a long-running server (the local stack's Granian server): built, then settled
+    (avcore.runtime). Its database settings are planned now (read and checked against the TLS
+    policy, no connection made) and its cookie key read: a server that runs for hours pays
+    nothing for it, and one whose settings are unusable should not start. Whether the database
+    answers is each request's business, as on Lambda."""
     app = built_and_settled(create_app)
     app.state.db.check_settings()
+    app.state.keys.signer()
     return app

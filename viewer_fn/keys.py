@@ -1,7 +1,8 @@
 """The viewer's signing key for login cookies and cursors: fixed, or rotated in Secrets Manager.
 
 With ``AV_SESSION_SECRET_ARN`` the key is read at run time (never resolved into the
-function's configuration at deploy time) and held ``AV_SECRET_MAX_AGE_S``; after a
+function's configuration at deploy time), first by the first request that needs it (not at the
+cold start: docs/deployment.md, "Cold start"), and held ``AV_SECRET_MAX_AGE_S``; after a
 rotation the new key signs, and the previous one (``AWSPREVIOUS``) is still accepted,
 so nobody is logged out and no cursor breaks. Rotating twice within one cookie
 lifetime retires the oldest key, and logins signed with it must log in again.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from avcore.secrets import PREVIOUS, SecretError
+from avcore.secrets import PREVIOUS, SecretUnusable
 from avcore.secrets import store as secret_store
 from avcore.settings import ViewerSettings, check_session_key
 from viewer_fn.signing import Signer
@@ -39,9 +40,11 @@ class SigningKeys:
         with self._lock:
             if self._held != (current, previous) or self._signer is None:
                 try:
-                    check_session_key(current, f"the secret {arn}")
+                    check_session_key(current, "the key in its secret")
                 except ValueError as exc:
-                    raise SecretError(str(exc)) from None
+                    raise SecretUnusable(
+                        "AV_SESSION_SECRET_ARN", str(exc), f"the secret {arn}: {exc}"
+                    ) from None
                 usable_previous = [p for p in (previous,) if p and p != current and len(p) >= 32]
                 self._signer = Signer(current, *usable_previous)
                 self._held = (current, previous)

@@ -1,7 +1,7 @@
 """Failed-login rate limiting, per container and in memory.
 
 The viewer cannot write to the database (by construction), so failures are counted
-in this process only: each Lambda container (or uvicorn worker) keeps its own
+in this process only: each Lambda container (or the local stack's one server process) keeps its own
 sliding window per client address. An attacker spread over many containers gets
 ``containers x LOGIN_MAX_FAILURES`` tries per window, which against 228-bit random
 tokens is still nothing; the limit is there to stop noisy guessing and log spam.

@@ -60,8 +60,7 @@ class SettingsPlans:
                 setting, "not a valid PostgreSQL connection string", str(exc)
             ) from None
         except InsecureConnectionError as exc:
-            problem = "it would reach a remote database without TLS (sslmode; see AV_DB_ALLOW_INSECURE)"
-            raise DatabaseMisconfigured(setting, problem, str(exc)) from None
+            raise DatabaseMisconfigured(setting, exc.problem, str(exc)) from None
 
     def plan(self, *, refresh: bool = False) -> ConnectionPlan:
         with self._naming_the_setting():

@@ -45,7 +45,15 @@ FIX_HINT = (
 
 
 class InsecureConnectionError(RuntimeError):
-    """The connection could carry data in plaintext to a non-local host."""
+    """The connection could carry data in plaintext to a non-local host.
+
+    ``str()`` names the host (for the log); :attr:`problem` says what is wrong without it, for
+    an HTTP answer.
+    """
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 class InvalidDsnError(ValueError):
@@ -88,6 +96,17 @@ def parse_dsn(dsn: str) -> dict[str, str]:
         raise InvalidDsnError(
             f"the database connection string is not valid: {_scrub_quoted(str(exc).strip())}"
         ) from None
+
+
+def check_ports(params: dict[str, str]) -> None:
+    """Refuse a ``port`` libpq would only reject when connecting (``invalid integer value``): a
+    DSN with ``port=abc`` would plan, so the health check would pass and every query fail."""
+    for port in params.get("port", "").split(","):
+        port = port.strip()
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            raise InvalidDsnError(
+                "the database connection string is not valid: its port must be a number from 1 to 65535"
+            )
 
 
 def environment_params() -> dict[str, str]:
@@ -139,6 +158,7 @@ def plan_connection(
     """Apply the TLS policy to ``dsn`` and the environment; raise if it is unsafe."""
     from_dsn = parse_dsn(dsn)
     effective = {**environment_params(), **from_dsn}
+    check_ports(effective)
     targets = effective_targets(effective)
     remote = tuple(t for t in targets if not is_local_target(t))
 
@@ -157,11 +177,16 @@ def plan_connection(
                 f"which can fall back to plaintext; {FIX_HINT}"
             )
             if not allow_insecure:
-                raise InsecureConnectionError(message)
+                raise InsecureConnectionError(
+                    message,
+                    f"its sslmode={sslmode} lets the connection to a remote database fall back to "
+                    "plaintext; use sslmode=verify-full, or set AV_DB_ALLOW_INSECURE=true",
+                )
             warnings.append("INSECURE (allow_insecure is set): " + message)
         elif sslmode not in TLS_MODES:
             raise InsecureConnectionError(
-                f"unknown sslmode={sslmode!r} for PostgreSQL at {', '.join(remote)}; {FIX_HINT}"
+                f"unknown sslmode={sslmode!r} for PostgreSQL at {', '.join(remote)}; {FIX_HINT}",
+                "its sslmode is not one of libpq's; use sslmode=verify-full",
             )
     else:
         sslmode = sslmode or "prefer"
@@ -188,7 +213,7 @@ def check_connected(conn: psycopg.Connection, plan: ConnectionPlan, *, allow_ins
         log.warning("INSECURE (allow_insecure is set): %s", message)
         return
     conn.close()
-    raise InsecureConnectionError(message)
+    raise InsecureConnectionError(message, "the remote database answered without TLS")
 
 
 def redact(dsn: str) -> str:

@@ -27,6 +27,20 @@ UNUSABLE = {
     "unparseable": f"host={HOST} password={PASSWORD} port",
     # a remote database without TLS: the TLS policy refuses it (AV_DB_ALLOW_INSECURE not set)
     "without TLS": f"postgresql://av_ingest:{PASSWORD}@{HOST}/av?sslmode=disable",
+    # libpq parses it, and refuses it only when connecting ("invalid integer value")
+    "port not a number": f"host={HOST} password={PASSWORD} port=abc dbname=av",
+    # a digit to str.isdigit() that int() refuses: must be the same refusal, not a 500
+    "port a superscript digit": f"host={HOST} password={PASSWORD} port=\u00b2 dbname=av",
+}
+# What the answer says is wrong, after "the database setting AV_DATABASE_URL is unusable: ".
+PROBLEMS = {
+    "unparseable": "not a valid PostgreSQL connection string",
+    "without TLS": (
+        "its sslmode=disable lets the connection to a remote database fall back to plaintext; "
+        "use sslmode=verify-full, or set AV_DB_ALLOW_INSECURE=true"
+    ),
+    "port not a number": "not a valid PostgreSQL connection string",
+    "port a superscript digit": "not a valid PostgreSQL connection string",
 }
 SESSION_SECRET = "s" * 40
 
@@ -65,10 +79,12 @@ def answer(module: ModuleType, method: str, path: str, token: str = "") -> tuple
     return reply["statusCode"], reply["headers"], text
 
 
-def assert_names_the_setting(status: int, headers: dict[str, str], body: str) -> None:
+def assert_names_the_setting(kind: str, status: int, headers: dict[str, str], body: str) -> None:
     assert status == 503, body
     error = json.loads(body)["error"]
-    assert error.startswith("the database setting AV_DATABASE_URL is unusable: "), error
+    assert (
+        error == f"the database setting AV_DATABASE_URL is unusable: {PROBLEMS[kind]}; see the function's log"
+    )
     assert PASSWORD not in body and HOST not in body and "hunter2" not in body
     # a fault for an operator, not a moment's outage: no Retry-After stretching a client's retries
     assert "retry-after" not in headers
@@ -80,8 +96,8 @@ def test_the_ingest_starts_with_an_unusable_dsn_and_names_it_on_first_use(
     monkeypatch: pytest.MonkeyPatch, logged: io.StringIO, kind: str
 ) -> None:
     module = handler(monkeypatch, "ingest_fn.handler", UNUSABLE[kind])
-    assert_names_the_setting(*answer(module, "GET", "/v1/health"))
-    assert_names_the_setting(*answer(module, "POST", "/v1/plan", token="avd_" + "x" * 40))
+    assert_names_the_setting(kind, *answer(module, "GET", "/v1/health"))
+    assert_names_the_setting(kind, *answer(module, "POST", "/v1/plan", token="avd_" + "x" * 40))
     lines = [json.loads(line) for line in logged.getvalue().splitlines()]
     problems = [line for line in lines if line["msg"] == "database settings unusable"]
     assert len(problems) == 2 and problems[0]["setting"] == "AV_DATABASE_URL"
@@ -95,8 +111,8 @@ def test_the_viewer_starts_with_an_unusable_dsn_serves_its_page_and_names_it_on_
     module = handler(monkeypatch, "viewer_fn.handler", UNUSABLE[kind])
     status, _, _ = answer(module, "GET", "/")
     assert status == 200  # the page needs no database
-    assert_names_the_setting(*answer(module, "GET", "/api/v1/sessions", token="avv_" + "x" * 40))
-    assert_names_the_setting(*answer(module, "POST", "/api/v1/auth/login"))
+    assert_names_the_setting(kind, *answer(module, "GET", "/api/v1/sessions", token="avv_" + "x" * 40))
+    assert_names_the_setting(kind, *answer(module, "POST", "/api/v1/auth/login"))
 
 
 @pytest.mark.parametrize("name", ["ingest_fn.app", "viewer_fn.app"])

@@ -7,6 +7,7 @@ password changed under a warm app, the way a Secrets Manager rotation function d
 
 from __future__ import annotations
 
+import gc
 import json
 import secrets
 from collections.abc import Iterator
@@ -208,12 +209,62 @@ def test_a_cookie_key_rotation_logs_nobody_out_and_needs_no_redeploy(aws, db) ->
         app.state.db.close()
 
 
-def test_an_unusable_cookie_key_fails_the_cold_start_naming_the_secret(aws, db) -> None:
+def test_the_cookie_key_is_read_by_the_first_request_that_needs_it(aws, db) -> None:
+    """Not at the cold start (boto3's import and client, ~150-260 ms on this machine): the page does not read it."""
     from viewer_fn.app import create_app
 
+    arn = aws.create_secret(Name="av/session-key", SecretString=secrets.token_urlsafe(40))["ARN"]
+    with db.admin() as conn:
+        viewer_token = add_viewer(conn, name="me").token
+    app = create_app(ViewerSettings(database_url=db.viewer_dsn, session_secret_arn=arn, environment="local"))
+    try:
+        browser = TestClient(app, base_url="https://testserver")
+        assert secret_store.reads == 0
+        assert browser.get("/").status_code == 200
+        assert secret_store.reads == 0
+        assert browser.post("/api/v1/auth/login", json={"token": viewer_token}).status_code == 200
+        assert secret_store.reads == 2  # the current key and the previous one (none yet)
+        assert browser.get("/api/v1/auth/me").status_code == 200
+    finally:
+        app.state.db.close()
+
+
+def test_an_unusable_cookie_key_is_a_503_naming_the_setting_and_a_server_does_not_start(
+    aws, db, monkeypatch
+) -> None:
+    from viewer_fn.app import create_app, serving_app
+
     arn = aws.create_secret(Name="av/short-key", SecretString="too-short")["ARN"]
-    with pytest.raises(SecretError, match="av/short-key.*too short"):
-        create_app(ViewerSettings(database_url=db.viewer_dsn, session_secret_arn=arn, environment="local"))
+    with db.admin() as conn:
+        viewer_token = add_viewer(conn, name="me").token
+    app = create_app(ViewerSettings(database_url=db.viewer_dsn, session_secret_arn=arn, environment="local"))
+    try:
+        browser = TestClient(app, base_url="https://testserver")
+        assert browser.get("/").status_code == 200  # the page needs no key
+        for answer in (
+            browser.post("/api/v1/auth/login", json={"token": viewer_token}),
+            browser.get("/api/v1/sessions", headers={"cookie": "av_session=x"}),
+        ):
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"] == (
+                "the setting AV_SESSION_SECRET_ARN is unusable: the key in its secret is too short; "
+                "it needs at least 32 characters; see the function's log"
+            )
+            assert "too-short" not in answer.text and "av/short-key" not in answer.text
+            assert "retry-after" not in answer.headers  # an operator's fault: no retry will mend it
+    finally:
+        app.state.db.close()
+
+    # A long-running server (the local stack's servers) reads it at its start, and refuses to start.
+    monkeypatch.setenv("AV_DATABASE_URL", db.viewer_dsn)
+    monkeypatch.setenv("AV_SESSION_SECRET_ARN", arn)
+    monkeypatch.setenv("AV_ENVIRONMENT", "local")
+    monkeypatch.delenv("AV_SESSION_SECRET", raising=False)
+    try:
+        with pytest.raises(SecretError, match="^AV_SESSION_SECRET_ARN: the secret .*av/short-key.*too short"):
+            serving_app()
+    finally:
+        gc.unfreeze()  # serving_app settles its process (avcore.runtime); this one goes on testing
 
 
 def test_the_rotating_role_is_really_refused_with_an_old_password(db, pg_server, rotating_role) -> None:

@@ -5,17 +5,9 @@ in ``sys.modules``: what was imported, not how long it took."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from infra.openapi import PLACEHOLDER_DSN
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.infra.handler_probe import REPO, probe_json
 
 PROBE = """
 import json, sys
@@ -74,17 +66,7 @@ def run(handler: str, paths: list[str], env: dict[str, str]) -> dict[str, list[o
         {"viewer_fn", "ingest_fn", "avprotocol", "avcore", "pydantic"} | NEVER_AT_START | DATABASE_DRIVER
     )
     code = PROBE.format(repo=str(REPO), packages=packages, handler=handler, paths=paths)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AV_", "AWS_"))}
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, "AV_DATABASE_URL": PLACEHOLDER_DSN, "AV_ENVIRONMENT": "production", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    steps: dict[str, list[object]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    steps: dict[str, list[object]] = probe_json(code, env)
     return steps
 
 
@@ -134,6 +116,25 @@ def test_the_ingest_handler_imports_no_route_group_until_a_request_needs_it() ->
     assert "ingest_fn.routes_push" not in after_health  # type: ignore[operator]
     _, after_plan = steps["/v1/plan"]
     assert INGEST_LAZY | DATABASE_DRIVER <= set(after_plan)  # type: ignore[operator]
+
+
+def test_the_viewer_with_its_cookie_key_in_a_secret_reads_it_neither_at_start_nor_for_the_page() -> None:
+    """boto3's import and client (~150-260 ms on this machine) come with the first request that signs or checks a
+    cookie (tests/avcore/test_secret_rotation.py reads it there, with moto). Secrets Manager is
+    unreachable here: reading the secret at the import would fail it."""
+    nowhere = {
+        "AV_SESSION_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:av/key-AbCdEf",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    steps = run("viewer_fn.handler", ["/"], nowhere)
+    assert not set(steps["import"]) & {"boto3", "botocore"}
+    status, after_page = steps["/"]
+    assert status == 200
+    assert not set(after_page) & {"boto3", "botocore"}  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("handler", ["viewer_fn.handler", "ingest_fn.handler"])

@@ -472,6 +472,7 @@ def test_the_cold_start_benchmark_runs_on_the_build(
         assert 0 < figures["q1"] <= figures["median"] <= figures["q3"]
         assert figures["median"] <= figures["process_median"]
         assert 0 < figures["cpu_median"]
+        assert 0 < figures["first_request_cpu_median"] and 0 < figures["first_request_median"]
     for function, parts in results["breakdown_ms"].items():
         assert {"fastapi", "pydantic"} <= set(parts), (function, parts)
         assert "psycopg" not in parts, "psycopg comes with the first database use, not the handler import"
