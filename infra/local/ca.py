@@ -7,7 +7,9 @@ through ``AV_CA_BUNDLE``; nothing is added to the system trust store.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import ipaddress
 import os
 from pathlib import Path
@@ -63,6 +65,16 @@ class LocalCA:
             self._make_ca()
         if not self.server_cert.exists() or self._expires_soon(self.server_cert):
             self._issue_server()
+
+    def server_spki_sha256(self) -> str:
+        """The server certificate's public key pin: base64 of the SHA-256 of its DER
+        SubjectPublicKeyInfo, as Chromium's ``--ignore-certificate-errors-spki-list`` takes it
+        (the benchmark's and the tests' way to have the browser trust this CA, and cache)."""
+        cert = x509.load_pem_x509_certificate(self.server_cert.read_bytes())
+        der = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
     def _expires_soon(self, path: Path) -> bool:
         cert = x509.load_pem_x509_certificate(path.read_bytes())

@@ -21,7 +21,8 @@ cat <<MSG
 
   Your browser will warn about the certificate: it comes from the local CA at
       $AV_CA_BUNDLE
-  (import it into your browser to trust it, or accept the warning for localhost).
+  (import it into your browser to trust it, or accept the warning for localhost; Chrome then
+  caches nothing from it, so every load fetches the whole page again).
   Log in with this viewer token:
 
       $AV_VIEWER_TOKEN

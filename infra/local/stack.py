@@ -32,6 +32,7 @@ from psycopg.conninfo import make_conninfo
 from avcore.schema import INGEST_ROLE, VIEWER_ROLE
 from avcore.tokens import token_hash
 from infra.credentials import add_device, add_viewer
+from infra.local import servers
 from infra.local.ca import LocalCA, write_private
 from infra.local.paths import clusters_of_path, data_dir, legacy_cluster_dir, new_cluster_dir
 from infra.migrate import migrate
@@ -208,7 +209,6 @@ class Stack:
         port = state[f"{name}_port"]
         if self._pid_alive(state.get(f"{name}_pid")) and self._healthy(name, port):
             return
-        module = "ingest_fn.app" if name == "ingest" else "viewer_fn.app"
         role = INGEST_ROLE if name == "ingest" else VIEWER_ROLE
         env = {
             **os.environ,
@@ -221,24 +221,7 @@ class Stack:
         logs.mkdir(exist_ok=True)
         log_file = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                f"{module}:serving_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--ssl-keyfile",
-                str(self.ca.server_key),
-                "--ssl-certfile",
-                str(self.ca.server_cert),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
+            servers.command(name, port, self.ca.server_cert, self.ca.server_key),
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 SID = "e0000000-0000-4000-8000-00000000000e"
 # What a laptop must never get from installing the client.
 SERVER_ONLY = {"fastapi", "starlette", "mangum", "psycopg", "psycopg-binary", "boto3", "botocore",
-               "uvicorn", "cryptography", "pydantic-settings", "moto", "pytest"}  # fmt: skip
+               "uvicorn", "granian", "cryptography", "pydantic-settings", "moto", "pytest"}  # fmt: skip
 
 
 def build_wheel(out: Path) -> Path:

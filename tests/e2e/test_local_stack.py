@@ -193,3 +193,98 @@ def test_a_session_survives_its_log_files_deletion(stack, tmp_path: Path) -> Non
     checked = av_client("verify")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "kept on the server, gone locally: 1 session (" in checked.stdout
+
+
+def test_the_viewer_serves_the_page_over_http2_with_its_headers_and_cache(stack) -> None:
+    """The local stack's viewer speaks HTTP/2 (ALPN with the local CA's certificate), Chromium
+    loads the page and its files over it, one connection, with every security header, and a
+    second tab takes the hashed files from its cache (issue 10, docs/web.md "Session 6")."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    from avcore.web import SECURITY_HEADERS
+    from infra.local.ca import LocalCA
+    from tests.viewer.browser import CHROMIUM, CHROMIUM_ARGS
+
+    env, values = stack
+    url = values["AV_VIEWER_URL"]
+    where = urlsplit(url)
+    context = ssl.create_default_context(cafile=values["AV_CA_BUNDLE"])
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (
+        socket.create_connection((where.hostname, where.port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=where.hostname) as tls,
+    ):
+        assert tls.selected_alpn_protocol() == "h2"
+
+    # The local CA trusted by its key, as by someone who imported it: no certificate error, so
+    # Chromium caches (it caches nothing from a connection whose certificate it only let through).
+    pin = LocalCA(Path(values["AV_CA_BUNDLE"]).parent).server_spki_sha256()
+    entries = """() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+        .map((e) => ({ name: e.name, protocol: e.nextHopProtocol, transferred: e.transferSize,
+                       connected: e.connectEnd > e.connectStart }))"""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={pin}"],
+            headless=True,
+        )
+        context = browser.new_context()
+        headers: dict[str, dict[str, str]] = {}
+        page = context.new_page()
+        page.on("response", lambda r: headers.setdefault(r.url, r.all_headers()))
+        page.goto(url)
+        page.wait_for_selector("#login-token")
+        page.wait_for_load_state("networkidle")
+        first = page.evaluate(entries)
+        page.close()
+        again = context.new_page()
+        again.goto(url)
+        again.wait_for_selector("#login-token")
+        second = again.evaluate(entries)
+        browser.close()
+
+    files = [e for e in first if "/static/" in e["name"]]
+    assert files and {e["protocol"] for e in first} == {"h2"}, first
+    assert not any(e["connected"] for e in first[1:]), f"a file opened a connection of its own: {first}"
+    for name, sent in headers.items():
+        if "/static/" in name or name == url:
+            for header, value in SECURITY_HEADERS.items():
+                assert sent.get(header.lower()) == value, (name, header)
+    for e in files:
+        assert "immutable" in headers[e["name"]]["cache-control"]
+    cached = {e["name"]: e["transferred"] for e in second if "/static/" in e["name"]}
+    assert cached and set(cached.values()) == {0}, f"the hashed files were fetched again: {cached}"
+
+
+def test_the_local_servers_count_failed_logins_by_the_tcp_peer_not_a_header(stack) -> None:
+    """Neither local server lets a client pick its own rate-limit key with X-Forwarded-For
+    (docs/protocol.md, "Limits and refusals"): uvicorn, by default, takes that header from a
+    127.0.0.1 peer, so the ingest server runs with --no-proxy-headers; Granian (the viewer) never
+    reads it. Every failure below claims a new address, and the limit still comes."""
+    from avcore.settings import IngestSettings
+    from viewer_fn.ratelimit import LOGIN_MAX_FAILURES
+
+    env, values = stack
+    with httpx.Client(verify=ssl.create_default_context(cafile=values["AV_CA_BUNDLE"]), timeout=30) as client:
+        viewer = [
+            client.post(
+                values["AV_VIEWER_URL"] + "api/v1/auth/login",
+                json={"token": "avv_not-a-token"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            ).status_code
+            for n in range(LOGIN_MAX_FAILURES + 1)
+        ]
+        assert viewer == [401] * LOGIN_MAX_FAILURES + [429]
+
+        limit = IngestSettings.model_fields["auth_failures_per_window"].default
+        ingest = [
+            client.get(
+                values["AV_ENDPOINT"].rstrip("/") + "/v1/status",
+                headers={"Authorization": "Bearer avd_not-a-token", "X-Forwarded-For": f"198.51.100.{n}"},
+            ).status_code
+            for n in range(limit + 1)
+        ]
+        assert ingest == [401] * limit + [429]
