@@ -2,18 +2,29 @@
 
     .venv/bin/python bench/web_bench.py                 # 2,000 sessions + one of 5,000 messages, 15 runs
     .venv/bin/python bench/web_bench.py --sessions 10000 --runs 30
-    .venv/bin/python bench/web_bench.py --against /tmp/site-main   # this build vs another, alternating
+    .venv/bin/python bench/web_bench.py --against /tmp/main-tree   # this build vs another, alternating
     .venv/bin/python bench/web_bench.py --trace /tmp/deep.json     # + where a deep link's time goes
 
 Starts its own throwaway cluster (tests/pg.py), pushes sessions through the real ingest app,
-serves the real viewer app (uvicorn, TLS) with the built page (make web), and measures, each
-run in a fresh browser context (cold cache, logged in by cookie):
+and serves the real viewer app with the built page (make web) in its own process, started as
+the local stack starts it (bench/web_servers.py: Granian, TLS from the local CA, HTTP/2). Each
+view is measured for a returning user (login cookie and localStorage kept), in a fresh browser
+context, in two cases:
 
-- each run is a returning user (cookie and localStorage kept), with an empty HTTP cache;
+- **cold cache** (``first list``, ``deep link``): an empty HTTP cache and no open connection,
+  as after clearing the cache or in a new browser profile: every file of the page is fetched;
+- **warm cache** (``deep link, warm``): the same deep link loaded once before in the same
+  context (so the browser holds the immutable hashed files, and its connection to the server is
+  still open), then opened again in a new tab: ``index.html`` is revalidated (``no-cache``, a
+  304), the code files come from the HTTP cache, only the API answers travel. This is how
+  someone usually opens a deep link or reloads.
+
 - **first list**: from navigation start to the first session row painted;
 - **deep link**: from navigation start to message 4,000 of a 5,000-message session painted at
   ``#/s/<id>/m/4000``;
-- **bytes**: what each of those loads transferred (all, and JavaScript alone), compressed.
+- **bytes**: what the load used (all, and JavaScript alone: compressed bodies, from the cache
+  or not) and what came over the network (``transferSize``: 0 for a cached file, headers only
+  for a 304).
 
 Times are taken in the page (``performance.now()`` at the frame after the element is in the
 viewport: in the DOM is not enough, a deep link's message must have been scrolled to), so
@@ -29,20 +40,23 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import web_trace  # noqa: E402
+from bench import web_servers, web_timeline, web_trace  # noqa: E402
 from infra.credentials import add_device, add_viewer  # noqa: E402
+from infra.local.ca import LocalCA  # noqa: E402
 from tests.pg import create_database, prepare_template, start_server  # noqa: E402
 from tests.viewer.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.viewer.browser_helpers import _msg, _session, huge_session, push_sessions, serve_viewer  # noqa: E402
-from viewer_fn import static_files  # noqa: E402
+from tests.viewer.browser_helpers import _msg, _session, huge_session, push_sessions  # noqa: E402
 
 HUGE_ID = "bench:sess-huge"
 TARGET = 4000
@@ -73,7 +87,11 @@ window.__paintedAt = (selector) => new Promise((resolve) => {
 BYTES = """() => {
   const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
   const sum = (list) => list.reduce((n, e) => n + (e.encodedBodySize || 0), 0);
-  return { all: sum(entries), js: sum(entries.filter((e) => /\\.js($|\\?)/.test(e.name))), requests: entries.length };
+  return {
+    all: sum(entries), js: sum(entries.filter((e) => /\\.js($|\\?)/.test(e.name))), requests: entries.length,
+    wire: entries.reduce((n, e) => n + (e.transferSize || 0), 0),
+    protocol: (entries.find((e) => e.nextHopProtocol) || {}).nextHopProtocol || '',
+  };
 }"""
 
 
@@ -101,16 +119,24 @@ def small_sessions(count: int) -> list[dict[str, Any]]:
     return out
 
 
-def measure(browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str]) -> dict[str, float]:
-    # A returning user: the login cookie and the page's localStorage (its signed-in hint).
+def returning_user(browser: Any, state: dict[str, Any]) -> Any:
+    """A browser context for a returning user: the login cookie and the page's localStorage (its
+    signed-in hint); its own HTTP cache and connections, empty."""
     context = browser.new_context(
-        ignore_https_errors=True, viewport={"width": 1280, "height": 800}, storage_state=state
+        ignore_https_errors=False, viewport={"width": 1280, "height": 800}, storage_state=state
     )
     context.add_init_script(PROBE)
+    return context
+
+
+def timed_load(context: Any, url: str, selector: str, api: list[str]) -> dict[str, Any]:
+    """Open ``url`` in a new tab of ``context``: the time to ``selector``'s paint, the bytes, and
+    the API calls alone from the same page once it settled. The tab is closed after."""
     page = context.new_page()
     page.goto(url)
     painted = page.evaluate("(s) => window.__paintedAt(s)", selector)
     sizes = page.evaluate(BYTES)
+    timeline = page.evaluate(web_timeline.ENTRIES)
     # Settled: what the view asks for after its first paint (a deep link's list, children, cost)
     # has been answered. Otherwise those requests, sent after the paint, still kept the one local
     # server busy during the baseline below and the next run, and a build that defers more work
@@ -123,25 +149,44 @@ def measure(browser: Any, state: dict[str, Any], url: str, selector: str, api: l
              return performance.now() - t; }""",
         api,
     )
-    context.close()
-    return {"ms": painted, "api_ms": t_api, **sizes}
+    page.close()
+    return {"ms": painted, "api_ms": t_api, "timeline": timeline, **sizes}
 
 
-SITE = Path(__file__).resolve().parents[1] / "viewer_fn" / "site"
+def cold(browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str]) -> dict[str, Any]:
+    """The view with an empty HTTP cache and no open connection (a fresh context)."""
+    context = returning_user(browser, state)
+    try:
+        return timed_load(context, url, selector, api)
+    finally:
+        context.close()
 
 
-def use_site(site: Path) -> None:
-    """Serve another built site from now on (the viewer reads its files once and caches them)."""
-    static_files._site = lambda: site  # a Path is a Traversable
-    static_files.static_asset.cache_clear()
-    static_files.index_page.cache_clear()
+def warm(browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str]) -> dict[str, Any]:
+    """The view opened again in a new tab after it was loaded once in the same context: the
+    hashed files come from the HTTP cache, index.html is revalidated."""
+    context = returning_user(browser, state)
+    try:
+        timed_load(context, url, selector, api)
+        return timed_load(context, url, selector, api)
+    finally:
+        context.close()
+
+
+def log_in(browser: Any, url: str, token: str) -> dict[str, Any]:
+    login = browser.new_context(ignore_https_errors=False)
+    page = login.new_page()
+    page.goto(url)
+    page.fill("#login-token", token)
+    page.click("#login-submit")
+    page.wait_for_selector("a[data-session-id]")
+    state: dict[str, Any] = login.storage_state()
+    login.close()
+    return state
 
 
 def trace_deep_link(browser: Any, state: dict[str, Any], url: str, selector: str, out: Path) -> str:
-    context = browser.new_context(
-        ignore_https_errors=True, viewport={"width": 1280, "height": 800}, storage_state=state
-    )
-    context.add_init_script(PROBE)
+    context = returning_user(browser, state)
     page = context.new_page()
     browser.start_tracing(page=page, categories=web_trace.CATEGORIES)
     page.goto(url)
@@ -152,7 +197,7 @@ def trace_deep_link(browser: Any, state: dict[str, Any], url: str, selector: str
     return web_trace.report(web_trace.breakdown(trace, painted))
 
 
-def summary(name: str, runs: list[dict[str, float]]) -> dict[str, Any]:
+def summary(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     ms = [r["ms"] for r in runs]
     api = [r["api_ms"] for r in runs]
     return {
@@ -164,7 +209,23 @@ def summary(name: str, runs: list[dict[str, float]]) -> dict[str, Any]:
         "bytes_kb": round(statistics.median(r["all"] for r in runs) / 1024, 1),
         "js_kb": round(statistics.median(r["js"] for r in runs) / 1024, 1),
         "requests": round(statistics.median(r["requests"] for r in runs)),
+        "wire_kb": round(statistics.median(r["wire"] for r in runs) / 1024, 1),
+        "protocol": "/".join(sorted({str(r["protocol"]) for r in runs})),
     }
+
+
+def floor() -> str:
+    """The machine's speed right now: a bare interpreter's start (``python -S -c pass``), whose
+    time drifts ~1.5x between half hours on the shared machine even when idle."""
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-S", "-c", "pass"], check=True)
+        times.append((time.perf_counter() - started) * 1000)
+    return f"bare interpreter start {statistics.median(times):.1f} ms (median of 7)"
+
+
+VIEWS = ("first list", "deep link", "deep link, warm")
 
 
 def main() -> None:
@@ -172,22 +233,33 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=2000)
     ap.add_argument("--messages", type=int, default=5000, help="messages in the deep-linked session")
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--against", type=Path, help="another built site, measured alternately in the same run")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        help="another build, measured alternately in the same run: a source tree with its built "
+        "viewer_fn/site (its own server and page), or a built page alone (this tree's server)",
+    )
+    ap.add_argument(
+        "--timeline",
+        action="store_true",
+        help="print each deep link's requests: asked, sent, answered, new connections (bench/web_timeline.py)",
+    )
     ap.add_argument(
         "--trace", type=Path, help="write a Chromium trace of one deep link here, and its breakdown"
     )
     args = ap.parse_args()
-    sites = {"this build": SITE}
+    builds = [web_servers.Build("this build", web_servers.REPO)]
     if args.against:
-        if not (args.against / "index.html").is_file():
-            ap.error(f"--against {args.against}: no index.html there (a copy of a built viewer_fn/site)")
-        sites["against"] = args.against.resolve()
+        try:
+            builds.append(web_servers.build_of("against", args.against))
+        except ValueError as e:
+            ap.error(f"--against: {e}")
 
     from playwright.sync_api import sync_playwright
 
-    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"load average before: {os.getloadavg()[0]:.2f}; {floor()}", flush=True)
 
-    with start_server() as server, tempfile.TemporaryDirectory() as tmp:
+    with start_server() as server, tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
         prepare_template(server)
         db = create_database(server)
         with db.admin() as conn:
@@ -200,69 +272,70 @@ def main() -> None:
             )
         huge = huge_session(datetime.now(UTC), args.messages)
         push_sessions(db.ingest_dsn, device.token, [huge], "bench-push-huge")
-        with serve_viewer(db.viewer_dsn, Path(tmp) / "tls") as served, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            login = browser.new_context(ignore_https_errors=True)
-            page = login.new_page()
-            page.goto(served.url)
-            page.fill("#login-token", viewer.token)
-            page.click("#login-submit")
-            page.wait_for_selector("a[data-session-id]")
-            state = login.storage_state()
-            login.close()
-
+        tls = Path(tmp) / "tls"
+        urls = {
+            b.name: servers.enter_context(web_servers.serve(b, db.viewer_dsn, tls, "s" * 40)) for b in builds
+        }
+        with sync_playwright() as pw:
+            # The local CA trusted, as by someone who imported it (infra/local/demo.sh says how): a
+            # certificate Chromium only lets through (ignore_https_errors, or a user accepting
+            # the warning) makes it cache nothing, so there would be no warm cache to measure.
+            trusted = f"--ignore-certificate-errors-spki-list={LocalCA(tls).server_spki_sha256()}"
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, trusted], headless=True
+            )
+            # Each origin (port) has its own localStorage: log in on each.
+            states = {name: log_in(browser, url, viewer.token) for name, url in urls.items()}
             sid = HUGE_ID.replace(":", "%3A")
-            deep_url = f"{served.url}#/s/{sid}/m/{TARGET}"
             deep_sel = f'article.msg[data-ordinal="{TARGET}"]'
-            lists: dict[str, list[dict[str, float]]] = {name: [] for name in sites}
-            deep: dict[str, list[dict[str, float]]] = {name: [] for name in sites}
-            for run in range(args.runs + 1):  # the first run warms the server, and is dropped
-                order = list(sites.items())
-                for name, site in order if run % 2 == 0 else order[::-1]:
-                    use_site(site)
-                    lists[name].append(
-                        measure(
-                            browser,
-                            state,
-                            served.url,
-                            "a[data-session-id]",
-                            ["api/v1/sessions?limit=200&include_children=true"],
-                        )
-                    )
-                    deep[name].append(
-                        measure(
-                            browser,
-                            state,
-                            deep_url,
-                            deep_sel,
-                            [
-                                f"api/v1/sessions/{sid}",
-                                f"api/v1/sessions/{sid}/messages?from={TARGET}&limit=200",
-                            ],
-                        )
-                    )
+            deep_api = [f"api/v1/sessions/{sid}", f"api/v1/sessions/{sid}/messages?from={TARGET}&limit=200"]
+            list_api = ["api/v1/sessions?limit=200&include_children=true"]
+            runs: dict[tuple[str, str], list[dict[str, Any]]] = {
+                (b.name, v): [] for b in builds for v in VIEWS
+            }
+            for run in range(args.runs + 1):  # the first run warms the servers, and is dropped
+                order = list(urls.items())
+                for name, url in order if run % 2 == 0 else order[::-1]:
+                    deep_url, state = f"{url}#/s/{sid}/m/{TARGET}", states[name]
+                    runs[name, "first list"].append(cold(browser, state, url, "a[data-session-id]", list_api))
+                    runs[name, "deep link"].append(cold(browser, state, deep_url, deep_sel, deep_api))
+                    runs[name, "deep link, warm"].append(warm(browser, state, deep_url, deep_sel, deep_api))
             traced = ""
             if args.trace:
-                use_site(SITE)
-                traced = trace_deep_link(browser, state, deep_url, deep_sel, args.trace)
+                first = builds[0].name
+                deep_url = f"{urls[first]}#/s/{sid}/m/{TARGET}"
+                traced = trace_deep_link(browser, states[first], deep_url, deep_sel, args.trace)
             browser.close()
-        results = []
-        for name in sites:
-            label = "" if len(sites) == 1 else f" [{name}]"
-            results.append(summary(f"first list ({args.sessions:,} sessions){label}", lists[name][1:]))
-            results.append(
-                summary(f"deep link to message {TARGET:,} of {args.messages:,}{label}", deep[name][1:])
-            )
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    what = {
+        "first list": f"first list ({args.sessions:,} sessions)",
+        "deep link": f"deep link to message {TARGET:,} of {args.messages:,}, cold cache",
+        "deep link, warm": f"deep link to message {TARGET:,} of {args.messages:,}, warm cache",
+    }
+    results = []
+    for view in VIEWS:
+        for b in builds:
+            label = "" if len(builds) == 1 else f" [{b.name}]"
+            results.append(summary(f"{what[view]}{label}", runs[b.name, view][1:]))
+    print(f"load average after: {os.getloadavg()[0]:.2f}; {floor()}")
     print(json.dumps(results, indent=2))
     print()
-    print("| what | p50 ms | p95 ms | API alone p50 ms | page ÷ API | KB loaded | of it JS | requests |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| what | p50 ms | p95 ms | API alone p50 ms | page ÷ API | KB loaded | of it JS "
+        "| KB transferred | requests | protocol |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in results:
         print(
             f"| {r['what']} | {r['p50_ms']} | {r['p95_ms']} | {r['api_p50_ms']} | {r['page_over_api_p50']} "
-            f"| {r['bytes_kb']} | {r['js_kb']} | {r['requests']} |"
+            f"| {r['bytes_kb']} | {r['js_kb']} | {r['wire_kb']} | {r['requests']} | {r['protocol']} |"
         )
+    if args.timeline:
+        for view in VIEWS[1:]:
+            for b in builds:
+                kept = runs[b.name, view][1:]
+                print()
+                label = f"{what[view]} [{b.name}]"
+                print(web_timeline.table(label, [r["timeline"] for r in kept], [r["ms"] for r in kept]))
     if args.trace:
         print()
         print(traced)

@@ -80,8 +80,14 @@ def release(held: list[tuple[Any, Any]]) -> None:
     scanner's speculative request for a file, when the element's own request replaced it) is
     already closed: Playwright calls it handled, and there is nothing to release."""
     for route, response in held:
-        try:
-            route.fulfill(response=response)
-        except sync_api.Error as err:
-            if "already handled" not in str(err):
-                raise
+        fulfill(route, response)
+
+
+def fulfill(route: Any, response: Any) -> None:
+    """Answers a routed request with ``response``, unless the browser gave the request up
+    meanwhile (see release): a speculative request dropped while its answer was being fetched."""
+    try:
+        route.fulfill(response=response)
+    except sync_api.Error as err:
+        if "already handled" not in str(err):
+            raise

@@ -14,7 +14,15 @@ import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
-from tests.viewer.browser_site import Site, login, page_watch, release, session_href, wait_a_little_for
+from tests.viewer.browser_site import (
+    Site,
+    fulfill,
+    login,
+    page_watch,
+    release,
+    session_href,
+    wait_a_little_for,
+)
 from tests.viewer.test_viewer_browser import huge_site
 
 if TYPE_CHECKING:
@@ -83,7 +91,7 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
         if APP_CHUNK_MARK in response.text():
             held.append((route, response))
         else:
-            route.fulfill(response=response)
+            fulfill(route, response)
 
     asked: list[str] = []
     page.on(

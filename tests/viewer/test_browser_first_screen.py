@@ -18,7 +18,15 @@ import pytest
 
 from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
-from tests.viewer.browser_site import Site, login, page_watch, release, session_href, wait_a_little_for
+from tests.viewer.browser_site import (
+    Site,
+    fulfill,
+    login,
+    page_watch,
+    release,
+    session_href,
+    wait_a_little_for,
+)
 from tests.viewer.test_viewer_browser import huge_site
 
 if TYPE_CHECKING:
@@ -59,7 +67,7 @@ def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
             return
         if APP_CHUNK_MARK in response.text():
             app_asked.append(route.request.url)
-        route.fulfill(response=response)
+        fulfill(route, response)
 
     page.route("**/static/*.js", route_js)  # routing also turns the HTTP cache off
     page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")

@@ -9,10 +9,13 @@ import { isDeepLink } from "./firstScreen";
 /** After this long the rest comes anyway, should the view never say its message painted. */
 const AT_LATEST_MS = 5000;
 
-class FirstPaint {
+export class FirstPaint {
   /** Opened at a message that has not painted yet (and the view has not given up or left). */
   waiting = $state(false);
   private queued: (() => void)[] = [];
+  /** Watching for the target's row to come into view; disconnected once it has, or once the
+   * view gave up or left (a row that never shows must not keep its observer, nor the row). */
+  private watching: IntersectionObserver | null = null;
 
   constructor(opened: string) {
     if (!isDeepLink(opened)) return;
@@ -34,16 +37,21 @@ class FirstPaint {
       requestAnimationFrame(after);
       return;
     }
+    this.watching?.disconnect();
     const seen = new IntersectionObserver((entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;
       seen.disconnect();
+      if (this.watching === seen) this.watching = null;
       after();
     });
+    this.watching = seen;
     seen.observe(row);
   }
 
   /** The deep-linked message is on screen (or the session view gave up: an error, it left). */
   markShown(): void {
+    this.watching?.disconnect();
+    this.watching = null;
     if (!this.waiting) return;
     this.waiting = false;
     const tasks = this.queued;

@@ -25,6 +25,17 @@ export interface VirtualOptions {
   /** Where the list starts scrolled to, read when it first lays out its rows: a list opened at
    * row n renders the rows around n at once, not the top rows first. */
   initialOffset?: () => number;
+  /** Wait for `ready()` before reading the scrolling element's size and scroll position, and
+   * lay out the first rows by `initialSize` (its height: at most the window's) instead.
+   * Attaching reads layout (the element's size, its scroll height) and writes its scroll
+   * position: done when the element mounts, that forced a layout of the page without its rows,
+   * and another once they had rendered. Waiting, the first rows render, then one layout. */
+  waitForReady?: boolean;
+}
+
+/** The scrolling element's size until it is measured: the window's (an upper bound). */
+function windowSize(): { width: number; height: number } {
+  return typeof window === "undefined" ? { width: 0, height: 0 } : { width: window.innerWidth, height: window.innerHeight };
 }
 
 /** A row's size as the ResizeObserver reported it; when the row is only being registered (no
@@ -41,11 +52,15 @@ export class VirtualRows {
   readonly virtualizer: Virtualizer<HTMLElement, HTMLElement>;
   private element: HTMLElement | null = null;
   private cleanup: (() => void) | null = null;
+  private isReady: boolean;
 
   constructor(options: VirtualOptions) {
+    this.isReady = !options.waitForReady;
     this.virtualizer = new Virtualizer<HTMLElement, HTMLElement>({
       count: 0,
-      getScrollElement: () => this.element,
+      // Until ready, no element: the virtualizer lays rows out by initialRect and reads nothing.
+      getScrollElement: () => (this.isReady ? this.element : null),
+      initialRect: options.waitForReady ? windowSize() : { width: 0, height: 0 },
       estimateSize: options.estimateSize,
       getItemKey: options.getItemKey,
       overscan: options.overscan ?? 6,
@@ -66,7 +81,7 @@ export class VirtualRows {
   attach = (node: HTMLElement): { destroy: () => void } => {
     this.element = node;
     this.cleanup = this.virtualizer._didMount();
-    this.virtualizer._willUpdate();
+    if (this.isReady) this.virtualizer._willUpdate();
     this.refresh();
     return {
       destroy: () => {
@@ -93,6 +108,24 @@ export class VirtualRows {
   refresh(): void {
     this.items = this.virtualizer.getVirtualItems();
     this.totalSize = this.virtualizer.getTotalSize();
+  }
+
+  /** With `waitForReady`: the first rows are in the DOM; from now on the list follows its
+   * element (its size, its scrolling). Does nothing the second time. */
+  ready(): void {
+    if (this.isReady) return;
+    this.isReady = true;
+    this.virtualizer._willUpdate();
+    this.refresh();
+  }
+
+  /** Rows rendered beyond each end of the view. A view that wants its first screen fast starts
+   * at 0 (only the rows in view, and their content, in the task before the first paint) and
+   * raises it once that screen is up. */
+  setOverscan(overscan: number): void {
+    if (this.virtualizer.options.overscan === overscan) return;
+    this.virtualizer.setOptions({ ...this.virtualizer.options, overscan });
+    this.refresh();
   }
 
   scrollToIndex(index: number, align: "start" | "center" | "end" | "auto" = "auto"): void {
