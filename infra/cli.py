@@ -255,7 +255,7 @@ def local_up(machine: str | None) -> None:
     from infra.local.stack import Stack
 
     stack = Stack.default()
-    state = stack.up(machine=machine)
+    state = stack.up(machine=machine, say=lambda line: click.echo(line, err=True))
     env = stack.env()
     click.echo(f"local stack is up in {stack.data}", err=True)
     click.echo(f"  ingest  {env['AV_ENDPOINT']}   (device for machine {state['machine']!r})", err=True)

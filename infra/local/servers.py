@@ -21,6 +21,11 @@ from pathlib import Path
 
 VIEWER_APP = "viewer_fn.app:serving_app"
 INGEST_APP = "ingest_fn.app:serving_app"
+# The server program each runs in this release. `local up` records it beside the process id
+# (state.json) and restarts a running server recorded as another kind, or as none (started by a
+# release before the record): the viewer moved from uvicorn to Granian, and a stack left running
+# across the upgrade kept serving uvicorn until `local down` (docs/settings.md).
+KINDS = {"viewer": "granian", "ingest": "uvicorn"}
 
 
 def viewer_command(port: int, cert: Path, key: Path, *, python: str = sys.executable) -> list[str]:
@@ -29,7 +34,7 @@ def viewer_command(port: int, cert: Path, key: Path, *, python: str = sys.execut
     return [
         python,
         "-m",
-        "granian",
+        KINDS["viewer"],
         "--interface",
         "asgi",
         "--factory",
@@ -59,7 +64,7 @@ def ingest_command(port: int, cert: Path, key: Path, *, python: str = sys.execut
     return [
         python,
         "-m",
-        "uvicorn",
+        KINDS["ingest"],
         INGEST_APP,
         "--factory",
         "--host",
@@ -77,6 +82,13 @@ def ingest_command(port: int, cert: Path, key: Path, *, python: str = sys.execut
         # otherwise take X-Forwarded-For from any local client (it trusts 127.0.0.1 by default).
         "--no-proxy-headers",
     ]
+
+
+def kind(name: str) -> str:
+    """The server program (``granian``, ``uvicorn``) of the local stack's ``viewer`` or ``ingest``."""
+    if name not in KINDS:
+        raise ValueError(f"no local server named {name!r} (viewer, ingest)")
+    return KINDS[name]
 
 
 def command(name: str, port: int, cert: Path, key: Path) -> list[str]:

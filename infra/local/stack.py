@@ -20,6 +20,7 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,9 @@ class Stack:
         )
 
     # -- up ------------------------------------------------------------------
-    def up(self, *, machine: str | None = None) -> dict[str, Any]:
+    def up(self, *, machine: str | None = None, say: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Bring the stack up; ``say`` is told what `up` did beyond starting what was missing
+        (a server of another kind restarted)."""
         self.data.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data, 0o700)
         state = self.state()
@@ -110,7 +113,7 @@ class Stack:
         self._prepare_database(cluster, state)
         self._ensure_credentials(cluster, state)
         for name in ("ingest", "viewer"):
-            self._ensure_server(name, state)
+            self._ensure_server(name, state, say or _silent)
         self._ensure_indexer(state)
         self.save(state)
         return state
@@ -205,9 +208,18 @@ class Stack:
             return False
         return True
 
-    def _ensure_server(self, name: str, state: dict[str, Any]) -> None:
+    def _ensure_server(self, name: str, state: dict[str, Any], say: Callable[[str], None]) -> None:
         port = state[f"{name}_port"]
-        if self._pid_alive(state.get(f"{name}_pid")) and self._healthy(name, port):
+        pid = state.get(f"{name}_pid")
+        kind = servers.kind(name)
+        ran = (state.get(f"{name}_server") or {}).get("kind")
+        if pid and self._pid_alive(pid) and ran != kind:
+            # Started by an earlier release: an upgrade changes the code, not the process, and
+            # this one would keep serving (as uvicorn, say, when this release runs Granian).
+            self._stop(pid)
+            was = f"it ran {ran}" if ran else "started by a release that did not record its server"
+            say(f"restarted the {name} server ({was}): it now runs {kind}")
+        elif self._pid_alive(pid) and self._healthy(name, port):
             return
         role = INGEST_ROLE if name == "ingest" else VIEWER_ROLE
         env = {
@@ -220,8 +232,9 @@ class Stack:
         logs = self.data / "logs"
         logs.mkdir(exist_ok=True)
         log_file = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
+        command = servers.command(name, port, self.ca.server_cert, self.ca.server_key)
         proc = subprocess.Popen(
-            servers.command(name, port, self.ca.server_cert, self.ca.server_key),
+            command,
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -230,6 +243,7 @@ class Stack:
             cwd=self.data,
         )
         state[f"{name}_pid"] = proc.pid
+        state[f"{name}_server"] = {"kind": kind, "command": command}
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -268,6 +282,15 @@ class Stack:
             )
         state["indexer_pid"] = proc.pid
 
+    def _stop(self, pid: int) -> None:
+        """Stop a server's process group: SIGTERM, then SIGKILL if it lingers past 5 s."""
+        _signal_group(pid, signal.SIGTERM)
+        for _ in range(50):
+            if not self._pid_alive(pid):
+                return
+            time.sleep(0.1)
+        _signal_group(pid, signal.SIGKILL)
+
     def _healthy(self, name: str, port: int) -> bool:
         path = "/v1/health" if name == "ingest" else "/"
         ctx = ssl.create_default_context(cafile=str(self.ca.ca_cert))
@@ -294,14 +317,9 @@ class Stack:
         stopped = []
         for name in ("ingest", "viewer", "indexer"):
             pid = state.pop(f"{name}_pid", None)
+            state.pop(f"{name}_server", None)
             if self._pid_alive(pid):
-                _signal_group(pid, signal.SIGTERM)
-                for _ in range(50):
-                    if not self._pid_alive(pid):
-                        break
-                    time.sleep(0.1)
-                else:
-                    _signal_group(pid, signal.SIGKILL)
+                self._stop(pid)
                 stopped.append(name)
         if state.get("pg_port"):
             cluster = self.cluster(state)
@@ -340,6 +358,10 @@ class Stack:
                 entry.unlink()
                 removed.append(entry)
         return self.up(machine=machine or state.get("machine")), removed
+
+
+def _silent(line: str) -> None:
+    pass
 
 
 def _machine_name() -> str:

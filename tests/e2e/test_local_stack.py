@@ -7,6 +7,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -96,7 +97,6 @@ def test_push_then_read_back_through_the_viewer(stack, tmp_path: Path) -> None:
 
 
 def test_the_local_stack_keeps_the_search_index_current(stack, tmp_path: Path) -> None:
-    import time
 
     import psycopg
 
@@ -288,3 +288,98 @@ def test_the_local_servers_count_failed_logins_by_the_tcp_peer_not_a_header(stac
             for n in range(limit + 1)
         ]
         assert ingest == [401] * limit + [429]
+
+
+def _alpn(url: str, ca_bundle: str) -> str | None:
+    """The protocol the server at ``url`` picks when offered h2 and HTTP/1.1."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    context = ssl.create_default_context(cafile=ca_bundle)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (
+        socket.create_connection((where.hostname, where.port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=where.hostname) as tls,
+    ):
+        return tls.selected_alpn_protocol()
+
+
+def test_up_restarts_a_server_another_release_left_running(stack) -> None:
+    """A stack brought up by the release before Granian ran its viewer under uvicorn, and an
+    upgrade leaves that process running: `up` restarts a server recorded as another kind than
+    this release runs, or as none (that release recorded none), and says so (docs/settings.md)."""
+    import signal
+
+    from avcore.schema import VIEWER_ROLE
+    from infra.local import servers
+    from infra.local.stack import Stack
+
+    env, values = stack
+    st = Stack(Path(env["AV_DATA_DIR"]))
+    state = st.state()
+    assert {name: state[f"{name}_server"]["kind"] for name in ("viewer", "ingest")} == servers.KINDS
+    assert state["viewer_server"]["command"] == servers.command(
+        "viewer", state["viewer_port"], st.ca.server_cert, st.ca.server_key
+    )
+    assert _alpn(values["AV_VIEWER_URL"], values["AV_CA_BUNDLE"]) == "h2"
+
+    # That release's viewer command (uvicorn, HTTP/1.1 only), on the same port, database and secret.
+    old_command = [
+        sys.executable, "-m", "uvicorn", "viewer_fn.app:serving_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(state["viewer_port"]),
+        "--ssl-keyfile", str(st.ca.server_key), "--ssl-certfile", str(st.ca.server_cert),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    old_env = {
+        **os.environ,
+        "AV_DATABASE_URL": st._dsn(state, VIEWER_ROLE),
+        "AV_ENVIRONMENT": "local",
+        "AV_SESSION_SECRET": state["session_secret"],
+    }
+    for record in (None, {"kind": "uvicorn", "command": old_command}):
+        os.killpg(state["viewer_pid"], signal.SIGTERM)
+        while st._healthy("viewer", state["viewer_port"]):
+            time.sleep(0.1)
+        old = subprocess.Popen(old_command, env=old_env, start_new_session=True, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not st._healthy("viewer", state["viewer_port"]):
+                assert old.poll() is None and time.monotonic() < deadline, "the old viewer did not start"
+                time.sleep(0.2)
+            assert _alpn(values["AV_VIEWER_URL"], values["AV_CA_BUNDLE"]) != "h2"
+            state["viewer_pid"] = old.pid
+            if record is None:  # as that release wrote its state: no record of either server
+                del state["viewer_server"], state["ingest_server"]
+            else:
+                state["viewer_server"] = record
+            st.save(state)
+            up = subprocess.run(
+                [BIN / "av-admin", "local", "up"], env=env, capture_output=True, text=True, timeout=120
+            )
+            assert up.returncode == 0, up.stderr
+            old.wait(timeout=10)  # stopped by `up`
+        finally:
+            if old.poll() is None:
+                os.killpg(old.pid, signal.SIGKILL)
+                old.wait()
+        if record is None:
+            assert (
+                "restarted the viewer server (started by a release that did not record its server): "
+                in up.stderr
+            )
+            assert "restarted the ingest server" in up.stderr  # ran the earlier release's code too
+        else:
+            assert "restarted the viewer server (it ran uvicorn): it now runs granian" in up.stderr, up.stderr
+            assert "restarted the ingest server" not in up.stderr
+        state = st.state()
+        assert state["viewer_pid"] != old.pid and state["viewer_server"]["kind"] == "granian"
+        assert _alpn(values["AV_VIEWER_URL"], values["AV_CA_BUNDLE"]) == "h2"
+
+    # Brought up by this release: `up` again restarts nothing.
+    again = subprocess.run(
+        [BIN / "av-admin", "local", "up"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr
+    assert "restarted" not in again.stderr
+    assert st.state()["viewer_pid"] == state["viewer_pid"]
