@@ -3,6 +3,9 @@
 - Its message's page not yet answered, the message pane shows the rows' "Loading message N…"
   placeholders, where the reader is and wherever they scroll meanwhile: never a blank pane (the
   list, not yet attached to its scrolling element, stayed at the top of rows laid out far below).
+- Signed out, the login page shows as soon as the page knows it (the login check or the data
+  answered 401), without waiting for the session view's code; after signing in, the link still
+  opens at its message.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from tests.viewer.browser import Watch, browser, sync_api
 from tests.viewer.browser_helpers import MACHINE
 from tests.viewer.browser_site import (
     Site,
+    fulfill,
     login,
     page_watch,
+    release,
     session_href,
     wait_a_little_for,
 )
@@ -31,6 +36,8 @@ pytestmark = pytest.mark.browser
 HUGE_ID = f"{MACHINE}:sess-huge"
 QUOTED = HUGE_ID.replace(":", "%3A")
 HELD_PAGE = f"**/api/v1/sessions/{QUOTED}/messages?from=4000*"
+# A string only the session view's chunk holds (its placeholder rows): how the test knows it.
+SESSION_CHUNK_MARK = "Loading message"
 TWO_FRAMES = "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 # The message rows the reader can see: those whose box meets the message pane's, with their text.
@@ -95,3 +102,67 @@ def test_the_pane_shows_placeholders_while_the_message_page_is_on_its_way(
     wait_a_little_for(page, lambda: _rows_in_view(page)[:1] and _rows_in_view(page)[0][0] == 4000)
     assert _rows_in_view(page)[0][0] == 4000, _rows_in_view(page)
     watch.check(page)
+
+
+def _hold_the_session_chunk(page: Any) -> list[tuple[Any, Any]]:
+    held: list[tuple[Any, Any]] = []
+
+    def route_js(route: Any) -> None:
+        response = route.fetch()
+        if SESSION_CHUNK_MARK in response.text():
+            held.append((route, response))
+        else:
+            fulfill(route, response)
+
+    page.route("**/*.js", route_js)  # routing also turns the HTTP cache off
+    return held
+
+
+def _opens_at_its_message_after_login(page: Any, site: Site, held: list[tuple[Any, Any]]) -> None:
+    login(page, site.token)
+    release(held)
+    page.unroute("**/*.js")
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    assert page.evaluate("location.hash") == session_href(HUGE_ID, 4000)
+
+
+def test_a_signed_out_deep_link_shows_its_login_without_the_session_view(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    site, _ = huge_site
+    page, watch = page_watch  # a new browser profile: no login, no hint
+    held = _hold_the_session_chunk(page)
+    page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
+    # The login check answered 401: the login shows while the view's code is still held back
+    # (the page used to mount only once that code had loaded).
+    expect(page.locator("#login-token")).to_be_visible()
+    wait_a_little_for(page, lambda: held)
+    assert held, "the session view's code was not asked for"
+    _opens_at_its_message_after_login(page, site, held)
+    watch.check(page)
+
+
+def test_an_expired_login_shows_the_login_without_the_session_view(
+    huge_site: tuple[Site, str], browser: Any
+) -> None:
+    site, _ = huge_site
+    # Signed in last time (the hint), but the cookie is gone: the data the boot module asks for
+    # answers 401 (before the app's code has run), and no login check is made before the paint.
+    context = browser.new_context(ignore_https_errors=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(site.url)
+        # Once this page's own login check has answered (it clears the hint), the hint is set.
+        expect(page.locator("#login-token")).to_be_visible()
+        page.evaluate("localStorage.setItem('av-signed-in', '1')")
+        page.goto("about:blank")
+        held = _hold_the_session_chunk(page)
+        page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
+        expect(page.locator("#login-token")).to_be_visible()
+        expect(page.get_by_role("status")).to_have_text("Your login has expired. Sign in again.")
+        wait_a_little_for(page, lambda: held)
+        assert held, "the session view's code was not asked for"
+        _opens_at_its_message_after_login(page, site, held)
+    finally:
+        context.close()

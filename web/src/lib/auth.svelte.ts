@@ -24,13 +24,23 @@ class Auth {
   name = $state("");
   /** Why the login page is showing (an expired login), if anything. */
   notice = $state("");
+  /** Settles the first time the page knows nobody is signed in: a deep link then mounts its
+   * login without waiting for the session view's code (main.ts). */
+  readonly signedOut: Promise<void>;
+  private settleSignedOut: () => void = () => {};
 
   constructor() {
+    this.signedOut = new Promise((settle) => (this.settleSignedOut = settle));
     setUnauthorizedHandler(() => {
       if (this.state === "signed-in") this.notice = "Your login has expired. Sign in again.";
-      this.state = "signed-out";
-      remember(false);
+      this.toSignedOut();
     });
+  }
+
+  private toSignedOut(): void {
+    this.state = "signed-out";
+    remember(false);
+    this.settleSignedOut();
   }
 
   async check(): Promise<void> {
@@ -40,8 +50,7 @@ class Auth {
       this.state = "signed-in";
       remember(true);
     } catch {
-      this.state = "signed-out";
-      remember(false);
+      this.toSignedOut();
     }
   }
 
@@ -69,8 +78,7 @@ class Auth {
       await api.logout();
     } finally {
       this.name = "";
-      this.state = "signed-out";
-      remember(false);
+      this.toSignedOut();
     }
   }
 }

@@ -29,9 +29,17 @@ export class ApiError extends Error {
 }
 
 /** Called when the API says the login is missing or expired (401): the app shows the login page. */
-let onUnauthorized: (message: string) => void = () => {};
+let onUnauthorized: ((message: string) => void) | null = null;
+/** A 401 that came before the app set its handler: one of the boot module's first requests
+ * (firstScreen.ts), answered while the app's code was still loading. Kept for the handler, so a
+ * signed-out deep link shows its login at once instead of once the view has loaded and asked again. */
+let missed: string | null = null;
 export function setUnauthorizedHandler(handler: (message: string) => void): void {
   onUnauthorized = handler;
+  if (missed === null) return;
+  const message = missed;
+  missed = null;
+  handler(message);
 }
 
 /** A path parameter escaped before it is percent-encoded: `%` as `%25`, `/` as `%2F`. Servers
@@ -92,7 +100,10 @@ async function request(url: string, init: RequestInit): Promise<unknown> {
   if (failed) {
     const error = typeof body === "object" && body !== null ? (body as { error?: unknown }).error : undefined;
     const message = typeof error === "string" && error ? error : `request failed (HTTP ${response.status})`;
-    if (response.status === 401) onUnauthorized(message);
+    if (response.status === 401) {
+      if (onUnauthorized) onUnauthorized(message);
+      else missed = message;
+    }
     throw new ApiError(response.status, message);
   }
   return body;
