@@ -89,7 +89,7 @@ chromium:
 # The web viewer (web/: Svelte 5 + Vite + TypeScript) built into viewer_fn/site/, which the
 # local stack, the tests and `sam build` serve. Built output is never committed. `npm ci`
 # installs exactly package-lock.json; both steps rerun only when their inputs changed.
-WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null) web/index.html web/vite.config.ts \
+WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null) web/index.html web/vite.config.ts web/vite.chunks.ts \
 	web/svelte.config.js web/tsconfig.json web/.env web/package.json
 NODE_MIN := 20.19
 

@@ -56,12 +56,19 @@ export function firstScreenChunks(entries: FirstScreen): (id: string, graph: Mod
   };
 }
 
-/** Adds `<link rel="modulepreload">` to index.html for the chunk holding `appModule` and the
- * chunks it imports (not the entry), so they download in parallel with the boot entry; turns
- * the stylesheet's link into a preload (applied by the boot module). */
-export function preloadApp(appModule: string): Plugin {
+/** Adds `<link rel="modulepreload">` to index.html for the chunks holding `modules` (the app and
+ * the session view) and the chunks they import (not the entry), so they download in parallel
+ * with the boot entry; turns the stylesheet's link into a preload (applied by the boot module).
+ *
+ * The session view is preloaded on every first visit, not only on a session link (which
+ * index.html cannot tell: the route is in the URL's fragment, never sent to the server). On a
+ * deep link its code then arrives with the app's, ~80 ms before the boot module could ask for
+ * it, and is compiled while the data is on its way; on the list it is the code of the first
+ * click. Measured (docs/web.md, session 7): the list's main thread did the same work, its paint
+ * came no later, for 40 KB more compressed JavaScript. */
+export function preloadFirstScreen(modules: readonly string[]): Plugin {
   return {
-    name: "av-preload-app",
+    name: "av-preload-first-screen",
     apply: "build",
     transformIndexHtml: {
       order: "post",
@@ -69,10 +76,13 @@ export function preloadApp(appModule: string): Plugin {
         const bundle = ctx.bundle;
         if (!bundle) return [];
         const chunks = Object.values(bundle).flatMap((c) => (c.type === "chunk" ? [c] : []));
-        const app = chunks.find((c) => c.moduleIds.includes(appModule));
-        if (!app) throw new Error(`no chunk holds ${appModule}`);
         const entry = new Set(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
-        const files = [app.fileName, ...app.imports.filter((f) => !entry.has(f))];
+        const files: string[] = [];
+        for (const module of modules) {
+          const chunk = chunks.find((c) => c.moduleIds.includes(module));
+          if (!chunk) throw new Error(`no chunk holds ${module}`);
+          for (const file of [chunk.fileName, ...chunk.imports]) if (!entry.has(file) && !files.includes(file)) files.push(file);
+        }
         const tags = files.map(
           (file): HtmlTagDescriptor => ({
             tag: "link",
@@ -88,4 +98,21 @@ export function preloadApp(appModule: string): Plugin {
       },
     },
   };
+}
+
+/** The magic comment that tells V8 every function of a script runs when it loads (V8's
+ * "explicit compile hints", Chromium 136 and newer; other engines read a comment). */
+export const COMPILE_ALL = "//# allFunctionsCalledOnLoad";
+
+/** `output.postBanner` for the first screen's chunks (the boot entry, the app, the session view):
+ * {@link COMPILE_ALL}. V8 compiles a script's functions lazily, on the main thread, at their
+ * first call: for these chunks, whose code nearly all runs before the first paint, that was
+ * compile work in the chain from the code arriving to the page drawing. Marked, they are
+ * compiled whole on a background thread while they download. A post-banner, since the minifier
+ * drops comments (a plugin's `renderChunk` or a `banner` is minified away), and it counts in the
+ * file's hash (one added in `generateBundle` would not: a changed file under an old name). The
+ * other chunks are left lazy: compiled whole, code that may never run would cost a core. */
+export function compileHint(chunkNames: readonly string[]): (chunk: { name: string; isEntry: boolean }) => string {
+  const names = new Set(chunkNames);
+  return (chunk) => (chunk.isEntry || names.has(chunk.name) ? COMPILE_ALL : "");
 }

@@ -1,6 +1,6 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vitest/config";
-import { firstScreenChunks, preloadApp } from "./vite.chunks.ts";
+import { compileHint, firstScreenChunks, preloadFirstScreen } from "./vite.chunks.ts";
 
 const src = (path: string): string => decodeURIComponent(new URL(`./src/${path}`, import.meta.url).pathname);
 
@@ -10,7 +10,7 @@ const src = (path: string): string => decodeURIComponent(new URL(`./src/${path}`
 export default defineConfig(({ mode }) => ({
   // Relative URLs: the page works under any path prefix (AV_BASE_PATH) and on any static host.
   base: "./",
-  plugins: [svelte(), preloadApp(src("main.ts"))],
+  plugins: [svelte(), preloadFirstScreen([src("main.ts"), src("routes/session/SessionPage.svelte")])],
   build: {
     outDir: "../viewer_fn/site",
     emptyOutDir: true,
@@ -28,6 +28,8 @@ export default defineConfig(({ mode }) => ({
     reportCompressedSize: false,
     rollupOptions: {
       output: {
+        // V8 compiles the first screen's code while it downloads (vite.chunks.ts).
+        postBanner: compileHint(["app", "session"]),
         entryFileNames: "static/[name]-[hash].js",
         chunkFileNames: "static/[name]-[hash].js",
         assetFileNames: "static/[name]-[hash][extname]",

@@ -1,7 +1,7 @@
 """What the first screen asks for, and in what order (docs/web.md, "Any size").
 
-- index.html names the app's chunk (`<link rel="modulepreload">`), so the browser fetches it
-  beside the boot module instead of after it has run;
+- index.html names the app's chunk and the session view's (`<link rel="modulepreload">`), so
+  the browser fetches them beside the boot module instead of after it has run;
 - a deep link asks for its session and the page holding its message, and nothing else, until
   that message has painted: the children, the cost and the session list come after it;
 - the message list opened at a message renders the rows around it first, never the top rows;
@@ -39,6 +39,8 @@ HUGE_ID = f"{MACHINE}:sess-huge"
 QUOTED = HUGE_ID.replace(":", "%3A")
 # A string only the app's main chunk holds (web/src/main.ts): how the test knows that chunk.
 APP_CHUNK_MARK = "index.html has no #app element"
+# ... and one only the session view's chunk holds (web/src/routes/session/SessionPage.svelte).
+SESSION_CHUNK_MARK = "Loading session…"
 
 
 def _signed_in(page: Any, site: Site) -> None:
@@ -47,7 +49,7 @@ def _signed_in(page: Any, site: Site) -> None:
     page.goto("about:blank")  # a new document next: the page starts afresh, as from a pasted link
 
 
-def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
+def test_the_app_and_session_chunks_are_fetched_while_the_boot_module_is_held(
     db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
 ) -> None:
     site, _ = huge_site
@@ -59,6 +61,7 @@ def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
     assert entry, html
     boot: list[tuple[Any, Any]] = []
     app_asked: list[str] = []
+    session_asked: list[str] = []
 
     def route_js(route: Any) -> None:
         response = route.fetch()
@@ -67,14 +70,17 @@ def test_the_app_chunk_is_fetched_while_the_boot_module_is_held(
             return
         if APP_CHUNK_MARK in response.text():
             app_asked.append(route.request.url)
+        if SESSION_CHUNK_MARK in response.text():
+            session_asked.append(route.request.url)
         fulfill(route, response)
 
     page.route("**/static/*.js", route_js)  # routing also turns the HTTP cache off
     page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
-    wait_a_little_for(page, lambda: boot and app_asked)
+    wait_a_little_for(page, lambda: boot and app_asked and session_asked)
     assert boot, "the boot module was not requested"
-    # Asked for by index.html itself: the boot module, which used to ask for it, has not run.
+    # Asked for by index.html itself: the boot module, which used to ask for them, has not run.
     assert app_asked, "the app's chunk waited for the boot module"
+    assert session_asked, "the session view's chunk waited for the boot module"
     assert not page.locator("#shell").count()
     release(boot)
     page.unroute("**/static/*.js")

@@ -133,6 +133,27 @@ def test_first_screen_javascript_is_few_files_within_budget() -> None:
     assert compressed <= FIRST_SCREEN_BUDGET, (compressed, sorted(files))
 
 
+COMPILE_ALL = "//# allFunctionsCalledOnLoad"
+
+
+def test_the_first_screen_chunks_alone_are_compiled_eagerly() -> None:
+    """The boot entry, the app and the session view carry V8's compile hint (vite.chunks.ts): their
+    code runs before the first paint, so it is compiled whole off the main thread while it
+    downloads. The views loaded later do not: compiled whole, code that may never run would cost
+    a background core for nothing."""
+    html = (SITE / "index.html").read_text()
+    entry = re.search(r'<script type="module"[^>]* src="\./static/([\w.-]+\.js)"', html)
+    assert entry, html
+    first = {entry.group(1), *(p.name for p in (SITE / "static").glob("app-*.js")),
+             *(p.name for p in (SITE / "static").glob("session-*.js"))}  # fmt: skip
+    assert len(first) == 3, first
+    marked = {p.name for p in (SITE / "static").glob("*.js") if COMPILE_ALL in p.read_text()}
+    assert marked == first
+    for name in first:  # V8 applies it to the functions after it: only Vite's one-line helper may come first
+        before = (SITE / "static" / name).read_text().split(COMPILE_ALL)[0].splitlines()
+        assert all(line.startswith("const __vite__mapDeps=") for line in before), (name, before)
+
+
 def test_spa_fallback_and_what_it_does_not_cover(client: TestClient) -> None:
     page = client.get("/sessions/anything/here")
     assert page.status_code == 200 and '<base href="/" />' in page.text
