@@ -8,6 +8,7 @@ shell, the list) has loaded, and the view takes their answers instead of asking 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -187,4 +188,55 @@ def test_the_list_mounts_after_the_frame_that_shows_a_deep_links_message(
     # The list's mount (~30 ms of script) and its requests used to run in the animation frame
     # after the message's first paint, ahead of it, holding that frame back.
     assert page.evaluate("window.__order") == ["message shown", "list"]
+    watch.check(page)
+
+
+# Records, in the page, each use of the browser's Intl (its constructors, and the methods that
+# make one: toLocaleString, localeCompare) before and after the deep-linked message showed.
+INTL_USES = """
+window.__intl = [];
+window.__shown = false;
+const note = (what) => window.__intl.push([what, window.__shown]);
+for (const name of ["NumberFormat", "DateTimeFormat", "Collator", "PluralRules", "RelativeTimeFormat", "ListFormat", "Segmenter"]) {
+  const original = Intl[name];
+  if (!original) continue;
+  Intl[name] = new Proxy(original, {
+    construct(target, args) { note("Intl." + name); return Reflect.construct(target, args); },
+    apply(target, self, args) { note("Intl." + name); return Reflect.apply(target, self, args); },
+  });
+}
+for (const [owner, method] of [[Number.prototype, "toLocaleString"], [Date.prototype, "toLocaleString"],
+    [Date.prototype, "toLocaleDateString"], [Date.prototype, "toLocaleTimeString"], [String.prototype, "localeCompare"]]) {
+  const original = owner[method];
+  owner[method] = function (...args) { note(method); return original.apply(this, args); };
+}
+const seen = new IntersectionObserver((entries) => {
+  if (!entries.some((e) => e.isIntersecting)) return;
+  seen.disconnect();
+  requestAnimationFrame(() => (window.__shown = true));
+});
+new MutationObserver(() => {
+  const message = document.querySelector('article.msg[data-ordinal="4000"]');
+  if (message && !window.__watched) { window.__watched = true; seen.observe(message); }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_deep_link_uses_no_intl_until_its_message_has_shown(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    """The first Intl object a page makes starts the browser's ICU (25-45 ms of main thread in
+    Chromium): a deep link's first screen (counts, times, cut sizes) is written without it
+    (web/src/lib/format.ts), and what needs it comes after the message has shown."""
+    site, _ = huge_site
+    page, watch = page_watch
+    _open_deep_link_recording(page, site, INTL_USES)
+    message = page.locator('article.msg[data-ordinal="4000"]')
+    expect(message).to_be_visible()
+    page.wait_for_function("window.__shown")
+    early = [what for what, shown in page.evaluate("window.__intl") if not shown]
+    assert early == [], early
+    # The times and counts are there all the same: times on the reader's clock.
+    expect(message.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
+    expect(page.locator(".session-head")).to_contain_text("5,000 messages")
     watch.check(page)

@@ -5,15 +5,10 @@
  * No inline script: the page runs under a strict CSP. The stylesheet is applied from here, not
  * linked in the HTML, where it would hold this module back until it had loaded (lib/stylesheet.ts).
  */
-import { isDeepLink, startFirstScreen } from "./lib/firstScreen";
-import { warmFormatters } from "./lib/format";
+import { startFirstScreen } from "./lib/firstScreen";
 import { applyStylesheet } from "./lib/stylesheet";
 
 startFirstScreen(location.hash);
 void import("./main");
 // After the app's import: applied when its preload has arrived, the stylesheet is parsed at once.
 void applyStylesheet();
-// Opened at a message: the browser's Intl start-up (25-45 ms, lib/format.ts) in the wait for
-// the network, in a task of its own (the requests above have left), instead of in the chain
-// from the view's code to its first paint. Elsewhere the formatters are made on first use.
-if (isDeepLink(location.hash)) setTimeout(warmFormatters, 0);

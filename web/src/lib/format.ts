@@ -1,26 +1,23 @@
 /** Small, pure formatting helpers (numbers, times, plurals). */
 
-// One formatter each, made once: `toLocaleString(locale, options)` builds a new Intl formatter
-// on every call (~0.1 ms each), which a list of 200 rows or a screen of messages pays per row.
-// Made on first use, or by warmFormatters(): the first Intl object a page makes starts the
-// browser's ICU (25-45 ms in Chromium, whatever the locale), and made when this module loaded
-// (in the app's chunk) that sat on every first screen's path, between the code arriving and the
-// page drawing.
-let count: Intl.NumberFormat | null = null;
-let dateTime: Intl.DateTimeFormat | null = null;
-const COUNT = (): Intl.NumberFormat => (count ??= new Intl.NumberFormat("en-US"));
-const DATE_TIME = (): Intl.DateTimeFormat =>
-  (dateTime ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }));
+// No Intl here. The first Intl object a page makes starts the browser's ICU: 25-45 ms of main
+// thread in Chromium, whatever the locale or kind (the next one costs 3-6 ms). Every first screen
+// showed a count or a time, so that start-up sat in the chain from the code arriving to the page
+// drawing; warmed in a task of its own while the data was on its way (session 6), it still held
+// the main thread once the code arrived early (session 7's trace of a deep link: 46 ms, between
+// the boot module and the app's evaluation). Counts are integers grouped as en-US groups them,
+// and times a fixed, unambiguous local format: both by hand, with the same output everywhere.
 
-/** Makes the formatters now. The boot module calls it once the first screen's requests are on
- * their way: the ICU start-up then runs while the page waits for its data and code. */
-export function warmFormatters(): void {
-  COUNT().format(0);
-  DATE_TIME().format(0);
+/** An integer with its thousands grouped by commas (as `Intl.NumberFormat("en-US")` writes it:
+ * "5,000"); anything else as `String` writes it. */
+export function grouped(n: number): string {
+  if (!Number.isSafeInteger(n)) return String(n);
+  const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ",");
+  return n < 0 ? `-${digits}` : digits;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${COUNT().format(n)} ${n === 1 ? one : many}`;
+  return `${grouped(n)} ${n === 1 ? one : many}`;
 }
 
 export function compact(n: number | null | undefined): string {
@@ -52,11 +49,27 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   return new Date(then).toISOString().slice(0, 10);
 }
 
+const two = (n: number): string => String(n).padStart(2, "0");
+
+/** A time as the reader's clock showed it: `2026-12-07 14:32` (ISO 8601's order, 24-hour, the
+ * browser's time zone). The same in every locale, so a date never reads two ways (12/7 or 7/12),
+ * and sortable as text. */
 export function absoluteTime(iso: string | null | undefined): string {
   if (!iso) return "";
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return "";
-  return DATE_TIME().format(t);
+  return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}`;
+}
+
+/** The same to the second, with the time zone's offset from UTC (`2026-12-07 14:32:05 UTC+01:00`):
+ * what a time's tooltip says. */
+export function exactTime(iso: string | null | undefined): string {
+  const shown = absoluteTime(iso);
+  if (!shown || !iso) return "";
+  const t = new Date(iso);
+  const offset = -t.getTimezoneOffset();
+  const sign = offset < 0 ? "-" : "+";
+  return `${shown}:${two(t.getSeconds())} UTC${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
 }
 
 export function duration(startIso: string | null | undefined, endIso: string | null | undefined): string {

@@ -7,6 +7,7 @@
  * where they belong, so the rest of the page renders a whole message like any other.
  */
 import type { Cut, Message } from "../api/types";
+import { grouped } from "../format";
 
 /** Identifies one text of one message at one length (a longer text after a live refresh is another). */
 export function cutKey(ordinal: number, cut: Cut): string {
@@ -104,7 +105,7 @@ export function withWhole(message: Message, whole: (cut: Cut) => string | undefi
 
 /** How big a whole text is, for the Show-all button ("1,048,576 characters"). */
 export function sizeLabel(chars: number): string {
-  return `${chars.toLocaleString("en-US")} ${chars === 1 ? "character" : "characters"}`;
+  return `${grouped(chars)} ${chars === 1 ? "character" : "characters"}`;
 }
 
 /** How much of a tool result shows until "Show all" (the rest may still be on the server). */
