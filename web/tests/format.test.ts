@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { absoluteTime, exactTime, grouped, plural } from "../src/lib/format";
 
 describe("grouped", () => {
@@ -26,27 +26,24 @@ describe("grouped", () => {
 });
 
 describe("times", () => {
-  let tz: string | undefined;
-  beforeEach(() => {
-    tz = process.env.TZ;
-  });
+  // Node reads TZ again whenever it is set: the same page, in another time zone.
   afterEach(() => {
-    process.env.TZ = tz;
+    vi.unstubAllEnvs();
   });
 
   it("shows a time on the reader's clock as YYYY-MM-DD HH:MM", () => {
-    process.env.TZ = "America/New_York";
+    vi.stubEnv("TZ", "America/New_York");
     expect(absoluteTime("2026-12-07T03:04:05Z")).toBe("2026-12-06 22:04");
-    process.env.TZ = "Asia/Kolkata";
+    vi.stubEnv("TZ", "Asia/Kolkata");
     expect(absoluteTime("2026-12-07T03:04:05Z")).toBe("2026-12-07 08:34");
-    process.env.TZ = "UTC";
+    vi.stubEnv("TZ", "UTC");
     expect(absoluteTime("2026-01-02T00:00:00.999Z")).toBe("2026-01-02 00:00");
   });
 
   it("gives the tooltip's exact time with its offset from UTC", () => {
-    process.env.TZ = "Asia/Kolkata";
+    vi.stubEnv("TZ", "Asia/Kolkata");
     expect(exactTime("2026-12-07T03:04:05Z")).toBe("2026-12-07 08:34:05 UTC+05:30");
-    process.env.TZ = "America/New_York";
+    vi.stubEnv("TZ", "America/New_York");
     expect(exactTime("2026-07-01T12:00:09Z")).toBe("2026-07-01 08:00:09 UTC-04:00");
   });
 
