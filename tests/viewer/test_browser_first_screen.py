@@ -180,3 +180,47 @@ def test_a_deep_link_renders_the_rows_around_its_message_not_the_top_rows(
     # to lay out rows 0-10 first, as placeholders, then scroll and render again.
     assert seen and min(seen) >= 3900, seen
     watch.check(page)
+
+
+# Records, at every animation frame from the page's start, whether the shell was on screen
+# without the deep-linked message: a frame drawn between the app's mount and its data.
+FRAMES_WITHOUT_ROWS = """
+window.__shellWithoutMessage = 0;
+const look = () => {
+  if (document.getElementById("shell") && !document.querySelector('article.msg[data-ordinal="4000"]')) {
+    window.__shellWithoutMessage++;
+  }
+  requestAnimationFrame(look);
+};
+requestAnimationFrame(look);
+"""
+
+
+def test_a_deep_link_mounts_once_its_data_has_come_and_draws_it_in_its_first_frame(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    """The app waits for the message page (up to a short deadline, main.ts) as well as for the
+    view's code: mounted before it, it drew the shell and the header in one frame and the
+    message in a later one (the answer's tasks queued behind that frame)."""
+    site, _ = huge_site
+    page, watch = page_watch
+    _signed_in(page, site)
+    page.add_init_script(FRAMES_WITHOUT_ROWS)
+    held: list[tuple[Any, Any]] = []
+    page.route(
+        f"**/api/v1/sessions/{QUOTED}/messages?from=4000*", lambda route: held.append((route, route.fetch()))
+    )
+    with page.expect_response(lambda r: "/static/session-" in r.url):
+        page.goto(site.url + session_href(HUGE_ID, 4000), wait_until="commit")
+    wait_a_little_for(page, lambda: held)
+    assert held, "the message page was not asked for"
+    # The view's code is in, its message page is not: nothing is mounted yet (within the
+    # deadline, 300 ms from the app's start: after it the view mounts with its placeholders) ...
+    page.wait_for_timeout(30)
+    assert not page.locator("#shell").count()
+    # ... and once it comes, the first frame the shell is in shows the message.
+    release(held)
+    page.unroute(f"**/api/v1/sessions/{QUOTED}/messages?from=4000*")
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    assert page.evaluate("window.__shellWithoutMessage") == 0
+    watch.check(page)

@@ -16,6 +16,15 @@ import { probablySignedIn } from "./signedInHint";
 import { resolve } from "../routes/registry";
 import { apiQuery, readFilters } from "./sessions/filters";
 
+/** A deep link's own data (its session and the page of messages it opens at), settled: answered,
+ * or failed. Resolved at once when there is none to wait for. */
+let deepLinkData: Promise<unknown> = Promise.resolve();
+
+/** Settles once a deep link's own data has (main.ts mounts the app with it: see there). */
+export function deepLinkDataSettled(): Promise<unknown> {
+  return deepLinkData;
+}
+
 /** Whether the page was opened at a message (`#/s/<id>/m/<n>`): its first paint comes first. */
 export function isDeepLink(hash: string): boolean {
   const target = resolve(parseHash(hash).segments);
@@ -43,11 +52,16 @@ function startData(place: Place, target: ReturnType<typeof resolve>): void {
     // A session link's own data first: it is what the first paint waits for.
     const sid = target.params.id;
     const from = messagePageStart(Number(target.params.ordinal ?? 0));
-    prefetch("/api/v1/sessions/{sid}", { params: { sid } });
-    prefetch("/api/v1/sessions/{sid}/messages", { params: { sid }, query: messageRangeQuery(from, from + MESSAGE_PAGE) });
+    const own = [
+      prefetch("/api/v1/sessions/{sid}", { params: { sid } }),
+      prefetch("/api/v1/sessions/{sid}/messages", { params: { sid }, query: messageRangeQuery(from, from + MESSAGE_PAGE) }),
+    ];
     // At a message, nothing else: the children and the list wait for its first paint
     // (firstPaint.svelte.ts), and their requests would only compete with it.
-    if (target.params.ordinal !== undefined) return;
+    if (target.params.ordinal !== undefined) {
+      deepLinkData = Promise.allSettled(own);
+      return;
+    }
     prefetch("/api/v1/sessions/{sid}/children", { params: { sid }, query: childrenPageQuery(null) });
   }
   prefetch("/api/v1/sessions", { query: listPageQuery(apiQuery(readFilters(place.query)), null) });

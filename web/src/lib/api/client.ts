@@ -129,10 +129,12 @@ export function get<P extends GetPaths>(path: P, options: GetOptions<NoInfer<P>>
 }
 
 /** Starts a GET now, for a component that will ask for exactly the same URL soon: the first
- * screen's data then loads in parallel with the page's code instead of after it. */
-export function prefetch<P extends GetPaths>(path: P, options: GetOptions<P> = {}): void {
+ * screen's data then loads in parallel with the page's code instead of after it. Returns the
+ * request's promise (the component's answer comes from it; a caller may wait for it to settle). */
+export function prefetch<P extends GetPaths>(path: P, options: GetOptions<P> = {}): Promise<unknown> {
   const url = buildUrl(apiBase(), path, options.params, options.query as Query | undefined);
-  if (early.has(url)) return;
+  const running = early.get(url);
+  if (running) return running;
   const pending = request(url, { method: "GET" });
   // A failed prefetch (not signed in yet, say) is forgotten: whoever asks later fetches anew.
   pending.catch(() => {
@@ -141,6 +143,7 @@ export function prefetch<P extends GetPaths>(path: P, options: GetOptions<P> = {
   early.set(url, pending);
   // Not asked for within a few seconds: drop it, so a later visit fetches fresh data.
   setTimeout(() => early.delete(url), 5_000);
+  return pending;
 }
 
 export function post<P extends PostPaths>(path: P, body?: unknown): Promise<unknown> {
