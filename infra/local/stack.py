@@ -213,9 +213,11 @@ class Stack:
         pid = state.get(f"{name}_pid")
         kind = servers.kind(name)
         ran = (state.get(f"{name}_server") or {}).get("kind")
-        if pid and self._pid_alive(pid) and ran != kind:
+        if pid and self._pid_alive(pid) and ran != kind and _runs_app(pid, name, port):
             # Started by an earlier release: an upgrade changes the code, not the process, and
             # this one would keep serving (as uvicorn, say, when this release runs Granian).
+            # Only a process that is provably that server is stopped: after a reboot the recorded
+            # pid may belong to anything.
             self._stop(pid)
             was = f"it ran {ran}" if ran else "started by a release that did not record its server"
             say(f"restarted the {name} server ({was}): it now runs {kind}")
@@ -378,3 +380,22 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
     except ProcessLookupError:
         pass
+
+
+def _runs_app(pid: int, name: str, port: int) -> bool:
+    """Whether process ``pid`` is the local stack's ``name`` server on ``port``, by its command line
+    (``/proc`` on Linux, ``ps`` elsewhere): the app it serves and its port, as any release's
+    server command names them. Unknown (no such process, no ``ps``): not ours."""
+    app = servers.INGEST_APP if name == "ingest" else servers.VIEWER_APP
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [a.decode(errors="replace") for a in args if a]
+    except OSError:
+        try:
+            out = subprocess.run(
+                ["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, timeout=5
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+        words = out.stdout.split()
+    return app in words and str(port) in words

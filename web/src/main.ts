@@ -8,7 +8,7 @@ import { deepLinkDataSettled } from "./lib/firstScreen";
 import { parseHash } from "./lib/hash";
 import { applyStylesheet } from "./lib/stylesheet";
 import { theme } from "./lib/theme.svelte";
-import { resolve } from "./routes/registry";
+import { loadView, resolve } from "./routes/registry";
 
 theme.apply();
 // Signed in last time (the page draws at once) and opened at a message: the login check comes
@@ -30,11 +30,16 @@ if (!target) throw new Error("index.html has no #app element");
 // and shows its placeholders until it comes. Unless the page learns first that nobody is signed
 // in (the login check, or the data, answered 401): the login page needs none of the view's code,
 // nor its data.
+// (tests/viewer/test_browser_first_screen.py stretches this deadline by its value: keep them in step.)
 const DATA_WAIT_MS = 300;
+function loadDeepLinkView(): Promise<unknown> {
+  const target = resolve(parseHash(location.hash).segments);
+  return target ? loadView(target.route).catch(() => {}) : Promise.resolve();
+}
 const deepLinkView = firstPaint.waiting
   ? Promise.race([
       Promise.all([
-        resolve(parseHash(location.hash).segments)?.route.load().catch(() => {}),
+        loadDeepLinkView(),
         Promise.race([deepLinkDataSettled(), new Promise((done) => setTimeout(done, DATA_WAIT_MS))]),
       ]),
       auth.signedOut,

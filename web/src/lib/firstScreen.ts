@@ -13,7 +13,7 @@ import { prefetch } from "./api/client";
 import { childrenPageQuery, listPageQuery, messagePageStart, messageRangeQuery, MESSAGE_PAGE } from "./api/pages";
 import { parseHash, type Place } from "./hash";
 import { probablySignedIn } from "./signedInHint";
-import { resolve } from "../routes/registry";
+import { loadView, resolve } from "../routes/registry";
 import { apiQuery, readFilters } from "./sessions/filters";
 
 /** A deep link's own data (its session and the page of messages it opens at), settled: answered,
@@ -38,7 +38,7 @@ export function startFirstScreen(hash: string): void {
   // may well be in the HTTP cache), then the login check (the page draws without waiting for it).
   const signedIn = probablySignedIn();
   if (signedIn) startData(place, target);
-  void target?.route.load().catch(() => {});
+  if (target) void loadView(target.route).catch(() => {});
   // Opened at a message by a browser signed in last time, the login check waits for the
   // message's first paint (main.ts): the page needs no answer from it to draw, an expired login
   // shows anyway (the data answers 401), and the one local server answers the data sooner

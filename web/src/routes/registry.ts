@@ -21,6 +21,24 @@ export interface Route {
   title: string;
 }
 
+type ViewModule = Awaited<ReturnType<Route["load"]>>;
+const loaded = new Map<string, ViewModule>();
+
+/** Loads the route's view (its code chunk) and remembers it: see loadedView. */
+export function loadView(route: Route): Promise<ViewModule> {
+  return route.load().then((module) => {
+    loaded.set(route.name, module);
+    return module;
+  });
+}
+
+/** The route's view if its code has loaded already, at once. A dynamic import() of a module
+ * the page already has still answers in a later task, and the browser may draw a frame first:
+ * the shell without its view (on a deep link, a frame before the message's). */
+export function loadedView(route: Route): ViewModule | undefined {
+  return loaded.get(route.name);
+}
+
 export const ROUTES: readonly Route[] = [...session, ...search, ...analytics, ...sessions];
 
 export function resolve(segments: readonly string[]): { route: Route; params: Record<string, string> } | null {
