@@ -7,6 +7,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -339,9 +340,15 @@ def test_up_restarts_a_server_another_release_left_running(stack) -> None:
     }
     for record in (None, {"kind": "uvicorn", "command": old_command}):
         os.killpg(state["viewer_pid"], signal.SIGTERM)
+        gone = time.monotonic() + 30
         while st._healthy("viewer", state["viewer_port"]):
+            assert time.monotonic() < gone, "the viewer did not stop"
             time.sleep(0.1)
         old = subprocess.Popen(old_command, env=old_env, start_new_session=True, stdin=subprocess.DEVNULL)
+        # Reaped here as soon as it exits: `up` (another process) watches its pid, and an unreaped
+        # child would stay a zombie that `up` takes for alive until its SIGKILL fallback (5 s).
+        reaper = threading.Thread(target=old.wait, daemon=True)
+        reaper.start()
         try:
             deadline = time.monotonic() + 30
             while not st._healthy("viewer", state["viewer_port"]):
@@ -354,11 +361,17 @@ def test_up_restarts_a_server_another_release_left_running(stack) -> None:
             else:
                 state["viewer_server"] = record
             st.save(state)
+            started = time.monotonic()
             up = subprocess.run(
                 [BIN / "av-admin", "local", "up"], env=env, capture_output=True, text=True, timeout=120
             )
             assert up.returncode == 0, up.stderr
-            old.wait(timeout=10)  # stopped by `up`
+            reaper.join(timeout=10)
+            assert old.returncode is not None  # stopped by `up` ...
+            assert old.returncode == -signal.SIGTERM, (
+                old.returncode
+            )  # ... by SIGTERM, not its SIGKILL fallback
+            assert time.monotonic() - started < 60
         finally:
             if old.poll() is None:
                 os.killpg(old.pid, signal.SIGKILL)
