@@ -393,7 +393,7 @@ def _runs_app(pid: int, name: str, port: int) -> bool:
     except OSError:
         try:
             out = subprocess.run(
-                ["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, timeout=5
+                ["ps", "-ww", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, timeout=5
             )
         except (OSError, subprocess.SubprocessError):
             return False

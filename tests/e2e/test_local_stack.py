@@ -368,9 +368,8 @@ def test_up_restarts_a_server_another_release_left_running(stack) -> None:
             assert up.returncode == 0, up.stderr
             reaper.join(timeout=10)
             assert old.returncode is not None  # stopped by `up` ...
-            assert old.returncode == -signal.SIGTERM, (
-                old.returncode
-            )  # ... by SIGTERM, not its SIGKILL fallback
+            # ... on its SIGTERM (uvicorn may exit 0 on it), not on the SIGKILL fallback
+            assert old.returncode in (0, -signal.SIGTERM), old.returncode
             assert time.monotonic() - started < 60
         finally:
             if old.poll() is None:

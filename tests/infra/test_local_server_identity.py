@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -30,6 +31,16 @@ def pretend_viewer() -> Iterator[int]:
         ]
     )
     try:
+        # Its command line once the interpreter is running (a process just forked still shows ours).
+        deadline = time.monotonic() + 10
+        while (
+            servers.VIEWER_APP
+            not in subprocess.run(
+                ["ps", "-ww", "-o", "args=", "-p", str(proc.pid)], capture_output=True, text=True, check=False
+            ).stdout
+        ):
+            assert proc.poll() is None and time.monotonic() < deadline, "the stand-in did not start"
+            time.sleep(0.05)
         yield proc.pid
     finally:
         proc.kill()
