@@ -2,39 +2,15 @@
 
 import gc
 
-# What is imported and built from here to the app's end lives as long as the container: the
-# collector would walk it ~100 times for nothing (~10 % of the cold start). built_and_settled()
-# turns it back on once all of it is frozen (avcore/runtime.py).
+# Off before any other import, back on once the app is built and frozen (avcore/lambda_entry.py).
 gc.disable()
-
-import os  # noqa: E402
-
-# FastAPI imports OpenTelemetry's propagators, whose default set is found by scanning
-# every installed distribution's entry points: ~50-150 ms of cold start for a feature
-# we do not use. An explicit OTEL_PROPAGATORS in the environment still wins.
-os.environ.setdefault("OTEL_PROPAGATORS", "none")
 
 from typing import Any  # noqa: E402
 
-# A failed import or build must not leave the process without a collector: Lambda exits on an
-# init error, but a test, a tool or a bench that imported the handler would live on.
-try:
-    from avcore.fastapi_import import import_fastapi
+from avcore.lambda_entry import app_and_handler  # noqa: E402
+from avcore.runtime import decoded_once  # noqa: E402
 
-    import_fastapi()  # before anything else imports it: its own models are built on first use
-
-    from mangum import Mangum
-
-    from avcore.logs import configure_logging
-    from avcore.runtime import built_and_settled, decoded_once, under_base_path
-    from viewer_fn.app import create_app
-
-    configure_logging()
-    app = built_and_settled(create_app)
-    asgi_handler = Mangum(under_base_path(app, app.state.settings.base_path), lifespan="off")
-except BaseException:
-    gc.enable()
-    raise
+app, asgi_handler = app_and_handler("viewer_fn.app")
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
