@@ -4,11 +4,9 @@ import "./app.css";
 import App from "./App.svelte";
 import { auth } from "./lib/auth.svelte";
 import { firstPaint } from "./lib/firstPaint.svelte";
-import { deepLinkDataSettled } from "./lib/firstScreen";
-import { parseHash } from "./lib/hash";
+import { deepLinkDataSettled, firstViewLoaded } from "./lib/firstScreen";
 import { applyStylesheet } from "./lib/stylesheet";
 import { theme } from "./lib/theme.svelte";
-import { loadView, resolve } from "./routes/registry";
 
 theme.apply();
 // Signed in last time (the page draws at once) and opened at a message: the login check comes
@@ -32,14 +30,10 @@ if (!target) throw new Error("index.html has no #app element");
 // nor its data.
 // (tests/viewer/test_browser_first_screen.py stretches this deadline by its value: keep them in step.)
 const DATA_WAIT_MS = 300;
-function loadDeepLinkView(): Promise<unknown> {
-  const target = resolve(parseHash(location.hash).segments);
-  return target ? loadView(target.route).catch(() => {}) : Promise.resolve();
-}
 const deepLinkView = firstPaint.waiting
   ? Promise.race([
       Promise.all([
-        loadDeepLinkView(),
+        firstViewLoaded(),
         Promise.race([deepLinkDataSettled(), new Promise((done) => setTimeout(done, DATA_WAIT_MS))]),
       ]),
       auth.signedOut,

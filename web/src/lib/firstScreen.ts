@@ -20,9 +20,17 @@ import { apiQuery, readFilters } from "./sessions/filters";
  * or failed. Resolved at once when there is none to wait for. */
 let deepLinkData: Promise<unknown> = Promise.resolve();
 
+/** The current view's code, loaded (or failed to); resolved at once when no view matched. */
+let viewLoaded: Promise<unknown> = Promise.resolve();
+
 /** Settles once a deep link's own data has (main.ts mounts the app with it: see there). */
 export function deepLinkDataSettled(): Promise<unknown> {
   return deepLinkData;
+}
+
+/** Settles once the view's code that startFirstScreen asked for has loaded, or failed to. */
+export function firstViewLoaded(): Promise<unknown> {
+  return viewLoaded;
 }
 
 /** Whether the page was opened at a message (`#/s/<id>/m/<n>`): its first paint comes first. */
@@ -38,7 +46,7 @@ export function startFirstScreen(hash: string): void {
   // may well be in the HTTP cache), then the login check (the page draws without waiting for it).
   const signedIn = probablySignedIn();
   if (signedIn) startData(place, target);
-  if (target) void loadView(target.route).catch(() => {});
+  if (target) viewLoaded = loadView(target.route).catch(() => {});
   // Opened at a message by a browser signed in last time, the login check waits for the
   // message's first paint (main.ts): the page needs no answer from it to draw, an expired login
   // shows anyway (the data answers 401), and the one local server answers the data sooner

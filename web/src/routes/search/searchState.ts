@@ -4,6 +4,7 @@
  */
 import type { QueryFor } from "../../lib/api/client";
 import type { SearchHit } from "../../lib/api/types";
+import { grouped, plural } from "../../lib/format";
 
 export type Mode = "words" | "substring";
 export type Sort = "rank" | "recent";
@@ -135,7 +136,6 @@ export function readTerms(q: string): Term[] {
 
 /** "2 matches in 1 session" style counts for the status line. */
 export function countLine(hits: number, sessions: number, more: boolean): string {
-  const h = `${hits.toLocaleString("en-US")}${more ? "+" : ""} ${hits === 1 && !more ? "match" : "matches"}`;
-  const s = `${sessions.toLocaleString("en-US")} ${sessions === 1 ? "session" : "sessions"}`;
-  return `${h} in ${s}`;
+  const h = `${grouped(hits)}${more ? "+" : ""} ${hits === 1 && !more ? "match" : "matches"}`;
+  return `${h} in ${plural(sessions, "session")}`;
 }
