@@ -7,6 +7,7 @@ import { untrack } from "svelte";
 import { isDeepLink } from "./firstScreen";
 
 /** After this long the rest comes anyway, should the view never say its message painted. */
+// (tests/viewer/test_browser_deep_link_wait.py stretches this deadline by its value: keep them in step.)
 const AT_LATEST_MS = 5000;
 
 export class FirstPaint {
