@@ -1,6 +1,6 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vitest/config";
-import { compileHint, firstScreenChunks, preloadFirstScreen } from "./vite.chunks.ts";
+import { compileHint, firstScreenChunks, preloadStylesheet } from "./vite.chunks.ts";
 
 const src = (path: string): string => decodeURIComponent(new URL(`./src/${path}`, import.meta.url).pathname);
 
@@ -10,7 +10,7 @@ const src = (path: string): string => decodeURIComponent(new URL(`./src/${path}`
 export default defineConfig(({ mode }) => ({
   // Relative URLs: the page works under any path prefix (AV_BASE_PATH) and on any static host.
   base: "./",
-  plugins: [svelte(), preloadFirstScreen([src("main.ts"), src("routes/session/SessionPage.svelte")])],
+  plugins: [svelte(), preloadStylesheet()],
   build: {
     outDir: "../viewer_fn/site",
     emptyOutDir: true,
