@@ -18,12 +18,17 @@ from typing import Any
 ENTRIES = """() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
   .map((e) => ({ name: e.name.replace(location.origin, ''), asked: e.startTime, sent: e.requestStart,
                  first: e.responseStart, last: e.responseEnd, connect: e.connectEnd - e.connectStart,
-                 tls: e.secureConnectionStart > 0 ? e.connectEnd - e.secureConnectionStart : 0 }))"""
+                 tls: e.secureConnectionStart > 0 ? e.connectEnd - e.secureConnectionStart : 0 }))
+  .concat(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('av:'))
+    .map((m) => ({ name: m.name, asked: m.startTime, sent: m.startTime, first: m.startTime, last: m.startTime,
+                   connect: 0, tls: 0 })))"""
 HASH = re.compile(r"-[A-Za-z0-9_-]{8}\.(js|css|svg)$")
 
 
 def short(name: str) -> str:
     """``/static/app-C5xIg_0y.js`` -> ``static/app.js``; API paths lose their query and session id."""
+    if name.startswith("av:"):
+        return name
     path = name.split("#")[0].split("?")[0].lstrip("/")
     if not path:
         return "index.html"

@@ -6,7 +6,11 @@ reads). From it, up to the moment the measured element painted:
 - the **requests**: when each started and finished, relative to navigation start;
 - the **renderer's main thread**: its time by kind (script compile, script run, style and
   layout, paint, garbage collection, HTML parsing), counted once each (a nested event's time is
-  taken from its parent), and the idle gaps, which are waits on the network.
+  taken from its parent), and the idle gaps, which are waits on the network;
+- the **other processes' busiest threads** (the browser's, other renderers'): on a machine of
+  two cores, they compete with the page for the CPU. This is how the browser's own omnibox
+  popup, a WebUI page Chromium builds for every new window, was found running beside the page
+  (web_bench.py settles each new tab before navigating).
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class Breakdown:
     idle_ms: float
     requests: list[tuple[float, float, str]]  # start, end (ms from navigation start), url
     functions: list[tuple[float, str]]  # JavaScript self time (ms, sampled) by function, largest first
+    others: list[tuple[float, str]]  # other processes' threads: busy ms, "process / thread", busiest first
 
 
 def _page_navigation(events: list[dict[str, Any]]) -> tuple[int, int, float]:
@@ -159,12 +164,14 @@ def breakdown(trace: bytes, painted_ms: float) -> Breakdown:
             covered_until = end
     requests = _requests(events, origin, until)
     functions = _functions(events, pid, tid, origin, until)
+    others = _other_threads(events, pid, origin, until)
     return Breakdown(
         until_ms=painted_ms,
         busy_ms={k: round(v / 1000, 1) for k, v in sorted(busy.items(), key=lambda kv: -kv[1]) if v > 0},
         idle_ms=round(painted_ms - busy_total / 1000, 1),
         requests=requests,
         functions=functions,
+        others=others,
     )
 
 
@@ -197,6 +204,37 @@ def _functions(
                 self_us[frames.get(sample, "?")] += delta
     ranked = sorted(self_us.items(), key=lambda kv: -kv[1])
     return [(round(us / 1000, 1), name) for name, us in ranked if not name.startswith("(idle)")][:15]
+
+
+def _other_threads(
+    events: list[dict[str, Any]], page_pid: int, origin: float, until: float
+) -> list[tuple[float, str]]:
+    """Each thread of the other processes: the time its trace events cover (overlaps counted once)
+    from ``origin`` to ``until``, the five busiest of at least 5 ms."""
+    process: dict[int, str] = {}
+    thread: dict[tuple[int, int], str] = {}
+    spans: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+    for e in events:
+        if e.get("ph") == "M" and e.get("name") == "process_name":
+            process[e["pid"]] = e["args"]["name"]
+        elif e.get("ph") == "M" and e.get("name") == "thread_name":
+            thread[(e["pid"], e["tid"])] = e["args"]["name"]
+        elif e.get("ph") == "X" and "dur" in e and e.get("pid") != page_pid:
+            start, end = max(e["ts"], origin), min(e["ts"] + e["dur"], until)
+            if end > start:
+                spans[(e["pid"], e["tid"])].append((start, end))
+    busy = []
+    for key, intervals in spans.items():
+        total, reach = 0.0, origin
+        for start, end in sorted(intervals):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        if total >= 5000:
+            busy.append(
+                (round(total / 1000, 1), f"{process.get(key[0], key[0])} / {thread.get(key, key[1])}")
+            )
+    return sorted(busy, reverse=True)[:5]
 
 
 def _requests(events: list[dict[str, Any]], origin: float, until: float) -> list[tuple[float, float, str]]:
@@ -232,4 +270,6 @@ def report(b: Breakdown) -> str:
         lines.append(f"| {short[:90]} | {start} | {end} |")
     lines += ["", "| JavaScript, self time (sampled) | ms |", "| --- | ---: |"]
     lines += [f"| {name} | {ms} |" for ms, name in b.functions]
+    lines += ["", "| other processes' busiest threads | ms |", "| --- | ---: |"]
+    lines += [f"| {name} | {ms} |" for ms, name in b.others]
     return "\n".join(lines)

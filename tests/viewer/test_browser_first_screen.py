@@ -223,3 +223,31 @@ def test_a_deep_link_mounts_once_its_data_has_come_and_draws_it_in_its_first_fra
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     assert page.evaluate("window.__shellWithoutMessage") == 0
     watch.check(page)
+
+
+def test_a_deep_link_marks_its_way_to_the_first_paint_in_order(
+    db: TestDatabase, huge_site: tuple[Site, str], page_watch: tuple[Any, Watch]
+) -> None:
+    """The User Timing marks bench/web_bench.py --timeline prints (web/src/lib/marks.ts): each
+    step once, in the order the page takes them."""
+    site, _ = huge_site
+    page, watch = page_watch
+    _signed_in(page, site)
+    page.goto(site.url + session_href(HUGE_ID, 4000))
+    expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
+    expect(page.locator("#whoami")).not_to_be_empty()  # the login check, after the paint
+    marks = page.evaluate(
+        "performance.getEntriesByType('mark').filter((m) => m.name.startsWith('av:'))"
+        ".map((m) => [m.name, m.startTime])"
+    )
+    names = [name for name, _ in marks]
+    assert sorted(set(names)) == sorted(names), names  # each once
+    at = dict(marks)
+    steps = ["av:boot", "av:app", "av:mount", "av:placed", "av:in-view", "av:auth"]
+    assert all(step in at for step in [*steps, "av:data", "av:view-code"]), names
+    assert [at[s] for s in steps] == sorted(at[s] for s in steps), marks
+    # The boot module asked for the data and the view's code; the mount waits for the code (and
+    # for the data, at most 300 ms: not asserted, a loaded machine may take longer).
+    assert at["av:boot"] < at["av:data"], marks
+    assert at["av:boot"] < at["av:view-code"] <= at["av:mount"], marks
+    watch.check(page)

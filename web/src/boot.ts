@@ -6,8 +6,10 @@
  * linked in the HTML, where it would hold this module back until it had loaded (lib/stylesheet.ts).
  */
 import { startFirstScreen } from "./lib/firstScreen";
+import { mark } from "./lib/marks";
 import { applyStylesheet } from "./lib/stylesheet";
 
+mark("boot");
 startFirstScreen(location.hash);
 void import("./main");
 // After the app's import: applied when its preload has arrived, the stylesheet is parsed at once.

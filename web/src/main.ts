@@ -4,10 +4,12 @@ import "./app.css";
 import App from "./App.svelte";
 import { auth } from "./lib/auth.svelte";
 import { firstPaint } from "./lib/firstPaint.svelte";
+import { mark } from "./lib/marks";
 import { deepLinkDataSettled, firstViewLoaded } from "./lib/firstScreen";
 import { applyStylesheet } from "./lib/stylesheet";
 import { theme } from "./lib/theme.svelte";
 
+mark("app");
 theme.apply();
 // Signed in last time (the page draws at once) and opened at a message: the login check comes
 // after that message's first paint (lib/firstScreen.ts says why). Otherwise at once: without
@@ -39,4 +41,7 @@ const deepLinkView = firstPaint.waiting
       auth.signedOut,
     ])
   : undefined;
-void Promise.all([applyStylesheet(), deepLinkView]).then(() => mount(App, { target }));
+void Promise.all([applyStylesheet(), deepLinkView]).then(() => {
+  mark("mount");
+  mount(App, { target });
+});

@@ -2,6 +2,7 @@
 import { ApiError, setUnauthorizedHandler } from "./api/client";
 import * as api from "./api/endpoints";
 import { apiBase, isCrossOrigin } from "./config";
+import { mark } from "./marks";
 
 function notKept(base: string): string {
   const page = new URL(document.baseURI).origin;
@@ -46,7 +47,7 @@ class Auth {
   async check(): Promise<void> {
     try {
       this.name = await api.me();
-      performance.mark("av:auth");
+      mark("auth");
       this.state = "signed-in";
       remember(true);
     } catch {

@@ -5,6 +5,7 @@
  */
 import { untrack } from "svelte";
 import { isDeepLink } from "./firstScreen";
+import { mark } from "./marks";
 
 /** After this long the rest comes anyway, should the view never say its message painted. */
 // (tests/viewer/test_browser_deep_link_wait.py stretches this deadline by its value: keep them in step.)
@@ -31,6 +32,7 @@ export class FirstPaint {
    * starts could sit in front of the frame showing the message. */
   placed(row: Element | null): void {
     if (!this.waiting) return;
+    mark("placed");
     const after = (): void => {
       requestAnimationFrame(() => setTimeout(() => this.markShown(), 0));
     };
@@ -41,6 +43,7 @@ export class FirstPaint {
     this.watching?.disconnect();
     const seen = new IntersectionObserver((entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;
+      mark("in-view");
       seen.disconnect();
       if (this.watching === seen) this.watching = null;
       after();

@@ -12,6 +12,7 @@
 import { prefetch } from "./api/client";
 import { childrenPageQuery, listPageQuery, messagePageStart, messageRangeQuery, MESSAGE_PAGE } from "./api/pages";
 import { parseHash, type Place } from "./hash";
+import { mark } from "./marks";
 import { probablySignedIn } from "./signedInHint";
 import { loadView, resolve } from "../routes/registry";
 import { apiQuery, readFilters } from "./sessions/filters";
@@ -46,7 +47,7 @@ export function startFirstScreen(hash: string): void {
   // may well be in the HTTP cache), then the login check (the page draws without waiting for it).
   const signedIn = probablySignedIn();
   if (signedIn) startData(place, target);
-  if (target) viewLoaded = loadView(target.route).catch(() => {});
+  if (target) viewLoaded = loadView(target.route).then(() => mark("view-code"), () => {});
   // Opened at a message by a browser signed in last time, the login check waits for the
   // message's first paint (main.ts): the page needs no answer from it to draw, an expired login
   // shows anyway (the data answers 401), and the one local server answers the data sooner
@@ -67,7 +68,7 @@ function startData(place: Place, target: ReturnType<typeof resolve>): void {
     // At a message, nothing else: the children and the list wait for its first paint
     // (firstPaint.svelte.ts), and their requests would only compete with it.
     if (target.params.ordinal !== undefined) {
-      deepLinkData = Promise.allSettled(own);
+      deepLinkData = Promise.allSettled(own).then(() => mark("data"));
       return;
     }
     prefetch("/api/v1/sessions/{sid}/children", { params: { sid }, query: childrenPageQuery(null) });
