@@ -3,17 +3,17 @@
  * - the **boot** entry (src/boot.ts and what it imports, a few KB): starts the first screen's
  *   requests the moment the HTML is parsed;
  * - the **app** (src/main.ts, Svelte, the shell, the session list and the home view, with every
- *   module they import that the boot entry does not have): one file, which the boot entry asks
- *   for right after the first screen's data;
+ *   module they import that the boot entry does not have): one file, which index.html asks for
+ *   with `<link rel="modulepreload">` beside the boot entry instead of after it;
  * - the **session** view (its page, Markdown, DOMPurify, diffs): one file, which the boot entry
- *   asks for on a session link, with the app's;
+ *   asks for on a session link;
  * - everything else (search, analytics and Chart.js, highlight.js) as the bundler splits it,
  *   loaded when used.
  *
  * Without this the same code came in about 12 files, most of a few hundred bytes, each a request
  * (six at a time per server over HTTP/1.1) found only after the file importing it had run.
  */
-import type { Plugin } from "vite";
+import type { HtmlTagDescriptor, Plugin } from "vite";
 
 interface ModuleGraph {
   getModuleInfo(id: string): { importedIds: readonly string[] } | null;
@@ -56,28 +56,45 @@ export function firstScreenChunks(entries: FirstScreen): (id: string, graph: Mod
   };
 }
 
-/** Turns index.html's stylesheet link into a preload (the boot module applies it, src/lib/stylesheet.ts):
- * a linked stylesheet holds every script of the page back until it has loaded.
+/** Adds `<link rel="modulepreload">` to index.html for the chunks holding `modules` (the app and
+ * the session view) and the chunks they import (not the entry), so they download in parallel
+ * with the boot entry; turns the stylesheet's link into a preload (applied by the boot module).
  *
- * The app's and the session view's chunks are deliberately **not** preloaded (index.html names
- * only the boot entry and what it imports statically): the boot module asks for them itself,
- * right after the first screen's data. Preloaded (`<link rel="modulepreload">`, as in sessions
- * 5-7), a module is compiled as soon as its bytes are in, and from the HTTP cache (a returning
- * reader: the common case) they are in at once and compiled on the main thread, whole (they
- * carry V8's compile hint): ~100 ms of compiling in a trace, queued ahead of the boot module,
- * which then asked for the deep link's data only at ~265 ms. Asked for by the boot module, the
- * data leaves first and the code compiles while it travels; on the list, the session view's
- * 40 KB are not fetched at all. Measured: docs/web.md, "Session 8". */
-export function preloadStylesheet(): Plugin {
+ * The session view is preloaded on every first visit, not only on a session link (which
+ * index.html cannot tell: the route is in the URL's fragment, never sent to the server). On a
+ * deep link its code then arrives with the app's, ~80 ms before the boot module could ask for
+ * it, and is compiled while the data is on its way; on the list it is the code of the first
+ * click. Measured (docs/web.md, session 7): the list's main thread did the same work, its paint
+ * came no later, for 40 KB more compressed JavaScript. */
+export function preloadFirstScreen(modules: readonly string[]): Plugin {
   return {
-    name: "av-preload-stylesheet",
+    name: "av-preload-first-screen",
     apply: "build",
     transformIndexHtml: {
       order: "post",
-      handler(html) {
+      handler(html, ctx) {
+        const bundle = ctx.bundle;
+        if (!bundle) return [];
+        const chunks = Object.values(bundle).flatMap((c) => (c.type === "chunk" ? [c] : []));
+        const entry = new Set(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
+        const files: string[] = [];
+        for (const module of modules) {
+          const chunk = chunks.find((c) => c.moduleIds.includes(module));
+          if (!chunk) throw new Error(`no chunk holds ${module}`);
+          for (const file of [chunk.fileName, ...chunk.imports]) if (!entry.has(file) && !files.includes(file)) files.push(file);
+        }
+        const tags = files.map(
+          (file): HtmlTagDescriptor => ({
+            tag: "link",
+            attrs: { rel: "modulepreload", crossorigin: true, href: `./${file}` },
+            injectTo: "head",
+          }),
+        );
+        // The stylesheet is preloaded, not linked: a linked one holds the page's scripts back
+        // until it has loaded. The boot module applies it (src/lib/stylesheet.ts).
         const linked = /<link rel="stylesheet"( crossorigin)? href="([^"]+\.css)">/g;
         if (!linked.test(html)) throw new Error("index.html links no stylesheet to preload");
-        return html.replace(linked, '<link rel="preload" as="style"$1 href="$2">');
+        return { html: html.replace(linked, '<link rel="preload" as="style"$1 href="$2">'), tags };
       },
     },
   };

@@ -1,6 +1,6 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vitest/config";
-import { compileHint, firstScreenChunks, preloadStylesheet } from "./vite.chunks.ts";
+import { compileHint, firstScreenChunks, preloadFirstScreen } from "./vite.chunks.ts";
 
 const src = (path: string): string => decodeURIComponent(new URL(`./src/${path}`, import.meta.url).pathname);
 
@@ -10,7 +10,7 @@ const src = (path: string): string => decodeURIComponent(new URL(`./src/${path}`
 export default defineConfig(({ mode }) => ({
   // Relative URLs: the page works under any path prefix (AV_BASE_PATH) and on any static host.
   base: "./",
-  plugins: [svelte(), preloadStylesheet()],
+  plugins: [svelte(), preloadFirstScreen([src("main.ts"), src("routes/session/SessionPage.svelte")])],
   build: {
     outDir: "../viewer_fn/site",
     emptyOutDir: true,
@@ -18,8 +18,8 @@ export default defineConfig(({ mode }) => ({
     // Every file must be hashed (immutable caching); never inline assets as data: URLs
     // (the CSP allows data: images only, and inlined fonts/scripts would be refused).
     assetsInlineLimit: 0,
-    // One stylesheet for every view (about 6 KB compressed), linked from index.html: loaded
-    // with the page instead of one more request per view's chunk.
+    // One stylesheet for every view (about 6 KB compressed), preloaded by index.html and applied
+    // by the boot module: loaded with the page instead of one more request per view's chunk.
     cssCodeSplit: false,
     // Every browser the page supports (ES2022 modules) knows <link rel="modulepreload">.
     modulePreload: { polyfill: false },
