@@ -26,12 +26,15 @@ context, in two cases:
   or not) and what came over the network (``transferSize``: 0 for a cached file, headers only
   for a 304).
 
-Each load opens its tab, waits ``--settle-ms`` (1,000 by default), then navigates. Chromium
-builds the omnibox popup, a WebUI page of its own, for every new window (a context's tab here),
-in a renderer of its own: in a trace of a deep link it kept that renderer's main thread busy
-~300 ms and its workers ~500 ms, beside the page, on a machine of two cores (docs/web.md,
-"Session 8"). A person's browser window is open before they open a link; the benchmark waits
-for it to be. ``--settle-ms 0`` measures as sessions 5-7 did.
+The browser is set up around the page, not in its way. Chromium builds its omnibox popup, a
+WebUI page in a renderer of its own, for every new window (each tab here is one): in traces of a
+deep link it kept that renderer's main thread busy 300-400 ms and its workers ~500 ms, beside
+the page, on a machine of two cores (docs/web.md, "Session 8"). A person's browser window is
+open before they open a link. So Chromium runs with the tests' arguments, which turn that popup
+off (tests/viewer/browser.py), and each load opens its tab and waits ``--settle-ms`` (1,000 by
+default) before it navigates, for whatever else a new window sets up. ``--omnibox-popup
+--settle-ms 0`` measures as sessions 5-7 did. ``--latency-ms`` adds a delay to every request
+(Chromium's network emulation): what a server farther away than localhost would cost.
 
 Times are taken in the page (``performance.now()`` at the frame after the element is in the
 viewport: in the DOM is not enough, a deep link's message must have been scrolled to), so
@@ -52,6 +55,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,8 +70,7 @@ from tests.viewer.browser import CHROMIUM, CHROMIUM_ARGS, NO_OMNIBOX_POPUP  # no
 from tests.viewer.browser_helpers import _msg, _session, huge_session, push_sessions  # noqa: E402
 
 HUGE_ID = "bench:sess-huge"
-# The browser as a person has it: the omnibox popup the tests turn off (tests/viewer/browser.py)
-# stays on here; each tab settles before it navigates instead (--settle-ms).
+# --omnibox-popup: the browser with the omnibox popup the tests turn off (tests/viewer/browser.py).
 BROWSER_ARGS = [a for a in CHROMIUM_ARGS if a != NO_OMNIBOX_POPUP]
 TARGET = 4000
 # Runs before the page: resolves window.__paintedAt(selector) at the frame after an element
@@ -139,21 +142,36 @@ def returning_user(browser: Any, state: dict[str, Any]) -> Any:
     return context
 
 
-def new_tab(context: Any, settle_ms: int) -> Any:
-    """A new tab of ``context``, once the browser has set up the window around it (settle_ms)."""
+@dataclass(frozen=True)
+class Tab:
+    """How each measured tab is opened."""
+
+    settle_ms: int  # waited after opening it, before navigating: the browser's window set-up
+    latency_ms: int  # added to every request (CDP network emulation): a server farther than localhost
+
+
+def new_tab(context: Any, tab: Tab) -> tuple[Any, Any]:
+    """A new tab of ``context`` and its CDP session, once the browser has set up the window
+    around it, with ``tab.latency_ms`` added to its requests."""
     page = context.new_page()
-    page.wait_for_timeout(settle_ms)
-    return page
+    cdp = context.new_cdp_session(page)
+    if tab.latency_ms:
+        cdp.send("Network.enable")
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": tab.latency_ms, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+    page.wait_for_timeout(tab.settle_ms)
+    return page, cdp
 
 
-def timed_load(context: Any, url: str, selector: str, api: list[str], settle_ms: int) -> dict[str, Any]:
+def timed_load(context: Any, url: str, selector: str, api: list[str], tab: Tab) -> dict[str, Any]:
     """Open ``url`` in a new tab of ``context``: the time to ``selector``'s paint, the bytes, and
     the API calls alone from the same page once it settled. The tab is closed after."""
-    page = new_tab(context, settle_ms)
+    page, cdp = new_tab(context, tab)
     # The renderer's main-thread time to the paint, in thread ticks (CPU time, not wall time):
     # unlike the wall clock, it barely moves with the machine's load, so an A/B of the page's own
     # work resolves on a busy machine where the p50s do not.
-    cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
     page.goto(url)
     painted = page.evaluate("(s) => window.__paintedAt(s)", selector)
@@ -181,25 +199,25 @@ def timed_load(context: Any, url: str, selector: str, api: list[str], settle_ms:
 
 
 def cold(
-    browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str], settle_ms: int
+    browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str], tab: Tab
 ) -> dict[str, Any]:
     """The view with an empty HTTP cache and no open connection (a fresh context)."""
     context = returning_user(browser, state)
     try:
-        return timed_load(context, url, selector, api, settle_ms)
+        return timed_load(context, url, selector, api, tab)
     finally:
         context.close()
 
 
 def warm(
-    browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str], settle_ms: int
+    browser: Any, state: dict[str, Any], url: str, selector: str, api: list[str], tab: Tab
 ) -> dict[str, Any]:
     """The view opened again in a new tab after it was loaded once in the same context: the
     hashed files come from the HTTP cache, index.html is revalidated."""
     context = returning_user(browser, state)
     try:
-        timed_load(context, url, selector, api, settle_ms)
-        return timed_load(context, url, selector, api, settle_ms)
+        timed_load(context, url, selector, api, tab)
+        return timed_load(context, url, selector, api, tab)
     finally:
         context.close()
 
@@ -216,11 +234,9 @@ def log_in(browser: Any, url: str, token: str) -> dict[str, Any]:
     return state
 
 
-def trace_deep_link(
-    browser: Any, state: dict[str, Any], url: str, selector: str, out: Path, settle_ms: int
-) -> str:
+def trace_deep_link(browser: Any, state: dict[str, Any], url: str, selector: str, out: Path, tab: Tab) -> str:
     context = returning_user(browser, state)
-    page = new_tab(context, settle_ms)
+    page, _ = new_tab(context, tab)
     browser.start_tracing(page=page, categories=web_trace.CATEGORIES)
     page.goto(url)
     painted = page.evaluate("(s) => window.__paintedAt(s)", selector)
@@ -286,6 +302,17 @@ def main() -> None:
         help="wait this long after opening each tab before navigating (the browser's own window set-up)",
     )
     ap.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="add this much to every request (Chromium's network emulation): a server farther than localhost",
+    )
+    ap.add_argument(
+        "--omnibox-popup",
+        action="store_true",
+        help="leave Chromium's omnibox popup on, as sessions 5-7 did (with --settle-ms 0: their method)",
+    )
+    ap.add_argument(
         "--trace", type=Path, help="write a Chromium trace of one deep link here, and its breakdown"
     )
     args = ap.parse_args()
@@ -298,8 +325,11 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
+    tab = Tab(settle_ms=args.settle_ms, latency_ms=args.latency_ms)
+
     print(
-        f"load average before: {os.getloadavg()[0]:.2f}; {floor()}; each tab settled {args.settle_ms} ms",
+        f"load average before: {os.getloadavg()[0]:.2f}; {floor()}; each tab settled {tab.settle_ms} ms, "
+        f"{tab.latency_ms} ms added to each request, the omnibox popup {'on' if args.omnibox_popup else 'off'}",
         flush=True,
     )
 
@@ -326,7 +356,9 @@ def main() -> None:
             # the warning) makes it cache nothing, so there would be no warm cache to measure.
             trusted = f"--ignore-certificate-errors-spki-list={LocalCA(tls).server_spki_sha256()}"
             browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM), args=[*BROWSER_ARGS, trusted], headless=True
+                executable_path=str(CHROMIUM),
+                args=[*(BROWSER_ARGS if args.omnibox_popup else CHROMIUM_ARGS), trusted],
+                headless=True,
             )
             # Each origin (port) has its own localStorage: log in on each.
             states = {name: log_in(browser, url, viewer.token) for name, url in urls.items()}
@@ -341,21 +373,18 @@ def main() -> None:
                 order = list(urls.items())
                 for name, url in order if run % 2 == 0 else order[::-1]:
                     deep_url, state = f"{url}#/s/{sid}/m/{TARGET}", states[name]
-                    settle = args.settle_ms
                     runs[name, "first list"].append(
-                        cold(browser, state, url, "a[data-session-id]", list_api, settle)
+                        cold(browser, state, url, "a[data-session-id]", list_api, tab)
                     )
-                    runs[name, "deep link"].append(cold(browser, state, deep_url, deep_sel, deep_api, settle))
+                    runs[name, "deep link"].append(cold(browser, state, deep_url, deep_sel, deep_api, tab))
                     runs[name, "deep link, warm"].append(
-                        warm(browser, state, deep_url, deep_sel, deep_api, settle)
+                        warm(browser, state, deep_url, deep_sel, deep_api, tab)
                     )
             traced = ""
             if args.trace:
                 first = builds[0].name
                 deep_url = f"{urls[first]}#/s/{sid}/m/{TARGET}"
-                traced = trace_deep_link(
-                    browser, states[first], deep_url, deep_sel, args.trace, args.settle_ms
-                )
+                traced = trace_deep_link(browser, states[first], deep_url, deep_sel, args.trace, tab)
             browser.close()
     what = {
         "first list": f"first list ({args.sessions:,} sessions)",

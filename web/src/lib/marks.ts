@@ -23,5 +23,11 @@ export type Step =
   | "auth";
 
 export function mark(step: Step): void {
-  performance.mark(`av:${step}`);
+  // On the first screen's path (the boot module, the mount, the login check): a browser without
+  // User Timing, or one that throws on it, must still get its page.
+  try {
+    performance.mark(`av:${step}`);
+  } catch {
+    /* no mark: nothing else depends on it */
+  }
 }
