@@ -5,7 +5,10 @@ for each request the paint waited for, the median over the runs of when the page
 (``startTime``), when the browser sent it (``requestStart``: after any new connection, its TCP
 and TLS handshakes included), when the first byte and the last byte came back
 (``responseStart``, ``responseEnd``), and in how many runs it opened a connection of its own
-(``connectEnd > connectStart``) and how long that took. All in ms from navigation start.
+(``connectEnd > connectStart``) and how long that took. Among them, when the page reached each of
+its User Timing marks (``av:boot``, ``av:data``, ``av:app``, ..., web/src/lib/marks.ts). All in ms
+from navigation start. Read at the paint: what comes after it (the login check's ``av:auth``, the
+list's requests) shows only in the runs where it had come by then, as the ``runs`` column says.
 """
 
 from __future__ import annotations
