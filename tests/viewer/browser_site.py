@@ -57,6 +57,18 @@ def login(page: Any, token: str) -> None:
     expect(page.locator("#shell")).to_be_visible()
 
 
+def open_signed_in(page: Any, site: Site, href: str, *scripts: str) -> None:
+    """Signs in, then opens ``href`` in a new document (as from a pasted link), with ``scripts``
+    running before the page's own first script (added after the login, armed by the fresh
+    navigation)."""
+    page.goto(site.url)
+    login(page, site.token)
+    for script in scripts:
+        page.add_init_script(script)
+    page.goto("about:blank")
+    page.goto(site.url + href)
+
+
 def item(page: Any, sid: str) -> Any:
     return page.locator(f'a[data-session-id="{sid}"]')
 

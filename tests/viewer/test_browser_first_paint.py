@@ -19,6 +19,7 @@ from tests.viewer.browser_site import (
     Site,
     fulfill,
     login,
+    open_signed_in,
     page_watch,
     release,
     session_href,
@@ -125,16 +126,6 @@ def test_a_deep_links_data_requests_start_before_the_apps_main_chunk_has_loaded(
     watch.check(page)
 
 
-def _open_deep_link_recording(page: Any, site: Site, recorder: str) -> None:
-    """Signed in, opens message 4,000 of the huge session with ``recorder`` running from the
-    page's first script (added after the login, and armed by a fresh navigation)."""
-    page.goto(site.url)
-    login(page, site.token)
-    page.add_init_script(recorder)
-    page.goto("about:blank")
-    page.goto(site.url + session_href(HUGE_ID, 4000))
-
-
 # Records, in the page, which came first: the deep-linked message or the session list.
 FIRST_SEEN = """
 window.__firstSeen = [];
@@ -151,7 +142,7 @@ def test_a_deep_link_paints_its_message_before_the_session_list_mounts(
 ) -> None:
     site, _ = huge_site
     page, watch = page_watch
-    _open_deep_link_recording(page, site, FIRST_SEEN)
+    open_signed_in(page, site, session_href(HUGE_ID, 4000), FIRST_SEEN)
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     # The list still comes, once the message is on screen (it used to mount first, competing).
     expect(page.locator("a[data-session-id]").first).to_be_visible()
@@ -184,7 +175,7 @@ def test_the_list_mounts_after_the_frame_that_shows_a_deep_links_message(
 ) -> None:
     site, _ = huge_site
     page, watch = page_watch
-    _open_deep_link_recording(page, site, FRAME_THEN_LIST)
+    open_signed_in(page, site, session_href(HUGE_ID, 4000), FRAME_THEN_LIST)
     expect(page.locator("a[data-session-id]").first).to_be_visible()
     # The list's mount (~30 ms of script) and its requests used to run in the animation frame
     # after the message's first paint, ahead of it, holding that frame back.
@@ -234,7 +225,7 @@ def test_a_deep_link_uses_no_intl_until_its_message_has_shown(
     # Past the first paint's 5 s deadline the session list mounts (its sort compares with Intl)
     # whether the message has shown or not: stretched, so a slow machine tests the first screen.
     page.add_init_script(STRETCH_THE_FIRST_PAINT_DEADLINE)
-    _open_deep_link_recording(page, site, INTL_USES)
+    open_signed_in(page, site, session_href(HUGE_ID, 4000), INTL_USES)
     message = page.locator('article.msg[data-ordinal="4000"]')
     expect(message).to_be_visible()
     page.wait_for_function("window.__shown")

@@ -22,6 +22,7 @@ from tests.viewer.browser_site import (
     Site,
     fulfill,
     login,
+    open_signed_in,
     page_watch,
     release,
     session_href,
@@ -172,9 +173,7 @@ def test_a_deep_link_renders_the_rows_around_its_message_not_the_top_rows(
 ) -> None:
     site, _ = huge_site
     page, watch = page_watch
-    _signed_in(page, site)
-    page.add_init_script(ROWS_SEEN)
-    page.goto(site.url + session_href(HUGE_ID, 4000))
+    open_signed_in(page, site, session_href(HUGE_ID, 4000), ROWS_SEEN)
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     seen = page.evaluate("window.__rowsSeen")
     # Every row ever rendered is near message 4,000 (the view and its overscan): the list used
@@ -245,11 +244,9 @@ def test_a_deep_link_marks_its_way_to_the_first_paint_in_order(
     step, in the order the page takes them."""
     site, _ = huge_site
     page, watch = page_watch
-    _signed_in(page, site)
     # Past the first paint's 5 s deadline (a loaded machine) the page stops waiting for it, and
     # the marks of a paint it no longer waits for are not set.
-    page.add_init_script(STRETCH_THE_FIRST_PAINT_DEADLINE)
-    page.goto(site.url + session_href(HUGE_ID, 4000))
+    open_signed_in(page, site, session_href(HUGE_ID, 4000), STRETCH_THE_FIRST_PAINT_DEADLINE)
     expect(page.locator('article.msg[data-ordinal="4000"]')).to_be_visible()
     expect(page.locator("#whoami")).not_to_be_empty()  # the login check, after the paint
     marks = page.evaluate(
